@@ -1,0 +1,377 @@
+package parser
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"iter"
+	"strconv"
+)
+
+// Kind is the type of an attribute Value.
+type Kind uint8
+
+// Value kinds.
+const (
+	KindNone   Kind = iota // the zero Value: absent
+	KindString             // a string (may alias message bytes, see UnsafeString)
+	KindInt                // an int64
+	KindBool               // a bool
+	KindBytes              // a byte slice (may alias message bytes)
+)
+
+// String names the kind.
+func (k Kind) String() string {
+	switch k {
+	case KindString:
+		return "string"
+	case KindInt:
+		return "int"
+	case KindBool:
+		return "bool"
+	case KindBytes:
+		return "bytes"
+	}
+	return "none"
+}
+
+// Value is a typed attribute value. The zero Value is KindNone.
+// Values are small and passed by value; they never allocate to construct.
+type Value struct {
+	kind Kind
+	num  int64
+	str  string // KindString and KindBytes (bytes are kept as an aliasing string)
+}
+
+// StringValue makes a KindString value.
+func StringValue(s string) Value { return Value{kind: KindString, str: s} }
+
+// IntValue makes a KindInt value.
+func IntValue(n int64) Value { return Value{kind: KindInt, num: n} }
+
+// BoolValue makes a KindBool value.
+func BoolValue(b bool) Value {
+	v := Value{kind: KindBool}
+	if b {
+		v.num = 1
+	}
+	return v
+}
+
+// BytesValue makes a KindBytes value aliasing b (no copy).
+func BytesValue(b []byte) Value { return Value{kind: KindBytes, str: UnsafeString(b)} }
+
+// Kind reports the value's type.
+func (v Value) Kind() Kind { return v.kind }
+
+// Str returns the string of a KindString or KindBytes value, else "".
+func (v Value) Str() string {
+	if v.kind == KindString || v.kind == KindBytes {
+		return v.str
+	}
+	return ""
+}
+
+// Int returns the integer of a KindInt value, else 0.
+func (v Value) Int() int64 {
+	if v.kind == KindInt {
+		return v.num
+	}
+	return 0
+}
+
+// Bool returns the boolean of a KindBool value, else false.
+func (v Value) Bool() bool { return v.kind == KindBool && v.num != 0 }
+
+// Bytes returns the bytes of a KindBytes or KindString value. The result
+// aliases the value's memory and must not be modified.
+func (v Value) Bytes() []byte {
+	if v.kind == KindString || v.kind == KindBytes {
+		return unsafeBytes(v.str)
+	}
+	return nil
+}
+
+// Any returns the value as a plain Go value (string, int64, bool, []byte or nil).
+func (v Value) Any() any {
+	switch v.kind {
+	case KindString:
+		return v.str
+	case KindInt:
+		return v.num
+	case KindBool:
+		return v.num != 0
+	case KindBytes:
+		return []byte(v.str)
+	}
+	return nil
+}
+
+// String formats the value for humans.
+func (v Value) String() string {
+	switch v.kind {
+	case KindString:
+		return v.str
+	case KindInt:
+		return strconv.FormatInt(v.num, 10)
+	case KindBool:
+		return strconv.FormatBool(v.num != 0)
+	case KindBytes:
+		return strconv.Quote(v.str)
+	}
+	return ""
+}
+
+// AppendJSON appends the value as JSON: strings as strings, ints as numbers,
+// bools as true/false, bytes as base64 strings.
+func (v Value) AppendJSON(dst []byte) []byte {
+	switch v.kind {
+	case KindString:
+		return appendJSONString(dst, v.str)
+	case KindInt:
+		return strconv.AppendInt(dst, v.num, 10)
+	case KindBool:
+		return strconv.AppendBool(dst, v.num != 0)
+	case KindBytes:
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, unsafeBytes(v.str))
+		return append(dst, '"')
+	}
+	return append(dst, "null"...)
+}
+
+// MarshalJSON implements json.Marshaler.
+func (v Value) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
+
+func appendJSONString(dst []byte, s string) []byte {
+	b, _ := json.Marshal(s) // strings never fail to marshal
+	return append(dst, b...)
+}
+
+// Equal reports whether two values have the same kind and content.
+func (v Value) Equal(w Value) bool { return v == w }
+
+// Attr is one key/value pair.
+type Attr struct {
+	Key   string
+	Value Value
+}
+
+// Attributes is the attribute map a parser fills while decoding a message:
+// keys are the dotted names protocol packages declare as constants
+// (redis.command, http.status_code, kafka.api_key, ...).
+//
+// It is an ordered list, not a Go map: messages carry a handful of
+// attributes, a linear scan over them beats hashing, and the list is reused
+// across messages after Reset so steady-state parsing allocates nothing.
+// Iteration order is the order keys were first set.
+//
+// String and bytes values may alias the bytes of the message they were
+// parsed from (see UnsafeString). CopyFrom makes an owned copy, backed by an
+// arena the Attributes reuses after Reset.
+//
+// The zero value is ready to use. An Attributes must not be copied after
+// first use (copy with CopyFrom instead).
+type Attributes struct {
+	list  []Attr
+	floor int    // keys at index >= floor belong to the parser node running now
+	arena []byte // owned string storage for CopyFrom
+}
+
+// Reset empties the map, keeping its storage. Values copied in by CopyFrom
+// become invalid.
+func (a *Attributes) Reset() {
+	clear(a.list) // drop references to message memory
+	a.list = a.list[:0]
+	a.floor = 0
+	a.arena = a.arena[:0]
+}
+
+// Len is the number of distinct keys.
+func (a *Attributes) Len() int {
+	n := 0
+	for i := range a.list {
+		if a.latest(i) {
+			n++
+		}
+	}
+	return n
+}
+
+// latest reports whether list[i] is the newest entry for its key.
+func (a *Attributes) latest(i int) bool {
+	k := a.list[i].Key
+	for j := i + 1; j < len(a.list); j++ {
+		if a.list[j].Key == k {
+			return false
+		}
+	}
+	return true
+}
+
+// Set sets key to v. A key set again by the same parser node is overwritten
+// in place; a key set by a child node over its parent's value shadows it, so
+// that rolling the child back restores the parent's value.
+func (a *Attributes) Set(key string, v Value) {
+	for i := len(a.list) - 1; i >= a.floor; i-- {
+		if a.list[i].Key == key {
+			a.list[i].Value = v
+			return
+		}
+	}
+	a.list = append(a.list, Attr{Key: key, Value: v})
+}
+
+// SetString sets a string attribute.
+func (a *Attributes) SetString(key, s string) { a.Set(key, StringValue(s)) }
+
+// SetBytesString sets a string attribute from message bytes without copying.
+func (a *Attributes) SetBytesString(key string, b []byte) {
+	a.Set(key, StringValue(UnsafeString(b)))
+}
+
+// SetInt sets an integer attribute.
+func (a *Attributes) SetInt(key string, n int64) { a.Set(key, IntValue(n)) }
+
+// SetBool sets a boolean attribute.
+func (a *Attributes) SetBool(key string, b bool) { a.Set(key, BoolValue(b)) }
+
+// SetBytes sets a bytes attribute aliasing b.
+func (a *Attributes) SetBytes(key string, b []byte) { a.Set(key, BytesValue(b)) }
+
+// Get returns the value of key and whether it is present.
+func (a *Attributes) Get(key string) (Value, bool) {
+	for i := len(a.list) - 1; i >= 0; i-- {
+		if a.list[i].Key == key {
+			return a.list[i].Value, true
+		}
+	}
+	return Value{}, false
+}
+
+// Has reports whether key is present.
+func (a *Attributes) Has(key string) bool {
+	_, ok := a.Get(key)
+	return ok
+}
+
+// String returns the string value of key ("" and false when absent or not a string).
+func (a *Attributes) String(key string) (string, bool) {
+	v, ok := a.Get(key)
+	if !ok || (v.kind != KindString && v.kind != KindBytes) {
+		return "", false
+	}
+	return v.str, true
+}
+
+// Int returns the integer value of key (0 and false when absent or not an int).
+func (a *Attributes) Int(key string) (int64, bool) {
+	v, ok := a.Get(key)
+	if !ok || v.kind != KindInt {
+		return 0, false
+	}
+	return v.num, true
+}
+
+// Bool returns the boolean value of key (false and false when absent or not a bool).
+func (a *Attributes) Bool(key string) (bool, bool) {
+	v, ok := a.Get(key)
+	if !ok || v.kind != KindBool {
+		return false, false
+	}
+	return v.num != 0, true
+}
+
+// All iterates over the attributes in the order their keys were first set,
+// each key once with its current value.
+func (a *Attributes) All() iter.Seq2[string, Value] {
+	return func(yield func(string, Value) bool) {
+		for i := range a.list {
+			k := a.list[i].Key
+			first := true
+			for j := 0; j < i; j++ {
+				if a.list[j].Key == k {
+					first = false
+					break
+				}
+			}
+			if !first {
+				continue
+			}
+			v, _ := a.Get(k)
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
+}
+
+// Map returns the attributes as a new Go map of plain values (see Value.Any).
+// It allocates; it is meant for tests, JSON and logging, not hot paths.
+func (a *Attributes) Map() map[string]any {
+	m := make(map[string]any, len(a.list))
+	for k, v := range a.All() {
+		m[k] = v.Any()
+	}
+	return m
+}
+
+// AppendJSON appends the attributes as a JSON object.
+func (a *Attributes) AppendJSON(dst []byte) []byte {
+	dst = append(dst, '{')
+	first := true
+	for k, v := range a.All() {
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = appendJSONString(dst, k)
+		dst = append(dst, ':')
+		dst = v.AppendJSON(dst)
+	}
+	return append(dst, '}')
+}
+
+// MarshalJSON implements json.Marshaler.
+func (a *Attributes) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil), nil }
+
+// CopyFrom replaces a's contents with an owned copy of src: string and bytes
+// values are copied into a's arena, so they stay valid after the message
+// src was parsed from is gone, until a is Reset or copied into again.
+// Keys are not copied: they are expected to be the protocol packages'
+// constants. Steady-state copies allocate nothing.
+func (a *Attributes) CopyFrom(src *Attributes) {
+	a.Reset()
+	need := 0
+	for i := range src.list {
+		need += len(src.list[i].Value.str)
+	}
+	if cap(a.arena) < need {
+		a.arena = make([]byte, 0, need)
+	}
+	for i := range src.list {
+		at := src.list[i]
+		if at.Value.str != "" {
+			start := len(a.arena)
+			a.arena = append(a.arena, at.Value.str...)
+			at.Value.str = UnsafeString(a.arena[start:len(a.arena):len(a.arena)])
+		}
+		a.list = append(a.list, at)
+	}
+}
+
+// mark returns a restore point for rollback and makes the following Sets
+// belong to a new node.
+func (a *Attributes) mark() (n, floor int) {
+	n, floor = len(a.list), a.floor
+	a.floor = n
+	return
+}
+
+// rollback undoes every Set since mark (when failed) and restores the floor.
+func (a *Attributes) rollback(n, floor int, failed bool) {
+	if failed {
+		clear(a.list[n:])
+		a.list = a.list[:n]
+	}
+	a.floor = floor
+}

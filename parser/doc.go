@@ -1,0 +1,45 @@
+// Package parser is the core of wirekit: the pieces every protocol package
+// (redis, httpx, kafka, dubbo2) is built from, and the pieces that turn byte
+// streams into request/response exchanges.
+//
+// # Messages and attributes
+//
+// A Message is one framed protocol message being parsed: its bytes, a read
+// Offset and an Attributes map. Attribute keys are dotted names declared as
+// constants by each protocol package (redis.command, http.status_code,
+// kafka.api_key, dubbo2.service ...); values are typed (string, int64, bool,
+// bytes). Messages and their attributes are reused after Reset, so parsing
+// in steady state allocates nothing. String values alias the message bytes
+// (see UnsafeString); Attributes.CopyFrom makes an owned copy.
+//
+// # Parser trees
+//
+// A protocol is parsed by a tree of PkgParser nodes, after Kindling's
+// collector: every node has a cheap fastFail and a parse that returns
+// (ok, complete). A node that parsed its part but not the whole message
+// hands the message, offset moved on, to its children; the first child that
+// completes it wins, and a child that fails is rolled back (offset and
+// attributes) before the next one runs. Kafka's tree is the example: the
+// request header at the root, a branch per API key, a branch per version.
+//
+// Node code reads with Reader, a bounds-checked big-endian reader with a
+// sticky error, so decoders read straight down the spec and check once.
+//
+// # Protocols, framing, pairing, detection
+//
+// A Protocol bundles a name, the request and response trees, a framing
+// function per direction with the contract of bufio.SplitFunc (so it can
+// also drive a bufio.Scanner), and how responses pair with requests: in
+// order or by a key. Conn drives one protocol over the two directions of a
+// connection: it buffers partial messages, frames, parses, pairs, and
+// reports each Exchange (including one-way requests, requests left without
+// a response, responses without a request and unsolicited pushes, so
+// nothing is lost silently). Detector picks the candidate protocols for a
+// new stream from its first bytes.
+//
+// # Errors
+//
+// Decoding errors are values: ErrShort, ErrMalformed, ErrTooLarge,
+// ErrNotProtocol, ErrNoMatch, ErrUpgraded, wrapped with location in *Error.
+// A protocol's own status codes are attributes, never Go errors.
+package parser

@@ -1,0 +1,98 @@
+package parser
+
+// FastFailFunc reports, cheaply and without side effects, that a message is
+// certainly not one this node parses. It must not allocate; it is run on
+// every candidate message and on the first bytes of every new stream.
+type FastFailFunc func(m *Message) bool
+
+// ParseFunc parses what this node is responsible for, starting at
+// m.Offset. It returns ok=false when the message is not this node's
+// (optionally saying why through m.Fail), ok=true with complete=true when
+// the message is fully parsed, and ok=true with complete=false when the
+// node has read its part and its children must go on from m.Offset.
+type ParseFunc func(m *Message) (ok, complete bool)
+
+// PkgParser is a node of a parser tree, after Kindling's PkgParser: a common
+// header node at the root, then branches (for Kafka: per API key, then per
+// version). Build a tree with NewPkgParser and Add, then call Parse on the
+// root for each message.
+//
+// The walk, for a node:
+//   - fastFail true: no match;
+//   - parse not ok: no match;
+//   - parse ok and complete: match;
+//   - parse ok and incomplete: try the children in order, first match wins;
+//     no child matching is no match.
+//
+// A child that fails leaves no trace: the offset and every attribute it set
+// (including values it overwrote) are rolled back before the next child
+// runs. A tree is safe for concurrent use once built, as long as each
+// goroutine parses its own Message.
+type PkgParser struct {
+	name     string
+	fastFail FastFailFunc
+	parse    ParseFunc
+	children []*PkgParser
+}
+
+// NewPkgParser makes a node. fastFail may be nil (never fails fast); parse
+// may be nil (always ok and incomplete: a pure branching node).
+func NewPkgParser(name string, fastFail FastFailFunc, parse ParseFunc) *PkgParser {
+	return &PkgParser{name: name, fastFail: fastFail, parse: parse}
+}
+
+// Name is the node's name, for diagnostics.
+func (p *PkgParser) Name() string { return p.name }
+
+// Add appends children, tried in the order added, and returns p for chaining.
+func (p *PkgParser) Add(children ...*PkgParser) *PkgParser {
+	p.children = append(p.children, children...)
+	return p
+}
+
+// Children returns the node's children (do not modify).
+func (p *PkgParser) Children() []*PkgParser { return p.children }
+
+// FastFail runs only this node's fastFail: true means m is certainly not
+// parsed by this tree. Detection runs it on the root of each protocol.
+func (p *PkgParser) FastFail(m *Message) bool {
+	return p.fastFail != nil && p.fastFail(m)
+}
+
+// Parse walks the tree rooted at p over m and reports whether some path
+// completed the message. On failure the attributes the root node itself
+// set are kept (so header fields survive an unknown body) and m.Err says
+// why when a node said so; everything children set is rolled back.
+func (p *PkgParser) Parse(m *Message) bool {
+	if p.fastFail != nil && p.fastFail(m) {
+		return false
+	}
+	complete := false
+	if p.parse != nil {
+		var ok bool
+		ok, complete = p.parse(m)
+		if !ok {
+			return false
+		}
+	}
+	if complete {
+		return true
+	}
+	off := m.Offset
+	for _, c := range p.children {
+		n, floor := m.Attrs.mark()
+		flags := m.Flags
+		matched := c.Parse(m)
+		m.Attrs.rollback(n, floor, !matched)
+		if matched {
+			m.Err = nil
+			return true
+		}
+		m.Offset = off
+		m.Flags = flags
+	}
+	if m.Err == nil {
+		m.Err = ErrNoMatch
+	}
+	return false
+}
