@@ -1,0 +1,640 @@
+package reassembly
+
+import (
+	"sort"
+	"time"
+)
+
+// noCopy makes go vet's copylocks check flag copies of an Assembler.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// Assembler turns TCP segments into ordered byte streams, one per direction
+// of each connection, and hands them to a Handler made per connection by a
+// Factory.
+//
+// In-order segments are delivered straight from the caller's payload slice,
+// with no copy and no allocation. A segment that arrives ahead of a hole is
+// copied into a buffer (from a bounded free list) and delivered when the hole
+// fills. Bytes that were already delivered or buffered win over a later copy
+// of the same sequence range: a retransmission or overlap never rewrites
+// what the consumer saw or will see ("first copy wins"), and the extra bytes
+// are trimmed and counted.
+//
+// Holes that do not fill are skipped and reported through Handler.Gap with
+// their stream offset and size: when the data waiting behind them is older
+// than Options.HoleTimeout, when a connection buffers more than
+// Options.MaxBufferedPerConn, when all connections together buffer more than
+// Options.MaxBufferedTotal (the direction waiting longest gives way first),
+// and when a connection closes. Nothing is dropped without being counted in
+// Stats and, where it belongs to a stream, reported as a gap.
+//
+// Connections are keyed by their 4-tuple. The client is the sender of a SYN
+// (or receiver of a SYN+ACK); without one, Options.IsServer decides, else the
+// sender of the first segment. Connections seen without a SYN start at their
+// first data segment and deliver at once. A segment without payload for an
+// unknown connection (the last ACK after FIN/FIN, a stray RST) opens nothing.
+// Both FINs (after their bytes), an RST in either direction, an idle timeout,
+// eviction and FlushAll close a stream; on close its buffered data is
+// delivered, holes as gaps, and its buffers are released.
+//
+// Time is capture time: timeouts advance with segment timestamps, not the
+// wall clock, so a pcap replays the same way at any speed.
+//
+// An Assembler is not safe for concurrent use; run one per goroutine and
+// shard connections between them by 4-tuple if needed.
+type Assembler struct {
+	_       noCopy
+	opts    Options
+	factory Factory
+	conns   map[connKey]*Stream
+	// lru: open streams, least recently active first.
+	lru streamList
+	// dead: closed tombstones, oldest close first.
+	dead streamList
+	// halves with buffered data, in the order they started waiting.
+	pendHead, pendTail *half
+	free               [numClasses][][]byte
+	freeBytes          int
+	now                int64
+	nopen              int
+	nextID             uint64
+	stats              Stats
+}
+
+type streamList struct{ head, tail *Stream }
+
+func (l *streamList) push(s *Stream) {
+	s.prev, s.next = l.tail, nil
+	if l.tail != nil {
+		l.tail.next = s
+	} else {
+		l.head = s
+	}
+	l.tail = s
+}
+
+func (l *streamList) remove(s *Stream) {
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		l.head = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	} else {
+		l.tail = s.prev
+	}
+	s.prev, s.next = nil, nil
+}
+
+// NewAssembler returns an Assembler that asks f for a Handler per connection.
+func NewAssembler(f Factory, opts Options) *Assembler {
+	return &Assembler{
+		opts:    opts.withDefaults(),
+		factory: f,
+		conns:   make(map[connKey]*Stream),
+	}
+}
+
+// Stats returns the counters.
+func (a *Assembler) Stats() Stats {
+	st := a.stats
+	st.Conns = a.nopen
+	return st
+}
+
+// Assemble processes one segment. seg.Payload is only read during the call.
+func (a *Assembler) Assemble(seg *Segment) {
+	a.stats.Packets++
+	a.stats.Bytes += uint64(len(seg.Payload))
+	trunc := seg.Truncated
+	if trunc < 0 {
+		trunc = 0
+	}
+	ts := seg.Timestamp.UnixNano()
+	if ts > a.now {
+		a.now = ts
+	}
+	a.expire()
+
+	key, srcIsLo := makeKey(seg.Src, seg.Dst)
+	s := a.conns[key]
+	syn := seg.Flags&FlagSYN != 0
+	if s != nil && s.closed {
+		if !syn {
+			a.stats.Ignored++
+			return
+		}
+		// Port reuse: a new SYN ends the tombstone.
+		a.dropTombstone(s)
+		s = nil
+	}
+	if s == nil {
+		if !syn && len(seg.Payload) == 0 && trunc == 0 {
+			// Pure ACK, lone FIN or RST of a connection we do not know
+			// (or no longer know): opening a stream for it would only
+			// make a ghost.
+			a.stats.Ignored++
+			return
+		}
+		s = a.open(seg, key, srcIsLo)
+	} else if s.lastSeen < ts {
+		s.lastSeen = ts
+		if s.next != nil {
+			a.lru.remove(s)
+			a.lru.push(s)
+		}
+	}
+	dir := ServerToClient
+	if srcIsLo == s.clientIsLo {
+		dir = ClientToServer
+	}
+
+	if seg.Flags&FlagRST != 0 {
+		// RST ends both directions. Its payload (a diagnostic text on some
+		// stacks) is not stream data.
+		a.closeStream(s, CloseRST)
+		return
+	}
+	h := &s.half[dir]
+	seq := seg.Seq
+	if syn {
+		seq++ // the SYN takes one sequence number
+		if !h.started || (!h.synSeen && h.offset == 0) {
+			h.started, h.synSeen, h.next = true, true, seq
+		}
+	}
+	if !h.started {
+		h.started, h.next = true, seq
+	}
+	if n := len(seg.Payload) + trunc; n > 0 {
+		if trunc > 0 {
+			a.stats.Truncated++
+		}
+		a.segment(s, h, seq, seg.Payload, trunc, seg.Timestamp)
+		if s.closed {
+			return
+		}
+	}
+	if seg.Flags&FlagFIN != 0 && !h.finSeen {
+		h.finSeen = true
+		end := seq + uint32(len(seg.Payload)+trunc)
+		d := int32(end - h.next)
+		if d < 0 {
+			d = 0
+		}
+		h.finOff = h.offset + uint64(d)
+	}
+	a.checkDone(s, h)
+}
+
+// checkDone marks h done when it reached its FIN and closes s when both are.
+func (a *Assembler) checkDone(s *Stream, h *half) {
+	if h.finSeen && !h.done && h.offset >= h.finOff {
+		h.done = true
+	}
+	if s.half[0].done && s.half[1].done && !s.closed {
+		a.closeStream(s, CloseFIN)
+	}
+}
+
+func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
+	if a.lru.head != nil && len(a.conns) >= a.opts.MaxConns {
+		if a.dead.head != nil {
+			a.dropTombstone(a.dead.head)
+		} else {
+			a.stats.ConnsEvicted++
+			a.closeStream(a.lru.head, CloseEvicted)
+			if a.dead.tail != nil {
+				a.dropTombstone(a.dead.tail)
+			}
+		}
+	}
+	s := &Stream{key: key, first: seg.Timestamp, lastSeen: seg.Timestamp.UnixNano()}
+	clientIsSrc := true
+	switch {
+	case seg.Flags&FlagSYN != 0:
+		s.rule = SideBySYN
+		clientIsSrc = seg.Flags&FlagACK == 0
+	case a.opts.IsServer != nil && a.opts.IsServer(seg.Dst):
+		s.rule = SideByHint
+	case a.opts.IsServer != nil && a.opts.IsServer(seg.Src):
+		s.rule = SideByHint
+		clientIsSrc = false
+	default:
+		s.rule = SideByFirstSeen
+	}
+	if clientIsSrc {
+		s.client, s.server, s.clientIsLo = seg.Src, seg.Dst, srcIsLo
+	} else {
+		s.client, s.server, s.clientIsLo = seg.Dst, seg.Src, !srcIsLo
+	}
+	s.half[0].stream, s.half[0].dir = s, ClientToServer
+	s.half[1].stream, s.half[1].dir = s, ServerToClient
+	a.nextID++
+	s.id = a.nextID
+	a.stats.ConnsOpened++
+	a.nopen++
+	a.conns[key] = s
+	a.lru.push(s)
+	s.handler = a.factory.New(s)
+	return s
+}
+
+// segment handles n = len(data)+lost bytes starting at sequence seq.
+func (a *Assembler) segment(s *Stream, h *half, seq uint32, data []byte, lost int, ts time.Time) {
+	d := int32(seq - h.next)
+	if d < 0 {
+		skip := int(-int64(d))
+		if skip >= len(data)+lost {
+			a.stats.Retransmitted++
+			return
+		}
+		a.stats.Overlaps++
+		data, lost = skipRun(data, lost, skip)
+		d = 0
+	}
+	if d == 0 {
+		a.live(s, h, data, lost, ts)
+		return
+	}
+	a.stats.OutOfOrder++
+	a.buffer(h, h.offset+uint64(d), data, lost, ts)
+	a.enforceLimits(s, h)
+}
+
+// skipRun drops the first k bytes of a run made of data then lost bytes.
+func skipRun(data []byte, lost, k int) ([]byte, int) {
+	if k <= len(data) {
+		return data[k:], lost
+	}
+	k -= len(data)
+	if k > lost {
+		k = lost
+	}
+	return nil, lost - k
+}
+
+// live delivers an in-order run. Bytes already buffered for the same range
+// win (first copy wins), so the run is cut around them.
+func (a *Assembler) live(s *Stream, h *half, data []byte, lost int, ts time.Time) {
+	for len(data)+lost > 0 {
+		n := len(data) + lost
+		if len(h.pend) > 0 {
+			if room := h.pend[0].off - h.offset; room < uint64(n) {
+				n = int(room)
+			}
+		}
+		if n > 0 {
+			data, lost = a.emit(s, h, data, lost, n, ts)
+			if s.closed {
+				return
+			}
+		}
+		if len(data)+lost == 0 || len(h.pend) == 0 {
+			break
+		}
+		before := h.offset
+		a.drain(s, h)
+		if s.closed {
+			return
+		}
+		data, lost = skipRun(data, lost, int(h.offset-before))
+	}
+	if len(h.pend) > 0 {
+		a.drain(s, h)
+	}
+}
+
+// emit delivers the first n bytes of a run (data first, then lost bytes as a
+// gap) and returns the rest.
+func (a *Assembler) emit(s *Stream, h *half, data []byte, lost, n int, ts time.Time) ([]byte, int) {
+	k := n
+	if k > len(data) {
+		k = len(data)
+	}
+	if k > 0 {
+		h.offset += uint64(k)
+		h.next += uint32(k)
+		s.handler.Data(s, h.dir, data[:k], ts)
+		data = data[k:]
+	}
+	if g := n - k; g > 0 {
+		a.gap(s, h, g)
+		lost -= g
+	}
+	return data, lost
+}
+
+func (a *Assembler) gap(s *Stream, h *half, n int) {
+	off := h.offset
+	h.offset += uint64(n)
+	h.next += uint32(n)
+	a.stats.Gaps++
+	a.stats.BytesLost += uint64(n)
+	s.handler.Gap(s, h.dir, off, n)
+}
+
+// drain delivers buffered runs that reach h.offset.
+func (a *Assembler) drain(s *Stream, h *half) {
+	i := 0
+	for ; i < len(h.pend) && h.pend[i].off <= h.offset && !s.closed; i++ {
+		p := &h.pend[i]
+		if end := p.end(); end > h.offset {
+			skip := int(h.offset - p.off)
+			if p.data != nil {
+				h.offset += uint64(p.n - skip)
+				h.next += uint32(p.n - skip)
+				s.handler.Data(s, h.dir, p.data[skip:p.n], p.ts)
+			} else {
+				a.gap(s, h, p.n-skip)
+			}
+		}
+		a.release(h, p)
+	}
+	if i == 0 {
+		return
+	}
+	n := copy(h.pend, h.pend[i:])
+	clear(h.pend[n:])
+	h.pend = h.pend[:n]
+	if n == 0 {
+		a.unlistPend(h)
+	}
+	a.checkDone(s, h)
+}
+
+// release frees one buffered run's memory and accounting.
+func (a *Assembler) release(h *half, p *pending) {
+	c := PendingOverhead
+	if p.data != nil {
+		c += p.n
+		a.putBuf(p.data)
+		p.data = nil
+	}
+	h.pendBytes -= c
+	h.stream.pendBytes -= c
+	a.stats.Buffered -= c
+}
+
+// buffer stores the run [off, off+len(data)+lost) except the parts already
+// buffered (first copy wins).
+func (a *Assembler) buffer(h *half, off uint64, data []byte, lost int, ts time.Time) {
+	end := off + uint64(len(data)+lost)
+	i := sort.Search(len(h.pend), func(i int) bool { return h.pend[i].end() > off })
+	added := false
+	for off < end {
+		if i < len(h.pend) && h.pend[i].off <= off {
+			to := h.pend[i].end()
+			if to > end {
+				to = end
+			}
+			data, lost = skipRun(data, lost, int(to-off))
+			off = to
+			i++
+			continue
+		}
+		stop := end
+		if i < len(h.pend) && h.pend[i].off < stop {
+			stop = h.pend[i].off
+		}
+		k := int(stop - off)
+		p := pending{off: off, ts: ts}
+		if len(data) > 0 {
+			if k > len(data) {
+				k = len(data)
+			}
+			p.data = a.getBuf(k)
+			copy(p.data, data[:k])
+			data = data[k:]
+		} else {
+			lost -= k
+		}
+		p.n = k
+		h.pend = append(h.pend, pending{})
+		copy(h.pend[i+1:], h.pend[i:])
+		h.pend[i] = p
+		c := PendingOverhead
+		if p.data != nil {
+			c += k
+		}
+		h.pendBytes += c
+		h.stream.pendBytes += c
+		a.stats.Buffered += c
+		off += uint64(k)
+		i++
+		added = true
+	}
+	if !added {
+		a.stats.OutOfOrder--
+		a.stats.Retransmitted++
+		return
+	}
+	if !h.inPendList {
+		a.listPend(h)
+	}
+}
+
+func (a *Assembler) listPend(h *half) {
+	h.inPendList = true
+	h.pendSince = a.now
+	h.pprev, h.pnext = a.pendTail, nil
+	if a.pendTail != nil {
+		a.pendTail.pnext = h
+	} else {
+		a.pendHead = h
+	}
+	a.pendTail = h
+}
+
+func (a *Assembler) unlistPend(h *half) {
+	if !h.inPendList {
+		return
+	}
+	h.inPendList = false
+	if h.pprev != nil {
+		h.pprev.pnext = h.pnext
+	} else {
+		a.pendHead = h.pnext
+	}
+	if h.pnext != nil {
+		h.pnext.pprev = h.pprev
+	} else {
+		a.pendTail = h.pprev
+	}
+	h.pprev, h.pnext = nil, nil
+}
+
+// skipHole gives up the hole before h's first buffered run: reports it as a
+// gap and delivers what follows. A half that still waits afterwards starts
+// waiting anew at the back of the queue.
+func (a *Assembler) skipHole(s *Stream, h *half) {
+	if len(h.pend) == 0 {
+		return
+	}
+	if n := h.pend[0].off - h.offset; n > 0 {
+		a.gap(s, h, int(n))
+	}
+	a.drain(s, h)
+	if h.inPendList {
+		a.unlistPend(h)
+		a.listPend(h)
+	}
+}
+
+func (a *Assembler) enforceLimits(s *Stream, h *half) {
+	for s.pendBytes > a.opts.MaxBufferedPerConn && !s.closed {
+		a.stats.LimitSkips++
+		if len(h.pend) > 0 {
+			a.skipHole(s, h)
+		} else {
+			o := &s.half[h.dir^1]
+			a.skipHole(s, o)
+		}
+	}
+	for a.stats.Buffered > a.opts.MaxBufferedTotal && a.pendHead != nil {
+		a.stats.LimitSkips++
+		v := a.pendHead
+		a.skipHole(v.stream, v)
+	}
+}
+
+// expire applies the idle, tombstone and hole timeouts at the current
+// capture time. Each list is ordered by time, so only heads are checked.
+func (a *Assembler) expire() {
+	if t := a.opts.HoleTimeout; t > 0 {
+		lim := a.now - int64(t)
+		for h := a.pendHead; h != nil && h.pendSince < lim; h = a.pendHead {
+			a.stats.HoleTimeouts++
+			a.skipHole(h.stream, h)
+		}
+	}
+	if t := a.opts.IdleTimeout; t > 0 {
+		lim := a.now - int64(t)
+		for s := a.lru.head; s != nil && s.lastSeen < lim; s = a.lru.head {
+			a.closeStream(s, CloseIdle)
+		}
+	}
+	if t := a.opts.CloseWait; t > 0 {
+		lim := a.now - int64(t)
+		for s := a.dead.head; s != nil && s.lastSeen < lim; s = a.dead.head {
+			a.dropTombstone(s)
+		}
+	}
+}
+
+// closeStream flushes s's buffered data (holes as gaps), calls Close and
+// keeps s as a tombstone for CloseWait.
+func (a *Assembler) closeStream(s *Stream, reason CloseReason) {
+	if s.closed {
+		return
+	}
+	for d := range s.half {
+		h := &s.half[d]
+		for len(h.pend) > 0 && !s.closed {
+			a.skipHole(s, h)
+		}
+	}
+	if s.closed { // a FIN completed while flushing
+		return
+	}
+	s.closed = true
+	a.lru.remove(s)
+	a.nopen--
+	a.stats.ConnsClosed++
+	hd := s.handler
+	s.handler = nil
+	hd.Close(s, reason)
+	for d := range s.half {
+		h := &s.half[d]
+		for i := range h.pend {
+			a.release(h, &h.pend[i])
+		}
+		h.pend = nil
+		a.unlistPend(h)
+	}
+	if a.opts.CloseWait > 0 {
+		s.lastSeen = a.now
+		a.dead.push(s)
+	} else {
+		delete(a.conns, s.key)
+	}
+}
+
+func (a *Assembler) dropTombstone(s *Stream) {
+	a.dead.remove(s)
+	if a.conns[s.key] == s {
+		delete(a.conns, s.key)
+	}
+}
+
+// FlushOlderThan closes (CloseIdle) every connection whose latest segment is
+// older than t and skips holes whose data has waited since before t. Use it
+// on live captures, where capture time may stand still.
+func (a *Assembler) FlushOlderThan(t time.Time) {
+	lim := t.UnixNano()
+	for h := a.pendHead; h != nil && h.pendSince < lim; h = a.pendHead {
+		a.stats.HoleTimeouts++
+		a.skipHole(h.stream, h)
+	}
+	for s := a.lru.head; s != nil && s.lastSeen < lim; s = a.lru.head {
+		a.closeStream(s, CloseIdle)
+	}
+}
+
+// FlushAll closes every open connection (CloseFlush), oldest activity first,
+// after delivering buffered data with its holes as gaps. Call it at the end
+// of a capture. Tombstones are forgotten too.
+func (a *Assembler) FlushAll() {
+	for s := a.lru.head; s != nil; s = a.lru.head {
+		a.closeStream(s, CloseFlush)
+	}
+	for s := a.dead.head; s != nil; s = a.dead.head {
+		a.dropTombstone(s)
+	}
+}
+
+// Buffer size classes for out-of-order copies: 512 B .. 64 KiB.
+const (
+	minClassShift = 9
+	numClasses    = 8
+)
+
+func classOf(n int) int {
+	c := 0
+	for size := 1 << minClassShift; size < n; size <<= 1 {
+		c++
+	}
+	return c
+}
+
+func (a *Assembler) getBuf(n int) []byte {
+	c := classOf(n)
+	if c >= numClasses {
+		return make([]byte, n)
+	}
+	if l := a.free[c]; len(l) > 0 {
+		b := l[len(l)-1]
+		l[len(l)-1] = nil
+		a.free[c] = l[:len(l)-1]
+		a.freeBytes -= cap(b)
+		return b[:n]
+	}
+	return make([]byte, n, 1<<(minClassShift+c))
+}
+
+func (a *Assembler) putBuf(b []byte) {
+	c := classOf(cap(b))
+	if c >= numClasses || cap(b) != 1<<(minClassShift+c) || a.freeBytes+cap(b) > a.opts.BufferCacheBytes {
+		return
+	}
+	a.free[c] = append(a.free[c], b[:0])
+	a.freeBytes += cap(b)
+}
+
+// CachedBufferBytes returns the memory held by released out-of-order buffers
+// kept for reuse; it never exceeds Options.BufferCacheBytes.
+func (a *Assembler) CachedBufferBytes() int { return a.freeBytes }

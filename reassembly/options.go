@@ -1,0 +1,120 @@
+package reassembly
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Options configures an [Assembler]. The zero value of each field selects
+// its documented default; a negative value disables the limit or timeout
+// where that is allowed.
+type Options struct {
+	// MaxConns caps tracked connections (closed tombstones included). When a
+	// new connection would exceed it, the least recently active one is
+	// closed with CloseEvicted. Default 262144; negative: no cap.
+	MaxConns int
+	// MaxBufferedPerConn caps the out-of-order bytes buffered for one
+	// connection (both directions). Beyond it the oldest hole of the
+	// direction that grew is skipped and reported as a gap. This is the
+	// "byte limit" after which a hole is given up. Every buffered run also
+	// counts PendingOverhead bytes so that floods of tiny segments are
+	// bounded too. Default 4 MiB; negative: no cap.
+	MaxBufferedPerConn int
+	// MaxBufferedTotal caps the out-of-order bytes buffered over all
+	// connections. Beyond it the holes of the direction that has been
+	// waiting longest are skipped. Default 128 MiB; negative: no cap.
+	MaxBufferedTotal int
+	// HoleTimeout is how long (in capture time) buffered data may wait for
+	// a hole before it to fill; then the hole is skipped and reported as a
+	// gap. Default 5s; negative: holes wait until a byte limit, a close or
+	// FlushAll.
+	HoleTimeout time.Duration
+	// IdleTimeout closes (CloseIdle) a connection with no segment for this
+	// long in capture time. Checked as segments arrive; for live capture
+	// also call FlushOlderThan from time to time. Default 2m; negative:
+	// never.
+	IdleTimeout time.Duration
+	// CloseWait is how long a closed connection is remembered so that late
+	// segments (the last ACK after FIN, retransmissions) do not open a new
+	// stream. A SYN always opens a new one. Default 5s; negative: not
+	// remembered.
+	CloseWait time.Duration
+	// BufferCacheBytes caps the memory of released out-of-order buffers kept
+	// for reuse; buffers beyond it go back to the garbage collector, so the
+	// cache never only grows. Default 4 MiB; negative: no reuse.
+	BufferCacheBytes int
+	// IsServer, when set, names server endpoints (e.g. known server ports)
+	// for connections seen without their SYN. It is asked about the
+	// destination first, then the source.
+	IsServer func(ep netip.AddrPort) bool
+}
+
+// PendingOverhead is the number of bytes each buffered out-of-order run
+// counts against the buffering limits on top of its payload.
+const PendingOverhead = 64
+
+// Defaults for Options.
+const (
+	DefaultMaxConns           = 262144
+	DefaultMaxBufferedPerConn = 4 << 20
+	DefaultMaxBufferedTotal   = 128 << 20
+	DefaultHoleTimeout        = 5 * time.Second
+	DefaultIdleTimeout        = 2 * time.Minute
+	DefaultCloseWait          = 5 * time.Second
+	DefaultBufferCacheBytes   = 4 << 20
+)
+
+const unlimited = int(^uint(0) >> 1)
+
+func (o Options) withDefaults() Options {
+	intDef := func(v *int, def int) {
+		switch {
+		case *v == 0:
+			*v = def
+		case *v < 0:
+			*v = unlimited
+		}
+	}
+	durDef := func(v *time.Duration, def time.Duration) {
+		switch {
+		case *v == 0:
+			*v = def
+		case *v < 0:
+			*v = -1
+		}
+	}
+	intDef(&o.MaxConns, DefaultMaxConns)
+	intDef(&o.MaxBufferedPerConn, DefaultMaxBufferedPerConn)
+	intDef(&o.MaxBufferedTotal, DefaultMaxBufferedTotal)
+	durDef(&o.HoleTimeout, DefaultHoleTimeout)
+	durDef(&o.IdleTimeout, DefaultIdleTimeout)
+	durDef(&o.CloseWait, DefaultCloseWait)
+	switch {
+	case o.BufferCacheBytes == 0:
+		o.BufferCacheBytes = DefaultBufferCacheBytes
+	case o.BufferCacheBytes < 0:
+		o.BufferCacheBytes = 0
+	}
+	return o
+}
+
+// Stats are the assembler's counters. Counters only grow; Conns and Buffered
+// are the current values.
+type Stats struct {
+	Packets       uint64 // segments given to Assemble
+	Bytes         uint64 // payload bytes given to Assemble (captured bytes)
+	OutOfOrder    uint64 // segments buffered because they arrived ahead of a hole
+	Retransmitted uint64 // segments all of whose bytes had been seen already
+	Overlaps      uint64 // segments partly overlapping bytes already seen (trimmed)
+	Gaps          uint64 // Gap callbacks
+	BytesLost     uint64 // bytes reported through Gap
+	Truncated     uint64 // segments whose payload was cut by the snaplen
+	HoleTimeouts  uint64 // holes skipped because of HoleTimeout
+	LimitSkips    uint64 // holes skipped because a buffering limit was hit
+	Ignored       uint64 // segments without data for unknown connections, or after close
+	ConnsOpened   uint64
+	ConnsClosed   uint64 // by FIN, RST, idle timeout or flush
+	ConnsEvicted  uint64 // closed because MaxConns was reached
+	Conns         int    // connections open now
+	Buffered      int    // out-of-order bytes buffered now (with PendingOverhead)
+}

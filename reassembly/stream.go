@@ -1,0 +1,116 @@
+package reassembly
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Stream is one tracked TCP connection: its two directions, which endpoint
+// is the client and how that was decided, and how far each direction has got.
+// The assembler owns it; a Handler may read it during callbacks and keep it
+// until Close.
+type Stream struct {
+	client, server netip.AddrPort
+	rule           SideRule
+	clientIsLo     bool // client is the first endpoint of the normalised key
+	closed         bool // closed: kept as a tombstone until Options.CloseWait
+	id             uint64
+	first          time.Time
+	half           [2]half
+	handler        Handler
+	key            connKey
+	lastSeen       int64 // unix nanoseconds of the latest segment
+	prev, next     *Stream
+	pendBytes      int // buffered bytes (with per-entry overhead) of both halves
+}
+
+// Client returns the client (initiator) endpoint.
+func (s *Stream) Client() netip.AddrPort { return s.client }
+
+// Server returns the server endpoint.
+func (s *Stream) Server() netip.AddrPort { return s.server }
+
+// SideRule tells which rule decided the client side.
+func (s *Stream) SideRule() SideRule { return s.rule }
+
+// ID is a number unique per Assembler, in order of connection opening.
+func (s *Stream) ID() uint64 { return s.id }
+
+// Start is the capture time of the first segment of the connection.
+func (s *Stream) Start() time.Time { return s.first }
+
+// Offset returns the stream offset of the next byte of direction dir: the
+// number of bytes delivered to Data plus those reported to Gap.
+func (s *Stream) Offset(dir Dir) uint64 { return s.half[dir&1].offset }
+
+// MidStream reports whether direction dir was picked up without its SYN, so
+// its first byte may be in the middle of an application message.
+func (s *Stream) MidStream(dir Dir) bool {
+	h := &s.half[dir&1]
+	return h.started && !h.synSeen
+}
+
+// Finished reports whether direction dir has delivered everything up to its FIN.
+func (s *Stream) Finished(dir Dir) bool { return s.half[dir&1].done }
+
+// connKey identifies a connection independent of direction: the two
+// endpoints in a fixed order. It holds no pointers so the map hashes it as
+// plain memory.
+type connKey struct {
+	ipA   [16]byte
+	portA uint16
+	ipB   [16]byte
+	portB uint16
+}
+
+// makeKey returns the normalised key and whether src is endpoint A.
+func makeKey(src, dst netip.AddrPort) (connKey, bool) {
+	a, b := src.Addr().As16(), dst.Addr().As16()
+	pa, pb := src.Port(), dst.Port()
+	srcFirst := true
+	for i := 0; i < 16; i++ {
+		if a[i] != b[i] {
+			srcFirst = a[i] < b[i]
+			goto done
+		}
+	}
+	srcFirst = pa <= pb
+done:
+	if srcFirst {
+		return connKey{ipA: a, portA: pa, ipB: b, portB: pb}, true
+	}
+	return connKey{ipA: b, portA: pb, ipB: a, portB: pa}, false
+}
+
+// pending is a buffered run of out-of-order bytes at stream offset off.
+// data is nil for a run of bytes known to be lost (snaplen truncation).
+type pending struct {
+	off  uint64
+	n    int
+	data []byte
+	ts   time.Time
+}
+
+func (p *pending) end() uint64 { return p.off + uint64(p.n) }
+
+// half is one direction of a connection.
+type half struct {
+	started bool   // next/offset are valid
+	synSeen bool   // started at a SYN
+	finSeen bool   // a FIN was seen; finOff is valid
+	done    bool   // offset reached finOff
+	next    uint32 // sequence number of the byte at offset
+	offset  uint64 // stream offset of the next byte to deliver
+	finOff  uint64
+	// pend is sorted by off, non-overlapping, and every entry starts after
+	// offset (entries reaching offset are delivered at once).
+	pend      []pending
+	pendBytes int
+	// list of halves with buffered data, oldest first (Assembler.pendHead).
+	pendSince  int64
+	pprev      *half
+	pnext      *half
+	inPendList bool
+	stream     *Stream
+	dir        Dir
+}
