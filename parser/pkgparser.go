@@ -65,14 +65,14 @@ func (p *PkgParser) FastFail(m *Message) bool {
 // why when a node said so; everything children set is rolled back.
 func (p *PkgParser) Parse(m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
-		return false
+		return m.noMatch()
 	}
 	complete := false
 	if p.parse != nil {
 		var ok bool
 		ok, complete = p.parse(m)
 		if !ok {
-			return false
+			return m.noMatch()
 		}
 	}
 	if complete {
@@ -91,6 +91,11 @@ func (p *PkgParser) Parse(m *Message) bool {
 		m.Offset = off
 		m.Flags = flags
 	}
+	return m.noMatch()
+}
+
+// noMatch makes sure a failed walk says why, and returns false.
+func (m *Message) noMatch() bool {
 	if m.Err == nil {
 		m.Err = ErrNoMatch
 	}

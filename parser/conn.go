@@ -1,0 +1,459 @@
+package parser
+
+import (
+	"bufio"
+	"errors"
+	"time"
+)
+
+// ConnOptions are a Conn's limits. Zero fields take the defaults.
+type ConnOptions struct {
+	// MaxBuffer is the most bytes buffered per direction while a message is
+	// incomplete. A message that would need more stops that direction with
+	// ErrTooLarge (counted, never buffered further). Default 64 MiB.
+	// Protocols' own framing limits (e.g. Kafka's maximum message size)
+	// usually reject oversized messages before this.
+	MaxBuffer int
+	// MaxPending is the most requests waiting for their responses. When a
+	// new request would exceed it, the oldest is reported Unanswered with
+	// Reason ErrEvicted. Default 1024.
+	MaxPending int
+}
+
+// Default ConnOptions values.
+const (
+	DefaultMaxBuffer  = 64 << 20
+	DefaultMaxPending = 1024
+)
+
+func (o *ConnOptions) setDefaults() {
+	if o.MaxBuffer <= 0 {
+		o.MaxBuffer = DefaultMaxBuffer
+	}
+	if o.MaxPending <= 0 {
+		o.MaxPending = DefaultMaxPending
+	}
+}
+
+// ConnStats counts what a Conn did. Index [Request] and [Response] for the
+// per-direction fields.
+type ConnStats struct {
+	Messages        [2]uint64 // framed messages
+	ParseErrors     [2]uint64 // framed messages whose tree did not match
+	Truncated       [2]uint64 // messages cut short by a gap or the end of the stream
+	Exchanges       uint64    // Complete exchanges
+	OneWay          uint64    // OneWayRequest exchanges
+	Unanswered      uint64    // Unanswered exchanges (all reasons)
+	Evicted         uint64    // of which evicted by MaxPending
+	Unmatched       uint64    // UnmatchedResponse exchanges
+	Pushes          uint64    // Push exchanges
+	Interim         uint64    // interim responses (not exchanges)
+	Gaps            [2]uint64 // gaps reported with Gap
+	GapBytes        [2]uint64 // bytes those gaps lost
+	SkippedBytes    [2]uint64 // bytes received but not parsed (resynchronising, or after a direction stopped)
+	FramingErrors   [2]uint64 // framing errors (each stops or resynchronises the direction)
+	StoppedByError  [2]error  // why a direction stopped being parsed, nil while it is parsed
+	BufferedMaxSize [2]int    // largest buffer a partial message needed
+}
+
+type pending struct {
+	attrs   Attributes
+	ts      time.Time
+	size    int
+	key     uint64
+	flags   Flags
+	err     error
+	interim int
+}
+
+type dirState struct {
+	split  bufio.SplitFunc
+	buf    []byte
+	bufTS  time.Time
+	resync bool // after a gap: skip to a point the tree's fastFail accepts
+}
+
+// Conn drives one Protocol over the two directions of one connection: it
+// frames each direction's bytes, parses the messages with the protocol's
+// trees, pairs responses with requests and reports each Exchange to a
+// callback.
+//
+// Bytes are framed straight from the slices passed to Feed; only the tail
+// of an incomplete message is copied into a per-direction buffer. So a
+// stream of whole messages is parsed without copying, and steady-state
+// operation allocates nothing.
+//
+// Every message is reported in exactly one Exchange (see ExchangeKind), and
+// every byte not parsed is counted in Stats, so nothing is lost silently.
+//
+// After a gap (bytes lost in capture) the direction resynchronises: bytes
+// are skipped (and counted) up to the first position the parser tree's
+// fastFail accepts and framing succeeds. With in-order pairing, requests
+// pending at a gap are reported Unanswered (Reason ErrGap) since which
+// response answers which can no longer be known.
+//
+// A Conn is not safe for concurrent use.
+type Conn struct {
+	p     *Protocol
+	opts  ConnOptions
+	emit  func(*Exchange)
+	state any
+	dirs  [2]dirState
+	msg   Message
+	ex    Exchange
+	// pending requests, a ring: q[(head+i)%len(q)] for i < n
+	q       []*pending
+	head, n int
+	free    []*pending
+	stats   ConnStats
+}
+
+// NewConn returns a Conn parsing protocol p, reporting exchanges to emit.
+// The Exchange passed to emit is reused after emit returns (Clone it to
+// keep it).
+func NewConn(p *Protocol, opts ConnOptions, emit func(*Exchange)) *Conn {
+	opts.setDefaults()
+	c := &Conn{p: p, opts: opts, emit: emit}
+	if p.NewState != nil {
+		c.state = p.NewState()
+	}
+	c.dirs[Request].split = p.Split(c.state, Request)
+	c.dirs[Response].split = p.Split(c.state, Response)
+	return c
+}
+
+// Protocol returns the protocol the Conn parses.
+func (c *Conn) Protocol() *Protocol { return c.p }
+
+// State returns the protocol's per-connection value.
+func (c *Conn) State() any { return c.state }
+
+// Stats returns the counters so far.
+func (c *Conn) Stats() ConnStats { return c.stats }
+
+// Pending is how many requests wait for a response.
+func (c *Conn) Pending() int { return c.n }
+
+// Feed hands the Conn the next bytes of direction dir, captured at ts.
+// data is not retained after Feed returns.
+func (c *Conn) Feed(dir Direction, data []byte, ts time.Time) {
+	d := &c.dirs[dir]
+	if c.stats.StoppedByError[dir] != nil {
+		c.stats.SkippedBytes[dir] += uint64(len(data))
+		return
+	}
+	if len(d.buf) == 0 {
+		n := c.frame(dir, data, ts, false)
+		if rest := data[n:]; len(rest) > 0 && c.stats.StoppedByError[dir] == nil {
+			c.buffer(dir, rest, ts)
+		}
+		return
+	}
+	if !c.buffer(dir, data, ts) {
+		return
+	}
+	n := c.frame(dir, d.buf, d.bufTS, false)
+	m := copy(d.buf, d.buf[n:])
+	d.buf = d.buf[:m]
+	if n > 0 {
+		d.bufTS = ts
+	}
+}
+
+// buffer appends b to dir's buffer within MaxBuffer.
+func (c *Conn) buffer(dir Direction, b []byte, ts time.Time) bool {
+	d := &c.dirs[dir]
+	if len(d.buf)+len(b) > c.opts.MaxBuffer {
+		c.stop(dir, ErrTooLarge, len(d.buf)+len(b))
+		d.buf = d.buf[:0]
+		return false
+	}
+	if len(d.buf) == 0 {
+		d.bufTS = ts
+	}
+	d.buf = append(d.buf, b...)
+	if len(d.buf) > c.stats.BufferedMaxSize[dir] {
+		c.stats.BufferedMaxSize[dir] = len(d.buf)
+	}
+	return true
+}
+
+// stop ends parsing of one direction, counting skipped bytes.
+func (c *Conn) stop(dir Direction, err error, skipped int) {
+	c.stats.StoppedByError[dir] = err
+	c.stats.SkippedBytes[dir] += uint64(skipped)
+	if !errors.Is(err, ErrUpgraded) {
+		c.stats.FramingErrors[dir]++
+	}
+}
+
+// frame frames and handles whole messages from data, returning how many
+// bytes were consumed (including bytes skipped while resynchronising).
+func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
+	d := &c.dirs[dir]
+	off := 0
+	for off < len(data) {
+		if d.resync {
+			i := c.syncPoint(dir, data[off:])
+			c.stats.SkippedBytes[dir] += uint64(i)
+			off += i
+			if off == len(data) {
+				return off
+			}
+		}
+		adv, tok, err := d.split(data[off:], atEOF)
+		if err != nil {
+			if d.resync && !errors.Is(err, ErrShort) {
+				// A false start while resynchronising: skip a byte, go on.
+				c.stats.SkippedBytes[dir]++
+				off++
+				continue
+			}
+			if atEOF && errors.Is(err, ErrShort) {
+				c.handle(dir, data[off:], ts, Truncated)
+				return len(data)
+			}
+			c.stop(dir, err, len(data)-off)
+			return len(data)
+		}
+		if adv < 0 || adv > len(data)-off || (adv == 0 && tok != nil) {
+			c.stop(dir, ErrMalformed, len(data)-off)
+			return len(data)
+		}
+		if adv == 0 {
+			if atEOF && off < len(data) {
+				c.handle(dir, data[off:], ts, Truncated)
+				return len(data)
+			}
+			break // need more
+		}
+		d.resync = false
+		if tok != nil {
+			c.handle(dir, tok, ts, 0)
+		}
+		off += adv
+	}
+	return off
+}
+
+// syncPoint returns the first offset in b where dir's tree does not fail
+// fast (len(b) when none).
+func (c *Conn) syncPoint(dir Direction, b []byte) int {
+	root := c.p.Request
+	if dir == Response {
+		root = c.p.Response
+	}
+	m := &c.msg
+	for i := range b {
+		m.Data, m.Offset, m.Dir, m.State, m.Request = b[i:], 0, dir, c.state, nil
+		if !root.FastFail(m) {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// handle parses one framed message and pairs it.
+func (c *Conn) handle(dir Direction, msg []byte, ts time.Time, flags Flags) {
+	c.stats.Messages[dir]++
+	if flags&Truncated != 0 {
+		c.stats.Truncated[dir]++
+	}
+	m := &c.msg
+	if dir == Request {
+		m.Reset(msg, Request)
+		m.Flags = flags
+		m.State = c.state
+		ok := c.p.Request.Parse(m)
+		var err error
+		if !ok {
+			err = parseErr(m.Err)
+			c.stats.ParseErrors[Request]++
+		}
+		c.request(msg, ts, err)
+		return
+	}
+	var req *pending
+	idx := -1
+	if c.p.Pairing == PairByKey && c.p.Key != nil {
+		if k, ok := c.p.Key(Response, msg); ok {
+			for i := 0; i < c.n; i++ {
+				if p := c.at(i); p.key == k {
+					req, idx = p, i
+					break
+				}
+			}
+		}
+	} else if c.n > 0 {
+		req, idx = c.at(0), 0
+	}
+	m.Reset(msg, Response)
+	m.Flags = flags
+	m.State = c.state
+	if req != nil {
+		m.Request = &req.attrs
+	}
+	ok := c.p.Response.Parse(m)
+	var err error
+	if !ok {
+		err = parseErr(m.Err)
+		c.stats.ParseErrors[Response]++
+	}
+	switch {
+	case m.Flags&Unsolicited != 0:
+		c.stats.Pushes++
+		c.report(Push, nil, msg, ts, err, nil)
+	case m.Flags&Interim != 0:
+		c.stats.Interim++
+		if req != nil {
+			req.interim++
+		}
+	case req == nil:
+		c.stats.Unmatched++
+		c.report(UnmatchedResponse, nil, msg, ts, err, nil)
+	default:
+		c.stats.Exchanges++
+		c.report(Complete, req, msg, ts, err, nil)
+		c.remove(idx)
+	}
+}
+
+func parseErr(err error) error {
+	if err == nil {
+		return ErrNoMatch
+	}
+	return err
+}
+
+// request queues a parsed request (c.msg), or reports it at once when it
+// expects no response.
+func (c *Conn) request(msg []byte, ts time.Time, err error) {
+	m := &c.msg
+	var p *pending
+	if n := len(c.free); n > 0 {
+		p = c.free[n-1]
+		c.free = c.free[:n-1]
+	} else {
+		p = new(pending)
+	}
+	p.attrs.CopyFrom(&m.Attrs)
+	p.ts, p.size, p.flags, p.err, p.interim, p.key = ts, len(msg), m.Flags, err, 0, 0
+	if c.p.Pairing == PairByKey && c.p.Key != nil {
+		p.key, _ = c.p.Key(Request, msg)
+	}
+	if m.Flags&OneWay != 0 {
+		c.stats.OneWay++
+		c.reportPending(OneWayRequest, p, nil)
+		c.release(p)
+		return
+	}
+	if c.n == c.opts.MaxPending {
+		old := c.at(0)
+		c.stats.Unanswered++
+		c.stats.Evicted++
+		c.reportPending(Unanswered, old, ErrEvicted)
+		c.remove(0)
+	}
+	if c.n == len(c.q) {
+		c.grow()
+	}
+	c.q[(c.head+c.n)%len(c.q)] = p
+	c.n++
+}
+
+func (c *Conn) at(i int) *pending { return c.q[(c.head+i)%len(c.q)] }
+
+func (c *Conn) grow() {
+	size := 2 * len(c.q)
+	if size == 0 {
+		size = 8
+	}
+	q := make([]*pending, size)
+	for i := 0; i < c.n; i++ {
+		q[i] = c.at(i)
+	}
+	c.q, c.head = q, 0
+}
+
+// remove takes the i-th pending request out of the ring and frees it.
+func (c *Conn) remove(i int) {
+	p := c.at(i)
+	for j := i; j > 0; j-- { // shift the older ones up by one
+		c.q[(c.head+j)%len(c.q)] = c.q[(c.head+j-1)%len(c.q)]
+	}
+	c.q[c.head] = nil
+	c.head = (c.head + 1) % len(c.q)
+	c.n--
+	c.release(p)
+}
+
+func (c *Conn) release(p *pending) {
+	p.attrs.Reset()
+	p.err = nil
+	c.free = append(c.free, p)
+}
+
+// report emits an exchange with the response in c.msg (when present).
+func (c *Conn) report(kind ExchangeKind, req *pending, resp []byte, ts time.Time, respErr, reason error) {
+	e := &c.ex
+	*e = Exchange{Protocol: c.p.Name, Kind: kind, Reason: reason}
+	if req != nil {
+		e.Request, e.RequestTime, e.RequestSize, e.RequestFlags, e.RequestErr, e.Interim =
+			&req.attrs, req.ts, req.size, req.flags, req.err, req.interim
+	}
+	if resp != nil {
+		e.Response, e.ResponseTime, e.ResponseSize, e.ResponseFlags, e.ResponseErr =
+			&c.msg.Attrs, ts, len(resp), c.msg.Flags, respErr
+	}
+	if c.emit != nil {
+		c.emit(e)
+	}
+	*e = Exchange{}
+}
+
+func (c *Conn) reportPending(kind ExchangeKind, p *pending, reason error) {
+	c.report(kind, p, nil, time.Time{}, nil, reason)
+}
+
+// Gap tells the Conn that n bytes of direction dir were lost. A message
+// that was partly buffered is parsed as far as it goes and reported
+// Truncated; the direction then resynchronises (see Conn).
+func (c *Conn) Gap(dir Direction, n int) {
+	c.stats.Gaps[dir]++
+	c.stats.GapBytes[dir] += uint64(n)
+	d := &c.dirs[dir]
+	if c.stats.StoppedByError[dir] != nil {
+		return
+	}
+	if len(d.buf) > 0 {
+		c.handle(dir, d.buf, d.bufTS, Truncated)
+		d.buf = d.buf[:0]
+	}
+	d.resync = true
+	if c.p.Pairing == PairInOrder {
+		c.flushPending(ErrGap)
+	}
+}
+
+func (c *Conn) flushPending(reason error) {
+	for c.n > 0 {
+		c.stats.Unanswered++
+		c.reportPending(Unanswered, c.at(0), reason)
+		c.remove(0)
+	}
+}
+
+// Close ends the connection: buffered partial messages are framed as at
+// EOF (a read-until-close HTTP body completes; anything else is reported
+// Truncated), and requests still waiting are reported Unanswered with
+// Reason ErrClosed. ts is the time of the close.
+func (c *Conn) Close(ts time.Time) {
+	for _, dir := range [2]Direction{Request, Response} {
+		d := &c.dirs[dir]
+		if len(d.buf) > 0 && c.stats.StoppedByError[dir] == nil {
+			c.frame(dir, d.buf, d.bufTS, true)
+		}
+		d.buf = d.buf[:0]
+	}
+	c.flushPending(ErrClosed)
+}
