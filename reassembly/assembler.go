@@ -537,6 +537,10 @@ func (a *Assembler) closeStream(s *Stream, reason CloseReason) {
 		for len(h.pend) > 0 && !s.closed {
 			a.skipHole(s, h)
 		}
+		// Bytes before a FIN that never arrived were sent: they are lost.
+		if !s.closed && h.finSeen && h.offset < h.finOff {
+			a.gap(s, h, int(h.finOff-h.offset))
+		}
 	}
 	if s.closed { // a FIN completed while flushing
 		return
