@@ -1,0 +1,127 @@
+package kafka
+
+// Fetch (API key 1), versions 0-18, flexible from v12; topics by id from v13.
+//
+//	FetchRequest: ReplicaID int32 (v0-14), MaxWaitMillis int32, MinBytes
+//	  int32, MaxBytes int32 (v3+), IsolationLevel int8 (v4+), SessionID int32
+//	  and SessionEpoch int32 (v7+), Topics [Topic string (v0-12) | TopicID
+//	  uuid (v13+), Partitions [Partition int32, CurrentLeaderEpoch int32
+//	  (v9+), FetchOffset int64, LastFetchedEpoch int32 (v12+), LogStartOffset
+//	  int64 (v5+), PartitionMaxBytes int32]], ForgottenTopics [Topic | TopicID,
+//	  Partitions [int32]] (v7+), Rack string (v11+)
+//	FetchResponse: ThrottleMillis int32 (v1+), ErrorCode int16 and SessionID
+//	  int32 (v7+), Topics [Topic | TopicID, Partitions [Partition int32,
+//	  ErrorCode int16, HighWatermark int64, LastStableOffset int64 (v4+),
+//	  LogStartOffset int64 (v5+), AbortedTransactions nullable [ProducerID
+//	  int64, FirstOffset int64] (v4+), PreferredReadReplica int32 (v11+),
+//	  RecordBatches nullable-bytes]]
+//
+// An incremental fetch (a session) may carry no topics at all.
+
+func (d *decoder) fetchRequest() {
+	if d.v <= 14 {
+		d.r.Skip(4)
+	}
+	maxWait := d.r.Int32()
+	d.r.Skip(4)
+	if d.v >= 3 {
+		d.r.Skip(4)
+	}
+	if d.v >= 4 {
+		d.r.Skip(1)
+	}
+	if d.v >= 7 {
+		d.r.Skip(8)
+	}
+	n := d.array()
+	for i := 0; i < n && d.ok(); i++ {
+		if d.v >= 13 {
+			d.topicIDOnly(d.uuid())
+		} else {
+			d.topicName(d.str())
+		}
+		np := d.array()
+		skip := 4 + 8 + 4 // partition, fetch offset, partition max bytes
+		if d.v >= 9 {
+			skip += 4
+		}
+		if d.v >= 12 {
+			skip += 4
+		}
+		if d.v >= 5 {
+			skip += 8
+		}
+		for j := 0; j < np && d.ok(); j++ {
+			d.r.Skip(skip)
+			d.tags()
+		}
+		d.partitions += int64(np)
+		d.tags()
+	}
+	if d.v >= 7 {
+		nf := d.array()
+		for i := 0; i < nf && d.ok(); i++ {
+			if d.v >= 13 {
+				d.r.Skip(16)
+			} else {
+				d.skipStr()
+			}
+			d.skipArray(4)
+			d.tags()
+		}
+	}
+	if d.v >= 11 {
+		d.skipStr()
+	}
+	d.tags()
+	d.m.Attrs.SetInt(AttrMaxWaitMs, int64(maxWait))
+}
+
+func (d *decoder) fetchResponse() {
+	if d.v >= 1 {
+		d.throttle()
+	}
+	if d.v >= 7 {
+		d.errorCode()
+		d.r.Skip(4)
+	}
+	n := d.array()
+	for i := 0; i < n && d.ok(); i++ {
+		if d.v >= 13 {
+			d.topicIDOnly(d.uuid())
+		} else {
+			d.topicName(d.str())
+		}
+		np := d.array()
+		for j := 0; j < np && d.ok(); j++ {
+			d.r.Skip(4)
+			d.errorCode()
+			d.r.Skip(8)
+			if d.v >= 4 {
+				d.r.Skip(8)
+			}
+			if d.v >= 5 {
+				d.r.Skip(8)
+			}
+			if d.v >= 4 {
+				na := d.array()
+				if d.flex {
+					for k := 0; k < na && d.ok(); k++ {
+						d.r.Skip(16)
+						d.tags()
+					}
+				} else if na > 0 {
+					d.r.Skip(d.length(uint64(na) * 16))
+				}
+			}
+			if d.v >= 11 {
+				d.r.Skip(4)
+			}
+			d.rec.scan(d.bytes())
+			d.tags()
+		}
+		d.partitions += int64(np)
+		d.tags()
+	}
+	d.tags()
+}

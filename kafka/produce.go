@@ -1,0 +1,85 @@
+package kafka
+
+import "github.com/wirekit/wirekit/parser"
+
+// Produce (API key 0), versions 0-13, flexible from v9.
+//
+//	ProduceRequest: TransactionalID nullable-string (v3+), Acks int16,
+//	  TimeoutMillis int32, Topics [Topic string (v0-12) | TopicID uuid (v13+),
+//	  Partitions [Partition int32, Records nullable-bytes]]
+//	ProduceResponse: Topics [Topic | TopicID, Partitions [Partition int32,
+//	  ErrorCode int16, BaseOffset int64, LogAppendTime int64 (v2+),
+//	  LogStartOffset int64 (v5+), ErrorRecords [RelativeOffset int32,
+//	  ErrorMessage nullable-string] (v8+), ErrorMessage nullable-string
+//	  (v8+)]], ThrottleMillis int32 (v1+)
+//
+// A request with acks=0 gets no response: it is marked parser.OneWay.
+
+func (d *decoder) produceRequest() {
+	if d.v >= 3 {
+		d.txnID(d.str())
+	}
+	acks := d.r.Int16()
+	timeout := d.r.Int32()
+	n := d.array()
+	for i := 0; i < n && d.ok(); i++ {
+		if d.v >= 13 {
+			d.topicIDOnly(d.uuid())
+		} else {
+			d.topicName(d.str())
+		}
+		np := d.array()
+		for j := 0; j < np && d.ok(); j++ {
+			d.r.Skip(4)
+			d.rec.scan(d.bytes())
+			d.tags()
+		}
+		d.partitions += int64(np)
+		d.tags()
+	}
+	d.tags()
+	d.m.Attrs.SetInt(AttrAcks, int64(acks))
+	d.m.Attrs.SetInt(AttrTimeoutMs, int64(timeout))
+	if acks == 0 {
+		d.m.Flags |= parser.OneWay
+	}
+}
+
+func (d *decoder) produceResponse() {
+	n := d.array()
+	for i := 0; i < n && d.ok(); i++ {
+		if d.v >= 13 {
+			d.topicIDOnly(d.uuid())
+		} else {
+			d.topicName(d.str())
+		}
+		np := d.array()
+		for j := 0; j < np && d.ok(); j++ {
+			d.r.Skip(4)
+			d.errorCode()
+			d.r.Skip(8)
+			if d.v >= 2 {
+				d.r.Skip(8)
+			}
+			if d.v >= 5 {
+				d.r.Skip(8)
+			}
+			if d.v >= 8 {
+				ne := d.array()
+				for k := 0; k < ne && d.ok(); k++ {
+					d.r.Skip(4)
+					d.skipStr()
+					d.tags()
+				}
+				d.skipStr()
+			}
+			d.tags()
+		}
+		d.partitions += int64(np)
+		d.tags()
+	}
+	if d.v >= 1 {
+		d.throttle()
+	}
+	d.tags()
+}

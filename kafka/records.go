@@ -1,0 +1,103 @@
+package kafka
+
+import "github.com/wirekit/wirekit/parser"
+
+// recordStats sums what the record batch headers of a Produce request or a
+// Fetch response say, without decompressing or decoding records.
+//
+// A record set is a run of batches. Each starts with baseOffset (int64) and
+// a length (int32) counting the bytes after it, then partitionLeaderEpoch
+// (v2) or crc (v0/v1) (4 bytes) and the magic byte at offset 16:
+//   - magic 2 (RecordBatch, Kafka 0.11+): crc(4) attributes(int16, codec in
+//     the low 3 bits) lastOffsetDelta(4) baseTimestamp(8) maxTimestamp(8)
+//     producerId(8) producerEpoch(2) baseSequence(4) recordCount(int32 at
+//     offset 57);
+//   - magic 0/1 (MessageSet): attributes(int8, codec in the low 3 bits) at
+//     offset 17; one message per entry (a compressed wrapper message holds
+//     its inner messages compressed, so it counts as one).
+type recordStats struct {
+	seen    bool  // a record set was present
+	batches int64 // whole batches (v2) or messages (v0/v1)
+	records int64
+	bytes   int64 // record set bytes
+	partial int64 // bytes not forming a whole, parseable batch
+	codec   int8  // codec of the first batch, -1 before one is seen
+	magic   int8  // magic of the first batch
+}
+
+// codecNames are the compression codecs by attribute value.
+var codecNames = [8]string{"none", "gzip", "snappy", "lz4", "zstd", "unknown", "unknown", "unknown"}
+
+// scan adds one partition's record set.
+func (s *recordStats) scan(b []byte) {
+	if b == nil {
+		return
+	}
+	if !s.seen {
+		s.seen = true
+		s.codec = -1
+	}
+	s.bytes += int64(len(b))
+	r := parser.NewReader(b)
+	for r.Len() > 0 {
+		start := r.Len()
+		hdr := r.Peek(17)
+		if hdr == nil {
+			break // partial batch header
+		}
+		h := parser.NewReader(hdr)
+		h.Skip(8)
+		length := int64(h.Int32())
+		h.Skip(4)
+		magic := h.Int8()
+		if length < 5 || length > int64(r.Len()-12) || magic < 0 || magic > 2 {
+			break // partial (Fetch may end mid-batch) or not a batch
+		}
+		batch := parser.NewReader(r.Bytes(12 + int(length)))
+		batch.Skip(17)
+		var codec int8
+		var n int64
+		if magic == 2 {
+			batch.Skip(4)
+			codec = int8(batch.Int16() & 7)
+			batch.Skip(4 + 8 + 8 + 8 + 2 + 4)
+			n = int64(batch.Int32())
+			if !batch.Ok() || n < 0 {
+				r.Fail(ErrMalformedBody)
+				s.partial += int64(start) // whole batch counted as unparsed
+				return
+			}
+		} else {
+			codec = batch.Int8() & 7
+			n = 1
+			if !batch.Ok() {
+				r.Fail(ErrMalformedBody)
+				s.partial += int64(start)
+				return
+			}
+		}
+		if s.codec < 0 {
+			s.codec, s.magic = codec, magic
+		}
+		s.batches++
+		s.records += n
+	}
+	s.partial += int64(r.Len())
+}
+
+// set reports the sums as attributes.
+func (s *recordStats) set(a *parser.Attributes) {
+	if !s.seen {
+		return
+	}
+	a.SetInt(AttrRecordCount, s.records)
+	a.SetInt(AttrRecordBatches, s.batches)
+	a.SetInt(AttrRecordBytes, s.bytes)
+	if s.partial > 0 {
+		a.SetInt(AttrRecordPartialBytes, s.partial)
+	}
+	if s.codec >= 0 {
+		a.SetString(AttrCompression, codecNames[s.codec&7])
+		a.SetInt(AttrRecordMagic, int64(s.magic))
+	}
+}
