@@ -1,0 +1,150 @@
+package dump
+
+import "sync/atomic"
+
+// Conn is a connection registered with a Dumper. It remembers, per
+// direction, how far the stream has been recorded, so that bytes the caller
+// shows again (a proxy that re-reads an unconsumed buffer) are recorded
+// exactly once. A Conn is safe for concurrent use; callers normally feed
+// each direction from one goroutine, which keeps the items in order.
+type Conn struct {
+	d     *Dumper
+	info  ConnInfo
+	hash  uint64
+	shard int
+	// next[dir] is the stream offset up to which bytes were claimed for
+	// recording (accepted or dropped, never to be recorded again).
+	next     [2]atomic.Uint64
+	recorded atomic.Bool
+	closed   atomic.Bool
+}
+
+// Open registers a connection. It allocates the Conn once; Flow calls on it
+// allocate nothing in steady state.
+func (d *Dumper) Open(info ConnInfo) *Conn {
+	h := connHash(info.ID, d.salt)
+	return &Conn{d: d, info: info, hash: h, shard: int(h % uint64(len(d.queues)))}
+}
+
+// Info returns the connection's description.
+func (c *Conn) Info() ConnInfo { return c.info }
+
+// Sampling reports whether this connection's bytes would be recorded now.
+func (c *Conn) Sampling() bool {
+	s := c.d.state.Load()
+	return s&stOpen == stOpen && (s&stConnSample == 0 || c.d.connSelected(c.hash))
+}
+
+// Recorded returns, per direction, the stream offset up to which bytes have
+// been claimed for recording.
+func (c *Conn) Recorded(dir Direction) uint64 { return c.next[dir&1].Load() }
+
+// Flow submits bytes of direction dir whose first byte is at stream offset
+// offset (bytes counted from the first byte of that direction). Bytes below
+// the recorded offset were seen before and are skipped, so a caller may show
+// an overlapping buffer again. Bytes above it leave a gap (bytes the caller
+// never showed, or showed outside a window), which sinks keep visible as a
+// jump in offset and sequence number.
+//
+// The bytes are copied; data may be reused as soon as Flow returns. Flow
+// never blocks: with the queue full the bytes are dropped and counted.
+func (c *Conn) Flow(dir Direction, offset uint64, data []byte) Verdict {
+	d := c.d
+	s := d.state.Load()
+	if s&stOpen != stOpen {
+		if s&(stSwitch|stWindow) == stSwitch|stWindow && (s&stConnSample == 0 || d.connSelected(c.hash)) {
+			d.ctr.dropGate.Add(1)
+			d.ctr.dropGateBytes.Add(uint64(len(data)))
+			return DroppedGate
+		}
+		return NotSampled
+	}
+	if s&stConnSample != 0 && !d.connSelected(c.hash) {
+		return NotSampled
+	}
+	if len(data) == 0 {
+		return Duplicate
+	}
+	d.inflight.Add(1)
+	v := c.flow(dir&1, offset, data)
+	d.inflight.Add(-1)
+	return v
+}
+
+func (c *Conn) flow(dir Direction, offset uint64, data []byte) Verdict {
+	d := c.d
+	s := d.state.Load() // re-check after registering in inflight (see Close)
+	if s&stOpen != stOpen {
+		return NotSampled
+	}
+	end := offset + uint64(len(data))
+	var start uint64
+	for {
+		next := c.next[dir].Load()
+		if end <= next {
+			d.ctr.duplicateBytes.Add(uint64(len(data)))
+			return Duplicate
+		}
+		start = max(offset, next)
+		if c.next[dir].CompareAndSwap(next, end) {
+			break
+		}
+	}
+	if skip := start - offset; skip > 0 {
+		d.ctr.duplicateBytes.Add(skip)
+		data = data[skip:]
+	}
+	c.recorded.Store(true)
+	win := d.windowID(s)
+	now := d.clock.Now()
+	v := Accepted
+	for len(data) > 0 {
+		n := min(len(data), MaxChunk)
+		var q queued
+		q.buf, q.class = d.pools.get(n)
+		q.Kind, q.Window, q.Time, q.Conn, q.Dir, q.Offset = KindFlow, win, now, &c.info, dir, start
+		q.Data = append((*q.buf)[:0], data[:n]...)
+		if !d.push(c.shard, &q) {
+			d.release(&q)
+			v = DroppedQueueFull
+		}
+		data, start = data[n:], start+uint64(n)
+	}
+	return v
+}
+
+// Append submits bytes that directly follow everything submitted before in
+// direction dir (a caller that does not track offsets and never shows bytes
+// twice). Concurrent Appends on one direction are not ordered.
+func (c *Conn) Append(dir Direction, data []byte) Verdict {
+	return c.Flow(dir, c.next[dir&1].Load(), data)
+}
+
+// Close tells the sinks the connection ended (the pcapng sink writes FIN
+// segments and frees its per-connection state). Only connections with
+// recorded bytes produce an item. Close is idempotent; Flow after Close
+// still records.
+func (c *Conn) Close() Verdict {
+	if !c.recorded.Load() || c.closed.Swap(true) {
+		return NotSampled
+	}
+	d := c.d
+	d.inflight.Add(1)
+	defer d.inflight.Add(-1)
+	s := d.state.Load()
+	if s&stClosed != 0 || s == 0 {
+		return NotSampled
+	}
+	var q queued
+	q.buf, q.class = d.pools.get(0)
+	q.Kind, q.Window, q.Time, q.Conn = KindClose, 0, d.clock.Now(), &c.info
+	if s&stWindow != 0 {
+		q.Window = d.windowID(s)
+	}
+	q.Data = (*q.buf)[:0]
+	if !d.push(c.shard, &q) {
+		d.release(&q)
+		return DroppedQueueFull
+	}
+	return Accepted
+}

@@ -1,0 +1,96 @@
+package dump
+
+import (
+	"encoding/base64"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// jsonlEncoder writes one JSON object per item and line:
+//
+//	{"kind":"flow","window":"…","time":"…","conn":7,"client":"…","server":"…","dir":"c2s","offset":0,"len":5,"data":"aGVsbG8="}
+//	{"kind":"record","window":"…","time":"…","type":"order","len":3,"data":"…"}
+//	{"kind":"snapshot","window":"…","time":"…","name":"strategy","hash":"…","len":80,"data":"…"}
+//	{"kind":"close","window":"…","time":"…","conn":7,"client":"…","server":"…"}
+//	{"kind":"window","window":"…","time":"…"}
+//
+// window and hash are 16 hex digits; time is RFC 3339 with nanoseconds in
+// UTC; data is standard base64. It keeps no per-file state.
+type jsonlEncoder struct{}
+
+func (jsonlEncoder) ext() string { return "jsonl" }
+
+func (jsonlEncoder) begin(dst []byte) []byte { return dst }
+
+func (jsonlEncoder) encode(dst []byte, it *Item) []byte {
+	dst = append(dst, `{"kind":"`...)
+	dst = append(dst, it.Kind.String()...)
+	dst = append(dst, `","window":"`...)
+	dst = appendHex16(dst, it.Window)
+	dst = append(dst, `","time":"`...)
+	dst = it.Time.UTC().AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, '"')
+	if it.Conn != nil {
+		dst = append(dst, `,"conn":`...)
+		dst = strconv.AppendUint(dst, it.Conn.ID, 10)
+		dst = append(dst, `,"client":"`...)
+		dst = it.Conn.Client.AppendTo(dst)
+		dst = append(dst, `","server":"`...)
+		dst = it.Conn.Server.AppendTo(dst)
+		dst = append(dst, '"')
+	}
+	switch it.Kind {
+	case KindFlow:
+		dst = append(dst, `,"dir":"`...)
+		dst = append(dst, it.Dir.String()...)
+		dst = append(dst, `","offset":`...)
+		dst = strconv.AppendUint(dst, it.Offset, 10)
+	case KindRecord:
+		dst = append(dst, `,"type":`...)
+		dst = appendJSONString(dst, it.Type)
+	case KindSnapshot:
+		dst = append(dst, `,"name":`...)
+		dst = appendJSONString(dst, it.Type)
+		dst = append(dst, `,"hash":"`...)
+		dst = appendHex16(dst, it.Hash)
+		dst = append(dst, '"')
+	}
+	if it.Kind == KindFlow || it.Kind == KindRecord || it.Kind == KindSnapshot {
+		dst = append(dst, `,"len":`...)
+		dst = strconv.AppendInt(dst, int64(len(it.Data)), 10)
+		dst = append(dst, `,"data":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, it.Data)
+		dst = append(dst, '"')
+	}
+	return append(dst, "}\n"...)
+}
+
+// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(dst, '"')
+}
