@@ -1,0 +1,57 @@
+// Package dubbo2 parses the Dubbo2 RPC protocol ("dubbo://", the protocol of
+// Apache Dubbo 2.x and of dubbo-go's "dubbo" protocol): the 16-byte header
+// and, for the hessian2 serialization, the request and response bodies.
+//
+// Use it to observe Dubbo traffic: a Protocol value plugs into parser.Conn,
+// which frames each direction (Split), parses requests and responses with
+// the package's parser trees and pairs them by request id, so calls that are
+// in flight together and answered out of order are matched correctly;
+// heartbeats (events) pair the same way and one-way calls are reported
+// without waiting for a response.
+//
+// # What is decoded
+//
+// Every message: request id, serialization id and name, event flag, body
+// length; requests: two-way flag; responses: status and its name. For
+// hessian2 requests, the Dubbo version, service path, service version,
+// method and parameter descriptor (the leading strings of the body) are
+// read by the package's own bounds-checked hessian2 reader without
+// allocating; for hessian2 responses, the response type, the error text of
+// a non-OK status, and the class and message of an exception result.
+// Bodies in other serializations (fastjson, kryo, protobuf, ...) are named
+// but not decoded.
+//
+// Two more levels are opt-in through Options: DecodeAttachments (the
+// attachments map of requests and responses: group, interface, timeout and
+// all keys as a JSON object) and DecodeArguments (argument values, decoded
+// by github.com/apache/dubbo-go-hessian2, up to MaxArgumentBytes).
+//
+// # Sensitive attachments
+//
+// Attachments may carry credentials (Dubbo's "token" attachment is a
+// password). Their values are never exposed: every attachment whose key
+// contains one of Options.SensitiveAttachments (default
+// DefaultSensitiveAttachments: token, password, secret, authorization, ...;
+// case-insensitive) is reported as MaskedValue ("***").
+//
+// # Hostile input
+//
+// Body lengths are checked against Options.MaxBodySize before anything is
+// buffered. Before any bytes reach dubbo-go-hessian2, the package's walker
+// steps over them checking every length and count against the bytes left,
+// every class, type and reference index against what was defined, and the
+// nesting depth against Options.MaxDepth, so the library never allocates
+// from a wire count and never indexes out of range.
+//
+// # Truncated messages
+//
+// A message whose bytes end before its body does (a capture's snaplen, a
+// gap) still parses: the header attributes and every leading body string
+// that was captured whole are set, the message gets parser.Truncated and
+// AttrTruncated, and the tree completes.
+//
+// # Lifetime
+//
+// String attributes alias the message bytes (see parser.UnsafeString):
+// they are valid until the buffer is reused. Attributes.CopyFrom keeps them.
+package dubbo2

@@ -1,0 +1,65 @@
+package dubbo2
+
+import (
+	"errors"
+
+	"github.com/wirekit/wirekit/parser"
+)
+
+// A hessian2 request body is, in order:
+//
+//	string  Dubbo protocol version ("2.0.2")
+//	string  service path (interface name)
+//	string  service version ("" when none)
+//	string  method name
+//	string  parameter types, a JVM descriptor ("Ljava/lang/String;I")
+//	value*  one argument per parameter type
+//	map     attachments (path, interface, version, group, timeout, ...)
+//
+// The five strings are read here with the package's own reader, without
+// allocating: they alias the message bytes. What follows is only stepped
+// over or decoded when Options ask for it (see extras.go).
+
+// requestFields are the attribute keys of the leading strings, in body order.
+var requestFields = [...]string{AttrDubboVersion, AttrService, AttrVersion, AttrMethod, AttrParameterTypes}
+
+var requestFieldNames = [...]string{"dubbo version", "service", "service version", "method", "parameter types"}
+
+// request parses a hessian2 request body (not an event).
+func (c *codec) request(m *parser.Message) (ok, complete bool) {
+	b := body(m)
+	r := parser.NewReader(b)
+	var desc []byte
+	for i, key := range requestFields {
+		s := readString(&r)
+		if !r.Ok() {
+			return c.bodyError(m, requestFieldNames[i], HeaderLen+r.Offset(), r.Err())
+		}
+		m.Attrs.SetBytesString(key, s)
+		desc = s
+	}
+	argc, valid := countParams(desc)
+	if valid {
+		m.Attrs.SetInt(AttrArgumentCount, int64(argc))
+	}
+	if (c.opts.DecodeArguments || c.opts.DecodeAttachments) && valid {
+		if err := c.requestExtras(m, b, r.Offset(), argc); err != nil {
+			return c.bodyError(m, "arguments", HeaderLen+r.Offset(), err)
+		}
+	}
+	return true, true
+}
+
+// bodyError ends a body node: a short read in a truncated message is the
+// expected end of what was captured (the node completes with what it read);
+// anything else fails the node with a located error.
+func (c *codec) bodyError(m *parser.Message, field string, off int, err error) (ok, complete bool) {
+	if m.Flags&parser.Truncated != 0 && errors.Is(err, parser.ErrShort) {
+		return true, true
+	}
+	if errors.Is(err, parser.ErrShort) {
+		// The body is complete per its header, yet a field runs past it.
+		err = ErrMalformed
+	}
+	return m.Fail(&parser.Error{Protocol: "dubbo2", Field: field, Offset: off, Err: err})
+}
