@@ -1,0 +1,150 @@
+package httpx
+
+import (
+	"encoding/binary"
+)
+
+// Byte classes of RFC 9110 section 5.6.2 and 5.5, as lookup tables. They are
+// computed once at package initialisation and never written afterwards.
+var (
+	tcharTable = func() (t [256]bool) {
+		for c := 'a'; c <= 'z'; c++ {
+			t[c], t[c-'a'+'A'] = true, true
+		}
+		for c := '0'; c <= '9'; c++ {
+			t[c] = true
+		}
+		for _, c := range "!#$%&'*+-.^_`|~" {
+			t[c] = true
+		}
+		return t
+	}()
+	lowerTable = func() (t [256]byte) {
+		for i := range t {
+			t[i] = byte(i)
+		}
+		for c := 'A'; c <= 'Z'; c++ {
+			t[c] = byte(c - 'A' + 'a')
+		}
+		return t
+	}()
+	hexTable = func() (t [256]byte) {
+		for i := range t {
+			t[i] = 0xff
+		}
+		for c := '0'; c <= '9'; c++ {
+			t[c] = byte(c - '0')
+		}
+		for c := 'a'; c <= 'f'; c++ {
+			t[c], t[c-'a'+'A'] = byte(c-'a'+10), byte(c-'a'+10)
+		}
+		return t
+	}()
+)
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// hasLess reports (as a non-zero word) whether some byte of x is below n
+// (n <= 128). Bit-twiddling hack from "Bit Twiddling Hacks"; exact for the
+// existence test, which is all it is used for.
+func hasLess(x uint64, n uint64) uint64 { return (x - lsb*n) & ^x & msb }
+
+// hasByte reports (as a non-zero word) whether some byte of x equals c.
+func hasByte(x uint64, c uint64) uint64 {
+	y := x ^ (lsb * c)
+	return (y - lsb) & ^y & msb
+}
+
+// validValue reports whether v holds only field-value bytes: HTAB, SP,
+// VCHAR and obs-text (RFC 9110 section 5.5). Any other control byte, bare
+// CR included, is refused. Eight bytes are tested per step; a word that
+// has a byte below 0x20 or a DEL is re-checked byte by byte (HTAB is legal).
+func validValue(v []byte) bool {
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		if hasLess(x, 0x20)|hasByte(x, 0x7f) != 0 {
+			for _, c := range v[i : i+8] {
+				if (c < 0x20 && c != '\t') || c == 0x7f {
+					return false
+				}
+			}
+		}
+	}
+	for _, c := range v[i:] {
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validTarget reports whether v holds only bytes above SP other than DEL
+// (the request-target; obs-text is let through, as net/http does).
+func validTarget(v []byte) bool {
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		x := binary.LittleEndian.Uint64(v[i:])
+		if hasLess(x, 0x21)|hasByte(x, 0x7f) != 0 {
+			return false
+		}
+	}
+	for _, c := range v[i:] {
+		if c <= 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isToken reports whether b is a non-empty RFC 9110 token.
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !tcharTable[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold reports whether b equals lower (an all-lower-case ASCII
+// string) ignoring ASCII case, without allocating.
+func equalFold(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if lowerTable[b[i]] != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// trimOWS strips optional whitespace (SP, HTAB) from both ends.
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// nextElem splits a comma-separated list (RFC 9110 section 5.6.1): it
+// returns the first element, trimmed, and the rest after its comma.
+func nextElem(b []byte) (elem, rest []byte) {
+	for i, c := range b {
+		if c == ',' {
+			return trimOWS(b[:i]), b[i+1:]
+		}
+	}
+	return trimOWS(b), nil
+}

@@ -1,0 +1,399 @@
+package httpx
+
+import (
+	"bytes"
+
+	"github.com/wirekit/wirekit/parser"
+)
+
+// Version is an HTTP/1.x version as 10 + minor: Version10 is HTTP/1.0,
+// Version11 HTTP/1.1. Other HTTP/1.x minors are accepted (RFC 9110
+// section 2.5: a 1.x recipient treats them as the highest 1.x it knows,
+// which is 1.1 here).
+type Version uint8
+
+// HTTP versions.
+const (
+	Version10 Version = 10
+	Version11 Version = 11
+)
+
+var versionStrings = [10]string{"1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9"}
+
+// String returns "1.0", "1.1", ... ("" for the zero Version).
+func (v Version) String() string {
+	if v < 10 || v > 19 {
+		return ""
+	}
+	return versionStrings[v-10]
+}
+
+// AtLeast11 reports whether v has HTTP/1.1 semantics (persistent
+// connections by default, Transfer-Encoding allowed).
+func (v Version) AtLeast11() bool { return v >= Version11 }
+
+// Header holds what requests and responses share: the header fields this
+// package interprets, and the selected extra headers. Byte slices alias
+// the parsed input and are valid as long as it is. The zero Header is
+// ready to be decoded into; the decoders reset it first.
+type Header struct {
+	// Len is the length of the start line and header block, including
+	// the empty line that ends it: the body starts at Len.
+	Len int
+	// Fields is the number of header fields.
+	Fields int
+	// ContentLength is the Content-Length value, -1 when absent.
+	ContentLength int64
+	// ContentType, TransferEncoding, Connection and Upgrade are the
+	// values of the first field of that name (nil when absent).
+	ContentType, TransferEncoding, Connection, Upgrade []byte
+	// HasTransferEncoding reports a Transfer-Encoding field (possibly empty).
+	HasTransferEncoding bool
+	// Chunked reports that the final transfer coding is chunked.
+	Chunked bool
+	// ConnClose and ConnKeepAlive report the close and keep-alive
+	// options of the Connection fields.
+	ConnClose, ConnKeepAlive bool
+	// KeepAlive reports whether the connection persists after this
+	// message: HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with
+	// "Connection: keep-alive" (RFC 9112 section 9.3).
+	KeepAlive bool
+	// Expect100 reports "Expect: 100-continue" (requests).
+	Expect100 bool
+
+	teBad bool // chunked applied twice, or not last
+	extra [MaxExtraHeaders][]byte
+	found uint16 // bit i: extra[i] was seen (an extra may be present and empty)
+}
+
+// Extra returns the value of the i-th header of Options.ExtraHeaders, and
+// whether it was present.
+func (h *Header) Extra(i int) ([]byte, bool) {
+	if i < 0 || i >= MaxExtraHeaders || h.found&(1<<i) == 0 {
+		return nil, false
+	}
+	return h.extra[i], true
+}
+
+// reset clears h for a new message.
+func (h *Header) reset() {
+	*h = Header{ContentLength: -1}
+}
+
+// Request is a decoded request head. Decode into a reused value with
+// Parser.ParseRequest; byte slices alias the input.
+type Request struct {
+	Header
+	// Method is the request method, case kept (methods are case-sensitive).
+	Method []byte
+	// Target is the request-target exactly as sent (origin-form with its
+	// query, absolute-form, authority-form for CONNECT, or "*").
+	Target []byte
+	// Host is the Host field value; HasHost says whether there was one.
+	Host    []byte
+	HasHost bool
+	// Version is the request's HTTP version.
+	Version Version
+}
+
+// Response is a decoded response head. Decode into a reused value with
+// Parser.ParseResponse; byte slices alias the input.
+type Response struct {
+	Header
+	// Version is the response's HTTP version.
+	Version Version
+	// StatusCode is the three-digit status code (100-999).
+	StatusCode int
+	// Reason is the reason phrase (possibly empty).
+	Reason []byte
+}
+
+// ParseRequest decodes the request head at the start of b into req.
+// It returns nil when the head is complete (req.Len is where the body
+// starts), parser.ErrShort when b ends inside the head (need more bytes;
+// req then holds the start line and the complete fields read so far), or
+// an error wrapping parser.ErrMalformed, ErrTooLarge or ErrNotProtocol.
+// It does not look at the body; framing is Split's job. It never
+// allocates on success.
+func (p *Parser) ParseRequest(req *Request, b []byte) error {
+	req.reset()
+	req.Method, req.Target, req.Host, req.HasHost, req.Version = nil, nil, nil, false, 0
+	win, capped := p.window(b)
+	line, next, ok := nextLine(win, 0)
+	if !ok {
+		return p.short(capped, 0)
+	}
+	sp := bytes.IndexByte(line, ' ')
+	if sp <= 0 || !isToken(line[:sp]) {
+		return errAt("request line", 0, ErrBadRequestLine)
+	}
+	rest := line[sp+1:]
+	sp2 := bytes.IndexByte(rest, ' ')
+	if sp2 <= 0 || !validTarget(rest[:sp2]) {
+		return errAt("request target", sp+1, ErrBadRequestLine)
+	}
+	v, err := parseVersion(rest[sp2+1:], sp+sp2+2)
+	if err != nil {
+		return err
+	}
+	req.Method, req.Target, req.Version = line[:sp], rest[:sp2], v
+	end, err := p.scanFields(&req.Header, win, next, req)
+	if err != nil {
+		if err == parser.ErrShort {
+			return p.short(capped, end)
+		}
+		return err
+	}
+	req.finish(req.Version, end)
+	return nil
+}
+
+// ParseResponse decodes the response head at the start of b into resp,
+// with the same results as ParseRequest.
+func (p *Parser) ParseResponse(resp *Response, b []byte) error {
+	resp.reset()
+	resp.Version, resp.StatusCode, resp.Reason = 0, 0, nil
+	win, capped := p.window(b)
+	line, next, ok := nextLine(win, 0)
+	if !ok {
+		return p.short(capped, 0)
+	}
+	// HTTP-version SP 3DIGIT [SP reason-phrase]; the space and reason are
+	// optional as in net/http (many servers omit an empty reason's SP).
+	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
+		if len(line) >= 5 && string(line[:5]) != "HTTP/" {
+			return errAt("status line", 0, ErrUnsupportedVersion)
+		}
+		return errAt("status line", 0, ErrBadStatusLine)
+	}
+	v, err := parseVersion(line[:8], 0)
+	if err != nil {
+		return err
+	}
+	d0, d1, d2 := line[9]-'0', line[10]-'0', line[11]-'0'
+	if d0 < 1 || d0 > 9 || d1 > 9 || d2 > 9 {
+		return errAt("status code", 9, ErrBadStatusLine)
+	}
+	var reason []byte
+	if len(line) > 12 {
+		reason = line[13:]
+		if !validValue(reason) {
+			return errAt("reason phrase", 13, ErrBadStatusLine)
+		}
+	}
+	resp.Version, resp.StatusCode, resp.Reason = v, int(d0)*100+int(d1)*10+int(d2), reason
+	end, err := p.scanFields(&resp.Header, win, next, nil)
+	if err != nil {
+		if err == parser.ErrShort {
+			return p.short(capped, end)
+		}
+		return err
+	}
+	resp.finish(resp.Version, end)
+	return nil
+}
+
+// window caps b at MaxHeaderBytes, so no scan looks further than the
+// limit, and reports whether it cut anything.
+func (p *Parser) window(b []byte) ([]byte, bool) {
+	if len(b) > p.maxHeaderBytes {
+		return b[:p.maxHeaderBytes], true
+	}
+	return b, false
+}
+
+// short is the error for a head that did not end inside the window:
+// too large when the window was full, need-more otherwise.
+func (p *Parser) short(capped bool, off int) error {
+	if capped {
+		return errAt("header block", off, ErrHeadTooLarge)
+	}
+	return parser.ErrShort
+}
+
+// finish computes the derived fields once the head is complete.
+func (h *Header) finish(v Version, end int) {
+	h.Len = end
+	if v.AtLeast11() {
+		h.KeepAlive = !h.ConnClose
+	} else {
+		h.KeepAlive = h.ConnKeepAlive && !h.ConnClose
+	}
+}
+
+// parseVersion parses exactly "HTTP/1.<digit>".
+func parseVersion(b []byte, off int) (Version, error) {
+	if len(b) != 8 || string(b[:5]) != "HTTP/" {
+		return 0, errAt("version", off, ErrUnsupportedVersion)
+	}
+	if b[5] != '1' || b[6] != '.' || b[7] < '0' || b[7] > '9' {
+		return 0, errAt("version", off, ErrUnsupportedVersion)
+	}
+	return Version(10 + b[7] - '0'), nil
+}
+
+// nextLine returns the line starting at b[off:] without its terminator,
+// and the offset after it. A line ends with LF; a CR before the LF is
+// dropped (RFC 9112 section 2.2 lets a recipient accept a bare LF, as
+// net/http does). ok is false when b[off:] holds no LF.
+func nextLine(b []byte, off int) (line []byte, next int, ok bool) {
+	i := bytes.IndexByte(b[off:], '\n')
+	if i < 0 {
+		return nil, off, false
+	}
+	line = b[off : off+i]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, off + i + 1, true
+}
+
+// scanFields reads header field lines from b[off:] up to and including
+// the empty line, filling h (and the Host of req when req is not nil). It
+// returns the offset after the empty line, or parser.ErrShort with the
+// offset of the first incomplete line. Every field is checked: a name
+// must be a token immediately followed by ':', a value may hold no
+// control byte but HTAB, and a line starting with whitespace (obs-fold)
+// is an error.
+func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, error) {
+	for {
+		line, next, ok := nextLine(b, off)
+		if !ok {
+			return off, parser.ErrShort
+		}
+		if len(line) == 0 {
+			return next, nil
+		}
+		name, value, err := splitField(line, off)
+		if err != nil {
+			return off, err
+		}
+		h.Fields++
+		if h.Fields > p.maxHeaders {
+			return off, errAt("header", off, ErrTooManyHeaders)
+		}
+		if err := p.field(h, name, value, req); err != nil {
+			return off, errAt(string(name), off, err)
+		}
+		off = next
+	}
+}
+
+// splitField checks one non-empty field line (at offset off, for errors)
+// and splits it into name and trimmed value. A name must be a token
+// immediately followed by ':'; a value may hold no control byte but HTAB;
+// a line starting with whitespace is obs-fold (RFC 9112 section 5.2) and
+// is refused, never unfolded.
+func splitField(line []byte, off int) (name, value []byte, err error) {
+	if line[0] == ' ' || line[0] == '\t' {
+		return nil, nil, errAt("header", off, ErrObsFold)
+	}
+	i := 0
+	for i < len(line) && tcharTable[line[i]] {
+		i++
+	}
+	if i == 0 || i == len(line) || line[i] != ':' {
+		return nil, nil, errAt("header name", off, ErrBadHeader)
+	}
+	value = trimOWS(line[i+1:])
+	if !validValue(value) {
+		return nil, nil, errAt("header value", off+i+1, ErrBadHeader)
+	}
+	return line[:i], value, nil
+}
+
+// field interprets one header field. Names are matched by length first,
+// then folded byte by byte: no allocation, no lower-cased copy.
+func (p *Parser) field(h *Header, name, value []byte, req *Request) error {
+	switch len(name) {
+	case 4:
+		if req != nil && equalFold(name, "host") {
+			if req.HasHost {
+				return ErrDuplicateHost
+			}
+			req.Host, req.HasHost = value, true
+		}
+	case 6:
+		if equalFold(name, "expect") && equalFold(value, "100-continue") {
+			h.Expect100 = true
+		}
+	case 7:
+		if equalFold(name, "upgrade") && h.Upgrade == nil {
+			h.Upgrade = value[:len(value):len(value)]
+		}
+	case 10:
+		if equalFold(name, "connection") {
+			if h.Connection == nil {
+				h.Connection = value[:len(value):len(value)]
+			}
+			for rest := value; len(rest) > 0; {
+				var e []byte
+				e, rest = nextElem(rest)
+				switch {
+				case equalFold(e, "close"):
+					h.ConnClose = true
+				case equalFold(e, "keep-alive"):
+					h.ConnKeepAlive = true
+				}
+			}
+		}
+	case 12:
+		if equalFold(name, "content-type") && h.ContentType == nil {
+			h.ContentType = value[:len(value):len(value)]
+		}
+	case 14:
+		if equalFold(name, "content-length") {
+			n, ok := parseContentLength(value)
+			if !ok || (h.ContentLength >= 0 && n != h.ContentLength) {
+				return ErrBadContentLength
+			}
+			h.ContentLength = n
+		}
+	case 17:
+		if equalFold(name, "transfer-encoding") {
+			if !h.HasTransferEncoding {
+				h.TransferEncoding = value[:len(value):len(value)]
+				h.HasTransferEncoding = true
+			}
+			// The codings of every Transfer-Encoding field form one list,
+			// in order; only its final coding decides the framing.
+			for rest := value; len(rest) > 0; {
+				var e []byte
+				e, rest = nextElem(rest)
+				if len(e) == 0 {
+					continue
+				}
+				if j := bytes.IndexByte(e, ';'); j >= 0 {
+					e = trimOWS(e[:j])
+				}
+				if h.Chunked {
+					h.teBad = true // a coding after chunked
+				}
+				h.Chunked = equalFold(e, "chunked")
+			}
+		}
+	}
+	for i, n := range p.extraNames {
+		if h.found&(1<<i) == 0 && equalFold(name, n) {
+			h.extra[i] = value[:len(value):len(value)]
+			h.found |= 1 << i
+		}
+	}
+	return nil
+}
+
+// parseContentLength parses 1*DIGIT of at most 18 digits (so it cannot
+// overflow an int64).
+func parseContentLength(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}

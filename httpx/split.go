@@ -1,0 +1,336 @@
+package httpx
+
+import (
+	"bufio"
+
+	"github.com/wirekit/wirekit/parser"
+)
+
+// noCopy makes go vet's copylocks check flag copies of a State.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// State is the framing state of one HTTP/1.x connection, both directions.
+// Make one per connection with Parser.NewState (parser.Conn does this via
+// Protocol.NewState) and use its SplitRequest and SplitResponse as the
+// bufio.SplitFunc of each direction.
+//
+// Why state: where a response ends depends on the request it answers (a
+// response to HEAD has no body, a 2xx to CONNECT starts a tunnel), so
+// SplitRequest records, as soon as it has read a request's head, the
+// method's kind in a FIFO of at most Options.MaxPipelined entries, and
+// SplitResponse takes the oldest entry when it reads a final response's
+// head (1xx interim responses take none; they are framed as messages of
+// their own). A response read while the FIFO is empty is framed as the
+// answer to a GET and counted in Unpaired.
+//
+// After a 101 response, or a 2xx response to CONNECT, both directions'
+// Split return parser.ErrUpgraded: the bytes that follow are another
+// protocol. While a request that may switch protocols (CONNECT, or one
+// carrying Upgrade) awaits its response, SplitRequest does not frame the
+// next request (it returns need-more, except at EOF), because those bytes
+// are HTTP only if the switch is refused.
+//
+// Each direction also remembers how far it has framed the message at the
+// front of its buffer (head parsed, chunks walked), so a large body that
+// arrives in many segments is scanned once, not once per segment. This
+// relies on the bufio.SplitFunc contract: every call's data starts at the
+// same message until a call returns advance > 0. If a call's data is
+// shorter than the previous call's, or no longer starts with the head
+// being framed (its first 32 bytes and the last 16 of the head are
+// compared), the State acts as after Gap. A caller that knows of a gap
+// should call Gap itself.
+//
+// A State is not safe for concurrent use; each connection's framing runs
+// on one goroutine.
+type State struct {
+	_ noCopy
+
+	p        *Parser
+	pending  []uint8 // ring of method kinds of requests awaiting a response
+	head, n  int
+	gate     int // pending requests that may switch protocols
+	upgraded bool
+
+	dir     [2]dirState
+	reqHead Request
+	resHead Response
+
+	splitReq, splitResp bufio.SplitFunc
+
+	skipped  int64
+	interim  int64
+	unpaired int64
+}
+
+// dirState is one direction's progress on the message at the front of
+// its buffer.
+type dirState struct {
+	active  bool // head parsed; body framing in progress
+	seen    int  // len(data) on the previous call
+	framing Framing
+	headLen int
+	end     int // FramingLength: message end
+	walker  chunkWalker
+	// print holds the first bytes of the message and the last bytes of
+	// its head, compared on every call: data that no longer starts with
+	// this message (a caller that dropped bytes after a gap) discards the
+	// progress instead of resuming in the wrong place.
+	print    [48]byte
+	printLen int
+}
+
+// remember records the fingerprint of the head in data[:headLen].
+func (d *dirState) remember(data []byte) {
+	n := copy(d.print[:32], data[:min(32, d.headLen)])
+	tail := data[max(0, d.headLen-16):d.headLen]
+	n += copy(d.print[n:], tail)
+	d.printLen = n
+}
+
+// same reports whether data still starts with the remembered message.
+func (d *dirState) same(data []byte) bool {
+	if len(data) < d.headLen {
+		return false
+	}
+	n := min(32, d.headLen)
+	if string(data[:n]) != string(d.print[:n]) {
+		return false
+	}
+	tail := data[max(0, d.headLen-16):d.headLen]
+	return string(tail) == string(d.print[n:d.printLen])
+}
+
+// NewState returns the framing state for a new connection.
+func (p *Parser) NewState() *State {
+	s := &State{p: p, pending: make([]uint8, p.maxPipelined)}
+	s.splitReq = s.SplitRequest
+	s.splitResp = s.SplitResponse
+	return s
+}
+
+// Reset discards both directions' partial progress, the pending request
+// FIFO and the upgraded mark, as for a new connection; counters are kept.
+// Call it after a gap in either direction: framing cannot resume in the
+// middle of a message.
+func (s *State) Reset() {
+	s.dir = [2]dirState{}
+	s.head, s.n, s.gate, s.upgraded = 0, 0, 0, false
+}
+
+// Gap tells the State that bytes of direction dir were lost: that
+// direction's partial progress is discarded, and so is the pending
+// request FIFO, since which response answers which request can no longer
+// be known (responses framed next count as Unpaired until requests are
+// framed again). A caller driving Split directly should call it on every
+// gap.
+func (s *State) Gap(dir parser.Direction) {
+	s.dir[dir&1] = dirState{}
+	s.head, s.n, s.gate = 0, 0, 0
+}
+
+// Upgraded reports whether the connection switched protocols (101, or a
+// 2xx response to CONNECT).
+func (s *State) Upgraded() bool { return s.upgraded }
+
+// Pending is the number of requests framed but not yet answered.
+func (s *State) Pending() int { return s.n }
+
+// Skipped is the number of bytes skipped: empty lines before a request
+// line (RFC 9112 section 2.2 allows a server to ignore them).
+func (s *State) Skipped() int64 { return s.skipped }
+
+// Interim is the number of 1xx interim responses framed (101 excluded).
+func (s *State) Interim() int64 { return s.interim }
+
+// Unpaired is the number of final responses framed while no request was
+// pending (a stream picked up mid-way, or a server speaking first).
+func (s *State) Unpaired() int64 { return s.unpaired }
+
+func (s *State) push(kind uint8) error {
+	if s.n == len(s.pending) {
+		return errAt("pipeline", 0, ErrTooManyPipelined)
+	}
+	s.pending[(s.head+s.n)%len(s.pending)] = kind
+	s.n++
+	if kind&(kindConnect|kindUpgrade) != 0 {
+		s.gate++
+	}
+	return nil
+}
+
+func (s *State) pop() (kind uint8, ok bool) {
+	if s.n == 0 {
+		return kindOther, false
+	}
+	kind = s.pending[s.head]
+	s.head = (s.head + 1) % len(s.pending)
+	s.n--
+	if kind&(kindConnect|kindUpgrade) != 0 {
+		s.gate--
+	}
+	return kind, true
+}
+
+// SplitRequest frames the client-to-server byte stream into requests,
+// with the bufio.SplitFunc contract: it returns each whole request (head
+// and body) as token, (0, nil, nil) while more bytes are needed,
+// ErrTruncated at EOF inside a request, parser.ErrUpgraded once the
+// connection switched protocols, and the head and framing errors
+// otherwise (wrapping parser.ErrMalformed, ErrTooLarge or ErrNotProtocol).
+// Empty lines before a request line are skipped (advance > 0, nil token)
+// and counted in Skipped.
+func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if s.upgraded {
+		return 0, nil, parser.ErrUpgraded
+	}
+	d := &s.dir[parser.Request]
+	if d.active && (len(data) < d.seen || !d.same(data)) {
+		s.Gap(parser.Request) // not the message we were framing: start over
+	}
+	d.seen = len(data)
+	if len(data) == 0 {
+		return 0, nil, nil
+	}
+	if !d.active {
+		if s.gate > 0 && !atEOF {
+			return 0, nil, nil
+		}
+		if n := leadingEmptyLines(data); n > 0 {
+			s.skipped += int64(n)
+			d.seen = 0
+			return n, nil, nil
+		}
+		req := &s.reqHead
+		if err := s.p.ParseRequest(req, data); err != nil {
+			return s.headErr(err, atEOF)
+		}
+		f, err := s.p.RequestFraming(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		kind := methodKind(req.Method)
+		if req.Upgrade != nil {
+			kind |= kindUpgrade
+		}
+		if err := s.push(kind); err != nil {
+			return 0, nil, err
+		}
+		d.begin(f, req.Len, req.ContentLength)
+		d.remember(data)
+	}
+	return s.body(d, data, atEOF)
+}
+
+// SplitResponse frames the server-to-client byte stream into responses,
+// with the same contract as SplitRequest. Each 1xx interim response is a
+// message of its own. A read-until-close body is returned only at EOF
+// (up to Options.MaxBodyBytes buffered). After a 101 response or a 2xx
+// response to CONNECT is returned, every call returns parser.ErrUpgraded.
+func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if s.upgraded {
+		return 0, nil, parser.ErrUpgraded
+	}
+	d := &s.dir[parser.Response]
+	if d.active && (len(data) < d.seen || !d.same(data)) {
+		s.Gap(parser.Response) // not the message we were framing: start over
+	}
+	d.seen = len(data)
+	if len(data) == 0 {
+		return 0, nil, nil
+	}
+	if !d.active {
+		resp := &s.resHead
+		if err := s.p.ParseResponse(resp, data); err != nil {
+			return s.headErr(err, atEOF)
+		}
+		kind := kindOther
+		switch {
+		case resp.StatusCode < 200 && resp.StatusCode != 101:
+			s.interim++
+		default:
+			var ok bool
+			if kind, ok = s.pop(); !ok {
+				s.unpaired++
+			}
+		}
+		f, err := s.p.responseFraming(resp, kind)
+		if err != nil {
+			return 0, nil, err
+		}
+		d.begin(f, resp.Len, resp.ContentLength)
+		d.remember(data)
+	}
+	return s.body(d, data, atEOF)
+}
+
+func (s *State) headErr(err error, atEOF bool) (int, []byte, error) {
+	if err == parser.ErrShort {
+		if atEOF {
+			return 0, nil, errAt("head", 0, ErrTruncated)
+		}
+		return 0, nil, nil
+	}
+	return 0, nil, err
+}
+
+func (d *dirState) begin(f Framing, headLen int, contentLength int64) {
+	d.active, d.framing, d.headLen = true, f, headLen
+	d.walker = chunkWalker{pos: headLen}
+	if f == FramingLength {
+		d.end = headLen + int(contentLength)
+	}
+}
+
+// body finishes framing the message whose head d holds.
+func (s *State) body(d *dirState, data []byte, atEOF bool) (int, []byte, error) {
+	end := 0
+	switch d.framing {
+	case FramingNone:
+		end = d.headLen
+	case FramingTunnel:
+		end = d.headLen
+		s.upgraded = true
+	case FramingLength:
+		if len(data) >= d.end {
+			end = d.end
+		}
+	case FramingChunked:
+		var err error
+		if end, err = s.p.walk(&d.walker, data, d.headLen); err != nil {
+			return 0, nil, err
+		}
+	case FramingUntilClose:
+		if int64(len(data)-d.headLen) > s.p.maxBody {
+			return 0, nil, errAt("body", d.headLen, ErrBodyTooLarge)
+		}
+		if atEOF {
+			end = len(data)
+		}
+	}
+	if end == 0 {
+		if atEOF {
+			return 0, nil, errAt("body", len(data), ErrTruncated)
+		}
+		return 0, nil, nil
+	}
+	*d = dirState{}
+	return end, data[:end:end], nil
+}
+
+// leadingEmptyLines counts the bytes of the CRLF / LF lines at the start of b.
+func leadingEmptyLines(b []byte) int {
+	n := 0
+	for {
+		switch {
+		case len(b) > n && b[n] == '\n':
+			n++
+		case len(b) > n+1 && b[n] == '\r' && b[n+1] == '\n':
+			n += 2
+		default:
+			return n
+		}
+	}
+}
