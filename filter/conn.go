@@ -1,0 +1,475 @@
+package filter
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of ConnOptions.
+const (
+	// DefaultBufferSize is the initial size of each direction's buffer
+	// (one read at most fills it); buffers of this size are pooled.
+	DefaultBufferSize = 32 << 10
+	// DefaultMaxBuffer is how many bytes filters may hold per direction.
+	DefaultMaxBuffer = 1 << 20
+)
+
+// ConnOptions configures a Conn. Zero fields take the documented defaults.
+type ConnOptions struct {
+	// Upstream receives the read path's bytes after the read chain;
+	// Downstream receives the write path's bytes after the write chain.
+	// Either may be set later with SetUpstream / SetDownstream; until then
+	// bytes that passed the chain wait in the buffer.
+	Upstream, Downstream io.Writer
+	// OnClose is called once, synchronously, when the connection is closed
+	// by a filter, by a failed write, by an exceeded limit or by Close. It
+	// is where the owner closes its sockets. It runs with the calling
+	// direction's lock held, so it must not call back into the Conn (other
+	// than Err, Info, Value) and must not block.
+	OnClose func(err error)
+	// BufferSize is the initial buffer size per direction, default
+	// DefaultBufferSize.
+	BufferSize int
+	// MaxBuffer caps the bytes held per direction while a filter stops the
+	// chain, default DefaultMaxBuffer. A read that finds the buffer full
+	// closes the connection with ErrBufferFull.
+	MaxBuffer int
+}
+
+// Stats are the byte counters of one direction.
+type Stats struct {
+	Read      int64 // bytes read (or fed) into the buffer
+	Forwarded int64 // bytes written to the destination after the chain
+	Drained   int64 // bytes filters removed with Buffer.Drain
+	Injected  int64 // bytes written by Conn.Inject
+	Held      int   // bytes in the buffer now
+}
+
+// Conn is the filter chain of one connection: the per-connection filter
+// instances, a buffer per direction and the forwarding to the destinations.
+//
+// The owner (a proxy) drives it: Start once, then ReadFrom (or Feed) in one
+// goroutine per direction, and Release when both have ended. Index 0 of
+// the direction arrays is the read path (downstream to upstream), index 1
+// the write path. Filters run under the direction's lock, so the filters of
+// one direction are never called concurrently; the two directions run in
+// parallel.
+type Conn struct {
+	_ noCopy
+
+	info  ConnInfo
+	opts  ConnOptions
+	dirs  [2]direction
+	hooks []CloseHook
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+	released  atomic.Bool
+
+	upAddr atomic.Pointer[net.Addr]
+
+	valMu sync.Mutex
+	vals  map[any]any
+}
+
+type direction struct {
+	mu      sync.Mutex // guards the chain state and buf
+	wmu     sync.Mutex // serializes writes to dst (forward and Inject)
+	dst     io.Writer
+	buf     Buffer
+	filters []*active
+	isRead  bool
+	passed  bool // the last run reached the end of the chain
+
+	running atomic.Bool
+	pending atomic.Int32 // 1 + index to resume from, 0 for none
+
+	read, forwarded, injected atomic.Int64
+}
+
+type active struct {
+	rf          ReadFilter
+	wf          WriteFilter
+	initialized bool
+	seen        int64
+}
+
+// newConn is used by Chain.NewConn.
+func newConn(info ConnInfo, opts ConnOptions) *Conn {
+	if opts.BufferSize <= 0 {
+		opts.BufferSize = DefaultBufferSize
+	}
+	if opts.MaxBuffer <= 0 {
+		opts.MaxBuffer = DefaultMaxBuffer
+	}
+	if opts.MaxBuffer < opts.BufferSize {
+		opts.MaxBuffer = opts.BufferSize
+	}
+	if info.Start.IsZero() {
+		info.Start = time.Now()
+	}
+	c := &Conn{info: info, opts: opts}
+	c.dirs[0].isRead = true
+	c.dirs[0].dst = opts.Upstream
+	c.dirs[1].dst = opts.Downstream
+	return c
+}
+
+// Info returns the connection's description.
+func (c *Conn) Info() ConnInfo { return c.info }
+
+// ID returns Info().ID.
+func (c *Conn) ID() uint64 { return c.info.ID }
+
+// UpstreamAddr returns the address of the upstream, once the owner set it
+// with SetUpstream (nil before).
+func (c *Conn) UpstreamAddr() net.Addr {
+	if p := c.upAddr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// AddReadFilter appends f to the read chain. Call it from Factory.Install.
+// If f also implements CloseHook it is called at Release.
+func (c *Conn) AddReadFilter(f ReadFilter) *ReadCallbacks {
+	d := &c.dirs[0]
+	d.filters = append(d.filters, &active{rf: f})
+	c.addHook(f)
+	return &ReadCallbacks{handle{c, len(d.filters) - 1}}
+}
+
+// AddWriteFilter appends f to the write chain. Call it from Factory.Install.
+// A value implementing both ReadFilter and WriteFilter may be added to both
+// chains; its CloseHook is then called once.
+func (c *Conn) AddWriteFilter(f WriteFilter) *WriteCallbacks {
+	d := &c.dirs[1]
+	d.filters = append(d.filters, &active{wf: f})
+	c.addHook(f)
+	return &WriteCallbacks{handle{c, len(d.filters) - 1}}
+}
+
+func (c *Conn) addHook(f any) {
+	h, ok := f.(CloseHook)
+	if !ok {
+		return
+	}
+	for _, o := range c.hooks {
+		if o == h {
+			return
+		}
+	}
+	c.hooks = append(c.hooks, h)
+}
+
+// SetValue stores a per-connection value under key, for later filters (or
+// the owner) to read with Value. Use an unexported key type, as with
+// context.Context.
+func (c *Conn) SetValue(key, val any) {
+	c.valMu.Lock()
+	if c.vals == nil {
+		c.vals = make(map[any]any, 4)
+	}
+	c.vals[key] = val
+	c.valMu.Unlock()
+}
+
+// Value returns the value stored under key, or nil.
+func (c *Conn) Value(key any) any {
+	c.valMu.Lock()
+	v := c.vals[key]
+	c.valMu.Unlock()
+	return v
+}
+
+// SetUpstream sets where the read path forwards to (and the upstream's
+// address, for filters), then forwards bytes that already passed the chain.
+func (c *Conn) SetUpstream(w io.Writer, addr net.Addr) error {
+	if addr != nil {
+		c.upAddr.Store(&addr)
+	}
+	return c.setDst(&c.dirs[0], w)
+}
+
+// SetDownstream sets where the write path forwards to.
+func (c *Conn) SetDownstream(w io.Writer) error { return c.setDst(&c.dirs[1], w) }
+
+func (c *Conn) setDst(d *direction, w io.Writer) error {
+	d.mu.Lock()
+	d.wmu.Lock()
+	d.dst = w
+	d.wmu.Unlock()
+	var err error
+	if d.passed && !c.closed.Load() {
+		err = c.flush(d) // forward what passed the chain before
+	}
+	d.mu.Unlock()
+	if err != nil {
+		c.Close(err)
+	}
+	return err
+}
+
+// Start runs the read filters' OnNewConnection. It returns the close reason
+// if a filter closed the connection (a limiter, a deny list), else nil, also
+// when a filter stopped the chain (it resumes it later).
+func (c *Conn) Start() error {
+	d := &c.dirs[0]
+	d.mu.Lock()
+	err := c.run(d, 0)
+	d.mu.Unlock()
+	if err != nil {
+		c.Close(err)
+	}
+	return c.Err()
+}
+
+// ReadFrom performs one Read from src into the buffer of direction dir
+// (0: read path, data from the downstream; 1: write path, data from the
+// upstream), runs that direction's chain and forwards what passes. It
+// returns the Read's result; a chain failure (a filter closing the
+// connection, a failed forward, a full buffer) is returned instead when
+// there is one. Only one goroutine may read a direction at a time.
+//
+// Reading straight into the buffer means the bytes are never copied by the
+// chain: with no filter allocating, a ReadFrom allocates nothing.
+func (c *Conn) ReadFrom(dir int, src io.Reader) (int, error) {
+	d := &c.dirs[dir&1]
+	d.mu.Lock()
+	if c.closed.Load() {
+		d.mu.Unlock()
+		return 0, c.closedErr()
+	}
+	t := d.buf.tail(c.opts.BufferSize, c.opts.MaxBuffer)
+	d.mu.Unlock()
+	if len(t) == 0 {
+		c.Close(ErrBufferFull)
+		return 0, ErrBufferFull
+	}
+	n, rerr := src.Read(t)
+	if n > 0 {
+		d.mu.Lock()
+		d.buf.commit(n)
+		d.read.Add(int64(n))
+		err := c.run(d, 0)
+		d.mu.Unlock()
+		if err != nil {
+			c.Close(err)
+			return n, err
+		}
+		if c.closed.Load() {
+			return n, c.closedErr()
+		}
+	}
+	return n, rerr
+}
+
+// Feed copies p into the buffer of direction dir and runs the chain, for
+// owners that read the bytes themselves. ReadFrom avoids the copy.
+func (c *Conn) Feed(dir int, p []byte) error {
+	d := &c.dirs[dir&1]
+	d.mu.Lock()
+	if c.closed.Load() {
+		d.mu.Unlock()
+		return c.closedErr()
+	}
+	if !d.buf.append(p, c.opts.BufferSize, c.opts.MaxBuffer) {
+		d.mu.Unlock()
+		c.Close(ErrBufferFull)
+		return ErrBufferFull
+	}
+	d.read.Add(int64(len(p)))
+	err := c.run(d, 0)
+	d.mu.Unlock()
+	if err != nil {
+		c.Close(err)
+		return err
+	}
+	if c.closed.Load() {
+		return c.closedErr()
+	}
+	return nil
+}
+
+// Inject writes p to the destination of direction dir right away, bypassing
+// the filters and ahead of any bytes still held in that direction's buffer:
+// Inject(0, p) sends p upstream, Inject(1, p) sends it to the client (a
+// filter answering a request itself). It may be called from a filter
+// callback or from any goroutine.
+func (c *Conn) Inject(dir int, p []byte) error {
+	d := &c.dirs[dir&1]
+	if c.closed.Load() {
+		return c.closedErr()
+	}
+	d.wmu.Lock()
+	if d.dst == nil {
+		d.wmu.Unlock()
+		return ErrNoUpstream
+	}
+	n, err := d.dst.Write(p)
+	d.wmu.Unlock()
+	d.injected.Add(int64(n))
+	if err != nil {
+		c.Close(err)
+	}
+	return err
+}
+
+// Close closes the connection with reason err (nil for a normal end): the
+// chain stops, nothing more is forwarded, and ConnOptions.OnClose runs once.
+// The first reason wins. Filters call it to refuse a connection.
+func (c *Conn) Close(err error) {
+	c.closeOnce.Do(func() {
+		c.closeErr = err
+		c.closed.Store(true)
+		if c.opts.OnClose != nil {
+			c.opts.OnClose(err)
+		}
+	})
+}
+
+// Closed reports whether Close was called.
+func (c *Conn) Closed() bool { return c.closed.Load() }
+
+// Err returns the reason the connection was closed: nil while open or after
+// a normal close, ErrClosed-wrapping reasons as given to Close otherwise.
+func (c *Conn) Err() error {
+	if !c.closed.Load() {
+		return nil
+	}
+	return c.closeErr
+}
+
+// closedErr is the error returned to calls on a closed connection: the
+// close reason, or ErrClosed after a normal close.
+func (c *Conn) closedErr() error {
+	if c.closeErr != nil {
+		return c.closeErr
+	}
+	return ErrClosed
+}
+
+// Release ends the connection for good, once the owner has stopped calling
+// ReadFrom and Feed: it closes it (reason nil unless closed before), runs
+// the filters' CloseHooks and returns the buffers to the pool. Calling it
+// again does nothing.
+func (c *Conn) Release() {
+	if !c.released.CompareAndSwap(false, true) {
+		return
+	}
+	c.Close(nil)
+	err := c.Err()
+	for _, h := range c.hooks {
+		h.OnConnClose(err)
+	}
+	for i := range c.dirs {
+		d := &c.dirs[i]
+		d.mu.Lock()
+		d.buf.release()
+		d.mu.Unlock()
+	}
+}
+
+// Stats returns the counters of direction dir.
+func (c *Conn) Stats(dir int) Stats {
+	d := &c.dirs[dir&1]
+	d.mu.Lock()
+	s := Stats{Drained: d.buf.drained, Held: d.buf.Len()}
+	d.mu.Unlock()
+	s.Read, s.Forwarded, s.Injected = d.read.Load(), d.forwarded.Load(), d.injected.Load()
+	return s
+}
+
+// resume runs the chain of d from filter index from: now if no run is in
+// progress, or right after the current one (which may be the caller's own).
+func (c *Conn) resume(d *direction, from int) {
+	v := int32(from + 1)
+	for {
+		old := d.pending.Load()
+		if old != 0 && old <= v || d.pending.CompareAndSwap(old, v) {
+			break
+		}
+	}
+	if d.running.Load() {
+		return // the run in progress picks the request up when it ends
+	}
+	d.mu.Lock()
+	var err error
+	if p := d.pending.Swap(0); p != 0 && !c.closed.Load() {
+		err = c.run(d, int(p-1))
+	}
+	d.mu.Unlock()
+	if err != nil {
+		c.Close(err)
+	}
+}
+
+// run runs the chain of d from filter from, then any resumption requested
+// meanwhile. d.mu is held.
+func (c *Conn) run(d *direction, from int) error {
+	d.running.Store(true)
+	err := c.runOnce(d, from)
+	for {
+		d.running.Store(false)
+		p := d.pending.Swap(0)
+		if p == 0 || err != nil || c.closed.Load() {
+			return err
+		}
+		d.running.Store(true)
+		err = c.runOnce(d, int(p-1))
+	}
+}
+
+func (c *Conn) runOnce(d *direction, from int) error {
+	for i := from; i < len(d.filters); i++ {
+		a := d.filters[i]
+		if d.isRead && !a.initialized {
+			a.initialized = true
+			st := a.rf.OnNewConnection()
+			if c.closed.Load() || st == Stop {
+				d.passed = false
+				return nil
+			}
+		}
+		if d.buf.Len() == 0 {
+			continue
+		}
+		d.buf.beginFilter(a.seen)
+		var st Status
+		if d.isRead {
+			st = a.rf.OnData(&d.buf)
+		} else {
+			st = a.wf.OnWrite(&d.buf)
+		}
+		a.seen = d.buf.end
+		if c.closed.Load() || st == Stop {
+			d.passed = false
+			return nil
+		}
+	}
+	d.passed = true
+	return c.flush(d)
+}
+
+// flush forwards the buffer to the destination, if there is one.
+func (c *Conn) flush(d *direction) error {
+	if d.buf.Len() == 0 || d.dst == nil {
+		return nil
+	}
+	d.wmu.Lock()
+	n, err := d.dst.Write(d.buf.Bytes())
+	d.wmu.Unlock()
+	d.buf.consume(n)
+	d.forwarded.Add(int64(n))
+	return err
+}
+
+// noCopy makes go vet report copies of a Conn.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
