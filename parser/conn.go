@@ -64,6 +64,7 @@ type pending struct {
 	flags   Flags
 	err     error
 	interim int
+	seq     uint64
 }
 
 type dirState struct {
@@ -105,6 +106,7 @@ type Conn struct {
 	q       []*pending
 	head, n int
 	free    []*pending
+	seq     uint64 // requests framed so far
 	stats   ConnStats
 }
 
@@ -337,7 +339,8 @@ func (c *Conn) request(msg []byte, ts time.Time, err error) {
 		p = new(pending)
 	}
 	p.attrs.CopyFrom(&m.Attrs)
-	p.ts, p.size, p.flags, p.err, p.interim, p.key = ts, len(msg), m.Flags, err, 0, 0
+	c.seq++
+	p.ts, p.size, p.flags, p.err, p.interim, p.key, p.seq = ts, len(msg), m.Flags, err, 0, 0, c.seq
 	if c.p.Pairing == PairByKey && c.p.Key != nil {
 		p.key, _ = c.p.Key(Request, msg)
 	}
@@ -398,8 +401,8 @@ func (c *Conn) report(kind ExchangeKind, req *pending, resp []byte, ts time.Time
 	e := &c.ex
 	*e = Exchange{Protocol: c.p.Name, Kind: kind, Reason: reason}
 	if req != nil {
-		e.Request, e.RequestTime, e.RequestSize, e.RequestFlags, e.RequestErr, e.Interim =
-			&req.attrs, req.ts, req.size, req.flags, req.err, req.interim
+		e.Request, e.RequestTime, e.RequestSize, e.RequestFlags, e.RequestErr, e.Interim, e.RequestSeq =
+			&req.attrs, req.ts, req.size, req.flags, req.err, req.interim, req.seq
 	}
 	if resp != nil {
 		e.Response, e.ResponseTime, e.ResponseSize, e.ResponseFlags, e.ResponseErr =

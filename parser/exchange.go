@@ -78,6 +78,11 @@ type Exchange struct {
 	// but its parser tree did not match (its attributes are what the root
 	// read). nil when parsed.
 	RequestErr, ResponseErr error
+	// RequestSeq numbers the connection's requests in the order they were
+	// sent, from 1 (0 when there is no request). Exchanges are reported as
+	// they complete, which for keyed protocols is not request order; sort
+	// by RequestSeq to get it back.
+	RequestSeq uint64
 	// Interim counts interim responses (HTTP 1xx) seen before the final one.
 	Interim int
 	// Reason says why a request is Unanswered (ErrClosed, ErrGap, ErrEvicted).
