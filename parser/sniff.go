@@ -1,0 +1,168 @@
+package parser
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrUndetected is why a Sniffer gave up: no protocol matched the first
+// MaxDetectBytes of the connection.
+var ErrUndetected = errors.New("parser: protocol not detected")
+
+// SnifferOptions configure a Sniffer. Zero fields take the defaults.
+type SnifferOptions struct {
+	// Conn are the options of the Conn made once a protocol is chosen.
+	Conn ConnOptions
+	// MaxDetectBytes is how many bytes per direction are held while no
+	// protocol is chosen. Past it the connection is marked undetected and
+	// its bytes are counted as skipped. Default 64 KiB.
+	MaxDetectBytes int
+}
+
+// DefaultMaxDetectBytes is SnifferOptions.MaxDetectBytes's default.
+const DefaultMaxDetectBytes = 64 << 10
+
+type heldChunk struct {
+	dir      Direction
+	off, n   int // into held[dir]; n == 0 with gap > 0 for a gap
+	gap      int
+	ts       time.Time
+	hasBytes bool
+}
+
+// Sniffer is a Conn that first finds out which protocol the connection
+// speaks. It holds the first bytes of each direction (copied) until the
+// Detector names a candidate whose framing accepts them, then replays
+// them, in arrival order, into a Conn for that protocol and passes
+// everything after straight through.
+//
+// The client's first bytes decide when there are any; a connection picked
+// up mid-flight whose server speaks first is decided on the server's bytes.
+// Among several candidates, one whose well-known port is the server port
+// comes first; a caller that knows better calls Force.
+//
+// A Sniffer is not safe for concurrent use.
+type Sniffer struct {
+	det        *Detector
+	opts       SnifferOptions
+	emit       func(*Exchange)
+	serverPort uint16
+	conn       *Conn
+	held       [2][]byte
+	chunks     []heldChunk
+	skipped    [2]uint64
+	err        error
+}
+
+// NewSniffer returns a Sniffer choosing among d's protocols for a
+// connection whose server listens on serverPort (0 if unknown).
+func NewSniffer(d *Detector, serverPort uint16, opts SnifferOptions, emit func(*Exchange)) *Sniffer {
+	if opts.MaxDetectBytes <= 0 {
+		opts.MaxDetectBytes = DefaultMaxDetectBytes
+	}
+	return &Sniffer{det: d, opts: opts, emit: emit, serverPort: serverPort}
+}
+
+// Force chooses p without detection. Bytes already held are replayed into
+// it. It does nothing once a protocol is chosen.
+func (s *Sniffer) Force(p *Protocol) {
+	if s.conn == nil && s.err == nil {
+		s.choose(p)
+	}
+}
+
+// Protocol is the chosen protocol, nil while undecided or undetected.
+func (s *Sniffer) Protocol() *Protocol {
+	if s.conn == nil {
+		return nil
+	}
+	return s.conn.p
+}
+
+// Conn is the Conn of the chosen protocol, nil while undecided.
+func (s *Sniffer) Conn() *Conn { return s.conn }
+
+// Err is ErrUndetected once the Sniffer has given up, else nil.
+func (s *Sniffer) Err() error { return s.err }
+
+// Skipped is how many bytes per direction were dropped undetected.
+func (s *Sniffer) Skipped() [2]uint64 { return s.skipped }
+
+// Feed hands over the next bytes of direction dir (see Conn.Feed).
+func (s *Sniffer) Feed(dir Direction, data []byte, ts time.Time) {
+	if s.conn != nil {
+		s.conn.Feed(dir, data, ts)
+		return
+	}
+	if s.err != nil || len(data) == 0 {
+		s.skipped[dir] += uint64(len(data))
+		return
+	}
+	s.chunks = append(s.chunks, heldChunk{dir: dir, off: len(s.held[dir]), n: len(data), ts: ts, hasBytes: true})
+	s.held[dir] = append(s.held[dir], data...)
+	s.decide(false)
+}
+
+// Gap reports lost bytes (see Conn.Gap).
+func (s *Sniffer) Gap(dir Direction, n int) {
+	if s.conn != nil {
+		s.conn.Gap(dir, n)
+		return
+	}
+	if s.err == nil {
+		s.chunks = append(s.chunks, heldChunk{dir: dir, off: len(s.held[dir]), gap: n})
+	}
+}
+
+// Close ends the connection (see Conn.Close). A connection still
+// undecided gets a last detection attempt on what it holds.
+func (s *Sniffer) Close(ts time.Time) {
+	if s.conn == nil && s.err == nil {
+		s.decide(true)
+	}
+	if s.conn != nil {
+		s.conn.Close(ts)
+	}
+}
+
+func (s *Sniffer) decide(final bool) {
+	dir := Request
+	if len(s.held[Request]) == 0 {
+		dir = Response
+	}
+	for _, p := range s.det.Detect(dir, s.held[dir], s.serverPort) {
+		if s.frames(p, dir) {
+			s.choose(p)
+			return
+		}
+	}
+	if final || len(s.held[Request]) > s.opts.MaxDetectBytes || len(s.held[Response]) > s.opts.MaxDetectBytes {
+		s.err = ErrUndetected
+		s.skipped[Request] += uint64(len(s.held[Request]))
+		s.skipped[Response] += uint64(len(s.held[Response]))
+		s.held, s.chunks = [2][]byte{}, nil
+	}
+}
+
+// frames reports whether p's framing accepts the held bytes of dir: a
+// whole first message, or a plausible start of one.
+func (s *Sniffer) frames(p *Protocol, dir Direction) bool {
+	var state any
+	if p.NewState != nil {
+		state = p.NewState()
+	}
+	_, _, err := p.Split(state, dir)(s.held[dir], false)
+	return err == nil
+}
+
+func (s *Sniffer) choose(p *Protocol) {
+	s.conn = NewConn(p, s.opts.Conn, s.emit)
+	for _, c := range s.chunks {
+		if !c.hasBytes {
+			s.conn.Gap(c.dir, c.gap)
+			continue
+		}
+		s.conn.Feed(c.dir, s.held[c.dir][c.off:c.off+c.n], c.ts)
+	}
+	s.held, s.chunks = [2][]byte{}, nil
+}
