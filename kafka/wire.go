@@ -22,7 +22,8 @@ type decoder struct {
 
 	topics     int64 // topics seen
 	partitions int64 // topic partitions seen
-	topicSet   bool  // AttrTopic or AttrTopicID set
+	topicSet   bool  // AttrTopic set
+	idSet      bool  // AttrTopicID set
 	errCode    int16 // first non-zero error code
 	rec        recordStats
 }
@@ -166,10 +167,10 @@ func (d *decoder) topicName(name []byte, null bool) {
 // name when the topic cache knows it. A zero id (the "no id" value of
 // bodies that carry both a name and an id) names nothing.
 func (d *decoder) topicID(id [16]byte) {
-	if d.topicSet || id == ([16]byte{}) {
+	if d.idSet || id == ([16]byte{}) {
 		return
 	}
-	d.topicSet = true
+	d.idSet = true
 	d.m.Attrs.SetString(AttrTopicID, d.idText(id))
 	if name, ok := d.c.cache.Lookup(id); ok {
 		d.m.Attrs.SetString(AttrTopicResolved, name)

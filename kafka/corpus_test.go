@@ -1,0 +1,158 @@
+package kafka
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
+)
+
+// truthRow is one line of a corpus truth file.
+type truthRow struct {
+	Client   string         `json:"client"`
+	Request  map[string]any `json:"request"`
+	Response map[string]any `json:"response"`
+}
+
+func readTruth(t *testing.T, path string) []truthRow {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var rows []truthRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r truthRow
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, sc.Err())
+	return rows
+}
+
+// corpusFeed is a way of handing a connection's bytes to parser.Conn.
+type corpusFeed struct {
+	name string
+	feed func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand)
+}
+
+var corpusFeeds = []corpusFeed{
+	{"captured segments", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
+		pcaptest.Replay(s, c)
+	}},
+	{"one byte at a time", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
+		for _, ch := range s.Chunks {
+			b := ch.Bytes(s)
+			for i := range b {
+				c.Feed(ch.Dir, b[i:i+1], ch.Time)
+			}
+		}
+		c.Close(time.Time{})
+	}},
+	{"random splits", func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand) {
+		for _, ch := range s.Chunks {
+			for b := ch.Bytes(s); len(b) > 0; {
+				n := 1 + rng.IntN(min(len(b), 97))
+				c.Feed(ch.Dir, b[:n], ch.Time)
+				b = b[n:]
+			}
+		}
+		c.Close(time.Time{})
+	}},
+	{"whole streams, requests first", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
+		c.Feed(parser.Request, s.Data[parser.Request], time.Time{})
+		c.Feed(parser.Response, s.Data[parser.Response], time.Time{})
+		c.Close(time.Time{})
+	}},
+}
+
+// attrJSON returns an attribute as the truth file's JSON would decode it.
+func attrJSON(a *parser.Attributes, key string) (any, bool) {
+	v, ok := a.Get(key)
+	if !ok {
+		return nil, false
+	}
+	switch v.Kind() {
+	case parser.KindInt:
+		return float64(v.Int()), true
+	case parser.KindString:
+		return v.Str(), true
+	}
+	return v.Any(), true
+}
+
+// TestCorpusTruth runs both Kafka captures through parser.Conn in several
+// ways of cutting the streams and checks every exchange against the truth
+// file: the same exchanges, and every truth field equal (and fields the
+// truth leaves out, such as kafka.topic for topic-less requests, absent).
+func TestCorpusTruth(t *testing.T) {
+	for _, name := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
+		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
+		require.NoError(t, err)
+		truth := readTruth(t, filepath.Join("testdata", name+".truth.jsonl"))
+		for _, feed := range corpusFeeds {
+			t.Run(name+"/"+feed.name, func(t *testing.T) {
+				p := NewProtocol(Options{})
+				rng := rand.New(rand.NewPCG(1, 2))
+				got := map[string]*parser.Exchange{}
+				var order []string
+				for _, s := range streams {
+					require.Zero(t, s.Gaps[0]+s.Gaps[1])
+					c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) {
+						var corr int64
+						if e.Request != nil {
+							corr, _ = e.Request.Int(AttrCorrelationID)
+						} else {
+							corr, _ = e.Response.Int(AttrCorrelationID)
+						}
+						k := fmt.Sprintf("%s/%d", s.Client, corr)
+						assert.NotContains(t, got, k, "duplicate exchange")
+						got[k] = e.Clone()
+						order = append(order, k)
+					})
+					feed.feed(c, s, rng)
+					st := c.Stats()
+					assert.Zero(t, st.FramingErrors[0]+st.FramingErrors[1], "framing errors")
+					assert.Zero(t, st.ParseErrors[0]+st.ParseErrors[1], "parse errors")
+				}
+				require.Len(t, got, len(truth))
+				for _, row := range truth {
+					k := fmt.Sprintf("%s/%d", row.Client, int64(row.Request[AttrCorrelationID].(float64)))
+					e := got[k]
+					require.NotNil(t, e, k)
+					require.NotNil(t, e.Request, k)
+					assert.False(t, e.Request.Has(AttrBodyNotDecoded), "%s: request body not decoded: %v", k, e.Request.Map())
+					for _, key := range []string{AttrAPIKey, AttrAPIVersion, AttrCorrelationID, AttrClientID, AttrTopic} {
+						want, inTruth := row.Request[key]
+						have, inGot := attrJSON(e.Request, key)
+						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v)", k, key, have)
+						assert.Equal(t, want, have, "%s %s", k, key)
+					}
+					if row.Response == nil {
+						assert.Nil(t, e.Response, "%s: truth has no response", k)
+						assert.Contains(t, []parser.ExchangeKind{parser.OneWayRequest, parser.Unanswered}, e.Kind, k)
+						continue
+					}
+					require.NotNil(t, e.Response, k)
+					assert.Equal(t, parser.Complete, e.Kind, k)
+					assert.False(t, e.Response.Has(AttrBodyNotDecoded), "%s: response body not decoded: %v", k, e.Response.Map())
+					for key, want := range row.Response {
+						have, _ := attrJSON(e.Response, key)
+						assert.Equal(t, want, have, "%s response %s", k, key)
+					}
+				}
+			})
+		}
+	}
+}
