@@ -160,15 +160,15 @@ func (p *Parser) ParseResponse(resp *Response, b []byte) error {
 	}
 	// HTTP-version SP 3DIGIT [SP reason-phrase]; the space and reason are
 	// optional as in net/http (many servers omit an empty reason's SP).
-	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
-		if len(line) >= 5 && string(line[:5]) != "HTTP/" {
-			return errAt("status line", 0, ErrUnsupportedVersion)
-		}
+	if len(line) < 8 {
 		return errAt("status line", 0, ErrBadStatusLine)
 	}
 	v, err := parseVersion(line[:8], 0)
 	if err != nil {
 		return err
+	}
+	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
+		return errAt("status line", 0, ErrBadStatusLine)
 	}
 	d0, d1, d2 := line[9]-'0', line[10]-'0', line[11]-'0'
 	if d0 < 1 || d0 > 9 || d1 > 9 || d2 > 9 {
