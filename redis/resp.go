@@ -1,0 +1,391 @@
+package redis
+
+import "bytes"
+
+// Type is a RESP value type, identified by its first byte on the wire.
+type Type byte
+
+// RESP2 and RESP3 types.
+const (
+	TypeSimple    Type = '+' // simple string (RESP2)
+	TypeError     Type = '-' // simple error (RESP2)
+	TypeInteger   Type = ':' // integer (RESP2)
+	TypeBulk      Type = '$' // bulk string; "$-1" is the RESP2 null (RESP2)
+	TypeArray     Type = '*' // array; "*-1" is the RESP2 null array (RESP2)
+	TypeNull      Type = '_' // null (RESP3)
+	TypeBool      Type = '#' // boolean, "#t" or "#f" (RESP3)
+	TypeDouble    Type = ',' // double (RESP3)
+	TypeBigNumber Type = '(' // big number (RESP3)
+	TypeBlobError Type = '!' // bulk error (RESP3)
+	TypeVerbatim  Type = '=' // verbatim string, "txt:..." (RESP3)
+	TypeMap       Type = '%' // map of N key/value pairs (RESP3)
+	TypeSet       Type = '~' // set (RESP3)
+	TypeAttribute Type = '|' // attribute map preceding a reply (RESP3)
+	TypePush      Type = '>' // out-of-band push (RESP3)
+	TypeStreamEnd Type = '.' // end of a streamed aggregate (RESP3)
+	TypeChunk     Type = ';' // a chunk of a streamed string (RESP3)
+)
+
+// Name returns the type's name as used in the redis.type attribute:
+// simple, error, integer, bulk, array, null, bool, double, bignum, verbatim,
+// map, set, attribute, push; "" for a byte that is not a RESP type. Blob
+// errors are named "error" like simple errors: both are error replies.
+func (t Type) Name() string {
+	switch t {
+	case TypeSimple:
+		return "simple"
+	case TypeError, TypeBlobError:
+		return "error"
+	case TypeInteger:
+		return "integer"
+	case TypeBulk:
+		return "bulk"
+	case TypeArray:
+		return "array"
+	case TypeNull:
+		return "null"
+	case TypeBool:
+		return "bool"
+	case TypeDouble:
+		return "double"
+	case TypeBigNumber:
+		return "bignum"
+	case TypeVerbatim:
+		return "verbatim"
+	case TypeMap:
+		return "map"
+	case TypeSet:
+		return "set"
+	case TypeAttribute:
+		return "attribute"
+	case TypePush:
+		return "push"
+	}
+	return ""
+}
+
+// String returns Name, or the byte quoted for an unknown type.
+func (t Type) String() string {
+	if n := t.Name(); n != "" {
+		return n
+	}
+	return "Type(" + string(rune(t)) + ")"
+}
+
+// isValueStart reports whether c starts a RESP value.
+func isValueStart(c byte) bool {
+	switch Type(c) {
+	case TypeSimple, TypeError, TypeInteger, TypeBulk, TypeArray, TypeNull, TypeBool,
+		TypeDouble, TypeBigNumber, TypeBlobError, TypeVerbatim, TypeMap, TypeSet,
+		TypeAttribute, TypePush:
+		return true
+	}
+	return false
+}
+
+// Default limits; see Options.
+const (
+	DefaultMaxBulk     = 512 << 20 // redis-server's proto-max-bulk-len default
+	DefaultMaxElements = 1 << 20
+	DefaultMaxLine     = 64 << 10
+	DefaultMaxInline   = 64 << 10 // redis-server's PROTO_INLINE_MAX_SIZE
+	DefaultMaxMessage  = 1 << 30
+	// MaxStreamDepth is how deeply RESP3 streamed aggregates ("*?") may
+	// nest. Counted aggregates nest without limit: they are scanned
+	// iteratively with a counter, never recursively.
+	MaxStreamDepth = 16
+)
+
+// Options are the limits applied to every length and count read from the
+// wire. A zero field takes its default. Nothing is ever allocated from a
+// wire length: the limits bound how much a caller is asked to buffer before
+// a message is declared too large.
+type Options struct {
+	// MaxBulk caps a bulk string, blob error, verbatim string or
+	// streamed-string chunk. Default DefaultMaxBulk (512 MiB).
+	MaxBulk int
+	// MaxElements caps the count of one aggregate (array, set, push; for
+	// maps and attributes, the number of pairs). Default DefaultMaxElements
+	// (1 Mi).
+	MaxElements int
+	// MaxLine caps simple strings, errors, numbers and length headers,
+	// CRLF included. Default DefaultMaxLine (64 KiB).
+	MaxLine int
+	// MaxInline caps an inline command line. Default DefaultMaxInline (64 KiB).
+	MaxInline int
+	// MaxMessage caps a whole framed message. Default DefaultMaxMessage (1 GiB).
+	MaxMessage int
+}
+
+// limits are Options with defaults applied.
+type limits struct {
+	maxBulk, maxElements, maxLine, maxInline, maxMessage int
+}
+
+func (o Options) limits() limits {
+	l := limits{o.MaxBulk, o.MaxElements, o.MaxLine, o.MaxInline, o.MaxMessage}
+	if l.maxBulk <= 0 {
+		l.maxBulk = DefaultMaxBulk
+	}
+	if l.maxElements <= 0 {
+		l.maxElements = DefaultMaxElements
+	}
+	if l.maxLine <= 0 {
+		l.maxLine = DefaultMaxLine
+	}
+	if l.maxInline <= 0 {
+		l.maxInline = DefaultMaxInline
+	}
+	if l.maxMessage <= 0 {
+		l.maxMessage = DefaultMaxMessage
+	}
+	return l
+}
+
+// lenStreamed is what readLen returns for "?" (RESP3 streamed length).
+const lenStreamed = -2
+
+// readLen parses the length line of a header whose type byte is at b[pos-1]:
+// "-1", "?" (when streamed allows it) or a non-negative decimal, then CRLF.
+// It returns the length and the position after the CRLF.
+func (l *limits) readLen(b []byte, pos int, streamed bool) (n, next int, err error) {
+	i := pos
+	if i >= len(b) {
+		return 0, 0, errShort
+	}
+	switch b[i] {
+	case '-':
+		// Only "-1" (the RESP2 null) is a valid negative length.
+		if i+1 >= len(b) {
+			return 0, 0, errShort
+		}
+		if b[i+1] != '1' {
+			return 0, 0, ErrBadLength
+		}
+		i += 2
+		n = -1
+	case '?':
+		if !streamed {
+			return 0, 0, ErrBadLength
+		}
+		i++
+		n = lenStreamed
+	default:
+		start := i
+		for i < len(b) {
+			c := b[i]
+			if c < '0' || c > '9' {
+				break
+			}
+			if i-start >= 18 { // > 10^18: over every limit, and no int overflow
+				return 0, 0, ErrBadLength
+			}
+			n = n*10 + int(c-'0')
+			i++
+		}
+		if i == start {
+			if i >= len(b) {
+				return 0, 0, errShort
+			}
+			return 0, 0, ErrBadLength
+		}
+	}
+	if i+1 >= len(b) {
+		if i-pos > 20 {
+			return 0, 0, ErrBadLength
+		}
+		return 0, 0, errShort
+	}
+	if b[i] != '\r' || b[i+1] != '\n' {
+		return 0, 0, ErrBadLength
+	}
+	return n, i + 2, nil
+}
+
+// lineEnd returns the index of the CR of the CRLF ending the line that
+// starts at pos. A lone LF or a CR not followed by LF inside the line is
+// malformed.
+func (l *limits) lineEnd(b []byte, pos int) (int, error) {
+	max := pos + l.maxLine
+	rest := b[pos:]
+	if len(rest) > l.maxLine {
+		rest = rest[:l.maxLine]
+	}
+	i := bytes.IndexByte(rest, '\n')
+	if i < 0 {
+		if len(b) >= max {
+			return 0, ErrLineTooLong
+		}
+		return 0, errShort
+	}
+	if i == 0 || rest[i-1] != '\r' {
+		return 0, ErrNoCRLF
+	}
+	return pos + i - 1, nil
+}
+
+// scan returns the position just after `pending` whole RESP values starting
+// at pos (an attribute does not count as a value: it is followed by the one
+// it annotates). It returns errShort when b ends first; any other error is
+// a protocol violation or a limit. It never allocates: counted aggregates
+// only add to a counter, streamed aggregates push the outer counter on a
+// fixed stack of MaxStreamDepth.
+func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
+	var stack [MaxStreamDepth]int
+	sp := 0
+	for {
+		if pending == 0 {
+			if sp == 0 {
+				return pos, nil
+			}
+			// Between the items of a streamed aggregate: either its end
+			// marker or one more item.
+			if pos >= len(b) {
+				return pos, errShort
+			}
+			if b[pos] == byte(TypeStreamEnd) {
+				if pos+2 >= len(b) {
+					return pos, errShort
+				}
+				if b[pos+1] != '\r' || b[pos+2] != '\n' {
+					return pos, ErrNoCRLF
+				}
+				pos += 3
+				sp--
+				pending = stack[sp]
+				continue
+			}
+			pending = 1
+		}
+		if pos >= len(b) {
+			return pos, errShort
+		}
+		if pos > l.maxMessage {
+			return pos, ErrMessageTooLarge
+		}
+		t := Type(b[pos])
+		switch t {
+		case TypeSimple, TypeError, TypeInteger, TypeDouble, TypeBigNumber, TypeNull, TypeBool:
+			e, err := l.lineEnd(b, pos+1)
+			if err != nil {
+				return pos, err
+			}
+			switch t {
+			case TypeNull:
+				if e != pos+1 {
+					return pos, ErrBadValue
+				}
+			case TypeBool:
+				if e != pos+2 || (b[pos+1] != 't' && b[pos+1] != 'f') {
+					return pos, ErrBadValue
+				}
+			case TypeInteger:
+				if _, ok := atoi(b[pos+1 : e]); !ok {
+					return pos, ErrBadValue
+				}
+			}
+			pos = e + 2
+			pending--
+		case TypeBulk, TypeBlobError, TypeVerbatim:
+			n, next, err := l.readLen(b, pos+1, t == TypeBulk)
+			if err != nil {
+				return pos, err
+			}
+			pending--
+			if n == -1 {
+				if t != TypeBulk {
+					return pos, ErrBadLength
+				}
+				pos = next
+				continue
+			}
+			if n == lenStreamed {
+				if pos, err = l.scanChunks(b, next); err != nil {
+					return pos, err
+				}
+				continue
+			}
+			if pos, err = l.skipBlob(b, next, n); err != nil {
+				return pos, err
+			}
+			if t == TypeVerbatim && (n < 4 || b[next+3] != ':') {
+				return next, ErrBadValue
+			}
+		case TypeArray, TypeSet, TypeMap, TypePush, TypeAttribute:
+			n, next, err := l.readLen(b, pos+1, t == TypeArray || t == TypeSet || t == TypeMap)
+			if err != nil {
+				return pos, err
+			}
+			if n > l.maxElements {
+				return pos, ErrTooManyElements
+			}
+			if t != TypeAttribute {
+				pending-- // an attribute precedes the value it annotates
+			}
+			pos = next
+			switch {
+			case n == lenStreamed:
+				if sp == len(stack) {
+					return pos, ErrTooDeep
+				}
+				stack[sp] = pending
+				sp++
+				pending = 0
+			case n == -1:
+				if t != TypeArray {
+					return pos, ErrBadLength
+				}
+			case t == TypeMap || t == TypeAttribute:
+				pending += 2 * n
+			default:
+				pending += n
+			}
+		default:
+			return pos, ErrBadType
+		}
+	}
+}
+
+// skipBlob skips an n-byte payload at pos and its CRLF.
+func (l *limits) skipBlob(b []byte, pos, n int) (int, error) {
+	if n > l.maxBulk {
+		return pos, ErrBulkTooLarge
+	}
+	end := pos + n
+	if end+2 > l.maxMessage {
+		return pos, ErrMessageTooLarge
+	}
+	if end+2 > len(b) {
+		return pos, errShort
+	}
+	if b[end] != '\r' || b[end+1] != '\n' {
+		return end, ErrNoCRLF
+	}
+	return end + 2, nil
+}
+
+// scanChunks skips the chunks of a streamed string (";n\r\n" data CRLF ...)
+// up to and including the terminating ";0\r\n".
+func (l *limits) scanChunks(b []byte, pos int) (int, error) {
+	for {
+		if pos >= len(b) {
+			return pos, errShort
+		}
+		if b[pos] != byte(TypeChunk) {
+			return pos, ErrBadType
+		}
+		n, next, err := l.readLen(b, pos+1, false)
+		if err != nil {
+			return pos, err
+		}
+		if n < 0 {
+			return pos, ErrBadLength
+		}
+		if n == 0 {
+			return next, nil
+		}
+		if pos, err = l.skipBlob(b, next, n); err != nil {
+			return pos, err
+		}
+	}
+}
