@@ -99,11 +99,13 @@ type Item struct {
 // chunks of at most MaxChunk bytes so every chunk fits one synthesized IP
 // packet and one pooled buffer.
 const (
-	// MaxChunk is the largest flow item; larger submissions are split.
-	MaxChunk = 32 << 10
+	// MaxChunk is the largest flow item; larger submissions are split. It
+	// is the largest TCP payload an IPv4 packet can carry, so a segment of a
+	// loopback capture (MTU 65536) is recorded as one item and one packet.
+	MaxChunk = 65535 - 20 - 20
 )
 
-var classSizes = [...]int{256, 2 << 10, 8 << 10, MaxChunk}
+var classSizes = [...]int{256, 2 << 10, 16 << 10, MaxChunk}
 
 // bufPools hands out copy buffers. They are owned by the Dumper (not
 // package-level) so dumpers do not share memory accounting.
