@@ -202,10 +202,12 @@ func (a *Assembler) checkDone(s *Stream, h *half) {
 }
 
 func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
-	if a.lru.head != nil && len(a.conns) >= a.opts.MaxConns {
+	if len(a.conns) >= a.opts.MaxConns {
+		// Forget the oldest tombstone first, else evict the least recently
+		// active connection.
 		if a.dead.head != nil {
 			a.dropTombstone(a.dead.head)
-		} else {
+		} else if a.lru.head != nil {
 			a.stats.ConnsEvicted++
 			a.closeStream(a.lru.head, CloseEvicted)
 			if a.dead.tail != nil {

@@ -406,3 +406,22 @@ func TestBuffersReturnedOnClose(t *testing.T) {
 	assert.Equal(t, uint64(500), st.ConnsClosed)
 	assert.Equal(t, uint64(500*3), st.Gaps)
 }
+
+// Regression (FuzzAssembler): with only tombstones in the table, a new
+// connection must still respect MaxConns.
+func TestMaxConnsCountsTombstones(t *testing.T) {
+	r := newRecorder()
+	a := NewAssembler(r, Options{MaxConns: 2, CloseWait: time.Hour})
+	for i := 0; i < 6; i++ {
+		src := netip.AddrPortFrom(cli.Addr(), uint16(1000+i))
+		seg := pkt{dir: c2s, seq: 1, data: "x"}.segment()
+		seg.Src = src
+		a.Assemble(seg)
+		seg = pkt{dir: c2s, seq: 2, flags: rst}.segment()
+		seg.Src = src
+		a.Assemble(seg)
+		assert.LessOrEqual(t, len(a.conns), 2)
+	}
+	assert.Equal(t, uint64(6), a.Stats().ConnsClosed)
+	assert.Zero(t, a.Stats().ConnsEvicted)
+}

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"time"
 )
@@ -54,32 +55,24 @@ func (s *Stream) MidStream(dir Dir) bool {
 func (s *Stream) Finished(dir Dir) bool { return s.half[dir&1].done }
 
 // connKey identifies a connection independent of direction: the two
-// endpoints in a fixed order. It holds no pointers so the map hashes it as
-// plain memory.
+// endpoints in a fixed order, as five machine words with no padding and no
+// pointers, so the map hashes and compares it as one block of memory.
 type connKey struct {
-	ipA   [16]byte
-	portA uint16
-	ipB   [16]byte
-	portB uint16
+	aHi, aLo uint64
+	bHi, bLo uint64
+	ports    uint64 // port of A << 16 | port of B
 }
 
 // makeKey returns the normalised key and whether src is endpoint A.
 func makeKey(src, dst netip.AddrPort) (connKey, bool) {
 	a, b := src.Addr().As16(), dst.Addr().As16()
-	pa, pb := src.Port(), dst.Port()
-	srcFirst := true
-	for i := 0; i < 16; i++ {
-		if a[i] != b[i] {
-			srcFirst = a[i] < b[i]
-			goto done
-		}
+	aHi, aLo := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(a[8:])
+	bHi, bLo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	pa, pb := uint64(src.Port()), uint64(dst.Port())
+	if aHi < bHi || (aHi == bHi && (aLo < bLo || (aLo == bLo && pa <= pb))) {
+		return connKey{aHi, aLo, bHi, bLo, pa<<16 | pb}, true
 	}
-	srcFirst = pa <= pb
-done:
-	if srcFirst {
-		return connKey{ipA: a, portA: pa, ipB: b, portB: pb}, true
-	}
-	return connKey{ipA: b, portA: pb, ipB: a, portB: pa}, false
+	return connKey{bHi, bLo, aHi, aLo, pb<<16 | pa}, false
 }
 
 // pending is a buffered run of out-of-order bytes at stream offset off.
