@@ -141,7 +141,7 @@ func payload(t testing.TB, name string) []byte {
 	t.Helper()
 	h, err := os.ReadFile(filepath.Join("testdata", name+".hex"))
 	require.NoError(t, err)
-	b, err := hex.DecodeString(strings.TrimSpace(string(h)))
+	b, err := hex.DecodeString(strings.Join(strings.Fields(string(h)), "")) // some files wrap lines
 	require.NoError(t, err)
 	return b
 }
