@@ -91,54 +91,88 @@ func (s *State) noReply() bool {
 }
 
 // split returns the framing function of one direction.
+//
+// A message spanning many segments is offered again and again, longer each
+// time. When a scan stops short it also yields a lower bound on the length
+// the message needs (each value still expected takes at least 3 bytes, a
+// bulk string its whole announced length); until that many bytes are
+// buffered the framer answers "need more" without rescanning, so framing a
+// large reply byte by byte is not quadratic. The bound is only a shortcut:
+// it is dropped when the buffer does not start like the message it was
+// computed for or is shorter than before, and every message is framed by a
+// full scan.
 func (p *proto) split(state any, dir parser.Direction) bufio.SplitFunc {
 	st, _ := state.(*State)
-	l := &p.l
-	if dir == parser.Request {
-		return func(data []byte, atEOF bool) (int, []byte, error) {
-			if len(data) == 0 {
-				return 0, nil, nil
-			}
-			n, skip, err := l.requestLen(data)
-			if err != nil {
-				return l.splitErr(data, atEOF, "request", err, !isInlineStart(data[0]) && data[0] != '*')
-			}
-			if skip {
-				if st != nil {
-					st.Skipped++
-				}
-				return n, nil, nil
-			}
-			return n, data[:n:n], nil
-		}
+	f := &framer{l: &p.l, st: st, req: dir == parser.Request}
+	return f.split
+}
+
+// framer is one direction's framing function and its "need more" bound.
+type framer struct {
+	l    *limits
+	st   *State
+	req  bool
+	need int    // buffer length below which the pending message cannot be whole
+	seen int    // buffer length when need was computed
+	head uint64 // the first bytes of that buffer
+}
+
+// headOf packs up to 8 leading bytes, to recognise the same pending message.
+func headOf(b []byte) uint64 {
+	var h uint64
+	for i := 0; i < len(b) && i < 8; i++ {
+		h = h<<8 | uint64(b[i])
 	}
-	return func(data []byte, atEOF bool) (int, []byte, error) {
-		if len(data) == 0 {
-			return 0, nil, nil
-		}
-		n, err := l.scan(data, 0, 1)
-		if err != nil {
-			return l.splitErr(data, atEOF, "reply", err, !isValueStart(data[0]))
+	return h
+}
+
+func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
+	if len(data) == 0 {
+		return 0, nil, nil
+	}
+	if !atEOF && f.need > len(data) && len(data) >= f.seen && headOf(data) == f.head {
+		return 0, nil, nil
+	}
+	f.need = 0
+	var n int
+	var err error
+	var skip bool
+	field := "reply"
+	if f.req {
+		field = "request"
+		n, skip, err = f.l.requestLen(data)
+	} else {
+		n, err = f.l.scan(data, 0, 1)
+	}
+	if err == nil {
+		if skip {
+			if f.st != nil {
+				f.st.Skipped++
+			}
+			return n, nil, nil
 		}
 		return n, data[:n:n], nil
 	}
-}
-
-// splitErr turns a framing error into the bufio.SplitFunc result.
-func (l *limits) splitErr(data []byte, atEOF bool, field string, err error, notProto bool) (int, []byte, error) {
+	var notProto bool
+	if f.req {
+		notProto = !isInlineStart(data[0]) && data[0] != '*'
+	} else {
+		notProto = !isValueStart(data[0])
+	}
 	if notProto {
 		return 0, nil, wrap(field, 0, parser.ErrNotProtocol)
 	}
-	if err == errShort {
-		if atEOF {
-			return 0, nil, wrap(field, len(data), parser.ErrShort)
-		}
-		if len(data) >= l.maxMessage {
-			return 0, nil, wrap(field, len(data), ErrMessageTooLarge)
-		}
-		return 0, nil, nil
+	if err != errShort {
+		return 0, nil, wrap(field, n, err)
 	}
-	return 0, nil, wrap(field, 0, err)
+	if atEOF {
+		return 0, nil, wrap(field, len(data), parser.ErrShort)
+	}
+	if n > f.l.maxMessage || len(data) >= f.l.maxMessage {
+		return 0, nil, wrap(field, len(data), ErrMessageTooLarge)
+	}
+	f.need, f.seen, f.head = n, len(data), headOf(data)
+	return 0, nil, nil
 }
 
 // isInlineStart reports whether c may start an inline command.

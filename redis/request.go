@@ -13,21 +13,23 @@ import (
 
 // requestLen frames one request at the start of b. It returns its length;
 // skip is true for requests the server ignores without a reply (an empty
-// array "*0", "*-1", or a blank inline line), which carry no command.
+// array "*0", "*-1", or a blank inline line), which carry no command. When
+// b ends first it returns errShort with a lower bound on the length the
+// request needs (see limits.scan).
 func (l *limits) requestLen(b []byte) (n int, skip bool, err error) {
 	if len(b) == 0 {
-		return 0, false, errShort
+		return 1, false, errShort
 	}
 	if b[0] != byte(TypeArray) {
 		e, err := l.inlineEnd(b)
 		if err != nil {
-			return 0, false, err
+			return len(b) + 1, false, err
 		}
 		return e, isBlank(b[:e]), nil
 	}
 	count, pos, err := l.readLen(b, 1, false)
 	if err != nil {
-		return 0, false, err
+		return len(b) + 1, false, err
 	}
 	if count <= 0 {
 		return pos, true, nil
@@ -36,22 +38,25 @@ func (l *limits) requestLen(b []byte) (n int, skip bool, err error) {
 		return 0, false, ErrTooManyElements
 	}
 	for i := 0; i < count; i++ {
+		var next, size int
 		if pos >= len(b) {
-			return 0, false, errShort
+			err = errShort
+		} else if b[pos] != byte(TypeBulk) {
+			return pos, false, ErrBadType
+		} else if size, next, err = l.readLen(b, pos+1, false); err == nil {
+			if size < 0 {
+				return pos, false, ErrBadLength
+			}
+			next, err = l.skipBlob(b, next, size)
 		}
-		if b[pos] != byte(TypeBulk) {
-			return 0, false, ErrBadType
+		if err == errShort {
+			// Every argument still to come takes at least "$0\r\n\r\n".
+			return max(next, len(b)+1) + 6*(count-i-1), false, err
 		}
-		size, next, err := l.readLen(b, pos+1, false)
 		if err != nil {
-			return 0, false, err
+			return pos, false, err
 		}
-		if size < 0 {
-			return 0, false, ErrBadLength
-		}
-		if pos, err = l.skipBlob(b, next, size); err != nil {
-			return 0, false, err
-		}
+		pos = next
 	}
 	return pos, false, nil
 }

@@ -226,10 +226,14 @@ func (l *limits) lineEnd(b []byte, pos int) (int, error) {
 
 // scan returns the position just after `pending` whole RESP values starting
 // at pos (an attribute does not count as a value: it is followed by the one
-// it annotates). It returns errShort when b ends first; any other error is
-// a protocol violation or a limit. It never allocates: counted aggregates
-// only add to a counter, streamed aggregates push the outer counter on a
-// fixed stack of MaxStreamDepth.
+// it annotates). When b ends first it returns errShort and, instead of a
+// position, a lower bound on the length b must reach before the values can
+// be complete (every value still expected takes at least 3 bytes), which
+// lets a stream framer skip rescanning until that many bytes are buffered.
+// Any other error is a protocol violation or a limit, returned with the
+// offset where it was found. It never allocates: counted aggregates only
+// add to a counter, streamed aggregates push the outer counter on a fixed
+// stack of MaxStreamDepth.
 func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 	var stack [MaxStreamDepth]int
 	sp := 0
@@ -240,13 +244,10 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			}
 			// Between the items of a streamed aggregate: either its end
 			// marker or one more item.
-			if pos >= len(b) {
-				return pos, errShort
+			if pos+2 >= len(b) {
+				return shortNeed(pos+3, 0, stack[:sp-1]), errShort
 			}
 			if b[pos] == byte(TypeStreamEnd) {
-				if pos+2 >= len(b) {
-					return pos, errShort
-				}
 				if b[pos+1] != '\r' || b[pos+2] != '\n' {
 					return pos, ErrNoCRLF
 				}
@@ -258,17 +259,19 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			pending = 1
 		}
 		if pos >= len(b) {
-			return pos, errShort
+			return shortNeed(pos+3, pending-1, stack[:sp]), errShort
 		}
 		if pos > l.maxMessage {
 			return pos, ErrMessageTooLarge
 		}
 		t := Type(b[pos])
+		var next int
+		var err error
 		switch t {
 		case TypeSimple, TypeError, TypeInteger, TypeDouble, TypeBigNumber, TypeNull, TypeBool:
-			e, err := l.lineEnd(b, pos+1)
-			if err != nil {
-				return pos, err
+			var e int
+			if e, err = l.lineEnd(b, pos+1); err != nil {
+				break
 			}
 			switch t {
 			case TypeNull:
@@ -286,35 +289,35 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			}
 			pos = e + 2
 			pending--
+			continue
 		case TypeBulk, TypeBlobError, TypeVerbatim:
-			n, next, err := l.readLen(b, pos+1, t == TypeBulk)
-			if err != nil {
-				return pos, err
+			var n int
+			if n, next, err = l.readLen(b, pos+1, t == TypeBulk); err != nil {
+				break
 			}
+			switch {
+			case n == -1 && t == TypeBulk:
+			case n == lenStreamed:
+				next, err = l.scanChunks(b, next)
+			case n < 0:
+				return pos, ErrBadLength
+			default:
+				body := next
+				next, err = l.skipBlob(b, next, n)
+				if err == nil && t == TypeVerbatim && (n < 4 || b[body+3] != ':') {
+					return body, ErrBadValue
+				}
+			}
+			if err != nil {
+				break
+			}
+			pos = next
 			pending--
-			if n == -1 {
-				if t != TypeBulk {
-					return pos, ErrBadLength
-				}
-				pos = next
-				continue
-			}
-			if n == lenStreamed {
-				if pos, err = l.scanChunks(b, next); err != nil {
-					return pos, err
-				}
-				continue
-			}
-			if pos, err = l.skipBlob(b, next, n); err != nil {
-				return pos, err
-			}
-			if t == TypeVerbatim && (n < 4 || b[next+3] != ':') {
-				return next, ErrBadValue
-			}
+			continue
 		case TypeArray, TypeSet, TypeMap, TypePush, TypeAttribute:
-			n, next, err := l.readLen(b, pos+1, t == TypeArray || t == TypeSet || t == TypeMap)
-			if err != nil {
-				return pos, err
+			var n int
+			if n, next, err = l.readLen(b, pos+1, t == TypeArray || t == TypeSet || t == TypeMap); err != nil {
+				break
 			}
 			if n > l.maxElements {
 				return pos, ErrTooManyElements
@@ -340,10 +343,31 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			default:
 				pending += n
 			}
+			continue
 		default:
 			return pos, ErrBadType
 		}
+		if err != errShort {
+			if next < pos {
+				next = pos
+			}
+			return next, err
+		}
+		// The value at pos is incomplete: next is how far it must reach
+		// (skipBlob and scanChunks say; lines and headers need one more byte).
+		return shortNeed(max(next, len(b)+1), pending-1, stack[:sp]), errShort
 	}
+}
+
+// shortNeed is the least length a buffer must reach when the value being
+// read needs `base` bytes and `after` more values follow it, inside the
+// streamed aggregates whose outer counts are on stack.
+func shortNeed(base, after int, stack []int) int {
+	n := base + 3*max(after, 0)
+	for _, p := range stack {
+		n += 3 + 3*p // the end marker and the values after the aggregate
+	}
+	return n
 }
 
 // skipBlob skips an n-byte payload at pos and its CRLF.
@@ -356,7 +380,7 @@ func (l *limits) skipBlob(b []byte, pos, n int) (int, error) {
 		return pos, ErrMessageTooLarge
 	}
 	if end+2 > len(b) {
-		return pos, errShort
+		return end + 2, errShort
 	}
 	if b[end] != '\r' || b[end+1] != '\n' {
 		return end, ErrNoCRLF

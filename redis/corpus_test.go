@@ -1,0 +1,188 @@
+package redis
+
+import (
+	"bufio"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
+)
+
+// The captures in testdata are copies of ../shared/corpus: real redis-cli,
+// redis-benchmark and go-redis traffic against redis-server 7.0.15, with
+// their truth files (tshark's RESP dissector, the server's COMMAND GETKEYS,
+// the client logs).
+var corpusFiles = []string{"redis_cli_session", "redis_benchmark_pipeline16", "redis_goredis_mixed"}
+
+// truthRow is one line of a corpus truth file.
+type truthRow struct {
+	Client   string         `json:"client"`
+	Request  map[string]any `json:"request"`
+	Response map[string]any `json:"response"`
+}
+
+func readTruth(t *testing.T, path string) []truthRow {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var rows []truthRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r truthRow
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, sc.Err())
+	return rows
+}
+
+// pushedMessages reads "pushed_messages_excluded=N" from the .xcheck.txt:
+// how many pub/sub messages the truth leaves out because they answer no
+// request.
+func pushedMessages(t *testing.T, path string) int {
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	m := regexp.MustCompile(`pushed_messages_excluded=(\d+)`).FindSubmatch(b)
+	require.NotNil(t, m)
+	n, err := strconv.Atoi(string(m[1]))
+	require.NoError(t, err)
+	return n
+}
+
+// corpusFeed is a way of handing a connection's bytes to parser.Conn.
+type corpusFeed struct {
+	name string
+	feed func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand)
+}
+
+var corpusFeeds = []corpusFeed{
+	{"captured segments", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
+		pcaptest.Replay(s, c)
+	}},
+	{"one byte at a time", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
+		for _, ch := range s.Chunks {
+			b := ch.Bytes(s)
+			for i := range b {
+				c.Feed(ch.Dir, b[i:i+1], ch.Time)
+			}
+		}
+		c.Close(time.Time{})
+	}},
+	{"random splits", func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand) {
+		for _, ch := range s.Chunks {
+			for b := ch.Bytes(s); len(b) > 0; {
+				n := 1 + rng.IntN(min(len(b), 97))
+				c.Feed(ch.Dir, b[:n], ch.Time)
+				b = b[n:]
+			}
+		}
+		c.Close(time.Time{})
+	}},
+	{"whole streams, requests first", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
+		c.Feed(parser.Request, s.Data[parser.Request], time.Time{})
+		c.Feed(parser.Response, s.Data[parser.Response], time.Time{})
+		c.Close(time.Time{})
+	}},
+}
+
+// attrJSON returns an attribute as the truth file's JSON would decode it.
+func attrJSON(a *parser.Attributes, key string) (any, bool) {
+	v, ok := a.Get(key)
+	if !ok {
+		return nil, false
+	}
+	switch v.Kind() {
+	case parser.KindInt:
+		return float64(v.Int()), true
+	case parser.KindString:
+		return v.Str(), true
+	}
+	return v.Any(), true
+}
+
+// TestCorpusTruth runs the three Redis captures through parser.Conn, cut in
+// several ways, and checks every exchange against the truth file, per
+// connection and in request order: the same exchanges, every truth field
+// equal, and fields the truth leaves out (redis.key of PING, of an unknown
+// command, of GET with no argument; redis.error of a non-error) absent.
+// Pub/sub messages pushed to the subscriber must be reported as pushes,
+// as many as the cross-check file counts, and never paired.
+func TestCorpusTruth(t *testing.T) {
+	for _, name := range corpusFiles {
+		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
+		require.NoError(t, err)
+		truth := readTruth(t, filepath.Join("testdata", name+".truth.jsonl"))
+		wantPushes := pushedMessages(t, filepath.Join("testdata", name+".xcheck.txt"))
+		for _, feed := range corpusFeeds {
+			t.Run(name+"/"+feed.name, func(t *testing.T) {
+				p := Protocol()
+				rng := rand.New(rand.NewPCG(1, 2))
+				got := map[string][]*parser.Exchange{}
+				pushes := 0
+				for _, s := range streams {
+					require.Zero(t, s.Gaps[0]+s.Gaps[1])
+					client := s.Client.String()
+					c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) {
+						switch e.Kind {
+						case parser.Push:
+							pushes++
+							v, _ := e.Response.String(AttrPush)
+							assert.Equal(t, "message", v)
+						case parser.Complete:
+							got[client] = append(got[client], e.Clone())
+						default:
+							t.Errorf("%s: unexpected %s exchange: %v / %v", client, e.Kind, e.Request, e.Response)
+						}
+					})
+					feed.feed(c, s, rng)
+					st := c.Stats()
+					assert.Zero(t, st.FramingErrors[0]+st.FramingErrors[1], "framing errors: %v", st.StoppedByError)
+					assert.Zero(t, st.ParseErrors[0]+st.ParseErrors[1], "parse errors")
+					assert.Zero(t, st.Truncated[0]+st.Truncated[1], "truncated")
+					assert.Zero(t, st.SkippedBytes[0]+st.SkippedBytes[1], "skipped bytes")
+					assert.Zero(t, c.State().(*State).Skipped)
+				}
+				assert.Equal(t, wantPushes, pushes, "pushed messages")
+				seen := map[string]int{}
+				matched := 0
+				for _, row := range truth {
+					i := seen[row.Client]
+					seen[row.Client]++
+					require.Less(t, i, len(got[row.Client]), "%s: exchange %d missing", row.Client, i)
+					e := got[row.Client][i]
+					at := row.Client + "#" + strconv.Itoa(i)
+					for _, key := range []string{AttrCommand, AttrKey} {
+						want, inTruth := row.Request[key]
+						have, inGot := attrJSON(e.Request, key)
+						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v, want %v)", at, key, have, want)
+						assert.Equal(t, want, have, "%s %s", at, key)
+					}
+					require.NotNil(t, row.Response)
+					for _, key := range []string{AttrType, AttrError} {
+						want, inTruth := row.Response[key]
+						have, inGot := attrJSON(e.Response, key)
+						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v, want %v)", at, key, have, want)
+						assert.Equal(t, want, have, "%s %s", at, key)
+					}
+					matched++
+				}
+				for client, es := range got {
+					assert.Equal(t, seen[client], len(es), "%s: exchanges beyond the truth", client)
+				}
+				t.Logf("%d/%d exchanges agree with the truth, %d pushes", matched, len(truth), pushes)
+			})
+		}
+	}
+}
