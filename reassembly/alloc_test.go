@@ -9,12 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-type nopHandler struct{ n int }
-
-func (h *nopHandler) Data(_ *Stream, _ Dir, data []byte, _ time.Time) { h.n += len(data) }
-func (h *nopHandler) Gap(*Stream, Dir, uint64, int)                   {}
-func (h *nopHandler) Close(*Stream, CloseReason)                      {}
-
 // An in-order segment of a known connection allocates nothing.
 func TestInOrderSegmentAllocatesNothing(t *testing.T) {
 	h := &nopHandler{}

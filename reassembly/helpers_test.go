@@ -114,3 +114,10 @@ func run(opts Options, pkts ...pkt) (*recorder, *Assembler) {
 	}
 	return r, a
 }
+
+// nopHandler counts delivered bytes and nothing else.
+type nopHandler struct{ n int }
+
+func (h *nopHandler) Data(_ *Stream, _ Dir, data []byte, _ time.Time) { h.n += len(data) }
+func (h *nopHandler) Gap(*Stream, Dir, uint64, int)                   {}
+func (h *nopHandler) Close(*Stream, CloseReason)                      {}
