@@ -1,6 +1,9 @@
 package dubbo2
 
 import (
+	"encoding/binary"
+	"unicode/utf8"
+
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -29,11 +32,26 @@ func isStringTag(tag byte) bool {
 // of two 3-byte sequences, counts two. A lone high surrogate, 4-byte UTF-8
 // (which Java never emits) or a stray continuation byte is malformed:
 // dubbo-go-hessian2 would read past the string's buffer on some of them.
-func strSpan(b []byte, chars int) (int, error) {
+func strSpan(b []byte, chars int) (n int, pairs bool, err error) {
+	// Fast path: the chars bytes are there and all ASCII, eight at a time.
+	if chars <= len(b) {
+		a := b[:chars]
+		var or uint64
+		for len(a) >= 8 {
+			or |= binary.LittleEndian.Uint64(a)
+			a = a[8:]
+		}
+		for _, c := range a {
+			or |= uint64(c)
+		}
+		if or&0x8080808080808080 == 0 {
+			return chars, false, nil
+		}
+	}
 	i := 0
 	for chars > 0 {
 		if i >= len(b) {
-			return 0, ErrShort
+			return 0, false, ErrShort
 		}
 		c := b[i]
 		switch {
@@ -45,35 +63,55 @@ func strSpan(b []byte, chars int) (int, error) {
 			chars--
 		case c&0xf0 == 0xe0:
 			if i+3 > len(b) {
-				return 0, ErrShort
+				return 0, false, ErrShort
 			}
 			cp := uint32(c&0x0f)<<12 | uint32(b[i+1]&0x3f)<<6 | uint32(b[i+2]&0x3f)
 			if cp >= 0xd800 && cp <= 0xdbff {
 				if chars < 2 {
-					return 0, ErrMalformed
+					return 0, false, ErrMalformed
 				}
 				if i+6 > len(b) {
-					return 0, ErrShort
+					return 0, false, ErrShort
 				}
 				c2 := b[i+3]
 				lo := uint32(c2&0x0f)<<12 | uint32(b[i+4]&0x3f)<<6 | uint32(b[i+5]&0x3f)
 				if c2&0xf0 != 0xe0 || lo < 0xdc00 || lo > 0xdfff {
-					return 0, ErrMalformed
+					return 0, false, ErrMalformed
 				}
 				i += 6
 				chars -= 2
+				pairs = true
 				continue
 			}
 			i += 3
 			chars--
 		default:
-			return 0, ErrMalformed
+			return 0, false, ErrMalformed
 		}
 	}
 	if i > len(b) {
-		return 0, ErrShort
+		return 0, false, ErrShort
 	}
-	return i, nil
+	return i, pairs, nil
+}
+
+// cesuToUTF8 returns b with each surrogate pair (two 3-byte sequences, as
+// Java and dubbo-go-hessian2 encode supplementary characters) replaced by
+// its 4-byte UTF-8 form. strSpan has checked the pairs.
+func cesuToUTF8(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		if b[i] == 0xed && i+5 < len(b) && b[i+1]&0xf0 == 0xa0 && b[i+3] == 0xed && b[i+4]&0xf0 == 0xb0 {
+			hi := uint32(b[i+1]&0x0f)<<6 | uint32(b[i+2]&0x3f)
+			lo := uint32(b[i+4]&0x0f)<<6 | uint32(b[i+5]&0x3f)
+			out = utf8.AppendRune(out, rune(0x10000+(hi<<10|lo)))
+			i += 6
+			continue
+		}
+		out = append(out, b[i])
+		i++
+	}
+	return out
 }
 
 // strChunk reads the length part of a string chunk whose tag was read: the
@@ -104,12 +142,17 @@ func readStringTag(r *parser.Reader, tag byte) []byte {
 		if !r.Ok() {
 			return nil
 		}
-		n, err := strSpan(r.Rest(), chars)
+		n, pairs, err := strSpan(r.Rest(), chars)
 		if err != nil {
 			r.Fail(err)
 			return nil
 		}
 		b := r.Bytes(n)
+		if pairs {
+			// Surrogate pairs (CESU-8) become real UTF-8: a rare case,
+			// and the only one where a single-chunk string is copied.
+			b = cesuToUTF8(b)
+		}
 		if final {
 			if joined == nil {
 				return b

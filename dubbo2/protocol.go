@@ -15,7 +15,6 @@ const (
 	AttrSerializationID = "dubbo2.serialization_id" // int: low 5 bits of byte 2
 	AttrSerialization   = "dubbo2.serialization"    // string: its name ("hessian2", "kryo", ...)
 	AttrEvent           = "dubbo2.event"            // bool: event (heartbeat) flag
-	AttrBodyLength      = "dubbo2.body_length"      // int: body length from the header
 	AttrTruncated       = "dubbo2.truncated"        // bool: set (true) when the bytes end before the body does
 	AttrHeartbeat       = "dubbo2.heartbeat"        // bool: an event whose body is null, i.e. a heartbeat
 
@@ -150,7 +149,7 @@ func (c *codec) RequestTree() *parser.PkgParser {
 	return parser.NewPkgParser("dubbo2.request", requestFastFail, c.requestHeader).Add(
 		parser.NewPkgParser("dubbo2.request.event", notEvent, c.event),
 		parser.NewPkgParser("dubbo2.request.hessian2", notHessian2, c.request),
-		parser.NewPkgParser("dubbo2.request.other", nil, headerOnly),
+		parser.NewPkgParser("dubbo2.request.other", isHessian2, headerOnly),
 	)
 }
 
@@ -159,7 +158,7 @@ func (c *codec) ResponseTree() *parser.PkgParser {
 	return parser.NewPkgParser("dubbo2.response", responseFastFail, c.responseHeader).Add(
 		parser.NewPkgParser("dubbo2.response.event", notEvent, c.event),
 		parser.NewPkgParser("dubbo2.response.hessian2", notHessian2, c.response),
-		parser.NewPkgParser("dubbo2.response.other", nil, headerOnly),
+		parser.NewPkgParser("dubbo2.response.other", isHessian2, headerOnly),
 	)
 }
 
@@ -193,6 +192,7 @@ func responseFastFail(m *parser.Message) bool {
 
 func notEvent(m *parser.Message) bool    { return m.Data[2]&FlagEvent == 0 }
 func notHessian2(m *parser.Message) bool { return m.Data[2]&serialMask != uint8(Hessian2) }
+func isHessian2(m *parser.Message) bool  { return m.Data[2]&serialMask == uint8(Hessian2) }
 
 // header reads the 16 header bytes common to both directions and sets
 // their attributes. It marks the message truncated when the bytes end
@@ -218,7 +218,6 @@ func (c *codec) header(m *parser.Message) bool {
 	m.Attrs.SetInt(AttrSerializationID, int64(ser))
 	m.Attrs.SetString(AttrSerialization, ser.String())
 	m.Attrs.SetBool(AttrEvent, d[2]&FlagEvent != 0)
-	m.Attrs.SetInt(AttrBodyLength, int64(n))
 	if len(d) < HeaderLen+int(n) {
 		m.Flags |= parser.Truncated
 	}
