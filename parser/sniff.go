@@ -117,7 +117,7 @@ func (s *Sniffer) Gap(dir Direction, n int) {
 // Close ends the connection (see Conn.Close). A connection still
 // undecided gets a last detection attempt on what it holds.
 func (s *Sniffer) Close(ts time.Time) {
-	if s.conn == nil && s.err == nil {
+	if s.conn == nil && s.err == nil && len(s.held[Request])+len(s.held[Response]) > 0 {
 		s.decide(true)
 	}
 	if s.conn != nil {

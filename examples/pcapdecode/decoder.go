@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/pcapgo"
+	"github.com/wirekit/wirekit/dubbo2"
+	"github.com/wirekit/wirekit/httpx"
+	"github.com/wirekit/wirekit/kafka"
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/reassembly"
+	"github.com/wirekit/wirekit/redis"
+)
+
+// protocols returns the protocols the decoder detects, in detection order.
+// HTTP goes before Redis: an HTTP request line is also a valid Redis inline
+// command, and the binary protocols' fastFail is exact.
+func protocols() []*parser.Protocol {
+	return []*parser.Protocol{httpx.Protocol(), kafka.Protocol(), dubbo2.Protocol(), redis.Protocol()}
+}
+
+// Record is one exchange with the connection it belongs to.
+type Record struct {
+	Client, Server netip.AddrPort
+	StreamID       uint64
+	*parser.Exchange
+}
+
+// StreamInfo describes a connection the decoder saw, for the summary.
+type StreamInfo struct {
+	ID             uint64
+	Client, Server netip.AddrPort
+	SideRule       reassembly.SideRule
+	Protocol       string // "" when undetected
+	Bytes          [2]uint64
+	Skipped        [2]uint64 // not parsed (undetected, or after a framing error)
+	GapBytes       [2]uint64
+	Conn           parser.ConnStats
+	Err            error // why parsing stopped, if it did
+	Closed         reassembly.CloseReason
+}
+
+// Decoder turns capture files into exchanges: it reassembles TCP, detects
+// each connection's protocol, frames, parses and pairs.
+type Decoder struct {
+	det       *parser.Detector
+	overrides map[uint16]*parser.Protocol
+	emit      func(*Record)
+	asm       *reassembly.Assembler
+	streams   []*StreamInfo
+
+	// Capture counters (atomic: the progress printer reads them).
+	packets, bytes atomic.Uint64
+	notTCP         uint64
+	fragments      uint64
+	malformed      uint64
+	snapTruncated  uint64
+}
+
+// NewDecoder returns a Decoder reporting every exchange to emit. overrides
+// forces a protocol for connections to a server port.
+func NewDecoder(protos []*parser.Protocol, overrides map[uint16]*parser.Protocol, emit func(*Record)) *Decoder {
+	d := &Decoder{det: parser.NewDetector(protos...), overrides: overrides, emit: emit}
+	var ports = map[uint16]bool{}
+	for _, p := range protos {
+		for _, port := range p.Ports {
+			ports[port] = true
+		}
+	}
+	for port := range overrides {
+		ports[port] = true
+	}
+	d.asm = reassembly.NewAssembler(reassembly.FactoryFunc(d.newStream), reassembly.Options{
+		// Connections picked up without their SYN: the known server ports
+		// decide which side is the client.
+		IsServer: func(ep netip.AddrPort) bool { return ports[ep.Port()] },
+	})
+	return d
+}
+
+type streamHandler struct {
+	d    *Decoder
+	info *StreamInfo
+	sn   *parser.Sniffer
+	last time.Time
+}
+
+func (d *Decoder) newStream(s *reassembly.Stream) reassembly.Handler {
+	info := &StreamInfo{ID: s.ID(), Client: s.Client(), Server: s.Server(), SideRule: s.SideRule()}
+	d.streams = append(d.streams, info)
+	h := &streamHandler{d: d, info: info}
+	h.sn = parser.NewSniffer(d.det, s.Server().Port(), parser.SnifferOptions{}, func(e *parser.Exchange) {
+		d.emit(&Record{Client: info.Client, Server: info.Server, StreamID: info.ID, Exchange: e})
+	})
+	if p := d.overrides[s.Server().Port()]; p != nil {
+		h.sn.Force(p)
+	}
+	return h
+}
+
+func (h *streamHandler) Data(_ *reassembly.Stream, dir reassembly.Dir, data []byte, ts time.Time) {
+	h.info.Bytes[dir] += uint64(len(data))
+	h.last = ts
+	h.sn.Feed(parser.Direction(dir), data, ts)
+}
+
+func (h *streamHandler) Gap(_ *reassembly.Stream, dir reassembly.Dir, _ uint64, n int) {
+	h.info.GapBytes[dir] += uint64(n)
+	h.sn.Gap(parser.Direction(dir), n)
+}
+
+func (h *streamHandler) Close(_ *reassembly.Stream, reason reassembly.CloseReason) {
+	h.sn.Close(h.last)
+	h.info.Closed = reason
+	h.info.Skipped = h.sn.Skipped()
+	h.info.Err = h.sn.Err()
+	if c := h.sn.Conn(); c != nil {
+		h.info.Protocol = c.Protocol().Name
+		h.info.Conn = c.Stats()
+		for dir := range 2 {
+			h.info.Skipped[dir] += h.info.Conn.SkippedBytes[dir]
+			if err := h.info.Conn.StoppedByError[dir]; err != nil && h.info.Err == nil {
+				h.info.Err = err
+			}
+		}
+	}
+}
+
+// pcapngMagic is the block type of a pcapng section header.
+const pcapngMagic = 0x0a0d0d0a
+
+// Read decodes one pcap or pcapng capture. Several can be read in a row;
+// call Finish after the last.
+func (d *Decoder) Read(r io.Reader) error {
+	br := bufio.NewReaderSize(r, 1<<18)
+	magic, err := br.Peek(4)
+	if err != nil {
+		return fmt.Errorf("reading capture header: %w", err)
+	}
+	type source interface {
+		ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+	}
+	var src source
+	var linkType func(*gopacket.CaptureInfo) reassembly.LinkType
+	if binary.LittleEndian.Uint32(magic) == pcapngMagic {
+		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
+		if err != nil {
+			return err
+		}
+		src = ng
+		linkType = func(ci *gopacket.CaptureInfo) reassembly.LinkType {
+			iface, err := ng.Interface(ci.InterfaceIndex)
+			if err != nil {
+				return reassembly.LinkType(^uint32(0))
+			}
+			return reassembly.LinkType(iface.LinkType)
+		}
+	} else {
+		pr, err := pcapgo.NewReader(br)
+		if err != nil {
+			return err
+		}
+		src = pr
+		lt := reassembly.LinkType(pr.LinkType())
+		linkType = func(*gopacket.CaptureInfo) reassembly.LinkType { return lt }
+	}
+	var seg reassembly.Segment
+	for {
+		data, ci, err := src.ZeroCopyReadPacketData()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("packet %d: %w", d.packets.Load()+1, err)
+		}
+		d.packets.Add(1)
+		d.bytes.Add(uint64(ci.CaptureLength))
+		if err := reassembly.DecodePacket(linkType(&ci), data, &seg); err != nil {
+			switch {
+			case errorsIs(err, reassembly.ErrNotTCP):
+				d.notTCP++
+			case errorsIs(err, reassembly.ErrFragment):
+				d.fragments++
+			default:
+				d.malformed++
+			}
+			continue
+		}
+		if seg.Truncated > 0 {
+			d.snapTruncated++
+		}
+		seg.Timestamp = ci.Timestamp
+		d.asm.Assemble(&seg)
+	}
+}
+
+// Finish closes every connection still open, so their exchanges and
+// pending requests are reported.
+func (d *Decoder) Finish() { d.asm.FlushAll() }
+
+// Streams returns the connections seen, in order of opening.
+func (d *Decoder) Streams() []*StreamInfo { return d.streams }
+
+// AssemblerStats returns the reassembler's counters.
+func (d *Decoder) AssemblerStats() reassembly.Stats { return d.asm.Stats() }
