@@ -179,5 +179,3 @@ func startProgress(stderr io.Writer, d *Decoder, start time.Time) func() {
 	}()
 	return func() { close(done); <-finished }
 }
-
-
