@@ -1,0 +1,43 @@
+//go:build !race
+
+package sniff
+
+import (
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/wirekit/wirekit/filter"
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/redis"
+)
+
+type repeat struct{ p []byte }
+
+func (r *repeat) Read(b []byte) (int, error) { return copy(b, r.p), nil }
+
+// Once the protocol is known, sniffing a read of whole messages allocates
+// nothing: no copies in the filter, none in the chain.
+func TestSteadyStateAllocatesNothing(t *testing.T) {
+	n := 0
+	f, err := New([]*parser.Protocol{redis.Protocol()}, parser.SnifferOptions{},
+		func(*filter.Conn, *parser.Exchange) { n++ })
+	require.NoError(t, err)
+	c, err := filter.NewChain(f).NewConn(filter.ConnInfo{}, filter.ConnOptions{Upstream: io.Discard, Downstream: io.Discard})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	req := &repeat{[]byte("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")}
+	rsp := &repeat{[]byte("+OK\r\n$5\r\nvalue\r\n")}
+	for i := 0; i < 10; i++ {
+		_, _ = c.ReadFrom(0, req)
+		_, _ = c.ReadFrom(1, rsp)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		_, _ = c.ReadFrom(0, req)
+		_, _ = c.ReadFrom(1, rsp)
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, 2*(10+1+1000), n, "AllocsPerRun runs the function once more to warm up")
+	c.Release()
+}

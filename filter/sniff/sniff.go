@@ -1,0 +1,252 @@
+// Package sniff is a filter that finds out which protocol each connection
+// speaks, parses both directions with wirekit's parsers and hands every
+// request/response exchange (attributes, sizes, latency) to a callback: the
+// raw material of access logs and metrics for a proxy that otherwise only
+// copies bytes.
+//
+// The filter observes and never holds: it returns Continue on every call,
+// reads only Buffer.Unseen (each byte once) and copies only what the
+// parsers must keep (the first bytes until the protocol is known, the tail
+// of a message split across reads). It is registered under Name with a
+// Creator from NewCreator:
+//
+//	{"type": "sniff", "config": {"protocols": ["redis", "http"]}}
+//
+// Place it after filters that drain bytes, so it parses what is forwarded.
+package sniff
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wirekit/wirekit/filter"
+	"github.com/wirekit/wirekit/parser"
+)
+
+// Name is the filter type name sniff is registered under.
+const Name = "sniff"
+
+// Handler receives each exchange of a connection. It runs on the proxy's
+// goroutine of the direction that completed the exchange, under the
+// connection's sniff lock, so it must be quick (log, count, enqueue). ex
+// and its attributes are reused after it returns: Clone to keep them.
+type Handler func(c *filter.Conn, ex *parser.Exchange)
+
+// Config is the JSON configuration of the filter.
+type Config struct {
+	// Protocols are the names of the candidate protocols, tried in this
+	// order ("redis", "http", ...). Default: every protocol the creator
+	// knows.
+	Protocols []string `json:"protocols"`
+	// MaxDetectBytes, MaxBuffer and MaxPending are the parser.Sniffer and
+	// parser.Conn limits (SnifferOptions.MaxDetectBytes,
+	// ConnOptions.MaxBuffer, ConnOptions.MaxPending); zero takes the
+	// parser's defaults.
+	MaxDetectBytes int `json:"max_detect_bytes"`
+	MaxBuffer      int `json:"max_buffer"`
+	MaxPending     int `json:"max_pending"`
+}
+
+// Factory is the sniff filter's filter.Factory.
+type Factory struct {
+	protos  []*parser.Protocol
+	opts    parser.SnifferOptions
+	handler Handler
+
+	conns, undetected, exchanges atomic.Int64
+	mu                           sync.Mutex
+	detected                     map[string]int64
+}
+
+// Stats are a Factory's counters over all its connections.
+type Stats struct {
+	Connections int64            // connections that ended
+	Undetected  int64            // of which no protocol was recognised
+	Detected    map[string]int64 // per protocol name
+	Exchanges   int64            // exchanges handed to the Handler
+}
+
+// New returns a Factory parsing with protos (tried in order) and reporting
+// to h.
+func New(protos []*parser.Protocol, opts parser.SnifferOptions, h Handler) (*Factory, error) {
+	if len(protos) == 0 {
+		return nil, fmt.Errorf("sniff: no protocols")
+	}
+	if h == nil {
+		return nil, fmt.Errorf("sniff: nil handler")
+	}
+	if opts.MaxDetectBytes < 0 || opts.Conn.MaxBuffer < 0 || opts.Conn.MaxPending < 0 {
+		return nil, fmt.Errorf("sniff: negative limit")
+	}
+	return &Factory{protos: protos, opts: opts, handler: h, detected: map[string]int64{}}, nil
+}
+
+// NewCreator returns the Creator of the filter: it builds a Factory from a
+// Config, choosing protocols by name among known, and reporting to h.
+func NewCreator(h Handler, known ...*parser.Protocol) filter.Creator {
+	return func(raw json.RawMessage) (filter.Factory, error) {
+		var cfg Config
+		if err := filter.DecodeConfig(raw, &cfg); err != nil {
+			return nil, err
+		}
+		protos, err := pick(cfg.Protocols, known)
+		if err != nil {
+			return nil, err
+		}
+		return New(protos, parser.SnifferOptions{
+			MaxDetectBytes: cfg.MaxDetectBytes,
+			Conn:           parser.ConnOptions{MaxBuffer: cfg.MaxBuffer, MaxPending: cfg.MaxPending},
+		}, h)
+	}
+}
+
+// pick selects protocols by name.
+func pick(names []string, known []*parser.Protocol) ([]*parser.Protocol, error) {
+	if len(names) == 0 {
+		return known, nil
+	}
+	var out []*parser.Protocol
+	for _, n := range names {
+		p := find(n, known)
+		if p == nil {
+			var all []string
+			for _, k := range known {
+				all = append(all, k.Name)
+			}
+			sort.Strings(all)
+			return nil, fmt.Errorf("unknown protocol %q (known: %s)", n, strings.Join(all, ", "))
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func find(name string, known []*parser.Protocol) *parser.Protocol {
+	for _, k := range known {
+		if k.Name == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// Install adds the per-connection sniffer to both chains of c.
+func (f *Factory) Install(c *filter.Conn) error {
+	cf := &connFilter{f: f, c: c}
+	c.AddReadFilter(cf)
+	c.AddWriteFilter(cf)
+	return nil
+}
+
+// Stats returns the counters.
+func (f *Factory) Stats() Stats {
+	s := Stats{Connections: f.conns.Load(), Undetected: f.undetected.Load(), Exchanges: f.exchanges.Load(),
+		Detected: map[string]int64{}}
+	f.mu.Lock()
+	for k, v := range f.detected {
+		s.Detected[k] = v
+	}
+	f.mu.Unlock()
+	return s
+}
+
+type protocolKey struct{}
+
+// Protocol returns the protocol sniff detected on c, or nil while
+// undecided (or without a sniff filter). Later filters can use it.
+func Protocol(c *filter.Conn) *parser.Protocol {
+	p, _ := c.Value(protocolKey{}).(*parser.Protocol)
+	return p
+}
+
+// connFilter is one connection's sniffer, in both chains. Its two
+// directions run on different goroutines, hence the lock.
+type connFilter struct {
+	f         *Factory
+	c         *filter.Conn
+	mu        sync.Mutex
+	s         *parser.Sniffer
+	announced bool
+}
+
+func (cf *connFilter) OnNewConnection() filter.Status { return filter.Continue }
+
+func (cf *connFilter) OnData(b *filter.Buffer) filter.Status {
+	cf.feed(parser.Request, b.Unseen())
+	return filter.Continue
+}
+
+func (cf *connFilter) OnWrite(b *filter.Buffer) filter.Status {
+	cf.feed(parser.Response, b.Unseen())
+	return filter.Continue
+}
+
+func (cf *connFilter) feed(dir parser.Direction, data []byte) {
+	if len(data) == 0 {
+		return
+	}
+	now := time.Now()
+	cf.mu.Lock()
+	if cf.s == nil {
+		cf.s = parser.NewSniffer(parser.NewDetector(cf.f.protos...), cf.serverPort(), cf.f.opts, cf.emit)
+	}
+	cf.s.Feed(dir, data, now)
+	if !cf.announced {
+		cf.announce()
+	}
+	cf.mu.Unlock()
+}
+
+func (cf *connFilter) announce() {
+	if p := cf.s.Protocol(); p != nil {
+		cf.announced = true
+		cf.c.SetValue(protocolKey{}, p)
+	}
+}
+
+func (cf *connFilter) serverPort() uint16 {
+	switch a := cf.c.UpstreamAddr().(type) {
+	case *net.TCPAddr:
+		return uint16(a.Port)
+	case nil:
+		return 0
+	default:
+		_, p, _ := net.SplitHostPort(a.String())
+		n, _ := strconv.ParseUint(p, 10, 16)
+		return uint16(n)
+	}
+}
+
+func (cf *connFilter) emit(ex *parser.Exchange) {
+	cf.f.exchanges.Add(1)
+	cf.f.handler(cf.c, ex)
+}
+
+// OnConnClose flushes the parser: requests still waiting are reported as
+// Unanswered, and the connection is counted.
+func (cf *connFilter) OnConnClose(error) {
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	cf.f.conns.Add(1)
+	if cf.s == nil {
+		return
+	}
+	cf.s.Close(time.Now())
+	if !cf.announced {
+		cf.announce()
+	}
+	if p := cf.s.Protocol(); p != nil {
+		cf.f.mu.Lock()
+		cf.f.detected[p.Name]++
+		cf.f.mu.Unlock()
+	} else {
+		cf.f.undetected.Add(1)
+	}
+}
