@@ -452,7 +452,7 @@ func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
 
 // fastFailRequest rules out bytes that cannot start a request: an array
 // must be "*" then a digit or '-'; anything else is an inline command,
-// which must start with a printable non-space ASCII byte.
+// which must start with a printable ASCII byte, a space or a tab.
 func fastFailRequest(m *parser.Message) bool {
 	b := m.Data
 	if len(b) == 0 {
@@ -461,5 +461,5 @@ func fastFailRequest(m *parser.Message) bool {
 	if b[0] == '*' {
 		return len(b) > 1 && (b[1] < '0' || b[1] > '9') && b[1] != '-'
 	}
-	return b[0] <= ' ' || b[0] >= 0x7f
+	return (b[0] < ' ' && b[0] != '\t') || b[0] >= 0x7f
 }
