@@ -20,18 +20,18 @@ package kafka
 
 func (d *decoder) fetchRequest() {
 	if d.v <= 14 {
-		d.r.Skip(4)
+		d.Skip(4)
 	}
-	maxWait := d.r.Int32()
-	d.r.Skip(4)
+	maxWait := d.Int32()
+	d.Skip(4)
 	if d.v >= 3 {
-		d.r.Skip(4)
+		d.Skip(4)
 	}
 	if d.v >= 4 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	if d.v >= 7 {
-		d.r.Skip(8)
+		d.Skip(8)
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -52,7 +52,7 @@ func (d *decoder) fetchRequest() {
 			skip += 8
 		}
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(skip)
+			d.Skip(skip)
 			d.tags()
 		}
 		d.partitions += int64(np)
@@ -62,7 +62,7 @@ func (d *decoder) fetchRequest() {
 		nf := d.array()
 		for i := 0; i < nf && d.ok(); i++ {
 			if d.v >= 13 {
-				d.r.Skip(16)
+				d.Skip(16)
 			} else {
 				d.skipStr()
 			}
@@ -83,7 +83,7 @@ func (d *decoder) fetchResponse() {
 	}
 	if d.v >= 7 {
 		d.errorCode()
-		d.r.Skip(4)
+		d.Skip(4)
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -94,28 +94,28 @@ func (d *decoder) fetchResponse() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.errorCode()
-			d.r.Skip(8)
+			d.Skip(8)
 			if d.v >= 4 {
-				d.r.Skip(8)
+				d.Skip(8)
 			}
 			if d.v >= 5 {
-				d.r.Skip(8)
+				d.Skip(8)
 			}
 			if d.v >= 4 {
 				na := d.array()
 				if d.flex {
 					for k := 0; k < na && d.ok(); k++ {
-						d.r.Skip(16)
+						d.Skip(16)
 						d.tags()
 					}
 				} else if na > 0 {
-					d.r.Skip(d.length(uint64(na) * 16))
+					d.Skip(d.length(uint64(na) * 16))
 				}
 			}
 			if d.v >= 11 {
-				d.r.Skip(4)
+				d.Skip(4)
 			}
 			d.rec.scan(d.bytes())
 			d.tags()

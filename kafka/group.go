@@ -69,7 +69,7 @@ func (d *decoder) findCoordinatorRequest() {
 		key, _ = d.str()
 	}
 	if d.v >= 1 {
-		typ = d.r.Int8()
+		typ = d.Int8()
 	}
 	if d.v >= 4 {
 		n := d.array()
@@ -98,16 +98,16 @@ func (d *decoder) findCoordinatorResponse() {
 		if d.v >= 1 {
 			d.skipStr()
 		}
-		d.r.Skip(4)
+		d.Skip(4)
 		d.skipStr()
-		d.r.Skip(4)
+		d.Skip(4)
 	} else {
 		n := d.array()
 		for i := 0; i < n && d.ok(); i++ {
 			d.skipStr()
-			d.r.Skip(4)
+			d.Skip(4)
 			d.skipStr()
-			d.r.Skip(4)
+			d.Skip(4)
 			d.errorCode()
 			d.skipStr()
 			d.tags()
@@ -118,9 +118,9 @@ func (d *decoder) findCoordinatorResponse() {
 
 func (d *decoder) joinGroupRequest() {
 	d.groupStr()
-	d.r.Skip(4)
+	d.Skip(4)
 	if d.v >= 1 {
-		d.r.Skip(4)
+		d.Skip(4)
 	}
 	d.memberStr()
 	if d.v >= 5 {
@@ -151,7 +151,7 @@ func (d *decoder) joinGroupResponse() {
 	d.skipStr()
 	d.skipStr()
 	if d.v >= 9 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	d.memberStr()
 	n := d.array()
@@ -264,7 +264,7 @@ func (d *decoder) describeGroupsRequest() {
 		}
 	}
 	if d.v >= 3 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	d.tags()
 }
@@ -299,7 +299,7 @@ func (d *decoder) describeGroupsResponse() {
 			d.tags()
 		}
 		if d.v >= 3 {
-			d.r.Skip(4)
+			d.Skip(4)
 		}
 		d.tags()
 	}

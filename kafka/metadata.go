@@ -29,13 +29,13 @@ func (d *decoder) metadataRequest() {
 		d.tags()
 	}
 	if d.v >= 4 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	if d.v >= 8 && d.v <= 10 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	if d.v >= 8 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	d.tags()
 }
@@ -46,9 +46,9 @@ func (d *decoder) metadataResponse() {
 	}
 	nb := d.array()
 	for i := 0; i < nb && d.ok(); i++ {
-		d.r.Skip(4)
+		d.Skip(4)
 		d.skipStr()
-		d.r.Skip(4)
+		d.Skip(4)
 		if d.v >= 1 {
 			d.skipStr()
 		}
@@ -58,7 +58,7 @@ func (d *decoder) metadataResponse() {
 		d.skipStr()
 	}
 	if d.v >= 1 {
-		d.r.Skip(4)
+		d.Skip(4)
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -73,14 +73,14 @@ func (d *decoder) metadataResponse() {
 			}
 		}
 		if d.v >= 1 {
-			d.r.Skip(1)
+			d.Skip(1)
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			d.errorCode()
-			d.r.Skip(8)
+			d.Skip(8)
 			if d.v >= 7 {
-				d.r.Skip(4)
+				d.Skip(4)
 			}
 			d.skipArray(4)
 			d.skipArray(4)
@@ -91,12 +91,12 @@ func (d *decoder) metadataResponse() {
 		}
 		d.partitions += int64(np)
 		if d.v >= 8 {
-			d.r.Skip(4)
+			d.Skip(4)
 		}
 		d.tags()
 	}
 	if d.v >= 8 && d.v <= 10 {
-		d.r.Skip(4)
+		d.Skip(4)
 	}
 	if d.v >= 13 {
 		d.errorCode()

@@ -1,6 +1,5 @@
 package kafka
 
-import "github.com/wirekit/wirekit/parser"
 
 // SaslHandshake (17, v0-1, never flexible), SaslAuthenticate (36, v0-2,
 // flexible v2), ApiVersions (18, v0-5, flexible from v3; its response
@@ -43,7 +42,7 @@ func (d *decoder) saslAuthenticateResponse() {
 	d.skipStr()
 	d.bytes()
 	if d.v >= 1 {
-		d.r.Skip(8)
+		d.Skip(8)
 	}
 	d.tags()
 }
@@ -55,7 +54,7 @@ func (d *decoder) apiVersionsRequest() {
 	}
 	if d.v >= 5 {
 		d.skipStr()
-		d.r.Skip(4)
+		d.Skip(4)
 	}
 	d.tags()
 }
@@ -64,13 +63,16 @@ func (d *decoder) apiVersionsRequest() {
 const errUnsupportedVersion = 35
 
 func (d *decoder) apiVersionsResponse() {
-	if ec := parser.NewReader(d.r.Peek(2)); ec.Int16() == errUnsupportedVersion && d.v > 0 {
-		d.v, d.flex = 0, false
+	if d.v > 0 && d.Len() >= 2 {
+		peek := decoder{b: d.b[d.off:]}
+		if peek.Int16() == errUnsupportedVersion {
+			d.v, d.flex = 0, false
+		}
 	}
 	d.errorCode()
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		d.r.Skip(6)
+		d.Skip(6)
 		d.tags()
 	}
 	if d.v >= 1 {

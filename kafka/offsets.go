@@ -29,9 +29,9 @@ package kafka
 //	  Offset, LeaderEpoch, Metadata, ErrorCode]], ErrorCode int16]
 
 func (d *decoder) listOffsetsRequest() {
-	d.r.Skip(4)
+	d.Skip(4)
 	if d.v >= 2 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	skip := 4 + 8
 	if d.v >= 4 {
@@ -45,14 +45,14 @@ func (d *decoder) listOffsetsRequest() {
 		d.topicName(d.str())
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(skip)
+			d.Skip(skip)
 			d.tags()
 		}
 		d.partitions += int64(np)
 		d.tags()
 	}
 	if d.v >= 10 {
-		d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.r.Int32()))
+		d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
 	}
 	d.tags()
 }
@@ -66,15 +66,15 @@ func (d *decoder) listOffsetsResponse() {
 		d.topicName(d.str())
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.errorCode()
 			if d.v == 0 {
 				d.skipArray(8)
 			} else {
-				d.r.Skip(16)
+				d.Skip(16)
 			}
 			if d.v >= 4 {
-				d.r.Skip(4)
+				d.Skip(4)
 			}
 			d.tags()
 		}
@@ -94,7 +94,7 @@ func (d *decoder) offsetCommitRequest() {
 		d.skipStr()
 	}
 	if d.v >= 2 && d.v <= 4 {
-		d.r.Skip(8)
+		d.Skip(8)
 	}
 	skip := 4 + 8
 	if d.v == 1 {
@@ -112,7 +112,7 @@ func (d *decoder) offsetCommitRequest() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(skip)
+			d.Skip(skip)
 			d.skipStr()
 			d.tags()
 		}
@@ -135,7 +135,7 @@ func (d *decoder) offsetCommitResponse() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.errorCode()
 			d.tags()
 		}
@@ -156,7 +156,7 @@ func (d *decoder) offsetFetchTopics() {
 			d.topicName(d.str())
 		}
 		np := d.array()
-		d.r.Skip(d.length(uint64(np) * 4))
+		d.Skip(d.length(uint64(np) * 4))
 		d.partitions += int64(np)
 		d.tags()
 	}
@@ -178,14 +178,14 @@ func (d *decoder) offsetFetchRequest() {
 				if i == 0 && !null {
 					d.member(b)
 				}
-				d.r.Skip(4)
+				d.Skip(4)
 			}
 			d.offsetFetchTopics()
 			d.tags()
 		}
 	}
 	if d.v >= 7 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	d.tags()
 }
@@ -201,9 +201,9 @@ func (d *decoder) offsetFetchRespTopics() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4 + 8)
+			d.Skip(4 + 8)
 			if d.v >= 5 {
-				d.r.Skip(4)
+				d.Skip(4)
 			}
 			d.skipStr()
 			d.errorCode()

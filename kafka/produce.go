@@ -19,8 +19,8 @@ func (d *decoder) produceRequest() {
 	if d.v >= 3 {
 		d.txnID(d.str())
 	}
-	acks := d.r.Int16()
-	timeout := d.r.Int32()
+	acks := d.Int16()
+	timeout := d.Int32()
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
 		if d.v >= 13 {
@@ -30,7 +30,7 @@ func (d *decoder) produceRequest() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.rec.scan(d.bytes())
 			d.tags()
 		}
@@ -55,19 +55,19 @@ func (d *decoder) produceResponse() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.errorCode()
-			d.r.Skip(8)
+			d.Skip(8)
 			if d.v >= 2 {
-				d.r.Skip(8)
+				d.Skip(8)
 			}
 			if d.v >= 5 {
-				d.r.Skip(8)
+				d.Skip(8)
 			}
 			if d.v >= 8 {
 				ne := d.array()
 				for k := 0; k < ne && d.ok(); k++ {
-					d.r.Skip(4)
+					d.Skip(4)
 					d.skipStr()
 					d.tags()
 				}

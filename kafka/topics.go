@@ -25,14 +25,14 @@ func (d *decoder) createTopicsRequest() {
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
 		d.topicName(d.str())
-		np := d.r.Int32()
+		np := d.Int32()
 		if np > 0 {
 			d.partitions += int64(np)
 		}
-		d.r.Skip(2)
+		d.Skip(2)
 		na := d.array()
 		for j := 0; j < na && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.skipArray(4)
 			d.tags()
 		}
@@ -44,9 +44,9 @@ func (d *decoder) createTopicsRequest() {
 		}
 		d.tags()
 	}
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.r.Int32()))
+	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
 	if d.v >= 1 {
-		d.r.Skip(1)
+		d.Skip(1)
 	}
 	d.tags()
 }
@@ -70,12 +70,12 @@ func (d *decoder) createTopicsResponse() {
 			d.skipStr()
 		}
 		if d.v >= 5 {
-			d.r.Skip(6)
+			d.Skip(6)
 			nc := d.array()
 			for j := 0; j < nc && d.ok(); j++ {
 				d.skipStr()
 				d.skipStr()
-				d.r.Skip(3)
+				d.Skip(3)
 				d.tags()
 			}
 		}
@@ -95,7 +95,7 @@ func (d *decoder) deleteTopicsRequest() {
 		d.topicID(d.uuid())
 		d.tags()
 	}
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.r.Int32()))
+	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
 	d.tags()
 }
 

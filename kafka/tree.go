@@ -50,6 +50,9 @@ func requestKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 // with: those of the request it answers, which the response root node
 // copies into the response's attributes.
 func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
+	if st, _ := m.State.(*connState); st != nil && st.respKV {
+		return st.respKey, st.respVer, true
+	}
 	k, ok1 := m.Attrs.Int(AttrAPIKey)
 	v, ok2 := m.Attrs.Int(AttrAPIVersion)
 	return int16(k), int16(v), ok1 && ok2
@@ -178,15 +181,19 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 			a.SetBytesString(AttrClientID, r.Bytes(int(n)))
 		}
 	}
-	if hv >= 2 {
-		d := decoder{r: r, flex: true}
+	off := r.Offset()
+	if hv >= 2 && r.Ok() {
+		d := decoder{b: m.Data[off:end], flex: true}
 		d.tags()
-		r = d.r
+		if !d.ok() {
+			return m.Fail(ErrShort)
+		}
+		off += d.off
 	}
 	if !r.Ok() {
 		return m.Fail(ErrShort)
 	}
-	m.Offset = r.Offset()
+	m.Offset = off
 	return true, false
 }
 
@@ -200,6 +207,10 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 	corr := r.Int32()
 	if !r.Ok() {
 		return m.Fail(ErrShort)
+	}
+	st, _ := m.State.(*connState)
+	if st != nil {
+		st.respKV = false
 	}
 	a := &m.Attrs
 	a.SetInt(AttrMessageSize, int64(size))
@@ -219,14 +230,17 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 	a.SetInt(AttrAPIKey, key)
 	a.SetString(AttrAPIName, APIName(int16(key)))
 	a.SetInt(AttrAPIVersion, ver)
+	if st != nil {
+		st.respKey, st.respVer, st.respKV = int16(key), int16(ver), true
+	}
 	off := 8
 	if ResponseHeaderVersion(int16(key), int16(ver)) >= 1 {
-		d := decoder{r: parser.NewReader(m.Data[8:end]), flex: true}
+		d := decoder{b: m.Data[8:end], flex: true}
 		d.tags()
 		if !d.ok() {
 			return m.Fail(ErrShort)
 		}
-		off += d.r.Offset()
+		off += d.off
 	}
 	m.Offset = off
 	return true, false
@@ -276,7 +290,7 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 		return m.Fail(ErrShort)
 	}
 	d := decoder{
-		r:    parser.NewReader(m.Data[m.Offset:end]),
+		b:    m.Data[m.Offset:end],
 		m:    m,
 		c:    c,
 		v:    v,
@@ -288,10 +302,10 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 	} else {
 		d.request(key)
 	}
-	if err := d.r.Err(); err != nil {
+	if err := d.err; err != nil {
 		return m.Fail(err)
 	}
-	if d.r.Len() != 0 {
+	if d.Len() != 0 {
 		return m.Fail(ErrTrailing)
 	}
 	d.finish()

@@ -23,15 +23,15 @@ package kafka
 //	  and ProducerEpoch int16 (v5+)
 
 func (d *decoder) producerID() {
-	d.m.Attrs.SetInt(AttrProducerID, d.r.Int64())
+	d.m.Attrs.SetInt(AttrProducerID, d.Int64())
 }
 
 func (d *decoder) initProducerIDRequest() {
 	d.txnID(d.str())
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.r.Int32()))
+	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
 	if d.v >= 3 {
 		d.producerID()
-		d.r.Skip(2)
+		d.Skip(2)
 	}
 	d.tags()
 }
@@ -40,7 +40,7 @@ func (d *decoder) initProducerIDResponse() {
 	d.throttle()
 	d.errorCode()
 	d.producerID()
-	d.r.Skip(2)
+	d.Skip(2)
 	d.tags()
 }
 
@@ -50,7 +50,7 @@ func (d *decoder) txnTopics() {
 	for i := 0; i < n && d.ok(); i++ {
 		d.topicName(d.str())
 		np := d.array()
-		d.r.Skip(d.length(uint64(np) * 4))
+		d.Skip(d.length(uint64(np) * 4))
 		d.partitions += int64(np)
 		d.tags()
 	}
@@ -63,7 +63,7 @@ func (d *decoder) txnRespTopics() {
 		d.topicName(d.str())
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.r.Skip(4)
+			d.Skip(4)
 			d.errorCode()
 			d.tags()
 		}
@@ -76,7 +76,7 @@ func (d *decoder) addPartitionsToTxnRequest() {
 	if d.v <= 3 {
 		d.txnID(d.str())
 		d.producerID()
-		d.r.Skip(2)
+		d.Skip(2)
 		d.txnTopics()
 	} else {
 		n := d.array()
@@ -86,9 +86,9 @@ func (d *decoder) addPartitionsToTxnRequest() {
 				d.txnID(b, null)
 				d.producerID()
 			} else {
-				d.r.Skip(8)
+				d.Skip(8)
 			}
-			d.r.Skip(3)
+			d.Skip(3)
 			d.txnTopics()
 			d.tags()
 		}
@@ -118,8 +118,8 @@ func (d *decoder) addPartitionsToTxnResponse() {
 func (d *decoder) endTxnRequest() {
 	d.txnID(d.str())
 	d.producerID()
-	d.r.Skip(2)
-	d.m.Attrs.SetBool(AttrCommit, d.r.Bool())
+	d.Skip(2)
+	d.m.Attrs.SetBool(AttrCommit, d.Bool())
 	d.tags()
 }
 
@@ -127,7 +127,7 @@ func (d *decoder) endTxnResponse() {
 	d.errorOnlyResponse(0)
 	if d.v >= 5 {
 		d.producerID()
-		d.r.Skip(2)
+		d.Skip(2)
 	}
 	d.tags()
 }

@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -13,7 +14,9 @@ import (
 // struct) and collects the facts that become attributes. It lives on the
 // stack of one parse; nothing in it allocates.
 type decoder struct {
-	r    parser.Reader
+	b    []byte // the body
+	off  int    // read offset in b
+	err  error  // sticky: the first failure; every later read returns zero
 	m    *parser.Message
 	c    *config
 	v    int16
@@ -28,15 +31,128 @@ type decoder struct {
 	rec        recordStats
 }
 
-func (d *decoder) ok() bool { return d.r.Err() == nil }
+func (d *decoder) ok() bool { return d.err == nil }
 
-// fail sets the sticky error.
-func (d *decoder) fail(err error) { d.r.Fail(err) }
+// fail sets the sticky error (the first one wins).
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// Len is the number of bytes left (0 after an error).
+func (d *decoder) Len() int {
+	if d.err != nil {
+		return 0
+	}
+	return len(d.b) - d.off
+}
+
+// need reports whether n more bytes are there, failing with ErrShort if not.
+func (d *decoder) need(n int) bool {
+	if d.err != nil {
+		return false
+	}
+	if n < 0 || n > len(d.b)-d.off {
+		d.err = parser.ErrShort
+		return false
+	}
+	return true
+}
+
+// Skip consumes n bytes.
+func (d *decoder) Skip(n int) {
+	if d.need(n) {
+		d.off += n
+	}
+}
+
+// Bytes consumes n bytes and returns them (aliasing the message).
+func (d *decoder) Bytes(n int) []byte {
+	if !d.need(n) {
+		return nil
+	}
+	v := d.b[d.off : d.off+n : d.off+n]
+	d.off += n
+	return v
+}
+
+// Int8 reads a signed byte.
+func (d *decoder) Int8() int8 {
+	if !d.need(1) {
+		return 0
+	}
+	v := d.b[d.off]
+	d.off++
+	return int8(v)
+}
+
+// Bool reads a boolean byte.
+func (d *decoder) Bool() bool { return d.Int8() != 0 }
+
+// Int16 reads a big-endian int16.
+func (d *decoder) Int16() int16 {
+	if !d.need(2) {
+		return 0
+	}
+	v := binary.BigEndian.Uint16(d.b[d.off:])
+	d.off += 2
+	return int16(v)
+}
+
+// Int32 reads a big-endian int32.
+func (d *decoder) Int32() int32 {
+	if !d.need(4) {
+		return 0
+	}
+	v := binary.BigEndian.Uint32(d.b[d.off:])
+	d.off += 4
+	return int32(v)
+}
+
+// Int64 reads a big-endian int64.
+func (d *decoder) Int64() int64 {
+	if !d.need(8) {
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.b[d.off:])
+	d.off += 8
+	return int64(v)
+}
+
+// Uvarint reads an unsigned varint. Kafka's are at most 5 bytes (uint32);
+// the one-byte form, by far the most common (small counts and lengths, the
+// empty tag section), is read inline.
+func (d *decoder) Uvarint() uint64 {
+	if d.err == nil && d.off < len(d.b) && d.b[d.off] < 0x80 {
+		v := d.b[d.off]
+		d.off++
+		return uint64(v)
+	}
+	return d.uvarintSlow()
+}
+
+func (d *decoder) uvarintSlow() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b[d.off:])
+	switch {
+	case n == 0:
+		d.err = parser.ErrShort
+		return 0
+	case n < 0 || n > 5:
+		d.err = ErrMalformedBody
+		return 0
+	}
+	d.off += n
+	return v
+}
 
 // length checks a wire length against the bytes left: a hostile length is
 // rejected before anything is sized from it.
 func (d *decoder) length(n uint64) int {
-	if n > uint64(d.r.Len()) {
+	if n > uint64(d.Len()) {
 		d.fail(ErrLength)
 		return 0
 	}
@@ -47,20 +163,20 @@ func (d *decoder) length(n uint64) int {
 // versions, int16 length (-1 = null) otherwise. null reports a null string.
 func (d *decoder) str() (b []byte, null bool) {
 	if d.flex {
-		n := d.r.Uvarint()
+		n := d.Uvarint()
 		if n == 0 {
 			return nil, true
 		}
-		return d.r.Bytes(d.length(n - 1)), false
+		return d.Bytes(d.length(n - 1)), false
 	}
-	n := d.r.Int16()
+	n := d.Int16()
 	if n < 0 {
 		if n != -1 {
 			d.fail(ErrMalformedBody)
 		}
 		return nil, true
 	}
-	return d.r.Bytes(d.length(uint64(n))), false
+	return d.Bytes(d.length(uint64(n))), false
 }
 
 // skipStr skips a string.
@@ -70,20 +186,20 @@ func (d *decoder) skipStr() { d.str() }
 // (-1 = null) otherwise.
 func (d *decoder) bytes() []byte {
 	if d.flex {
-		n := d.r.Uvarint()
+		n := d.Uvarint()
 		if n == 0 {
 			return nil
 		}
-		return d.r.Bytes(d.length(n - 1))
+		return d.Bytes(d.length(n - 1))
 	}
-	n := d.r.Int32()
+	n := d.Int32()
 	if n < 0 {
 		if n != -1 {
 			d.fail(ErrMalformedBody)
 		}
 		return nil
 	}
-	return d.r.Bytes(d.length(uint64(n)))
+	return d.Bytes(d.length(uint64(n)))
 }
 
 // array reads an array count (compact in flexible versions), 0 for a null
@@ -91,13 +207,13 @@ func (d *decoder) bytes() []byte {
 // bytes left is rejected here, and loops over it end.
 func (d *decoder) array() int {
 	if d.flex {
-		n := d.r.Uvarint()
+		n := d.Uvarint()
 		if n == 0 {
 			return 0
 		}
 		return d.length(n - 1)
 	}
-	n := d.r.Int32()
+	n := d.Int32()
 	if n < 0 {
 		if n != -1 {
 			d.fail(ErrMalformedBody)
@@ -111,7 +227,7 @@ func (d *decoder) array() int {
 func (d *decoder) skipArray(elem int) {
 	n := d.array()
 	if n > 0 {
-		d.r.Skip(d.length(uint64(n) * uint64(elem)))
+		d.Skip(d.length(uint64(n) * uint64(elem)))
 	}
 }
 
@@ -128,29 +244,29 @@ func (d *decoder) tags() {
 	if !d.flex {
 		return
 	}
-	n := d.length(d.r.Uvarint())
+	n := d.length(d.Uvarint())
 	for i := 0; i < n && d.ok(); i++ {
-		d.r.Uvarint() // tag
-		d.r.Skip(d.length(d.r.Uvarint()))
+		d.Uvarint() // tag
+		d.Skip(d.length(d.Uvarint()))
 	}
 }
 
 // uuid reads a 16-byte topic id.
 func (d *decoder) uuid() (id [16]byte) {
-	copy(id[:], d.r.Bytes(16))
+	copy(id[:], d.Bytes(16))
 	return id
 }
 
 // errorCode reads an int16 error code and remembers the first non-zero one.
 func (d *decoder) errorCode() {
-	if c := d.r.Int16(); c != 0 && d.errCode == 0 && d.ok() {
+	if c := d.Int16(); c != 0 && d.errCode == 0 && d.ok() {
 		d.errCode = c
 	}
 }
 
 // throttle reads the throttle time of a response.
 func (d *decoder) throttle() {
-	t := d.r.Int32()
+	t := d.Int32()
 	d.m.Attrs.SetInt(AttrThrottleTimeMs, int64(t))
 }
 
@@ -214,7 +330,7 @@ func (d *decoder) memberStr() {
 }
 
 func (d *decoder) generation() {
-	d.m.Attrs.SetInt(AttrGenerationID, int64(d.r.Int32()))
+	d.m.Attrs.SetInt(AttrGenerationID, int64(d.Int32()))
 }
 
 func (d *decoder) txnID(b []byte, null bool) {

@@ -1,0 +1,11 @@
+package kafka
+
+import (
+	"io"
+	"time"
+)
+
+var (
+	ioEOF    = io.EOF
+	timeZero time.Time
+)
