@@ -160,7 +160,16 @@ func (c *Conn) Feed(dir Direction, data []byte, ts time.Time) {
 	if n > 0 {
 		d.bufTS = ts
 	}
+	if m == 0 && cap(d.buf) > keepBuf {
+		// A large message is done: give its buffer to the next one that
+		// needs it rather than holding it for this connection's lifetime.
+		putBuf(d.buf)
+		d.buf = nil
+	}
 }
+
+// keepBuf is the buffer capacity a Conn keeps between messages.
+const keepBuf = 16 << 10
 
 // buffer appends b to dir's buffer within MaxBuffer.
 func (c *Conn) buffer(dir Direction, b []byte, ts time.Time) bool {
@@ -172,6 +181,11 @@ func (c *Conn) buffer(dir Direction, b []byte, ts time.Time) bool {
 	}
 	if len(d.buf) == 0 {
 		d.bufTS = ts
+	}
+	if need := len(d.buf) + len(b); need > cap(d.buf) {
+		nb := append(getBuf(max(need, 2*cap(d.buf))), d.buf...)
+		putBuf(d.buf)
+		d.buf = nb
 	}
 	d.buf = append(d.buf, b...)
 	if len(d.buf) > c.stats.BufferedMaxSize[dir] {
@@ -456,7 +470,8 @@ func (c *Conn) Close(ts time.Time) {
 		if len(d.buf) > 0 && c.stats.StoppedByError[dir] == nil {
 			c.frame(dir, d.buf, d.bufTS, true)
 		}
-		d.buf = d.buf[:0]
+		putBuf(d.buf)
+		d.buf = nil
 	}
 	c.flushPending(ErrClosed)
 }

@@ -267,3 +267,29 @@ func TestDetector(t *testing.T) {
 	assert.Equal(t, []*Protocol{other}, d.Detect(Request, []byte("X"), 0))
 	assert.Equal(t, []*Protocol{lp, other}, d.Detect(Response, []byte("A 1"), 0))
 }
+
+func TestBufPoolClasses(t *testing.T) {
+	for _, n := range []int{1, 4096, 4097, 100 << 10, 64 << 20} {
+		b := getBuf(n)
+		assert.GreaterOrEqual(t, cap(b), n)
+		assert.Zero(t, len(b))
+		putBuf(b)
+	}
+	b := getBuf(65<<20 + 1) // over the largest class: plain allocation
+	assert.GreaterOrEqual(t, cap(b), 65<<20+1)
+	putBuf(b)
+	putBuf(make([]byte, 5000)) // odd capacity goes to the class it covers
+	assert.GreaterOrEqual(t, cap(getBuf(4096)), 4096)
+}
+
+func TestConnLargeMessageAcrossManyFeeds(t *testing.T) {
+	var got []rec
+	c := NewConn(lineProto(PairInOrder), ConnOptions{}, collect(&got))
+	big := "Q 1 " + strings.Repeat("x", 60) + "\n"
+	for i := 0; i < len(big); i += 7 {
+		c.Feed(Request, []byte(big[i:min(i+7, len(big))]), t0)
+	}
+	c.Feed(Response, []byte("A 1 ok\n"), t0)
+	require.Len(t, got, 1)
+	assert.Equal(t, strings.Repeat("x", 60), got[0].reqWord)
+}
