@@ -51,7 +51,7 @@ func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
 	}
 	var (
 		src      source
-		linkType func(ci *gopacket.CaptureInfo) LinkType
+		linkType func(iface int) LinkType
 	)
 	if binary.LittleEndian.Uint32(magic) == pcapngMagic {
 		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
@@ -59,8 +59,8 @@ func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
 			return st, fmt.Errorf("reassembly: %w", err)
 		}
 		src = ng
-		linkType = func(ci *gopacket.CaptureInfo) LinkType {
-			iface, err := ng.Interface(ci.InterfaceIndex)
+		linkType = func(i int) LinkType {
+			iface, err := ng.Interface(i)
 			if err != nil {
 				return LinkType(^uint32(0))
 			}
@@ -73,7 +73,7 @@ func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
 		}
 		src = pr
 		lt := LinkType(pr.LinkType())
-		linkType = func(*gopacket.CaptureInfo) LinkType { return lt }
+		linkType = func(int) LinkType { return lt }
 	}
 	var seg Segment
 	for {
@@ -85,7 +85,7 @@ func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
 			return st, fmt.Errorf("reassembly: record %d: %w", st.Packets+1, err)
 		}
 		st.Packets++
-		if err := DecodePacket(linkType(&ci), data, &seg); err != nil {
+		if err := DecodePacket(linkType(ci.InterfaceIndex), data, &seg); err != nil {
 			st.count(err)
 			continue
 		}
