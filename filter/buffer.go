@@ -24,13 +24,26 @@ type Buffer struct {
 	unseen  int
 	drained int64
 	pooled  bool
+	// When limited, lim is the index in b where the bytes shown to the
+	// current filter end: a filter before it passed only a prefix on
+	// (Pass). pass is what the current filter asked for.
+	lim, pass int
+	limited   bool
+}
+
+// hi is the end of the bytes shown to the current filter.
+func (b *Buffer) hi() int {
+	if b.limited {
+		return b.lim
+	}
+	return b.w
 }
 
 // Bytes returns the buffered bytes, oldest first.
-func (b *Buffer) Bytes() []byte { return b.b[b.r:b.w] }
+func (b *Buffer) Bytes() []byte { return b.b[b.r:b.hi()] }
 
 // Len returns the number of buffered bytes.
-func (b *Buffer) Len() int { return b.w - b.r }
+func (b *Buffer) Len() int { return b.hi() - b.r }
 
 // Unseen returns the tail of Bytes that the filter now being called has not
 // been shown before. After a filter stops the chain the held bytes are shown
@@ -38,15 +51,32 @@ func (b *Buffer) Len() int { return b.w - b.r }
 // only observes the stream (sniff, tcpcopy) reads Unseen so it sees every
 // byte exactly once.
 func (b *Buffer) Unseen() []byte {
-	if b.unseen < b.r {
-		return b.b[b.r:b.w]
+	hi := b.hi()
+	switch {
+	case b.unseen < b.r:
+		return b.b[b.r:hi]
+	case b.unseen > hi:
+		return b.b[hi:hi]
 	}
-	return b.b[b.unseen:b.w]
+	return b.b[b.unseen:hi]
 }
+
+// Pass, called before returning Stop, lets the first n bytes go on down the
+// chain (and be forwarded) while the rest stays held: the filters after
+// this one see only those n bytes, and the held rest is shown again with
+// the next read. A filter that checks messages uses it to release the
+// whole messages it has approved while it waits for the end of a partial
+// one. Pass with n <= 0, or a Continue return, passes nothing extra;
+// n > Len passes everything.
+func (b *Buffer) Pass(n int) { b.pass = n }
 
 // Offset returns the stream offset of Bytes()[0]: how many bytes of this
 // direction came before it (including drained ones).
 func (b *Buffer) Offset() int64 { return b.end - int64(b.w-b.r) }
+
+// shownEnd is the stream offset one past the bytes shown to the current
+// filter.
+func (b *Buffer) shownEnd() int64 { return b.end - int64(b.w-b.hi()) }
 
 // Drain removes the first n bytes (all of them if n > Len). They are not
 // forwarded; Stats.Drained counts them.
@@ -54,11 +84,12 @@ func (b *Buffer) Drain(n int) {
 	if n <= 0 {
 		return
 	}
-	if n > b.w-b.r {
-		n = b.w - b.r
+	if n > b.Len() {
+		n = b.Len()
 	}
 	b.r += n
 	b.drained += int64(n)
+
 }
 
 // beginFilter sets the unseen mark for a filter that has seen the stream up

@@ -83,7 +83,10 @@ type direction struct {
 	buf     Buffer
 	filters []*active
 	isRead  bool
-	passed  bool // the last run reached the end of the chain
+	// passN is how many bytes at the front of buf passed the whole chain
+	// and wait to be forwarded (the destination is not set yet, or a run
+	// passed only a prefix).
+	passN int
 
 	running atomic.Bool
 	pending atomic.Int32 // 1 + index to resume from, 0 for none
@@ -204,7 +207,7 @@ func (c *Conn) setDst(d *direction, w io.Writer) error {
 	d.dst = w
 	d.wmu.Unlock()
 	var err error
-	if d.passed && !c.closed.Load() {
+	if !c.closed.Load() {
 		err = c.flush(d) // forward what passed the chain before
 	}
 	d.mu.Unlock()
@@ -425,46 +428,60 @@ func (c *Conn) run(d *direction, from int) error {
 }
 
 func (c *Conn) runOnce(d *direction, from int) error {
+	b := &d.buf
+	defer func() { b.limited = false }()
 	for i := from; i < len(d.filters); i++ {
 		a := d.filters[i]
 		if d.isRead && !a.initialized {
 			a.initialized = true
 			st := a.rf.OnNewConnection()
 			if c.closed.Load() || st == Stop {
-				d.passed = false
 				return nil
 			}
 		}
-		if d.buf.Len() == 0 {
+		if b.Len() == 0 {
 			continue
 		}
-		d.buf.beginFilter(a.seen)
+		b.beginFilter(a.seen)
+		b.pass = 0
 		var st Status
 		if d.isRead {
-			st = a.rf.OnData(&d.buf)
+			st = a.rf.OnData(b)
 		} else {
-			st = a.wf.OnWrite(&d.buf)
+			st = a.wf.OnWrite(b)
 		}
-		a.seen = d.buf.end
-		if c.closed.Load() || st == Stop {
-			d.passed = false
+		a.seen = b.shownEnd()
+		if c.closed.Load() {
 			return nil
 		}
+		if st == Stop {
+			if b.pass <= 0 {
+				return nil
+			}
+			if b.pass < b.Len() { // later filters see only the passed prefix
+				b.lim, b.limited = b.r+b.pass, true
+			}
+		}
 	}
-	d.passed = true
+	if n := b.Len(); n > d.passN {
+		d.passN = n
+	}
 	return c.flush(d)
 }
 
-// flush forwards the buffer to the destination, if there is one.
+// flush forwards the bytes that passed the whole chain, if there is a
+// destination.
 func (c *Conn) flush(d *direction) error {
-	if d.buf.Len() == 0 || d.dst == nil {
+	n := min(d.passN, d.buf.w-d.buf.r)
+	if n == 0 || d.dst == nil {
 		return nil
 	}
 	d.wmu.Lock()
-	n, err := d.dst.Write(d.buf.Bytes())
+	w, err := d.dst.Write(d.buf.b[d.buf.r : d.buf.r+n])
 	d.wmu.Unlock()
-	d.buf.consume(n)
-	d.forwarded.Add(int64(n))
+	d.buf.consume(w)
+	d.passN -= w
+	d.forwarded.Add(int64(w))
 	return err
 }
 

@@ -468,3 +468,54 @@ func TestConcurrentDirectionsAndResumes(t *testing.T) {
 	assert.Equal(t, int64(400), s.Forwarded+int64(s.Held))
 	assert.True(t, strings.HasPrefix(want.String(), h.up.String()))
 }
+
+func TestPassLetsAPrefixThroughAndHoldsTheRest(t *testing.T) {
+	// "lines" passes every whole line and holds a partial one; "after"
+	// must see only whole lines, each once.
+	h := newHarness(t, []string{"lines", "after"}, func(rs []*recorder) {
+		rs[0].onDat = func(_ *recorder, b *Buffer) Status {
+			i := bytes.LastIndexByte(b.Bytes(), '\n')
+			if i == b.Len()-1 {
+				return Continue
+			}
+			b.Pass(i + 1) // i == -1 passes nothing
+			return Stop
+		}
+	}, ConnOptions{})
+	require.NoError(t, h.c.Start())
+	require.NoError(t, h.read(t, 0, "one\ntw"))
+	assert.Equal(t, "one\n", h.up.String())
+	assert.Equal(t, 2, h.c.Stats(0).Held)
+	require.NoError(t, h.read(t, 0, "o\nthr"))
+	assert.Equal(t, "one\ntwo\n", h.up.String())
+	require.NoError(t, h.read(t, 0, "ee"))
+	assert.Equal(t, "one\ntwo\n", h.up.String())
+	require.NoError(t, h.read(t, 0, "\n"))
+	assert.Equal(t, "one\ntwo\nthree\n", h.up.String())
+	assert.Equal(t, []string{
+		"lines.new", "after.new",
+		"lines.data(one\ntw|one\ntw)", "after.data(one\n|one\n)",
+		"lines.data(two\nthr|o\nthr)", "after.data(two\n|two\n)",
+		"lines.data(three|ee)",
+		"lines.data(three\n|\n)", "after.data(three\n|three\n)",
+	}, h.log)
+	assert.Equal(t, "one\ntwo\nthree\n", h.recs[1].seen.String(), "the later filter saw each byte once")
+}
+
+func TestPassBeforeUpstreamIsSet(t *testing.T) {
+	var up safeBuf
+	f := FactoryFunc(func(c *Conn) error {
+		c.AddReadFilter(&recorder{name: "p", log: new([]string), mu: new(sync.Mutex), onDat: func(_ *recorder, b *Buffer) Status {
+			b.Pass(3)
+			return Stop
+		}})
+		return nil
+	})
+	c, err := NewChain(f).NewConn(ConnInfo{}, ConnOptions{})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	require.NoError(t, c.Feed(0, []byte("abcdef")))
+	require.NoError(t, c.SetUpstream(&up, nil))
+	assert.Equal(t, "abc", up.String(), "only what passed is forwarded once the upstream is set")
+	assert.Equal(t, 3, c.Stats(0).Held)
+}

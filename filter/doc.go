@@ -32,6 +32,12 @@
 //     shown). A filter that stopped resumes the chain after itself with
 //     ReadCallbacks.ContinueReading (WriteCallbacks.ContinueWriting on the
 //     write path), from any goroutine.
+//   - A filter that stops can still let a prefix through: Buffer.Pass(n)
+//     before returning Stop shows the later filters only the first n bytes
+//     and forwards them, holding the rest. A filter that checks whole
+//     messages (the deny filter) passes the messages it approved while it
+//     waits for the end of a partial one, so a pipelining client is never
+//     held back by the bytes of its next request.
 //   - A filter consumes bytes with Buffer.Drain: they leave the stream and
 //     are counted in Stats.Drained. Bytes it leaves are forwarded when the
 //     chain completes, or held with the rest when a filter stops.
@@ -47,9 +53,10 @@
 //     about the end of its connection.
 //
 // This is MOSN's filter manager (a stopped chain is re-run from the first
-// filter on new data; ContinueReading resumes after the caller), with two
-// changes: write filters can hold and resume instead of silently dropping
-// the write, and Buffer.Unseen so observers do not count bytes twice.
+// filter on new data; ContinueReading resumes after the caller), with three
+// additions: write filters hold and resume instead of silently dropping the
+// write, Buffer.Unseen so observers do not count bytes twice, and
+// Buffer.Pass so a stopping filter need not hold back what it approved.
 //
 // # Configuration
 //
