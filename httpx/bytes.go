@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"encoding/binary"
+	"math/bits"
 )
 
 // Byte classes of RFC 9110 section 5.6.2 and 5.5, as lookup tables. They are
@@ -82,24 +83,6 @@ func validValue(v []byte) bool {
 	return true
 }
 
-// validTarget reports whether v holds only bytes above SP other than DEL
-// (the request-target; obs-text is let through, as net/http does).
-func validTarget(v []byte) bool {
-	i := 0
-	for ; i+8 <= len(v); i += 8 {
-		x := binary.LittleEndian.Uint64(v[i:])
-		if hasLess(x, 0x21)|hasByte(x, 0x7f) != 0 {
-			return false
-		}
-	}
-	for _, c := range v[i:] {
-		if c <= 0x20 || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
 // isToken reports whether b is a non-empty RFC 9110 token.
 func isToken(b []byte) bool {
 	if len(b) == 0 {
@@ -147,4 +130,76 @@ func nextElem(b []byte) (elem, rest []byte) {
 		}
 	}
 	return trimOWS(b), nil
+}
+
+// firstCtl returns the index of the first byte at or after i that is a
+// control byte (below 0x20, or DEL), or len(b). Eight bytes per step: the
+// lowest flagged byte of a word is always a true hit (borrows only run
+// upwards from one), so TrailingZeros finds it.
+func firstCtl(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := hasLess(x, 0x20) | hasByte(x, 0x7f); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == 0x7f {
+			return i
+		}
+	}
+	return i
+}
+
+// firstNotVisible is firstCtl that also stops at SP (for the
+// request-target, which ends at a space).
+func firstNotVisible(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if m := hasLess(x, 0x21) | hasByte(x, 0x7f); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c <= 0x20 || c == 0x7f {
+			return i
+		}
+	}
+	return i
+}
+
+// Results of lineEnd.
+const (
+	lineOK uint8 = iota
+	lineShort
+	lineBad
+)
+
+// lineEnd scans a field value (or reason phrase) from b[i:] to its line
+// end, validating it on the way: HTAB, SP, VCHAR and obs-text pass; LF or
+// CRLF end the line; anything else (a bare CR included) is bad. It
+// returns the index where the terminator starts and the offset after it;
+// for lineBad, end is the offending byte's index.
+func lineEnd(b []byte, i int) (end, next int, st uint8) {
+	for {
+		i = firstCtl(b, i)
+		if i == len(b) {
+			return i, 0, lineShort
+		}
+		switch b[i] {
+		case '\t':
+			i++
+			continue
+		case '\n':
+			return i, i + 1, lineOK
+		case '\r':
+			if i+1 == len(b) {
+				return i, 0, lineShort
+			}
+			if b[i+1] == '\n' {
+				return i, i + 2, lineOK
+			}
+		}
+		return i, 0, lineBad
+	}
 }

@@ -62,7 +62,10 @@ type Header struct {
 	Expect100 bool
 
 	teBad bool // chunked applied twice, or not last
-	extra [MaxExtraHeaders][]byte
+	// Extra header values as offsets into base (the parsed input): kept
+	// small because decoders reset the whole Header per message.
+	base  []byte
+	extra [MaxExtraHeaders]struct{ off, n uint32 }
 	found uint16 // bit i: extra[i] was seen (an extra may be present and empty)
 }
 
@@ -72,7 +75,8 @@ func (h *Header) Extra(i int) ([]byte, bool) {
 	if i < 0 || i >= MaxExtraHeaders || h.found&(1<<i) == 0 {
 		return nil, false
 	}
-	return h.extra[i], true
+	e := h.extra[i]
+	return h.base[e.off : e.off+e.n : e.off+e.n], true
 }
 
 // reset clears h for a new message.
@@ -115,28 +119,40 @@ type Response struct {
 // an error wrapping parser.ErrMalformed, ErrTooLarge or ErrNotProtocol.
 // It does not look at the body; framing is Split's job. It never
 // allocates on success.
+//
+// Each byte of the head is looked at once: the scan that finds a line's
+// end is the one that validates it (eight bytes per step).
 func (p *Parser) ParseRequest(req *Request, b []byte) error {
 	req.reset()
 	req.Method, req.Target, req.Host, req.HasHost, req.Version = nil, nil, nil, false, 0
 	win, capped := p.window(b)
-	line, next, ok := nextLine(win, 0)
-	if !ok {
+	// method SP request-target SP HTTP-version CRLF (RFC 9112 section 3)
+	i := 0
+	for i < len(win) && tcharTable[win[i]] {
+		i++
+	}
+	if i == len(win) {
 		return p.short(capped, 0)
 	}
-	sp := bytes.IndexByte(line, ' ')
-	if sp <= 0 || !isToken(line[:sp]) {
+	if i == 0 || win[i] != ' ' {
 		return errAt("request line", 0, ErrBadRequestLine)
 	}
-	rest := line[sp+1:]
-	sp2 := bytes.IndexByte(rest, ' ')
-	if sp2 <= 0 || !validTarget(rest[:sp2]) {
-		return errAt("request target", sp+1, ErrBadRequestLine)
+	ts := i + 1
+	te := firstNotVisible(win, ts)
+	if te == len(win) {
+		return p.short(capped, 0)
 	}
-	v, err := parseVersion(rest[sp2+1:], sp+sp2+2)
+	if te == ts || win[te] != ' ' {
+		return errAt("request target", ts, ErrBadRequestLine)
+	}
+	v, next, err := versionEOL(win, te+1)
 	if err != nil {
+		if err == parser.ErrShort {
+			return p.short(capped, 0)
+		}
 		return err
 	}
-	req.Method, req.Target, req.Version = line[:sp], rest[:sp2], v
+	req.Method, req.Target, req.Version, req.base = win[:i:i], win[ts:te:te], v, win
 	end, err := p.scanFields(&req.Header, win, next, req)
 	if err != nil {
 		if err == parser.ErrShort {
@@ -154,34 +170,51 @@ func (p *Parser) ParseResponse(resp *Response, b []byte) error {
 	resp.reset()
 	resp.Version, resp.StatusCode, resp.Reason = 0, 0, nil
 	win, capped := p.window(b)
-	line, next, ok := nextLine(win, 0)
-	if !ok {
+	// HTTP-version SP 3DIGIT SP [reason-phrase] CRLF (RFC 9112 section 4);
+	// the SP before an empty reason is optional, as in net/http (many
+	// servers omit it).
+	if len(win) < 13 {
+		if len(win) >= 8 {
+			if _, err := parseVersion(win[:8], 0); err != nil {
+				return err
+			}
+		}
 		return p.short(capped, 0)
 	}
-	// HTTP-version SP 3DIGIT [SP reason-phrase]; the space and reason are
-	// optional as in net/http (many servers omit an empty reason's SP).
-	if len(line) < 8 {
-		return errAt("status line", 0, ErrBadStatusLine)
-	}
-	v, err := parseVersion(line[:8], 0)
+	v, err := parseVersion(win[:8], 0)
 	if err != nil {
 		return err
 	}
-	if len(line) < 12 || line[8] != ' ' || (len(line) > 12 && line[12] != ' ') {
-		return errAt("status line", 0, ErrBadStatusLine)
-	}
-	d0, d1, d2 := line[9]-'0', line[10]-'0', line[11]-'0'
-	if d0 < 1 || d0 > 9 || d1 > 9 || d2 > 9 {
-		return errAt("status code", 9, ErrBadStatusLine)
+	d0, d1, d2 := win[9]-'0', win[10]-'0', win[11]-'0'
+	if win[8] != ' ' || d0 < 1 || d0 > 9 || d1 > 9 || d2 > 9 {
+		return errAt("status line", 8, ErrBadStatusLine)
 	}
 	var reason []byte
-	if len(line) > 12 {
-		reason = line[13:]
-		if !validValue(reason) {
-			return errAt("reason phrase", 13, ErrBadStatusLine)
+	next := 0
+	switch win[12] {
+	case ' ':
+		end, n, st := lineEnd(win, 13)
+		switch st {
+		case lineShort:
+			return p.short(capped, 0)
+		case lineBad:
+			return errAt("reason phrase", end, ErrBadStatusLine)
 		}
+		reason, next = win[13:end:end], n
+	case '\n':
+		next = 13
+	case '\r':
+		if len(win) < 14 {
+			return p.short(capped, 0)
+		}
+		if win[13] != '\n' {
+			return errAt("status line", 12, ErrBadStatusLine)
+		}
+		next = 14
+	default:
+		return errAt("status line", 12, ErrBadStatusLine)
 	}
-	resp.Version, resp.StatusCode, resp.Reason = v, int(d0)*100+int(d1)*10+int(d2), reason
+	resp.Version, resp.StatusCode, resp.Reason, resp.base = v, int(d0)*100+int(d1)*10+int(d2), reason, win
 	end, err := p.scanFields(&resp.Header, win, next, nil)
 	if err != nil {
 		if err == parser.ErrShort {
@@ -191,6 +224,35 @@ func (p *Parser) ParseResponse(resp *Response, b []byte) error {
 	}
 	resp.finish(resp.Version, end)
 	return nil
+}
+
+// versionEOL parses "HTTP/1.<digit>" and the line end at b[i:], returning
+// the offset after the line.
+func versionEOL(b []byte, i int) (Version, int, error) {
+	if len(b)-i < 9 {
+		if len(b)-i >= 8 {
+			if _, err := parseVersion(b[i:i+8], i); err != nil {
+				return 0, 0, err
+			}
+		}
+		return 0, 0, parser.ErrShort
+	}
+	v, err := parseVersion(b[i:i+8], i)
+	if err != nil {
+		return 0, 0, err
+	}
+	switch b[i+8] {
+	case '\n':
+		return v, i + 9, nil
+	case '\r':
+		if len(b)-i < 10 {
+			return 0, 0, parser.ErrShort
+		}
+		if b[i+9] == '\n' {
+			return v, i + 10, nil
+		}
+	}
+	return 0, 0, errAt("version", i, ErrUnsupportedVersion)
 }
 
 // window caps b at MaxHeaderBytes, so no scan looks further than the
@@ -253,27 +315,57 @@ func nextLine(b []byte, off int) (line []byte, next int, ok bool) {
 // returns the offset after the empty line, or parser.ErrShort with the
 // offset of the first incomplete line. Every field is checked: a name
 // must be a token immediately followed by ':', a value may hold no
-// control byte but HTAB, and a line starting with whitespace (obs-fold)
-// is an error.
+// control byte but HTAB (a bare CR included), and a line starting with
+// whitespace (obs-fold, RFC 9112 section 5.2) is an error.
 func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, error) {
 	for {
-		line, next, ok := nextLine(b, off)
-		if !ok {
+		if off >= len(b) {
 			return off, parser.ErrShort
 		}
-		if len(line) == 0 {
-			return next, nil
+		switch b[off] {
+		case '\n':
+			return off + 1, nil
+		case '\r':
+			if off+1 == len(b) {
+				return off, parser.ErrShort
+			}
+			if b[off+1] == '\n' {
+				return off + 2, nil
+			}
+			return off, errAt("header", off, ErrBadHeader)
+		case ' ', '\t':
+			return off, errAt("header", off, ErrObsFold)
 		}
-		name, value, err := splitField(line, off)
-		if err != nil {
-			return off, err
+		i := off
+		for i < len(b) && tcharTable[b[i]] {
+			i++
+		}
+		if i == len(b) {
+			return off, parser.ErrShort
+		}
+		if i == off || b[i] != ':' {
+			return off, errAt("header name", i, ErrBadHeader)
+		}
+		vs := i + 1
+		for vs < len(b) && (b[vs] == ' ' || b[vs] == '\t') {
+			vs++
+		}
+		ve, next, st := lineEnd(b, vs)
+		switch st {
+		case lineShort:
+			return off, parser.ErrShort
+		case lineBad:
+			return off, errAt("header value", ve, ErrBadHeader)
+		}
+		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
+			ve--
 		}
 		h.Fields++
 		if h.Fields > p.maxHeaders {
 			return off, errAt("header", off, ErrTooManyHeaders)
 		}
-		if err := p.field(h, name, value, req); err != nil {
-			return off, errAt(string(name), off, err)
+		if err := p.field(h, b[off:i], b[vs:ve:ve], vs, req); err != nil {
+			return off, errAt(string(b[off:i]), off, err)
 		}
 		off = next
 	}
@@ -304,7 +396,7 @@ func splitField(line []byte, off int) (name, value []byte, err error) {
 
 // field interprets one header field. Names are matched by length first,
 // then folded byte by byte: no allocation, no lower-cased copy.
-func (p *Parser) field(h *Header, name, value []byte, req *Request) error {
+func (p *Parser) field(h *Header, name, value []byte, voff int, req *Request) error {
 	switch len(name) {
 	case 4:
 		if req != nil && equalFold(name, "host") {
@@ -319,12 +411,12 @@ func (p *Parser) field(h *Header, name, value []byte, req *Request) error {
 		}
 	case 7:
 		if equalFold(name, "upgrade") && h.Upgrade == nil {
-			h.Upgrade = value[:len(value):len(value)]
+			h.Upgrade = value
 		}
 	case 10:
 		if equalFold(name, "connection") {
 			if h.Connection == nil {
-				h.Connection = value[:len(value):len(value)]
+				h.Connection = value
 			}
 			for rest := value; len(rest) > 0; {
 				var e []byte
@@ -339,7 +431,7 @@ func (p *Parser) field(h *Header, name, value []byte, req *Request) error {
 		}
 	case 12:
 		if equalFold(name, "content-type") && h.ContentType == nil {
-			h.ContentType = value[:len(value):len(value)]
+			h.ContentType = value
 		}
 	case 14:
 		if equalFold(name, "content-length") {
@@ -352,7 +444,7 @@ func (p *Parser) field(h *Header, name, value []byte, req *Request) error {
 	case 17:
 		if equalFold(name, "transfer-encoding") {
 			if !h.HasTransferEncoding {
-				h.TransferEncoding = value[:len(value):len(value)]
+				h.TransferEncoding = value
 				h.HasTransferEncoding = true
 			}
 			// The codings of every Transfer-Encoding field form one list,
@@ -375,7 +467,7 @@ func (p *Parser) field(h *Header, name, value []byte, req *Request) error {
 	}
 	for i, n := range p.extraNames {
 		if h.found&(1<<i) == 0 && equalFold(name, n) {
-			h.extra[i] = value[:len(value):len(value)]
+			h.extra[i].off, h.extra[i].n = uint32(voff), uint32(len(value))
 			h.found |= 1 << i
 		}
 	}

@@ -185,8 +185,8 @@ func (p *Parser) setCommon(a *parser.Attributes, h *Header) {
 		a.SetBytesString(AttrUpgrade, h.Upgrade)
 	}
 	for i, k := range p.extraKeys {
-		if h.found&(1<<i) != 0 {
-			a.SetBytesString(k, h.extra[i])
+		if v, ok := h.Extra(i); ok {
+			a.SetBytesString(k, v)
 		}
 	}
 }
