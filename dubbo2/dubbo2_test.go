@@ -110,7 +110,7 @@ func TestRequests(t *testing.T) {
 			name: "pojo",
 			call: call{svc, "2.0", "save", "Lorg/wirekit/test/User;", []any{&testUser{ID: "u1", Name: "Ann", Age: 30, Tags: []string{"a", "b"}}},
 				map[string]any{"accessToken": "abc", "Authorization": "Bearer x"}},
-			argc: 1, args: `[{"ID":"u1","Name":"Ann","Age":30,"Tags":["a","b"]}]`, types: []string{"org.wirekit.test.User"},
+			argc: 1, args: `[{"_class":"org.wirekit.test.User","iD":"u1","name":"Ann","age":30,"tags":["a","b"]}]`, types: []string{"org.wirekit.test.User"},
 			attach: `{"Authorization":"***","accessToken":"***"}`,
 		},
 		{

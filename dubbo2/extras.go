@@ -1,39 +1,49 @@
 package dubbo2
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"math"
-	"reflect"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
-
-	hessian "github.com/apache/dubbo-go-hessian2"
 
 	"github.com/wirekit/wirekit/parser"
 )
 
 // The optional part of body decoding (Options.DecodeArguments and
-// DecodeAttachments): the argument values and the attachments map.
-//
-// Everything here first steps over the bytes with the package's walker,
-// which checks every count against the bytes left and every class, type
-// and reference index against the definitions seen. Only bytes that passed
-// it are handed to dubbo-go-hessian2, so the library never sizes an
-// allocation from a hostile count.
-//
-// Attachments are almost always string keys with string or number values:
-// those are read by the walker's reader without the library. A map holding
-// anything else (objects, lists, references) is decoded by the library.
+// DecodeAttachments): argument values and the attachments map, rendered
+// as JSON by the walker (json.go explains why not by dubbo-go-hessian2).
+// Every count is checked against the bytes left and every index against
+// the definitions seen before anything is rendered, so the output is
+// bounded by a small multiple of the input.
 
 // requestExtras steps over the arguments at b[off:] and decodes what the
 // options ask for.
 func (c *codec) requestExtras(m *parser.Message, b []byte, off, argc int) error {
-	w := new(walker)
+	var w walker
 	w.reset(b, c.opts.MaxDepth)
 	w.r.Skip(off)
+	if c.opts.DecodeArguments {
+		if err := c.arguments(m, &w, b, off, argc); err != nil {
+			return err
+		}
+	} else {
+		for i := 0; i < argc && w.r.Ok(); i++ {
+			w.value()
+		}
+	}
+	if err := w.r.Err(); err != nil {
+		return err
+	}
+	if c.opts.DecodeAttachments {
+		return c.attachments(m, &w)
+	}
+	return nil
+}
+
+// arguments renders argc values at b[off:] as a JSON array, or, when they
+// take more than MaxArgumentBytes, steps over them and counts their size
+// in AttrArgumentsSkipped.
+func (c *codec) arguments(m *parser.Message, w *walker, b []byte, off, argc int) error {
+	// Step over first: the size decides, and rendering only validated
+	// bytes keeps the output bounded by the input.
 	for i := 0; i < argc && w.r.Ok(); i++ {
 		w.value()
 	}
@@ -41,54 +51,44 @@ func (c *codec) requestExtras(m *parser.Message, b []byte, off, argc int) error 
 		return err
 	}
 	end := w.r.Offset()
-	if c.opts.DecodeArguments {
-		if end-off > c.opts.MaxArgumentBytes {
-			m.Attrs.SetInt(AttrArgumentsSkipped, int64(end-off))
-		} else if err := c.decodeArguments(m, b[:end], off, argc); err != nil {
-			return err
+	if end-off > c.opts.MaxArgumentBytes {
+		m.Attrs.SetInt(AttrArgumentsSkipped, int64(end-off))
+		return nil
+	}
+	var j walker
+	j.reset(b[:end], c.opts.MaxDepth)
+	j.r.Skip(off)
+	j.out = make([]byte, 0, 2*(end-off)+2)
+	j.out = append(j.out, '[')
+	for i := 0; i < argc && j.r.Ok(); i++ {
+		if i > 0 {
+			j.out = append(j.out, ',')
 		}
+		j.jsonValue()
 	}
-	if c.opts.DecodeAttachments {
-		return c.attachments(m, w, b, off, argc)
+	j.out = append(j.out, ']')
+	if err := j.r.Err(); err != nil {
+		return err
 	}
+	m.Attrs.SetBytesString(AttrArguments, j.out)
+	// The attachments that follow may refer to classes the arguments
+	// defined.
+	w.defs, w.types = j.defs, j.types
 	return nil
 }
 
-// decodeArguments decodes argc values at b[off:] with dubbo-go-hessian2
-// and sets AttrArguments to them as a JSON array.
-func (c *codec) decodeArguments(m *parser.Message, b []byte, off, argc int) error {
-	d := hessian.NewDecoderSize(b[off:], 512)
-	args := make([]any, 0, argc)
-	for i := 0; i < argc; i++ {
-		v, err := d.Decode()
-		if err != nil {
-			return fmt.Errorf("%w: argument %d: %v", ErrMalformed, i, err)
-		}
-		args = append(args, jsonable(v, c.opts.MaxDepth))
-	}
-	out, err := json.Marshal(args)
-	if err != nil {
-		out = []byte(strconv.Quote(fmt.Sprint(args)))
-	}
-	m.Attrs.SetBytesString(AttrArguments, out)
-	return nil
+// entry is one attachment: its key and where its JSON value is in the
+// walker's output.
+type entry struct {
+	key        []byte
+	start, end int
 }
 
-// attachment is one attachment read without the library.
-type attachment struct {
-	key  []byte
-	str  []byte
-	num  int64
-	kind parser.Kind // KindString, KindInt, KindBool, or KindNone for null
-}
-
-// attachments reads the attachments map at the walker's position. values
-// is how many values (arguments or the result) precede it from b[off:],
-// for the library fallback, which must decode them to learn their class
-// definitions.
-func (c *codec) attachments(m *parser.Message, w *walker, b []byte, off, values int) error {
+// attachments reads the attachments map at the walker's position (null or
+// a map), sets the well-known attributes and AttrAttachments: a JSON
+// object, keys sorted, sensitive values masked.
+func (c *codec) attachments(m *parser.Message, w *walker) error {
 	r := &w.r
-	start := r.Offset()
 	tag := r.Uint8()
 	if !r.Ok() {
 		return r.Err()
@@ -102,9 +102,9 @@ func (c *codec) attachments(m *parser.Message, w *walker, b []byte, off, values 
 	default:
 		return ErrMalformed
 	}
-	var buf [16]attachment
+	var buf [16]entry
 	list := buf[:0]
-	simple := true
+	w.out = make([]byte, 0, 256)
 	for r.Ok() {
 		p := r.Peek(1)
 		if p == nil {
@@ -118,72 +118,88 @@ func (c *codec) attachments(m *parser.Message, w *walker, b []byte, off, values 
 		if len(list) >= c.opts.MaxAttachments {
 			return ErrTooManyDefs
 		}
-		if !simple || !isStringTag(p[0]) {
-			simple = false
-			w.value()
-			w.value()
-			continue
+		var key []byte
+		if isStringTag(p[0]) {
+			key = readString(r)
+		} else {
+			start := len(w.out)
+			w.jsonValue() // a non-string key: its JSON text is the key
+			key = append([]byte(nil), w.out[start:]...)
+			w.out = w.out[:start]
 		}
-		a := attachment{key: readString(r)}
+		e := entry{key: key, start: len(w.out)}
+		ks := parser.UnsafeString(key)
+		sensitive := c.sensitive(ks)
 		tag := r.Uint8()
 		switch {
 		case !r.Ok():
-		case isStringTag(tag):
-			a.kind, a.str = parser.KindString, readStringTag(r, tag)
-		case isIntTag(tag):
-			a.kind, a.num = parser.KindInt, readIntTag(r, tag)
-		case tag == 'T' || tag == 'F':
-			a.kind = parser.KindBool
-			if tag == 'T' {
-				a.num = 1
-			}
-		case tag == 'N':
-		default:
-			simple = false
+		case sensitive:
 			w.valueTag(tag)
+			w.out = append(w.out, `"`+MaskedValue+`"`...)
+			c.wellKnown(m, ks, nil, 0, true)
+		case isStringTag(tag):
+			s := readStringTag(r, tag)
+			w.out = appendJSONString(w.out, s)
+			c.wellKnown(m, ks, s, 0, false)
+		case isIntTag(tag):
+			n := readIntTag(r, tag)
+			w.out = appendInt(w.out, n)
+			c.wellKnown(m, ks, nil, n, false)
+		default:
+			w.jsonTag(tag)
 		}
-		list = append(list, a)
+		e.end = len(w.out)
+		list = append(list, e)
 	}
 	if err := r.Err(); err != nil {
 		return err
 	}
-	if !simple {
-		return c.libraryAttachments(m, b[off:r.Offset()], values, w.maxDepth)
+	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(string(a.key), string(b.key)) })
+	n := 2
+	for _, e := range list {
+		n += len(e.key)*2 + 4 + e.end - e.start
 	}
-	_ = start
-	sort.Slice(list, func(i, j int) bool { return string(list[i].key) < string(list[j].key) })
-	out := make([]byte, 0, 2+len(b)-start)
+	out := make([]byte, 0, n)
 	out = append(out, '{')
-	for i := range list {
-		a := &list[i]
+	for i, e := range list {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendJSONString(out, a.key)
+		out = appendJSONString(out, e.key)
 		out = append(out, ':')
-		key := parser.UnsafeString(a.key)
-		switch {
-		case c.sensitive(key):
-			out = append(out, `"`+MaskedValue+`"`...)
-		case a.kind == parser.KindString:
-			out = appendJSONString(out, a.str)
-		case a.kind == parser.KindInt:
-			out = strconv.AppendInt(out, a.num, 10)
-		case a.kind == parser.KindBool:
-			out = strconv.AppendBool(out, a.num != 0)
-		default:
-			out = append(out, "null"...)
-		}
-		c.wellKnown(m, key, a)
+		out = append(out, w.out[e.start:e.end]...)
 	}
 	out = append(out, '}')
+	w.out = nil
 	m.Attrs.SetBytesString(AttrAttachments, out)
 	return nil
 }
 
+func appendInt(dst []byte, n int64) []byte {
+	var b [20]byte
+	i := len(b)
+	u := uint64(n)
+	if n < 0 {
+		u = uint64(-n)
+	}
+	for {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if n < 0 {
+		dst = append(dst, '-')
+	}
+	return append(dst, b[i:]...)
+}
+
 // wellKnown sets the attributes of the attachments every Dubbo call
-// carries, unless configured as sensitive.
-func (c *codec) wellKnown(m *parser.Message, key string, a *attachment) {
+// carries: group, interface, timeout (an int when numeric). s is a string
+// value, or nil for the int n.
+func (c *codec) wellKnown(m *parser.Message, key string, s []byte, n int64, masked bool) {
 	var attr string
 	switch key {
 	case "group":
@@ -195,23 +211,19 @@ func (c *codec) wellKnown(m *parser.Message, key string, a *attachment) {
 	default:
 		return
 	}
-	if c.sensitive(key) {
+	switch {
+	case masked:
 		m.Attrs.SetString(attr, MaskedValue)
-		return
-	}
-	switch a.kind {
-	case parser.KindString:
-		if attr == AttrTimeout {
-			if n, ok := atoi(a.str); ok {
-				m.Attrs.SetInt(attr, n)
-				return
-			}
+	case s == nil:
+		m.Attrs.SetInt(attr, n)
+	case attr == AttrTimeout:
+		if v, ok := atoi(s); ok {
+			m.Attrs.SetInt(attr, v)
+			return
 		}
-		m.Attrs.SetBytesString(attr, a.str)
-	case parser.KindInt:
-		m.Attrs.SetInt(attr, a.num)
-	case parser.KindBool:
-		m.Attrs.SetBool(attr, a.num != 0)
+		fallthrough
+	default:
+		m.Attrs.SetBytesString(attr, s)
 	}
 }
 
@@ -238,172 +250,4 @@ func containsFold(s, sub string) bool {
 		}
 	}
 	return false
-}
-
-// libraryAttachments decodes values preceding values and then the
-// attachments map from b (already validated by the walker) with
-// dubbo-go-hessian2.
-func (c *codec) libraryAttachments(m *parser.Message, b []byte, values, maxDepth int) error {
-	d := hessian.NewDecoderSize(b, 512)
-	for i := 0; i < values; i++ {
-		if _, err := d.Decode(); err != nil {
-			return fmt.Errorf("%w: %v", ErrMalformed, err)
-		}
-	}
-	v, err := d.Decode()
-	if err != nil {
-		return fmt.Errorf("%w: attachments: %v", ErrMalformed, err)
-	}
-	type kv struct {
-		key string
-		val any
-	}
-	var list []kv
-	switch mv := v.(type) {
-	case map[any]any:
-		for k, x := range mv {
-			list = append(list, kv{fmt.Sprint(jsonable(k, 2)), x})
-		}
-	case map[string]any:
-		for k, x := range mv {
-			list = append(list, kv{k, x})
-		}
-	case nil:
-		return nil
-	default:
-		return fmt.Errorf("%w: attachments are a %T", ErrMalformed, v)
-	}
-	sort.Slice(list, func(i, j int) bool { return list[i].key < list[j].key })
-	out := []byte{'{'}
-	for i, e := range list {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = appendJSONString(out, []byte(e.key))
-		out = append(out, ':')
-		if c.sensitive(e.key) {
-			out = append(out, `"`+MaskedValue+`"`...)
-		} else {
-			j, err := json.Marshal(jsonable(e.val, maxDepth))
-			if err != nil {
-				j = []byte(strconv.Quote(fmt.Sprint(e.val)))
-			}
-			out = append(out, j...)
-		}
-		a := attachment{key: []byte(e.key)}
-		switch x := e.val.(type) {
-		case string:
-			a.kind, a.str = parser.KindString, []byte(x)
-		case int32:
-			a.kind, a.num = parser.KindInt, int64(x)
-		case int64:
-			a.kind, a.num = parser.KindInt, x
-		case bool:
-			a.kind = parser.KindBool
-			if x {
-				a.num = 1
-			}
-		}
-		c.wellKnown(m, e.key, &a)
-	}
-	out = append(out, '}')
-	m.Attrs.SetBytesString(AttrAttachments, out)
-	return nil
-}
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		switch {
-		case ch == '"' || ch == '\\':
-			dst = append(dst, '\\', ch)
-		case ch < 0x20:
-			dst = append(dst, `\u00`...)
-			dst = append(dst, "0123456789abcdef"[ch>>4], "0123456789abcdef"[ch&15])
-		default:
-			dst = append(dst, ch)
-		}
-	}
-	return append(dst, '"')
-}
-
-// jsonable turns what dubbo-go-hessian2 decodes into values encoding/json
-// accepts: maps with non-string keys get string keys, reflect values and
-// reference holders are unwrapped, NaN and infinities become strings, and
-// nesting beyond depth is cut to "...".
-func jsonable(v any, depth int) any {
-	if depth <= 0 {
-		return "..."
-	}
-	v = hessian.EnsureRawAny(v)
-	switch x := v.(type) {
-	case nil, bool, string, int8, int16, int32, int64, int, uint8, uint16, uint32, uint64, uint:
-		return x
-	case float32:
-		return jsonFloat(float64(x))
-	case float64:
-		return jsonFloat(x)
-	case json.Marshaler: // time.Time, big numbers: encoding/json knows them
-		return x
-	case []byte:
-		return base64.StdEncoding.EncodeToString(x)
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = jsonable(x[i], depth-1)
-		}
-		return out
-	case map[any]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[fmt.Sprint(jsonable(k, 2))] = jsonable(e, depth-1)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonable(e, depth-1)
-		}
-		return out
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Pointer:
-		if rv.IsNil() {
-			return nil
-		}
-		return jsonable(rv.Elem().Interface(), depth-1)
-	case reflect.Slice, reflect.Array:
-		out := make([]any, rv.Len())
-		for i := range out {
-			out[i] = jsonable(rv.Index(i).Interface(), depth-1)
-		}
-		return out
-	case reflect.Map:
-		out := make(map[string]any, rv.Len())
-		it := rv.MapRange()
-		for it.Next() {
-			out[fmt.Sprint(jsonable(it.Key().Interface(), 2))] = jsonable(it.Value().Interface(), depth-1)
-		}
-		return out
-	case reflect.Struct:
-		t := rv.Type()
-		out := make(map[string]any, t.NumField())
-		for i := 0; i < t.NumField(); i++ {
-			if f := t.Field(i); f.IsExported() {
-				out[f.Name] = jsonable(rv.Field(i).Interface(), depth-1)
-			}
-		}
-		return out
-	}
-	return fmt.Sprint(v)
-}
-
-func jsonFloat(f float64) any {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return strconv.FormatFloat(f, 'g', -1, 64)
-	}
-	return f
 }

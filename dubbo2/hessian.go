@@ -223,9 +223,10 @@ func readInt(r *parser.Reader) int64 {
 
 // classDef is what the walker keeps of a class definition.
 type classDef struct {
-	name     []byte
-	fields   int
-	msgField int // index of the detailMessage field (Throwable), -1 if none
+	name       []byte
+	fieldNames []byte // the encoded field names, read again when rendering
+	fields     int
+	msgField   int // index of the detailMessage field (Throwable), -1 if none
 }
 
 type typeKind uint8
@@ -246,20 +247,51 @@ type typeEntry struct {
 // class definitions, whose field counts it needs to step over objects.
 type walker struct {
 	r        parser.Reader
+	all      []byte // what r reads, for slicing spans out of it
 	maxDepth int
 	depth    int
-	defs     []classDef
-	types    []typeEntry
-	defBuf   [4]classDef
-	typeBuf  [4]typeEntry
+	refs     int    // lists, maps and objects seen (reference targets)
+	out      []byte // JSON output of the render methods (json.go)
+	defs     smallList[classDef]
+	types    smallList[typeEntry]
+}
+
+// smallList keeps its first four elements in place, so a walker (which
+// lives on the stack) allocates nothing for the few class definitions and
+// type names a typical body has.
+type smallList[T any] struct {
+	fixed [4]T
+	more  []T
+	n     int
+}
+
+func (l *smallList[T]) len() int { return l.n }
+
+func (l *smallList[T]) add(v T) {
+	if l.n < len(l.fixed) {
+		l.fixed[l.n] = v
+	} else {
+		l.more = append(l.more, v)
+	}
+	l.n++
+}
+
+func (l *smallList[T]) at(i int) *T {
+	if i < len(l.fixed) {
+		return &l.fixed[i]
+	}
+	return &l.more[i-len(l.fixed)]
 }
 
 func (w *walker) reset(b []byte, maxDepth int) {
 	w.r.Reset(b)
+	w.all = b
 	w.maxDepth = maxDepth
 	w.depth = 0
-	w.defs = w.defBuf[:0]
-	w.types = w.typeBuf[:0]
+	w.refs = 0
+	w.out = w.out[:0]
+	w.defs = smallList[classDef]{}
+	w.types = smallList[typeEntry]{}
 }
 
 // count checks a count read from the wire against the bytes left: every
@@ -435,22 +467,22 @@ func (w *walker) typeRef(kind typeKind) {
 	}
 	// A reference must name an earlier type of the same kind: the
 	// library builds a slice or a map from it and panics on the other.
-	if idx < 0 || idx >= int64(len(w.types)) || w.types[idx].kind != kind {
+	if idx < 0 || idx >= int64(w.types.len()) || w.types.at(int(idx)).kind != kind {
 		r.Fail(ErrMalformed)
 	}
 }
 
 func (w *walker) addType(name []byte, kind typeKind) {
-	for i := range w.types {
-		if string(w.types[i].name) == string(name) {
+	for i := 0; i < w.types.len(); i++ {
+		if string(w.types.at(i).name) == string(name) {
 			return // dubbo-go-hessian2 records each name once, with its first kind
 		}
 	}
-	if len(w.types) >= maxTypes {
+	if w.types.len() >= maxTypes {
 		w.r.Fail(ErrTooManyDefs)
 		return
 	}
-	w.types = append(w.types, typeEntry{name: name, kind: kind})
+	w.types.add(typeEntry{name: name, kind: kind})
 }
 
 // atoi parses a decimal integer the way strconv.Atoi does (optional sign),
@@ -495,6 +527,7 @@ func (w *walker) classDef() {
 		return
 	}
 	d := classDef{name: name, fields: n, msgField: -1}
+	start := r.Offset()
 	for i := 0; i < n && r.Ok(); i++ {
 		f := readString(r)
 		if string(f) == detailMessage {
@@ -504,20 +537,21 @@ func (w *walker) classDef() {
 	if !r.Ok() {
 		return
 	}
-	if len(w.defs) >= maxClassDefs {
+	d.fieldNames = w.all[start:r.Offset()]
+	if w.defs.len() >= maxClassDefs {
 		r.Fail(ErrTooManyDefs)
 		return
 	}
-	w.defs = append(w.defs, d)
+	w.defs.add(d)
 }
 
 // def returns the class definition an object refers to.
 func (w *walker) def(idx int64) *classDef {
-	if idx < 0 || idx >= int64(len(w.defs)) {
+	if idx < 0 || idx >= int64(w.defs.len()) {
 		w.r.Fail(ErrMalformed)
 		return nil
 	}
-	return &w.defs[idx]
+	return w.defs.at(int(idx))
 }
 
 func (w *walker) object(idx int64) {

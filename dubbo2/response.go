@@ -87,7 +87,7 @@ func (c *codec) response(m *parser.Message) (ok, complete bool) {
 // exception reads the exception value at b[off:], then the attachments when
 // asked for and present.
 func (c *codec) exception(m *parser.Message, b []byte, off int, attachments bool) error {
-	w := new(walker) // not on the stack: its tables are big, and this is the error path
+	var w walker
 	w.reset(b, c.opts.MaxDepth)
 	w.r.Skip(off)
 	class, msg := w.exception()
@@ -101,7 +101,7 @@ func (c *codec) exception(m *parser.Message, b []byte, off int, attachments bool
 		return err
 	}
 	if attachments && c.opts.DecodeAttachments {
-		return c.attachments(m, w, b, off, 1)
+		return c.attachments(m, &w)
 	}
 	return nil
 }
@@ -109,16 +109,14 @@ func (c *codec) exception(m *parser.Message, b []byte, off int, attachments bool
 // responseAttachments steps over the value (when there is one) and reads
 // the attachments.
 func (c *codec) responseAttachments(m *parser.Message, b []byte, off int, hasValue bool) error {
-	w := new(walker)
+	var w walker
 	w.reset(b, c.opts.MaxDepth)
 	w.r.Skip(off)
-	values := 0
 	if hasValue {
 		w.value()
-		values = 1
 		if err := w.r.Err(); err != nil {
 			return err
 		}
 	}
-	return c.attachments(m, w, b, off, values)
+	return c.attachments(m, &w)
 }
