@@ -1,0 +1,162 @@
+package reassembly_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wirekit/wirekit/httpx"
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/reassembly"
+	"github.com/wirekit/wirekit/redis"
+)
+
+type truthRow struct {
+	Protocol string         `json:"protocol"`
+	Client   string         `json:"client"`
+	Server   string         `json:"server"`
+	Request  map[string]any `json:"request"`
+	Response map[string]any `json:"response"`
+}
+
+func readTruth(t *testing.T, name string) []truthRow {
+	f, err := os.Open("testdata/" + name + ".truth.jsonl")
+	require.NoError(t, err)
+	defer f.Close()
+	var rows []truthRow
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r truthRow
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
+		rows = append(rows, r)
+	}
+	require.NoError(t, sc.Err())
+	return rows
+}
+
+type gotRow struct {
+	client, server string
+	seq            uint64
+	kind           parser.ExchangeKind
+	req, resp      map[string]any
+	latencyOK      bool
+}
+
+// collectExchanges runs a capture through Assembler + Exchanges.
+func collectExchanges(t *testing.T, file string, opts reassembly.ExchangeOptions) []gotRow {
+	var rows []gotRow
+	x := reassembly.NewExchanges(opts, func(s *reassembly.Stream, e *parser.Exchange) {
+		e = e.Clone() // its strings alias capture buffers that are reused
+		r := gotRow{client: s.Client().String(), server: s.Server().String(), seq: e.RequestSeq, kind: e.Kind,
+			latencyOK: e.Kind != parser.Complete || (e.Latency() >= 0 && !e.RequestTime.IsZero())}
+		if e.Request != nil {
+			r.req = e.Request.Map()
+		}
+		if e.Response != nil {
+			r.resp = e.Response.Map()
+		}
+		rows = append(rows, r)
+	})
+	a := reassembly.NewAssembler(x, reassembly.Options{})
+	_, err := reassembly.ReadFile("testdata/"+file+".pcap", a)
+	require.NoError(t, err)
+	a.FlushAll()
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].client != rows[j].client {
+			return rows[i].client < rows[j].client
+		}
+		return rows[i].seq < rows[j].seq
+	})
+	return rows
+}
+
+// equalish compares a truth value with an attribute value (JSON numbers
+// are float64, attributes int64).
+func equalish(want, got any) bool {
+	return fmt.Sprint(want) == fmt.Sprint(got)
+}
+
+func TestExchangesMatchTruth(t *testing.T) {
+	// httpx first: an HTTP request line is also a valid redis inline command.
+	det := parser.NewDetector(httpx.Protocol(), redis.Protocol())
+	tests := []struct {
+		file   string
+		opts   reassembly.ExchangeOptions
+		pushes int // server pushes (not in the truth files, see their .xcheck.txt)
+	}{
+		{"redis_cli_session", reassembly.ExchangeOptions{Protocol: redis.Protocol()}, 0},
+		{"redis_benchmark_pipeline16", reassembly.ExchangeOptions{Protocol: redis.Protocol()}, 0},
+		{"http_gonet_pipelined", reassembly.ExchangeOptions{Protocol: httpx.Protocol()}, 0},
+		{"http_gonet_goclient", reassembly.ExchangeOptions{Choose: func(s *reassembly.Stream) *parser.Protocol {
+			return httpx.Protocol()
+		}}, 0},
+		{"http_gonet_curl", reassembly.ExchangeOptions{Detector: det}, 0},
+		{"redis_goredis_mixed", reassembly.ExchangeOptions{Detector: det}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			truth := readTruth(t, tt.file)
+			sort.SliceStable(truth, func(i, j int) bool { return truth[i].Client < truth[j].Client })
+			all := collectExchanges(t, tt.file, tt.opts)
+			var got []gotRow
+			pushes := 0
+			for _, g := range all {
+				if g.kind == parser.Push {
+					pushes++
+					continue
+				}
+				got = append(got, g)
+			}
+			assert.Equal(t, tt.pushes, pushes)
+			require.Len(t, got, len(truth))
+			checked := 0
+			for i, w := range truth {
+				g := got[i]
+				require.Equal(t, w.Client, g.client, "row %d", i)
+				require.Equal(t, w.Server, g.server, "row %d", i)
+				assert.True(t, g.latencyOK, "row %d", i)
+				for k, v := range w.Request {
+					if assert.Contains(t, g.req, k, "row %d request", i) {
+						assert.True(t, equalish(v, g.req[k]), "row %d request %s: want %v got %v", i, k, v, g.req[k])
+						checked++
+					}
+				}
+				if w.Response == nil {
+					assert.Nil(t, g.resp, "row %d", i)
+					continue
+				}
+				for k, v := range w.Response {
+					if assert.Contains(t, g.resp, k, "row %d response", i) {
+						assert.True(t, equalish(v, g.resp[k]), "row %d response %s: want %v got %v", i, k, v, g.resp[k])
+						checked++
+					}
+				}
+			}
+			assert.Greater(t, checked, len(truth))
+			t.Logf("%d exchanges, %d fields agree", len(got), checked)
+		})
+	}
+}
+
+func TestExchangesSkipsUnchosenStreams(t *testing.T) {
+	x := reassembly.NewExchanges(reassembly.ExchangeOptions{Choose: func(s *reassembly.Stream) *parser.Protocol {
+		if strings.HasSuffix(s.Server().String(), ":16390") {
+			return redis.Protocol()
+		}
+		return nil
+	}}, func(*reassembly.Stream, *parser.Exchange) {})
+	a := reassembly.NewAssembler(x, reassembly.Options{})
+	_, err := reassembly.ReadFile("testdata/http_gonet_curl.pcap", a)
+	require.NoError(t, err)
+	a.FlushAll()
+	assert.Equal(t, a.Stats().ConnsOpened, x.Skipped())
+	assert.NotZero(t, x.Skipped())
+}
