@@ -38,6 +38,11 @@ type Config struct {
 	// 256 items and 1 MiB.
 	BatchSize  int
 	BatchBytes int
+	// Linger is how long a worker waits for a batch to accumulate after
+	// handling a small one, default 1 ms; negative disables it. Without it
+	// a fast sink drains every item as it comes and each submission pays
+	// for waking the worker.
+	Linger time.Duration
 	// MaxRecordSize caps Record and Snapshot payloads, default 1 MiB.
 	MaxRecordSize int
 
@@ -79,6 +84,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.BatchBytes == 0 {
 		c.BatchBytes = 1 << 20
+	}
+	if c.Linger == 0 {
+		c.Linger = time.Millisecond
 	}
 	if c.MaxRecordSize == 0 {
 		c.MaxRecordSize = 1 << 20

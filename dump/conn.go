@@ -23,7 +23,7 @@ type Conn struct {
 // allocate nothing in steady state.
 func (d *Dumper) Open(info ConnInfo) *Conn {
 	h := connHash(info.ID, d.salt)
-	return &Conn{d: d, info: info, hash: h, shard: int(h % uint64(len(d.queues)))}
+	return &Conn{d: d, info: info, hash: h, shard: int(h % uint64(len(d.shards)))}
 }
 
 // Info returns the connection's description.
@@ -53,8 +53,8 @@ func (c *Conn) Flow(dir Direction, offset uint64, data []byte) Verdict {
 	s := d.state.Load()
 	if s&stOpen != stOpen {
 		if s&(stSwitch|stWindow) == stSwitch|stWindow && (s&stConnSample == 0 || d.connSelected(c.hash)) {
-			d.ctr.dropGate.Add(1)
-			d.ctr.dropGateBytes.Add(uint64(len(data)))
+			d.sub.dropGate.Add(1)
+			d.sub.dropGateBytes.Add(uint64(len(data)))
 			return DroppedGate
 		}
 		return NotSampled
@@ -65,24 +65,17 @@ func (c *Conn) Flow(dir Direction, offset uint64, data []byte) Verdict {
 	if len(data) == 0 {
 		return Duplicate
 	}
-	d.inflight.Add(1)
-	v := c.flow(dir&1, offset, data)
-	d.inflight.Add(-1)
-	return v
+	return c.flow(s, dir&1, offset, data)
 }
 
-func (c *Conn) flow(dir Direction, offset uint64, data []byte) Verdict {
+func (c *Conn) flow(s uint64, dir Direction, offset uint64, data []byte) Verdict {
 	d := c.d
-	s := d.state.Load() // re-check after registering in inflight (see Close)
-	if s&stOpen != stOpen {
-		return NotSampled
-	}
 	end := offset + uint64(len(data))
 	var start uint64
 	for {
 		next := c.next[dir].Load()
 		if end <= next {
-			d.ctr.duplicateBytes.Add(uint64(len(data)))
+			d.sub.duplicateBytes.Add(uint64(len(data)))
 			return Duplicate
 		}
 		start = max(offset, next)
@@ -91,7 +84,7 @@ func (c *Conn) flow(dir Direction, offset uint64, data []byte) Verdict {
 		}
 	}
 	if skip := start - offset; skip > 0 {
-		d.ctr.duplicateBytes.Add(skip)
+		d.sub.duplicateBytes.Add(skip)
 		data = data[skip:]
 	}
 	c.recorded.Store(true)
@@ -100,13 +93,9 @@ func (c *Conn) flow(dir Direction, offset uint64, data []byte) Verdict {
 	v := Accepted
 	for len(data) > 0 {
 		n := min(len(data), MaxChunk)
-		var q queued
-		q.buf, q.class = d.pools.get(n)
-		q.Kind, q.Window, q.Time, q.Conn, q.Dir, q.Offset = KindFlow, win, now, &c.info, dir, start
-		q.Data = append((*q.buf)[:0], data[:n]...)
-		if !d.push(c.shard, &q) {
-			d.release(&q)
-			v = DroppedQueueFull
+		it := Item{Kind: KindFlow, Window: win, Time: now, Conn: &c.info, Dir: dir, Offset: start}
+		if r := d.push(c.shard, &it, data[:n]); r != Accepted {
+			v = r
 		}
 		data, start = data[n:], start+uint64(n)
 	}
@@ -129,22 +118,13 @@ func (c *Conn) Close() Verdict {
 		return NotSampled
 	}
 	d := c.d
-	d.inflight.Add(1)
-	defer d.inflight.Add(-1)
 	s := d.state.Load()
 	if s&stClosed != 0 || s == 0 {
 		return NotSampled
 	}
-	var q queued
-	q.buf, q.class = d.pools.get(0)
-	q.Kind, q.Window, q.Time, q.Conn = KindClose, 0, d.clock.Now(), &c.info
+	it := Item{Kind: KindClose, Time: d.clock.Now(), Conn: &c.info}
 	if s&stWindow != 0 {
-		q.Window = d.windowID(s)
+		it.Window = d.windowID(s)
 	}
-	q.Data = (*q.buf)[:0]
-	if !d.push(c.shard, &q) {
-		d.release(&q)
-		return DroppedQueueFull
-	}
-	return Accepted
+	return d.push(c.shard, &it, nil)
 }

@@ -377,9 +377,13 @@ func TestPcapngDissectedByTshark(t *testing.T) {
 		{"http_gonet_pipelined.pcap", "tcp.port==18080,http", "http.request", []string{"http.request.method", "http.request.uri"},
 			func(r truthRow) string { return fmt.Sprint(r.Request["http.method"], " ", r.Request["http.path"]) }},
 		{"kafka_kgo_v2_4.pcap", "tcp.port==19092,kafka", "kafka && tcp.dstport==19092", []string{"kafka.api_key", "kafka.correlation_id"},
-			func(r truthRow) string { return fmt.Sprint(r.Request["kafka.api_key"], " ", r.Request["kafka.correlation_id"]) }},
+			func(r truthRow) string {
+				return fmt.Sprint(r.Request["kafka.api_key"], " ", r.Request["kafka.correlation_id"])
+			}},
 		{"kafka_sarama_v0_11.pcap", "tcp.port==19092,kafka", "kafka && tcp.dstport==19092", []string{"kafka.api_key", "kafka.correlation_id"},
-			func(r truthRow) string { return fmt.Sprint(r.Request["kafka.api_key"], " ", r.Request["kafka.correlation_id"]) }},
+			func(r truthRow) string {
+				return fmt.Sprint(r.Request["kafka.api_key"], " ", r.Request["kafka.correlation_id"])
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -403,12 +407,21 @@ func TestPcapngDissectedByTshark(t *testing.T) {
 				}
 				require.Equal(t, exp, got, "requests agree with the corpus truth")
 			}
-			// Checksums as a receiver would check them.
+			// Checksums as a receiver would check them: every IP and TCP
+			// checksum verifies (status 1 = good), and tshark's TCP analysis
+			// finds no lost or retransmitted segment.
 			out, err := exec.Command(tshark, "-r", dumped, "-n", "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
-				"-Y", "tcp.checksum.status != 2 && tcp.checksum.status != 1 || ip.checksum.status == 0 || tcp.analysis.lost_segment || tcp.analysis.retransmission",
+				"-Y", "tcp", "-T", "fields", "-e", "ip.checksum.status", "-e", "tcp.checksum.status").Output()
+			require.NoError(t, err)
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			require.NotEmpty(t, lines)
+			for i, ln := range lines {
+				require.Equal(t, "1\t1", ln, "frame %d checksum status", i+1)
+			}
+			out, err = exec.Command(tshark, "-r", dumped, "-n", "-Y", "tcp.analysis.lost_segment || tcp.analysis.retransmission || tcp.analysis.out_of_order",
 				"-T", "fields", "-e", "frame.number").Output()
 			require.NoError(t, err)
-			require.Empty(t, strings.TrimSpace(string(out)), "frames with bad checksums or TCP analysis flags")
+			require.Empty(t, strings.TrimSpace(string(out)), "frames flagged by TCP analysis")
 		})
 	}
 }

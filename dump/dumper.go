@@ -5,7 +5,6 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,18 +43,19 @@ type Dumper struct {
 	// connThreshold: a connection is sampled when its hash is below it
 	// (meaningful only while stConnSample is set).
 	connThreshold atomic.Uint64
-	inflight      atomic.Int64
-	_             [40]byte
+	_             [48]byte
 
-	ctr counters
+	sub counters // written by submitters
+	_   [64]byte
+	wrk counters // written by workers
+	_   [64]byte
 
 	cfg      Config
 	clock    Clock
 	instance uint64 // upper half of window ids, random per Dumper
 	salt     uint64 // per-Dumper salt of the connection-sampling hash
-	queues   []chan queued
-	pools    bufPools
-	queued   atomic.Int64 // payload bytes waiting in queues
+	shards   []*shard
+	maxArena int64 // MaxQueuedBytes per shard
 	sinks    []*sinkState
 
 	ctl       sync.Mutex // serializes every writer of state and the fields below
@@ -81,20 +81,30 @@ type Dumper struct {
 	probeErrors atomic.Uint64
 }
 
+// counters are split in a submitter-side and a worker-side set on separate
+// cache lines, so the worker's updates do not slow the submission path.
 type counters struct {
-	accepted, acceptedBytes           atomic.Uint64
-	written, writtenBytes             atomic.Uint64
-	dropGate, dropGateBytes           atomic.Uint64
-	dropQueue, dropQueueBytes         atomic.Uint64
-	dropWrite, dropWriteBytes         atomic.Uint64
-	duplicateBytes, notSampledRecords atomic.Uint64
+	accepted, acceptedBytes   atomic.Uint64
+	written, writtenBytes     atomic.Uint64
+	dropGate, dropGateBytes   atomic.Uint64
+	dropQueue, dropQueueBytes atomic.Uint64
+	dropWrite, dropWriteBytes atomic.Uint64
+	duplicateBytes            atomic.Uint64
 }
 
-// queued is an Item plus the pooled buffer backing its Data.
-type queued struct {
-	Item
-	buf   *[]byte
-	class int // -1: not pooled
+// shard is one worker's queue: items and an arena holding copies of their
+// bytes, both appended under a mutex that is held for a copy only. The
+// worker swaps both out with a spare pair and hands them to the sinks
+// outside the lock, so in steady state nothing is allocated and a
+// submission costs one uncontended lock and one copy.
+type shard struct {
+	mu      sync.Mutex
+	items   []Item
+	arena   []byte
+	waiting bool // the worker is blocked on wake
+	closed  bool
+	wake    chan struct{}
+	_       [64]byte
 }
 
 type sinkState struct {
@@ -133,10 +143,11 @@ func New(cfg Config) (*Dumper, error) {
 		kick:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 	}
-	d.queues = make([]chan queued, cfg.Workers)
-	for i := range d.queues {
-		d.queues[i] = make(chan queued, cfg.QueueSize)
+	d.shards = make([]*shard, cfg.Workers)
+	for i := range d.shards {
+		d.shards[i] = &shard{wake: make(chan struct{}, 1)}
 	}
+	d.maxArena = max(cfg.MaxQueuedBytes/int64(cfg.Workers), 1)
 	for _, s := range cfg.Sinks {
 		d.sinks = append(d.sinks, &sinkState{s: s})
 	}
@@ -160,9 +171,9 @@ func (d *Dumper) Start() error {
 	now := d.clock.Now()
 	d.epoch = now
 	d.sampleLoadLocked()
-	for i, q := range d.queues {
+	for _, sh := range d.shards {
 		d.workDone.Add(1)
-		go d.worker(i, q)
+		go d.worker(sh)
 	}
 	d.scheduleLocked(now)
 	d.snapshotStrategyLocked()
@@ -187,13 +198,17 @@ func (d *Dumper) Close() error {
 	d.ctl.Unlock()
 
 	d.loopDone.Wait()
-	// A submitter that loaded the state before the Store above may still be
-	// about to send; it registered in inflight first, so wait for it.
-	for d.inflight.Load() != 0 {
-		runtime.Gosched()
-	}
-	for _, q := range d.queues {
-		close(q)
+	// A submitter that loaded the state before the Store above may still
+	// push; the shard's closed flag, set under its lock, refuses it (it is
+	// not counted as accepted), and the worker drains the rest.
+	for _, sh := range d.shards {
+		sh.mu.Lock()
+		sh.closed = true
+		sh.mu.Unlock()
+		select {
+		case sh.wake <- struct{}{}:
+		default:
+		}
 	}
 	if started {
 		d.workDone.Wait()
@@ -476,8 +491,8 @@ func (d *Dumper) snapshotLocked(name string, data []byte) bool {
 	if old, ok := d.snapshots[name]; ok && old == sum {
 		return false
 	}
-	it := Item{Kind: KindSnapshot, Window: d.windowID(d.state.Load()), Time: d.clock.Now(), Type: name, Hash: sum, Data: data}
-	if !d.enqueueCopy(0, it) {
+	it := Item{Kind: KindSnapshot, Window: d.windowID(d.state.Load()), Time: d.clock.Now(), Type: name, Hash: sum}
+	if d.push(0, &it, data) != Accepted {
 		return false // not remembered: the next call retries
 	}
 	d.snapshots[name] = sum
@@ -486,56 +501,40 @@ func (d *Dumper) snapshotLocked(name string, data []byte) bool {
 
 // enqueueControl queues a small control item (window opening). Dropped like
 // any item when the queue is full.
-func (d *Dumper) enqueueControl(it Item) { d.enqueueCopy(0, it) }
+func (d *Dumper) enqueueControl(it Item) { d.push(0, &it, nil) }
 
-// enqueueCopy copies it.Data into a pooled (or, above MaxChunk, a fresh)
-// buffer and queues it on the given shard, counting the outcome.
-func (d *Dumper) enqueueCopy(shard int, it Item) bool {
-	n := len(it.Data)
-	var q queued
-	if n > MaxChunk {
-		b := make([]byte, n)
-		q.buf, q.class = &b, -1
-	} else {
-		q.buf, q.class = d.pools.get(n)
+// push copies data into the shard's arena and queues it with data as its
+// Data, without ever blocking; it counts acceptance or the drop.
+func (d *Dumper) push(i int, it *Item, data []byte) Verdict {
+	sh := d.shards[i]
+	n := len(data)
+	sh.mu.Lock()
+	if sh.closed {
+		sh.mu.Unlock()
+		return NotSampled
 	}
-	q.Item = it
-	q.Data = append((*q.buf)[:0], it.Data...)
-	if !d.push(shard, &q) {
-		d.release(&q)
-		return false
+	if len(sh.items) >= d.cfg.QueueSize || int64(len(sh.arena)+n) > d.maxArena {
+		sh.mu.Unlock()
+		d.sub.dropQueue.Add(1)
+		d.sub.dropQueueBytes.Add(uint64(n))
+		return DroppedQueueFull
 	}
-	return true
-}
-
-// push queues q without ever blocking, counting acceptance or the drop.
-func (d *Dumper) push(shard int, q *queued) bool {
-	n := int64(len(q.Data))
-	if d.queued.Add(n) > d.cfg.MaxQueuedBytes {
-		d.queued.Add(-n)
-		d.ctr.dropQueue.Add(1)
-		d.ctr.dropQueueBytes.Add(uint64(n))
-		return false
+	start := len(sh.arena)
+	sh.arena = append(sh.arena, data...)
+	it.Data = sh.arena[start:len(sh.arena):len(sh.arena)]
+	sh.items = append(sh.items, *it)
+	wake := sh.waiting
+	sh.waiting = false
+	sh.mu.Unlock()
+	if wake {
+		select {
+		case sh.wake <- struct{}{}:
+		default:
+		}
 	}
-	select {
-	case d.queues[shard] <- *q:
-		d.ctr.accepted.Add(1)
-		d.ctr.acceptedBytes.Add(uint64(n))
-		return true
-	default:
-		d.queued.Add(-n)
-		d.ctr.dropQueue.Add(1)
-		d.ctr.dropQueueBytes.Add(uint64(n))
-		return false
-	}
-}
-
-func (d *Dumper) release(q *queued) {
-	if q.class >= 0 {
-		d.pools.put(q.buf, q.class)
-	}
-	q.buf = nil
-	q.Data = nil
+	d.sub.accepted.Add(1)
+	d.sub.acceptedBytes.Add(uint64(n))
+	return Accepted
 }
 
 // Verdict is the outcome of a submission.
@@ -578,23 +577,14 @@ func (d *Dumper) Record(businessType string, payload []byte) (Verdict, error) {
 	s := d.state.Load()
 	if s&stOpen != stOpen {
 		if s&(stSwitch|stWindow) == stSwitch|stWindow && s&stClosed == 0 {
-			d.ctr.dropGate.Add(1)
-			d.ctr.dropGateBytes.Add(uint64(len(payload)))
+			d.sub.dropGate.Add(1)
+			d.sub.dropGateBytes.Add(uint64(len(payload)))
 			return DroppedGate, nil
 		}
 		return NotSampled, nil
 	}
-	d.inflight.Add(1)
-	defer d.inflight.Add(-1)
-	s = d.state.Load()
-	if s&stOpen != stOpen {
-		return NotSampled, nil
-	}
-	it := Item{Kind: KindRecord, Window: d.windowID(s), Time: d.clock.Now(), Type: businessType, Data: payload}
-	if !d.enqueueCopy(0, it) {
-		return DroppedQueueFull, nil
-	}
-	return Accepted, nil
+	it := Item{Kind: KindRecord, Window: d.windowID(s), Time: d.clock.Now(), Type: businessType}
+	return d.push(0, &it, payload), nil
 }
 
 // Stats is a snapshot of a Dumper's counters. Items and bytes are counted
@@ -616,7 +606,8 @@ type Stats struct {
 	// DuplicateBytes counts bytes shown again by the caller and not
 	// recorded twice.
 	DuplicateBytes uint64
-	// Queued is the payload bytes waiting in queues now.
+	// Queued is the payload bytes waiting in queues now (not counting a
+	// batch a worker is writing).
 	Queued int64
 	// Windows is the number of windows opened; Window the open one (0 if
 	// none).
@@ -633,13 +624,13 @@ type Stats struct {
 // Stats returns the counters.
 func (d *Dumper) Stats() Stats {
 	st := Stats{
-		Accepted: d.ctr.accepted.Load(), AcceptedBytes: d.ctr.acceptedBytes.Load(),
-		Written: d.ctr.written.Load(), WrittenBytes: d.ctr.writtenBytes.Load(),
-		DroppedGate: d.ctr.dropGate.Load(), DroppedGateBytes: d.ctr.dropGateBytes.Load(),
-		DroppedQueueFull: d.ctr.dropQueue.Load(), DroppedQueueFullBytes: d.ctr.dropQueueBytes.Load(),
-		DroppedWriteError: d.ctr.dropWrite.Load(), DroppedWriteErrorBytes: d.ctr.dropWriteBytes.Load(),
-		DuplicateBytes: d.ctr.duplicateBytes.Load(),
-		Queued:         d.queued.Load(),
+		Accepted: d.sub.accepted.Load(), AcceptedBytes: d.sub.acceptedBytes.Load(),
+		Written: d.wrk.written.Load(), WrittenBytes: d.wrk.writtenBytes.Load(),
+		DroppedGate: d.sub.dropGate.Load(), DroppedGateBytes: d.sub.dropGateBytes.Load(),
+		DroppedQueueFull: d.sub.dropQueue.Load(), DroppedQueueFullBytes: d.sub.dropQueueBytes.Load(),
+		DroppedWriteError: d.wrk.dropWrite.Load(), DroppedWriteErrorBytes: d.wrk.dropWriteBytes.Load(),
+		DuplicateBytes: d.sub.duplicateBytes.Load(),
+		Queued:         d.queuedBytes(),
 		Windows:        d.windows.Load(), Window: d.Window(),
 		GateOpen: d.GateOpen(), GateCloses: d.gateCloses.Load(),
 		Load: d.Load(), ProbeErrors: d.probeErrors.Load(),
@@ -653,4 +644,14 @@ func (d *Dumper) Stats() Stats {
 		st.Sinks = append(st.Sinks, s)
 	}
 	return st
+}
+
+func (d *Dumper) queuedBytes() int64 {
+	var n int64
+	for _, sh := range d.shards {
+		sh.mu.Lock()
+		n += int64(len(sh.arena))
+		sh.mu.Unlock()
+	}
+	return n
 }

@@ -296,18 +296,20 @@ func TestQueueFullDropsAndCounts(t *testing.T) {
 	block := make(chan struct{})
 	r := newRig(t, on, func(c *Config) { c.QueueSize = 4; c.BatchSize = 1 })
 	r.drain() // window + snapshot items through
+	entered := make(chan struct{}, 1)
 	r.sink.mu.Lock()
-	r.sink.block = block
+	r.sink.block, r.sink.entered = block, entered
 	r.sink.mu.Unlock()
 	c := r.d.Open(ConnInfo{ID: 5})
 	verdicts := map[Verdict]int{}
-	for i := 0; i < 20; i++ {
+	verdicts[c.Append(ClientToServer, []byte("00"))]++
+	<-entered // the worker holds item 00 in the blocked sink
+	for i := 1; i < 20; i++ {
 		verdicts[c.Append(ClientToServer, []byte(fmt.Sprintf("%02d", i)))]++
 	}
 	// One item is held by the blocked worker, QueueSize wait: the rest drop.
-	assert.Equal(t, 20, verdicts[Accepted]+verdicts[DroppedQueueFull])
-	assert.LessOrEqual(t, verdicts[Accepted], 4+1)
-	assert.GreaterOrEqual(t, verdicts[Accepted], 4)
+	assert.Equal(t, 1+4, verdicts[Accepted])
+	assert.Equal(t, 15, verdicts[DroppedQueueFull])
 	st := r.d.Stats()
 	assert.Equal(t, uint64(verdicts[DroppedQueueFull]), st.DroppedQueueFull)
 	assert.Equal(t, uint64(2*verdicts[DroppedQueueFull]), st.DroppedQueueFullBytes)
@@ -328,12 +330,17 @@ func TestByteCapDrops(t *testing.T) {
 	block := make(chan struct{})
 	r := newRig(t, on, func(c *Config) { c.MaxQueuedBytes = 1000; c.BatchSize = 1 })
 	r.drain()
+	entered := make(chan struct{}, 1)
 	r.sink.mu.Lock()
-	r.sink.block = block
+	r.sink.block, r.sink.entered = block, entered
 	r.sink.mu.Unlock()
 	c := r.d.Open(ConnInfo{ID: 5})
-	c.Append(ClientToServer, make([]byte, 600)) // taken by the worker (still counted queued)
-	assert.Equal(t, DroppedQueueFull, c.Append(ClientToServer, make([]byte, 600)))
+	assert.Equal(t, Accepted, c.Append(ClientToServer, make([]byte, 600)))
+	<-entered // taken by the worker
+	assert.Equal(t, Accepted, c.Append(ClientToServer, make([]byte, 600)))
+	assert.Equal(t, DroppedQueueFull, c.Append(ClientToServer, make([]byte, 600)), "over the byte cap")
+	assert.Equal(t, Accepted, c.Append(ClientToServer, make([]byte, 400)), "fits exactly")
+	assert.Equal(t, int64(1000), r.d.Stats().Queued)
 	close(block)
 }
 

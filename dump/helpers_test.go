@@ -117,6 +117,7 @@ type memSink struct {
 	failW   error // returned by Write
 	failF   error // returned by Flush
 	block   chan struct{}
+	entered chan struct{} // signalled when a Write starts waiting on block
 	closed  bool
 	flushes int
 }
@@ -124,8 +125,17 @@ type memSink struct {
 func (s *memSink) Name() string { return "mem" }
 
 func (s *memSink) Write(it *Item) error {
-	if s.block != nil {
-		<-s.block
+	s.mu.Lock()
+	block, entered := s.block, s.entered
+	s.mu.Unlock()
+	if block != nil {
+		if entered != nil {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+		}
+		<-block
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -2,7 +2,6 @@ package dump
 
 import (
 	"net/netip"
-	"sync"
 	"time"
 )
 
@@ -95,34 +94,11 @@ type Item struct {
 	Data []byte
 }
 
-// Buffer size classes for copies of submitted bytes. Flow data is cut into
-// chunks of at most MaxChunk bytes so every chunk fits one synthesized IP
-// packet and one pooled buffer.
+// Flow data is cut into chunks of at most MaxChunk bytes so every chunk fits
+// one synthesized IP packet.
 const (
 	// MaxChunk is the largest flow item; larger submissions are split. It
 	// is the largest TCP payload an IPv4 packet can carry, so a segment of a
 	// loopback capture (MTU 65536) is recorded as one item and one packet.
 	MaxChunk = 65535 - 20 - 20
 )
-
-var classSizes = [...]int{256, 2 << 10, 16 << 10, MaxChunk}
-
-// bufPools hands out copy buffers. They are owned by the Dumper (not
-// package-level) so dumpers do not share memory accounting.
-type bufPools struct {
-	p [len(classSizes)]sync.Pool
-}
-
-func (bp *bufPools) get(n int) (*[]byte, int) {
-	c := 0
-	for c < len(classSizes)-1 && classSizes[c] < n {
-		c++
-	}
-	if v := bp.p[c].Get(); v != nil {
-		return v.(*[]byte), c
-	}
-	b := make([]byte, classSizes[c])
-	return &b, c
-}
-
-func (bp *bufPools) put(b *[]byte, c int) { bp.p[c].Put(b) }

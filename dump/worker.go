@@ -2,40 +2,53 @@ package dump
 
 import "time"
 
-// worker drains one queue. It takes one item (blocking), then whatever else
-// is already queued up to BatchSize/BatchBytes, hands the batch to every
-// sink and accounts for it. It ends when Close closes the queue and the
-// queue is empty, so everything accepted is written.
-func (d *Dumper) worker(_ int, q chan queued) {
+// worker drains one shard: it swaps out everything queued, hands it to every
+// sink in batches of at most BatchSize items and BatchBytes bytes, accounts
+// for it, and reuses the swapped-out slices next time. It ends when Close
+// has marked the shard closed and the shard is empty, so everything
+// accepted is written.
+func (d *Dumper) worker(sh *shard) {
 	defer d.workDone.Done()
-	batch := make([]queued, 0, d.cfg.BatchSize)
+	var spareItems []Item
+	var spareArena []byte
 	failed := make([]bool, d.cfg.BatchSize)
-	for first := range q {
-		batch = append(batch[:0], first)
-		bytes := len(first.Data)
-	drain:
-		for len(batch) < d.cfg.BatchSize && bytes < d.cfg.BatchBytes {
-			select {
-			case it, ok := <-q:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, it)
-				bytes += len(it.Data)
-			default:
-				break drain
+	for {
+		sh.mu.Lock()
+		for len(sh.items) == 0 {
+			if sh.closed {
+				sh.mu.Unlock()
+				return
 			}
+			sh.waiting = true
+			sh.mu.Unlock()
+			<-sh.wake
+			sh.mu.Lock()
 		}
-		d.writeBatch(batch, failed[:len(batch)])
-		for i := range batch {
-			batch[i].Item = Item{} // drop references held by the array
-			d.release(&batch[i])
+		items, arena := sh.items, sh.arena
+		sh.items, sh.arena = spareItems[:0], spareArena[:0]
+		sh.mu.Unlock()
+
+		for rest := items; len(rest) > 0; {
+			n, bytes := 0, 0
+			for n < len(rest) && n < d.cfg.BatchSize && (n == 0 || bytes < d.cfg.BatchBytes) {
+				bytes += len(rest[n].Data)
+				n++
+			}
+			d.writeBatch(rest[:n], failed[:n])
+			rest = rest[n:]
 		}
-		d.queued.Add(-int64(bytes))
+		clear(items) // drop references to connections and strings
+		spareItems, spareArena = items[:0], arena[:0]
+		if len(items) < d.cfg.BatchSize/2 && d.cfg.Linger > 0 {
+			// Let a batch accumulate instead of waking up per item: while
+			// the worker is not blocked, a submission does not have to wake
+			// it, which is most of the cost of a hand-off.
+			time.Sleep(d.cfg.Linger)
+		}
 	}
 }
 
-func (d *Dumper) writeBatch(batch []queued, failed []bool) {
+func (d *Dumper) writeBatch(batch []Item, failed []bool) {
 	clear(failed)
 	now := d.clock.Now()
 	for _, ss := range d.sinks {
@@ -48,21 +61,26 @@ func (d *Dumper) writeBatch(batch []queued, failed []bool) {
 			}
 		}
 	}
+	var okN, okB, badN, badB uint64
 	for i := range batch {
 		n := uint64(len(batch[i].Data))
 		if failed[i] {
-			d.ctr.dropWrite.Add(1)
-			d.ctr.dropWriteBytes.Add(n)
+			badN, badB = badN+1, badB+n
 		} else {
-			d.ctr.written.Add(1)
-			d.ctr.writtenBytes.Add(n)
+			okN, okB = okN+1, okB+n
 		}
 	}
+	// Failed items are counted before written ones: a reader that sees
+	// Accepted == Written + DroppedWriteError then sees final values.
+	d.wrk.dropWrite.Add(badN)
+	d.wrk.dropWriteBytes.Add(badB)
+	d.wrk.writtenBytes.Add(okB)
+	d.wrk.written.Add(okN)
 }
 
 // writeSink hands the batch to one sink (ss.mu held) and applies the retry
 // back-off policy.
-func (d *Dumper) writeSink(ss *sinkState, batch []queued, now time.Time) bool {
+func (d *Dumper) writeSink(ss *sinkState, batch []Item, now time.Time) bool {
 	n := uint64(len(batch))
 	if ss.down.Load() && now.Before(ss.downUntil) {
 		ss.failed.Add(n)
@@ -70,7 +88,7 @@ func (d *Dumper) writeSink(ss *sinkState, batch []queued, now time.Time) bool {
 	}
 	var err error
 	for i := range batch {
-		if err = ss.s.Write(&batch[i].Item); err != nil {
+		if err = ss.s.Write(&batch[i]); err != nil {
 			break
 		}
 	}
