@@ -1,7 +1,7 @@
 package dubbo2
 
 import (
-	"slices"
+	"bytes"
 	"strings"
 
 	"github.com/wirekit/wirekit/parser"
@@ -154,7 +154,12 @@ func (c *codec) attachments(m *parser.Message, w *walker) error {
 	if err := r.Err(); err != nil {
 		return err
 	}
-	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(string(a.key), string(b.key)) })
+	// Insertion sort: a handful of entries, and no closure to escape.
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && bytes.Compare(list[j-1].key, list[j].key) > 0; j-- {
+			list[j-1], list[j] = list[j], list[j-1]
+		}
+	}
 	n := 2
 	for _, e := range list {
 		n += len(e.key)*2 + 4 + e.end - e.start

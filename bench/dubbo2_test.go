@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+
+	hessian "github.com/apache/dubbo-go-hessian2"
+
+	"github.com/wirekit/wirekit/dubbo2"
+	"github.com/wirekit/wirekit/parser"
+)
+
+// Dubbo2 on the shared sayHi payloads (../shared/bench-payloads, copied to
+// dubbo2/testdata): wirekit's trees against dubbo-go-hessian2 decoding the
+// same body. Pairs: <Case>_wirekit / <Case>_hessian2.
+//
+//	Request:     header + Dubbo version, service, version, method, parameter
+//	             types (hessian2: the five leading strings of the body)
+//	RequestFull: all of that + argument values + attachments
+//	             (hessian2: every value of the body)
+//	Response:    header + status + response type (hessian2: the type and value)
+//	ResponseFull: + attachments (hessian2: every value of the body)
+
+func dubbo2Payload(b *testing.B, name string) []byte {
+	h, err := os.ReadFile("../dubbo2/testdata/" + name + ".hex")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := hex.DecodeString(strings.TrimSpace(string(h)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkDubbo2FastFail_wirekit(b *testing.B) {
+	req := dubbo2Payload(b, "dubbo2_sayhi_req")
+	p := dubbo2.Protocol()
+	m := parser.Message{Data: req}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		if p.Request.FastFail(&m) {
+			b.Fatal("fast fail")
+		}
+	}
+}
+
+func BenchmarkDubbo2Header_wirekit(b *testing.B) {
+	req := dubbo2Payload(b, "dubbo2_sayhi_req")
+	b.ReportAllocs()
+	b.SetBytes(dubbo2.HeaderLen)
+	for b.Loop() {
+		if h, err := dubbo2.ParseHeader(req); err != nil || h.RequestID != 1001 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchDubbo2(b *testing.B, opts dubbo2.Options, name string, response bool) {
+	msg := dubbo2Payload(b, name)
+	p := dubbo2.NewProtocol(opts)
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		ok := false
+		if response {
+			ok = p.ParseResponse(&m, msg, nil, nil)
+		} else {
+			ok = p.ParseRequest(&m, msg, nil)
+		}
+		if !ok {
+			b.Fatal(m.Err)
+		}
+	}
+}
+
+// benchHessian decodes n values (all when n < 0) of the body of a
+// payload with dubbo-go-hessian2.
+func benchHessian(b *testing.B, name string, n int) {
+	msg := dubbo2Payload(b, name)
+	body := msg[dubbo2.HeaderLen:]
+	b.ReportAllocs()
+	b.SetBytes(int64(len(msg)))
+	for b.Loop() {
+		d := hessian.NewDecoder(body)
+		for i := 0; n < 0 || i < n; i++ {
+			if _, err := d.Decode(); err != nil {
+				if n < 0 {
+					break // end of body
+				}
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func BenchmarkDubbo2Request_wirekit(b *testing.B) {
+	benchDubbo2(b, dubbo2.Options{}, "dubbo2_sayhi_req", false)
+}
+
+func BenchmarkDubbo2Request_hessian2(b *testing.B) { benchHessian(b, "dubbo2_sayhi_req", 5) }
+
+func BenchmarkDubbo2RequestFull_wirekit(b *testing.B) {
+	benchDubbo2(b, dubbo2.Options{DecodeAttachments: true, DecodeArguments: true}, "dubbo2_sayhi_req", false)
+}
+
+func BenchmarkDubbo2RequestFull_hessian2(b *testing.B) { benchHessian(b, "dubbo2_sayhi_req", -1) }
+
+func BenchmarkDubbo2RequestAttachments_wirekit(b *testing.B) {
+	benchDubbo2(b, dubbo2.Options{DecodeAttachments: true}, "dubbo2_sayhi_req", false)
+}
+
+func BenchmarkDubbo2Response_wirekit(b *testing.B) {
+	benchDubbo2(b, dubbo2.Options{}, "dubbo2_sayhi_resp", true)
+}
+
+func BenchmarkDubbo2Response_hessian2(b *testing.B) { benchHessian(b, "dubbo2_sayhi_resp", 2) }
+
+func BenchmarkDubbo2ResponseFull_wirekit(b *testing.B) {
+	benchDubbo2(b, dubbo2.Options{DecodeAttachments: true}, "dubbo2_sayhi_resp", true)
+}
+
+func BenchmarkDubbo2ResponseFull_hessian2(b *testing.B) { benchHessian(b, "dubbo2_sayhi_resp", -1) }
+
+func BenchmarkDubbo2RequestResponse_wirekit(b *testing.B) {
+	req := dubbo2Payload(b, "dubbo2_sayhi_req")
+	resp := dubbo2Payload(b, "dubbo2_sayhi_resp")
+	p := dubbo2.Protocol()
+	var mq, ms parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		if !p.ParseRequest(&mq, req, nil) || !p.ParseResponse(&ms, resp, &mq.Attrs, nil) {
+			b.Fatal(mq.Err, ms.Err)
+		}
+	}
+}
