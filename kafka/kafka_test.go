@@ -272,7 +272,13 @@ func TestSplitChunking(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	cuts := map[string]func() []int{
 		"one segment": func() []int { return []int{len(stream)} },
-		"one byte":    func() []int { c := make([]int, len(stream)); for i := range c { c[i] = 1 }; return c },
+		"one byte": func() []int {
+			c := make([]int, len(stream))
+			for i := range c {
+				c[i] = 1
+			}
+			return c
+		},
 		"prefix apart": func() []int {
 			var c []int
 			for _, m := range msgs {

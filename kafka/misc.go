@@ -1,6 +1,5 @@
 package kafka
 
-
 // SaslHandshake (17, v0-1, never flexible), SaslAuthenticate (36, v0-2,
 // flexible v2), ApiVersions (18, v0-5, flexible from v3; its response
 // always has header v0).
