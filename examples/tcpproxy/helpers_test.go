@@ -66,9 +66,23 @@ func proxyConfig(upstream string, idle string, filters ...string) string {
 	}`, strings.Join(fs, ","), upstream)
 }
 
+// testProxy is a running proxy under test.
+type testProxy struct {
+	p    *Proxy
+	addr string
+	log  *logBuf
+	once sync.Once
+	stop func() // shuts the proxy down and closes the dumpers (idempotent)
+}
+
 // startProxy builds and starts a proxy from a configuration document and
 // returns its listener address and log.
 func startProxy(t *testing.T, doc string) (*Proxy, string, *logBuf) {
+	tp := startTestProxy(t, doc)
+	return tp.p, tp.addr, tp.log
+}
+
+func startTestProxy(t *testing.T, doc string) *testProxy {
 	t.Helper()
 	lb := &logBuf{}
 	log := slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -79,16 +93,22 @@ func startProxy(t *testing.T, doc string) (*Proxy, string, *logBuf) {
 	p, err := NewProxy(cfg, reg, log)
 	require.NoError(t, err)
 	require.NoError(t, p.Start())
+	tp := &testProxy{p: p, addr: p.Addr("test").String(), log: lb}
+	tp.stop = func() {
+		tp.once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = p.Shutdown(ctx)
+			closeFilters()
+		})
+	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = p.Shutdown(ctx)
-		closeFilters()
+		tp.stop()
 		if t.Failed() {
 			t.Logf("proxy log:\n%s", lb.String())
 		}
 	})
-	return p, p.Addr("test").String(), lb
+	return tp
 }
 
 // needTool returns the path of an external program the end-to-end tests

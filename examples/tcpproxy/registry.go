@@ -1,18 +1,89 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
+	"sync"
 
 	"github.com/wirekit/wirekit/filter"
+	"github.com/wirekit/wirekit/filter/builtin"
+	"github.com/wirekit/wirekit/filter/tcpcopy"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // newRegistry returns the registry of filter types the proxy's
-// configuration can name, and a function that releases what they hold
-// (dumpers) at exit.
+// configuration can name (the built-ins, with sniff writing an access log
+// line per exchange), and a function that stops the tcpcopy dumpers the
+// configuration created, writing out what they hold, at exit.
 func newRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
+	var mu sync.Mutex
+	var dumpers []*tcpcopy.Factory
 	r := filter.NewRegistry()
-	if err := r.Register(filter.ConnLimitName, filter.ConnLimitCreator); err != nil {
+	err := builtin.Register(r, builtin.Options{
+		OnExchange: accessLog(log),
+		OnTCPCopy: func(f *tcpcopy.Factory) {
+			mu.Lock()
+			dumpers = append(dumpers, f)
+			mu.Unlock()
+		},
+	})
+	if err != nil {
 		return nil, nil, err
 	}
-	return r, func() {}, nil
+	closeAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		var errs []error
+		for _, d := range dumpers {
+			st := d.Dumper().Stats()
+			errs = append(errs, d.Close())
+			log.Info("tcpcopy stopped", "accepted", st.Accepted, "written", st.Written,
+				"dropped_gate", st.DroppedGate, "dropped_queue_full", st.DroppedQueueFull,
+				"dropped_write_error", st.DroppedWriteError)
+		}
+		dumpers = nil
+		if err := errors.Join(errs...); err != nil {
+			log.Error("tcpcopy close", "error", err)
+		}
+	}
+	return r, closeAll, nil
+}
+
+// accessLog returns the sniff handler: one "exchange" log line per
+// request/response pair (or lone half), with the parsed attributes.
+func accessLog(log *slog.Logger) func(*filter.Conn, *parser.Exchange) {
+	return func(c *filter.Conn, ex *parser.Exchange) {
+		info := c.Info()
+		args := []any{"listener", info.Listener, "conn", info.ID, "protocol", ex.Protocol, "kind", ex.Kind.String()}
+		if ex.Request != nil {
+			args = append(args, attrGroup("request", ex.Request), "request_bytes", ex.RequestSize)
+		}
+		if ex.Response != nil {
+			args = append(args, attrGroup("response", ex.Response), "response_bytes", ex.ResponseSize)
+		}
+		if ex.Kind == parser.Complete {
+			args = append(args, "latency", ex.Latency())
+		}
+		if ex.Reason != nil {
+			args = append(args, "reason", ex.Reason.Error())
+		}
+		if ex.RequestErr != nil {
+			args = append(args, "request_error", ex.RequestErr.Error())
+		}
+		if ex.ResponseErr != nil {
+			args = append(args, "response_error", ex.ResponseErr.Error())
+		}
+		log.Info("exchange", args...)
+	}
+}
+
+// attrGroup turns parsed attributes into a log group. The handler formats
+// it before returning, while the values (which alias parser buffers) are
+// valid.
+func attrGroup(name string, a *parser.Attributes) slog.Attr {
+	var as []any
+	for k, v := range a.All() {
+		as = append(as, slog.Any(k, v.Any()))
+	}
+	return slog.Group(name, as...)
 }

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -44,7 +45,8 @@ type Config struct {
 	// Protocol names the protocol the clients speak ("redis", "http").
 	Protocol string `json:"protocol"`
 	// Attribute is the request attribute to check, e.g. "redis.command",
-	// "http.path", "http.method", "redis.key".
+	// "http.path", "http.method", "redis.key", "kafka.api_key". Integer
+	// attributes are compared in decimal, booleans as "true"/"false".
 	Attribute string `json:"attribute"`
 	// Values are the denied values (at least one).
 	Values []string `json:"values"`
@@ -198,6 +200,7 @@ type connFilter struct {
 	msg     parser.Message
 	checked int64 // stream offset up to which requests were allowed
 	pass    bool  // stopped checking (on_parse_error allow, protocol switch)
+	scratch []byte
 }
 
 func (cf *connFilter) OnNewConnection() filter.Status { return filter.Continue }
@@ -226,14 +229,30 @@ func (cf *connFilter) OnData(b *filter.Buffer) filter.Status {
 		if tok != nil {
 			cf.f.checked.Add(1)
 			cf.f.proto.ParseRequest(&cf.msg, tok, cf.state)
-			if v, ok := cf.msg.Attrs.Get(cf.f.attr); ok && cf.f.deniedValue(v.Str()) {
-				return cf.deny(v.Str())
+			if v, ok := cf.msg.Attrs.Get(cf.f.attr); ok {
+				if s := cf.text(v); cf.f.deniedValue(s) {
+					return cf.deny(s)
+				}
 			}
 		}
 		p += adv
 		cf.checked += int64(adv)
 	}
 	return filter.Continue
+}
+
+// text returns the value compared with the denied values: strings and
+// bytes as they are, integers in decimal (kafka.api_key, http.status_code),
+// booleans as "true"/"false". It does not allocate.
+func (cf *connFilter) text(v parser.Value) string {
+	switch v.Kind() {
+	case parser.KindInt:
+		cf.scratch = strconv.AppendInt(cf.scratch[:0], v.Int(), 10)
+		return parser.UnsafeString(cf.scratch)
+	case parser.KindBool:
+		return strconv.FormatBool(v.Bool())
+	}
+	return v.Str()
 }
 
 func (cf *connFilter) bad(err error) filter.Status {

@@ -225,3 +225,14 @@ func ExampleNewCreator() {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+func TestDenyIntegerAttribute(t *testing.T) {
+	// redis.args is an integer attribute: deny calls with 3 arguments.
+	f := redisDeny(t, Config{Attribute: redis.AttrArgs, Values: []string{"3"}})
+	cn := newConn(t, f)
+	require.NoError(t, cn.c.Feed(0, []byte(resp("SET", "k", "v"))))
+	err := cn.c.Feed(0, []byte(resp("SET", "k", "v", "NX")))
+	require.ErrorIs(t, err, filter.ErrDenied)
+	assert.Contains(t, err.Error(), `redis.args "3" denied`)
+	assert.Equal(t, resp("SET", "k", "v"), cn.up.String())
+}
