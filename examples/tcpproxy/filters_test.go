@@ -226,3 +226,36 @@ func TestHTTPSniffDenyAndTcpcopy(t *testing.T) {
 	// through: every allowed request, not the denied one.
 	assert.Equal(t, sent, uris)
 }
+
+// TestRedisDenyEndToEnd: FLUSHALL sent by redis-cli through the proxy never
+// reaches the server; the client gets the configured error.
+func TestRedisDenyEndToEnd(t *testing.T) {
+	redisAddr := startRedis(t)
+	tp := startTestProxy(t, proxyConfig(redisAddr, "30s",
+		`{"type":"deny","config":{"protocol":"redis","attribute":"redis.command","values":["FLUSHALL","FLUSHDB"],
+		  "reply":"-ERR command denied by proxy\r\n"}}`))
+	assert.Equal(t, "OK\nOK\n", string(redisCLI(t, tp.addr, []byte("SET a 1\nSET b 2\n"))))
+
+	bin := needTool(t, "redis-cli")
+	host, port, _ := net.SplitHostPort(tp.addr)
+	out, _ := exec.Command(bin, "-h", host, "-p", port, "FLUSHALL").CombinedOutput()
+	assert.Contains(t, string(out), "ERR command denied by proxy")
+	assert.Equal(t, "2\n", string(redisCLI(t, redisAddr, nil, "DBSIZE")), "the server still has both keys")
+
+	// The deny filter holds each request until it is complete; a 3 MiB
+	// request does not fit the default 1 MiB buffer limit, so the proxy
+	// closes the connection rather than let it through unchecked.
+	val := bytes.Repeat([]byte("v"), 3<<20)
+	cmd := exec.Command(bin, "-h", host, "-p", port, "-x", "SET", "big")
+	cmd.Stdin = bytes.NewReader(val)
+	_, _ = cmd.CombinedOutput()
+	assert.Equal(t, "0\n", string(redisCLI(t, redisAddr, nil, "EXISTS", "big")))
+	require.Eventually(t, func() bool {
+		for _, r := range tp.log.records("closed") {
+			if e, _ := r["error"].(string); strings.Contains(e, "held bytes exceed the buffer limit") {
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 10*time.Millisecond)
+}
