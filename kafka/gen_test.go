@@ -638,6 +638,23 @@ func checkAttrs(t *testing.T, a *parser.Attributes, e exp) {
 	}
 }
 
+// checkNoOthers fails for any attribute the parser reported that no
+// expectation covers: every reported attribute must equal what was encoded.
+func checkNoOthers(t *testing.T, a *parser.Attributes, exps ...exp) {
+	t.Helper()
+	for k, v := range a.All() {
+		found := false
+		for _, e := range exps {
+			if _, ok := e.attrs[k]; ok {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("unexpected attribute %s = %v", k, v)
+		}
+	}
+}
+
 func TestGeneratedEveryVersion(t *testing.T) {
 	p := NewProtocol(Options{})
 	cases := genCases(t)
@@ -658,18 +675,24 @@ func TestGeneratedEveryVersion(t *testing.T) {
 				AttrMessageSize:   int64(len(c.reqFrame) - 4),
 			}}
 			checkAttrs(t, a, hdr)
-			checkAttrs(t, a, requestExp(c))
+			re := requestExp(c)
+			checkAttrs(t, a, re)
+			checkNoOthers(t, a, hdr, re)
 
 			require.True(t, p.ParseResponse(&resp, c.respFrame, &req.Attrs, state), "response: %v", resp.Err)
 			ra := &resp.Attrs
 			require.False(t, ra.Has(AttrBodyNotDecoded), "response body not decoded: %v", ra.Map())
-			checkAttrs(t, ra, exp{attrs: map[string]any{
+			rhdr := exp{attrs: map[string]any{
 				AttrAPIKey:        int64(c.key),
+				AttrAPIName:       APIName(c.key),
 				AttrAPIVersion:    int64(c.version),
 				AttrCorrelationID: corr,
 				AttrMessageSize:   int64(len(c.respFrame) - 4),
-			}})
-			checkAttrs(t, ra, responseExp(c))
+			}}
+			checkAttrs(t, ra, rhdr)
+			rexp := responseExp(c)
+			checkAttrs(t, ra, rexp)
+			checkNoOthers(t, ra, rhdr, rexp)
 		})
 	}
 }

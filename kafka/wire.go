@@ -279,8 +279,8 @@ func (d *decoder) topicName(name []byte, null bool) {
 	}
 }
 
-// topicID counts a topic named by id and reports the first one, with its
-// name when the topic cache knows it. A zero id (the "no id" value of
+// topicID reports the first topic id, with its name when the wire does not
+// name the topic and the topic cache knows it. A zero id (the "no id" value of
 // bodies that carry both a name and an id) names nothing.
 func (d *decoder) topicID(id [16]byte) {
 	if d.idSet || id == ([16]byte{}) {
@@ -288,6 +288,9 @@ func (d *decoder) topicID(id [16]byte) {
 	}
 	d.idSet = true
 	d.m.Attrs.SetString(AttrTopicID, d.idText(id))
+	if d.topicSet {
+		return // the wire names the topic: nothing to resolve
+	}
 	if name, ok := d.c.cache.Lookup(id); ok {
 		d.m.Attrs.SetString(AttrTopicResolved, name)
 	}
