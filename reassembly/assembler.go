@@ -132,6 +132,11 @@ func (a *Assembler) Assemble(seg *Segment) {
 		a.dropTombstone(s)
 		s = nil
 	}
+	if s != nil && syn && seg.Flags&FlagACK == 0 && s.reusedBy(seg, srcIsLo) {
+		a.closeStream(s, CloseReused)
+		a.dropTombstone(s)
+		s = nil
+	}
 	if s == nil {
 		if !syn && len(seg.Payload) == 0 && trunc == 0 {
 			// Pure ACK, lone FIN or RST of a connection we do not know
@@ -164,7 +169,7 @@ func (a *Assembler) Assemble(seg *Segment) {
 	if syn {
 		seq++ // the SYN takes one sequence number
 		if !h.started || (!h.synSeen && h.offset == 0) {
-			h.started, h.synSeen, h.next = true, true, seq
+			h.started, h.synSeen, h.isn, h.next = true, true, seg.Seq, seq
 		}
 	}
 	if !h.started {
@@ -191,6 +196,24 @@ func (a *Assembler) Assemble(seg *Segment) {
 	a.checkDone(s, h)
 }
 
+// reusedBy reports whether seg, a SYN without ACK, starts a new connection
+// on s's 4-tuple rather than repeating s's own SYN: its sequence number
+// differs from the SYN seen, or data already flowed without a SYN.
+func (s *Stream) reusedBy(seg *Segment, srcIsLo bool) bool {
+	dir := ServerToClient
+	if srcIsLo == s.clientIsLo {
+		dir = ClientToServer
+	}
+	h := &s.half[dir]
+	if !h.started {
+		return false
+	}
+	if h.synSeen {
+		return seg.Seq != h.isn
+	}
+	return h.offset > 0
+}
+
 // checkDone marks h done when it reached its FIN and closes s when both are.
 func (a *Assembler) checkDone(s *Stream, h *half) {
 	if h.finSeen && !h.done && h.offset >= h.finOff {
@@ -209,10 +232,9 @@ func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
 			a.dropTombstone(a.dead.head)
 		} else if a.lru.head != nil {
 			a.stats.ConnsEvicted++
-			a.closeStream(a.lru.head, CloseEvicted)
-			if a.dead.tail != nil {
-				a.dropTombstone(a.dead.tail)
-			}
+			v := a.lru.head
+			a.closeStream(v, CloseEvicted)
+			a.dropTombstone(v)
 		}
 	}
 	s := &Stream{key: key, first: seg.Timestamp, lastSeen: seg.Timestamp.UnixNano()}
@@ -564,14 +586,20 @@ func (a *Assembler) closeStream(s *Stream, reason CloseReason) {
 	}
 	if a.opts.CloseWait > 0 {
 		s.lastSeen = a.now
+		s.inDead = true
 		a.dead.push(s)
 	} else {
 		delete(a.conns, s.key)
 	}
 }
 
+// dropTombstone forgets a closed stream (whether or not it was kept as a
+// tombstone).
 func (a *Assembler) dropTombstone(s *Stream) {
-	a.dead.remove(s)
+	if s.inDead {
+		s.inDead = false
+		a.dead.remove(s)
+	}
 	if a.conns[s.key] == s {
 		delete(a.conns, s.key)
 	}

@@ -425,3 +425,33 @@ func TestMaxConnsCountsTombstones(t *testing.T) {
 	assert.Equal(t, uint64(6), a.Stats().ConnsClosed)
 	assert.Zero(t, a.Stats().ConnsEvicted)
 }
+
+func TestNewSYNOnTrackedTupleStartsNewStream(t *testing.T) {
+	r, a := run(Options{}, with(handshake,
+		pkt{dir: c2s, seq: cisn + 1, data: "first"},
+		pkt{dir: c2s, seq: cisn, flags: syn},  // a retransmitted SYN: same ISN, same stream
+		pkt{dir: c2s, seq: 70000, flags: syn}, // the FINs were never captured: a new connection
+		pkt{dir: s2c, seq: 90000, flags: syn},
+		pkt{dir: c2s, seq: 70001, data: "second"},
+	)...)
+	require.Len(t, r.streams, 2)
+	assert.Equal(t, CloseReused, r.closed[1])
+	assert.Equal(t, "first", r.text(1, c2s))
+	assert.Equal(t, "second", r.text(2, c2s))
+	assert.Equal(t, SideBySYN, r.streams[1].SideRule())
+	assert.Equal(t, 1, a.Stats().Conns)
+}
+
+func TestReusedTupleWithoutTombstones(t *testing.T) {
+	r, a := run(Options{CloseWait: noWait}, with(handshake,
+		pkt{dir: c2s, seq: cisn + 1, data: "first"},
+		pkt{dir: c2s, seq: 70000, flags: syn},
+		pkt{dir: c2s, seq: 70001, data: "second"},
+	)...)
+	require.Len(t, r.streams, 2)
+	assert.Equal(t, "second", r.text(2, c2s))
+	assert.Equal(t, 1, len(a.conns))
+	a.FlushAll()
+	assert.Empty(t, a.conns)
+	assert.Equal(t, CloseFlush, r.closed[2])
+}

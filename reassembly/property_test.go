@@ -108,7 +108,7 @@ func TestPropertyRandomSegmentation(t *testing.T) {
 // delivered is the original at its offset, data and gaps tile the stream,
 // and buffered memory never exceeds the limits.
 func TestPropertyLimitsHold(t *testing.T) {
-	for trial := 0; trial < 200; trial++ {
+	for trial := 0; trial < 100; trial++ {
 		rng := rand.New(rand.NewPCG(uint64(trial), 11))
 		perConn, total := 1000+rng.IntN(3000), 4000+rng.IntN(4000)
 		r := newRecorder()

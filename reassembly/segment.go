@@ -113,6 +113,10 @@ const (
 	// CloseFlush: [Assembler.FlushAll] closed it, typically at the end of a
 	// capture file.
 	CloseFlush
+	// CloseReused: a SYN with a new initial sequence number arrived for the
+	// same 4-tuple while the connection was still tracked (its close was not
+	// captured); a new stream starts with that SYN.
+	CloseReused
 )
 
 // String returns a short lower-case name.
@@ -128,6 +132,8 @@ func (r CloseReason) String() string {
 		return "evicted"
 	case CloseFlush:
 		return "flush"
+	case CloseReused:
+		return "reused"
 	}
 	return "unknown"
 }

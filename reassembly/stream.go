@@ -15,6 +15,7 @@ type Stream struct {
 	rule           SideRule
 	clientIsLo     bool // client is the first endpoint of the normalised key
 	closed         bool // closed: kept as a tombstone until Options.CloseWait
+	inDead         bool // in Assembler.dead (a tombstone)
 	id             uint64
 	first          time.Time
 	half           [2]half
@@ -92,6 +93,7 @@ type half struct {
 	synSeen bool   // started at a SYN
 	finSeen bool   // a FIN was seen; finOff is valid
 	done    bool   // offset reached finOff
+	isn     uint32 // the SYN's sequence number when synSeen
 	next    uint32 // sequence number of the byte at offset
 	offset  uint64 // stream offset of the next byte to deliver
 	finOff  uint64
