@@ -21,8 +21,7 @@ func benchDumper(b *testing.B, s Strategy, sinks ...Sink) *Dumper {
 	if len(sinks) == 0 {
 		sinks = []Sink{&discardSink{}}
 	}
-	d, err := New(Config{Strategy: s, Sinks: sinks, Probe: &fakeProbe{}, MonitorPeriod: time.Hour,
-	})
+	d, err := New(Config{Strategy: s, Sinks: sinks, Probe: &fakeProbe{}, MonitorPeriod: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -109,4 +109,3 @@ func TestSystemProbeLive(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
