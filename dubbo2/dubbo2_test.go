@@ -485,3 +485,53 @@ func TestHeader(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, uint64(99), k)
 }
+
+// TestFuzzRegressions replays inputs the fuzzers found.
+func TestFuzzRegressions(t *testing.T) {
+	p := NewProtocol(Options{DecodeAttachments: true, DecodeArguments: true})
+	for _, tt := range []struct {
+		name string
+		msg  string
+	}{
+		// FuzzParseRequest/049825b82ae62287: an attachments map keyed by
+		// a binary value. dubbo-go-hessian2, which decoded complex
+		// attachments then, panicked (hash of unhashable type []uint8);
+		// the walker renders the key as its JSON text.
+		{"binary map key", "ڻ\xc2000000000\x00000\x0500000\x1d00000000000000000000000000000\x0500000\x06000000\x02BBxxHB\x00,00000000000000000000000000000000000000000000\x1d00000000000000000000000000000Z"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var m parser.Message
+			ok := p.ParseRequest(&m, []byte(tt.msg), nil)
+			t.Logf("ok=%v err=%v attrs=%s", ok, m.Err, m.Attrs.AppendJSON(nil))
+			id, has := m.Attrs.Int(AttrRequestID)
+			assert.True(t, has)
+			assert.Equal(t, int64(0x3030303030303030), id)
+		})
+	}
+}
+
+// TestTruncatedThroughConn cuts a response short at the end of a capture:
+// parser.Conn hands the partial bytes to the tree, which reports the
+// header's status and the truncation, and the pair is still made.
+func TestTruncatedThroughConn(t *testing.T) {
+	var got []*parser.Exchange
+	conn := parser.NewConn(Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) { got = append(got, e.Clone()) })
+	now := time.Now()
+	c := call{"S", "1.0", "get", "Ljava/lang/String;", []any{"k"}, map[string]any{}}
+	conn.Feed(parser.Request, c.request(t, 8), now)
+	resp := frame(byte(Hessian2), byte(StatusOK), 8, encode(t, int32(1), strings.Repeat("v", 500)))
+	conn.Feed(parser.Response, resp[:100], now)
+	conn.Close(now)
+	require.Len(t, got, 1)
+	e := got[0]
+	assert.Equal(t, parser.Complete, e.Kind)
+	assert.NoError(t, e.ResponseErr)
+	assert.Equal(t, parser.Truncated, e.ResponseFlags&parser.Truncated)
+	st, _ := e.Response.Int(AttrStatus)
+	tr, _ := e.Response.Bool(AttrTruncated)
+	typ, _ := e.Response.String(AttrResponseType)
+	assert.Equal(t, int64(20), st)
+	assert.True(t, tr)
+	assert.Equal(t, "value", typ)
+	assert.Equal(t, uint64(1), conn.Stats().Truncated[parser.Response])
+}

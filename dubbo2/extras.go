@@ -124,7 +124,11 @@ func (c *codec) attachments(m *parser.Message, w *walker) error {
 		} else {
 			start := len(w.out)
 			w.jsonValue() // a non-string key: its JSON text is the key
-			key = append([]byte(nil), w.out[start:]...)
+			k := w.out[start:]
+			if len(k) >= 2 && k[0] == '"' && bytes.IndexByte(k, '\\') < 0 {
+				k = k[1 : len(k)-1] // binary, date: the string without its quotes
+			}
+			key = append([]byte(nil), k...)
 			w.out = w.out[:start]
 		}
 		e := entry{key: key, start: len(w.out)}
@@ -233,10 +237,28 @@ func (c *codec) wellKnown(m *parser.Message, key string, s []byte, n int64, mask
 }
 
 // sensitive reports whether an attachment's value must be masked: its key
-// contains one of Options.SensitiveAttachments, ignoring ASCII case.
+// contains one of Options.SensitiveAttachments, ignoring case.
 func (c *codec) sensitive(key string) bool {
-	for _, s := range c.opts.SensitiveAttachments {
-		if containsFold(key, s) {
+	var buf [64]byte
+	if len(key) > len(buf) {
+		// Long keys are rare: fold them the slow way.
+		for _, s := range c.sensitiveLower {
+			if containsFold(key, s) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		ch := key[i]
+		if 'A' <= ch && ch <= 'Z' {
+			ch += 'a' - 'A'
+		}
+		buf[i] = ch
+	}
+	lower := parser.UnsafeString(buf[:len(key)])
+	for _, s := range c.sensitiveLower {
+		if strings.Contains(lower, s) {
 			return true
 		}
 	}

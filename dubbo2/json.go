@@ -225,7 +225,7 @@ func (w *walker) jsonKey() {
 	}
 	start := len(w.out)
 	w.jsonValue()
-	if !w.r.Ok() {
+	if !w.r.Ok() || w.out[start] == '"' { // binary, date: already a JSON string
 		return
 	}
 	// Quote the rendered key in place: appendJSONString needs a copy of

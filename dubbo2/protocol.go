@@ -3,6 +3,7 @@ package dubbo2
 import (
 	"bufio"
 	"encoding/binary"
+	"strings"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -116,7 +117,8 @@ func (o *Options) setDefaults() {
 // codec holds the options the parser nodes read; it is immutable once
 // built, so one tree serves every connection.
 type codec struct {
-	opts Options
+	opts           Options
+	sensitiveLower []string // SensitiveAttachments in lower case, empty ones dropped
 }
 
 // Protocol returns the Dubbo2 protocol with default Options: header and
@@ -132,6 +134,11 @@ func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 func NewProtocol(opts Options) *parser.Protocol {
 	opts.setDefaults()
 	c := &codec{opts: opts}
+	for _, s := range opts.SensitiveAttachments {
+		if s != "" {
+			c.sensitiveLower = append(c.sensitiveLower, strings.ToLower(s))
+		}
+	}
 	split := splitFunc(opts.MaxBodySize)
 	return &parser.Protocol{
 		Name:     "dubbo2",
