@@ -231,6 +231,8 @@ func TestCorpusDetails(t *testing.T) {
 	byMethod := map[string][]exchange{}
 	heartbeats := 0
 	for _, g := range got {
+		assert.NotContains(t, g.Request, AttrDecodeError)
+		assert.NotContains(t, g.Response, AttrDecodeError)
 		if g.Request[AttrEvent] == true {
 			heartbeats++
 			assert.Equal(t, true, g.Request[AttrHeartbeat])

@@ -352,18 +352,29 @@ func TestMalformed(t *testing.T) {
 		{"string past the body", frame(0xc2, 0, 1, []byte{0x05, '2', '.'}), ErrMalformed},
 		{"lone high surrogate", frame(0xc2, 0, 1, []byte{0x02, 0xed, 0xa0, 0x80, 'x', 'y', 'z'}), ErrMalformed},
 		{"4-byte utf-8", frame(0xc2, 0, 1, []byte{0x01, 0xf0, 0x9f, 0x98, 0x80}), ErrMalformed},
-		{"argument list count over the bytes left", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "[I"), 'V', 0x04, '[', 'i', 'n', 't', 'I', 0x7f, 0xff, 0xff, 0xff)), ErrMalformed},
-		{"object of an undefined class", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/lang/Object;"), 0x61)), ErrMalformed},
-		{"negative reference", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/lang/Object;"), 'Q', 0x8f)), ErrMalformed},
-		{"list type referring to a map type", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/util/Map;Ljava/util/List;"),
+		{"extra: argument list count over the bytes left", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "[I"), 'V', 0x04, '[', 'i', 'n', 't', 'I', 0x7f, 0xff, 0xff, 0xff)), ErrMalformed},
+		{"extra: object of an undefined class", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/lang/Object;"), 0x61)), ErrMalformed},
+		{"extra: negative reference", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/lang/Object;"), 'Q', 0x8f)), ErrMalformed},
+		{"extra: list type referring to a map type", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/util/Map;Ljava/util/List;"),
 			'M', 0x01, 'm', 'Z', 0x71, 0x90, 0x91)), ErrMalformed},
-		{"too deep", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/lang/Object;"), []byte(strings.Repeat("\x79", 40)+"N")...)), ErrTooDeep},
+		{"extra: too deep", frame(0xc2, 0, 1, append(encode(t, "2.0.2", "S", "", "m", "Ljava/lang/Object;"), []byte(strings.Repeat("\x79", 40)+"N")...)), ErrTooDeep},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m parser.Message
-			assert.False(t, p.ParseRequest(&m, tt.msg, nil))
-			assert.ErrorIs(t, m.Err, tt.err)
+			ok := p.ParseRequest(&m, tt.msg, nil)
+			if !strings.HasPrefix(tt.name, "extra: ") {
+				assert.False(t, ok)
+				assert.ErrorIs(t, m.Err, tt.err)
+				return
+			}
+			// The leading fields were fine: they stay, and the error in
+			// the optional part is reported as an attribute.
+			require.True(t, ok, m.Err)
+			svc, _ := m.Attrs.String(AttrService)
+			assert.Equal(t, "S", svc)
+			msg, _ := m.Attrs.String(AttrDecodeError)
+			assert.Contains(t, msg, tt.err.Error())
 		})
 	}
 	var m parser.Message

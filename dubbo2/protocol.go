@@ -18,6 +18,7 @@ const (
 	AttrEvent           = "dubbo2.event"            // bool: event (heartbeat) flag
 	AttrTruncated       = "dubbo2.truncated"        // bool: set (true) when the bytes end before the body does
 	AttrHeartbeat       = "dubbo2.heartbeat"        // bool: an event whose body is null, i.e. a heartbeat
+	AttrDecodeError     = "dubbo2.decode_error"     // string: why the optional part of a body (arguments, attachments, exception) could not be read
 
 	// Requests.
 	AttrTwoWay         = "dubbo2.two_way"         // bool: a response is expected

@@ -42,11 +42,31 @@ func (c *codec) request(m *parser.Message) (ok, complete bool) {
 	if valid {
 		m.Attrs.SetInt(AttrArgumentCount, int64(argc))
 	}
-	if (c.opts.DecodeArguments || c.opts.DecodeAttachments) && valid {
+	if c.opts.DecodeArguments || c.opts.DecodeAttachments {
+		if !valid {
+			// Without the argument count the attachments cannot be found.
+			return c.extraError(m, "parameter types", HeaderLen+r.Offset()-len(desc), ErrMalformed)
+		}
 		if err := c.requestExtras(m, b, r.Offset(), argc); err != nil {
-			return c.bodyError(m, "arguments", HeaderLen+r.Offset(), err)
+			return c.extraError(m, "arguments or attachments", HeaderLen+r.Offset(), err)
 		}
 	}
+	return true, true
+}
+
+// extraError ends a body node whose leading fields were read but whose
+// optional part (arguments, attachments, exception) could not be: the node
+// completes, so that what was read stays, and the error is reported in
+// AttrDecodeError. A short read in a truncated message is no error.
+func (c *codec) extraError(m *parser.Message, field string, off int, err error) (ok, complete bool) {
+	if m.Flags&parser.Truncated != 0 && errors.Is(err, parser.ErrShort) {
+		return true, true
+	}
+	if errors.Is(err, parser.ErrShort) {
+		err = ErrMalformed
+	}
+	e := &parser.Error{Protocol: "dubbo2", Field: field, Offset: off, Err: err}
+	m.Attrs.SetString(AttrDecodeError, e.Error())
 	return true, true
 }
 

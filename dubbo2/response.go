@@ -72,12 +72,12 @@ func (c *codec) response(m *parser.Message) (ok, complete bool) {
 		// is about, so they are read in the default path too; stepping
 		// over a Throwable allocates nothing.
 		if err := c.exception(m, b, r.Offset(), rt.HasAttachments()); err != nil {
-			return c.bodyError(m, "exception", HeaderLen+r.Offset(), err)
+			return c.extraError(m, "exception", HeaderLen+r.Offset(), err)
 		}
 	case ResponseValueWithAttachments, ResponseNullWithAttachments:
 		if c.opts.DecodeAttachments {
 			if err := c.responseAttachments(m, b, r.Offset(), rt == ResponseValueWithAttachments); err != nil {
-				return c.bodyError(m, "attachments", HeaderLen+r.Offset(), err)
+				return c.extraError(m, "attachments", HeaderLen+r.Offset(), err)
 			}
 		}
 	}
