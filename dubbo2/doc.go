@@ -23,8 +23,17 @@
 //
 // Two more levels are opt-in through Options: DecodeAttachments (the
 // attachments map of requests and responses: group, interface, timeout and
-// all keys as a JSON object) and DecodeArguments (argument values, decoded
-// by github.com/apache/dubbo-go-hessian2, up to MaxArgumentBytes).
+// all keys as a JSON object) and DecodeArguments (argument values as a JSON
+// array, up to MaxArgumentBytes). An error in these optional parts keeps
+// the fields already read and is reported in AttrDecodeError.
+//
+// The hessian2 decoding is the package's own: a walker that needs no Go
+// types. github.com/apache/dubbo-go-hessian2 is the reference the tests
+// compare it with, and is not used at run time: it decodes into registered
+// Go types by reflection and panics on well-formed input that does not fit
+// them (a string where a registered class, or one of the exception classes
+// it registers itself, has an int field; a list used as a map key), which
+// a traffic parser must survive without recovering from panics.
 //
 // # Sensitive attachments
 //
@@ -37,11 +46,11 @@
 // # Hostile input
 //
 // Body lengths are checked against Options.MaxBodySize before anything is
-// buffered. Before any bytes reach dubbo-go-hessian2, the package's walker
-// steps over them checking every length and count against the bytes left,
-// every class, type and reference index against what was defined, and the
-// nesting depth against Options.MaxDepth, so the library never allocates
-// from a wire count and never indexes out of range.
+// buffered. The walker checks every length and count against the bytes
+// left, every class, type and reference index against what was defined,
+// and the nesting depth against Options.MaxDepth: nothing is allocated from
+// a wire count, and what the optional renderings allocate is bounded by a
+// small multiple of the bytes they read.
 //
 // # Truncated messages
 //

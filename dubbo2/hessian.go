@@ -9,11 +9,11 @@ import (
 
 // This file is the package's own hessian2 reading: the strings and ints a
 // Dubbo body starts with, and a walker that steps over (and so validates)
-// any hessian2 value without decoding it. The walker is what makes it safe
-// to hand a body to dubbo-go-hessian2 afterwards: that library sizes
-// allocations from wire counts and indexes tables with wire indexes, so
-// nothing reaches it before every count has been checked against the bytes
-// left and every class, type and reference index against what was defined.
+// any hessian2 value without decoding it, checking every count against the
+// bytes left and every class, type and reference index against what was
+// defined. json.go renders values with the same walker. Its rules follow
+// what dubbo-go-hessian2 accepts, so that bytes the walker accepts are bytes
+// that library (the reference in the tests) decodes too.
 
 // Limits of the walker's tables.
 const (

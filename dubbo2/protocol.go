@@ -80,16 +80,17 @@ type Options struct {
 	// responses (steps over the arguments or result value to reach it)
 	// and sets AttrAttachments, AttrGroup, AttrInterface and AttrTimeout.
 	DecodeAttachments bool
-	// DecodeArguments decodes request argument values with
-	// dubbo-go-hessian2 and sets AttrArguments (a JSON array). Objects of
-	// classes not registered with hessian.RegisterPOJO decode as maps.
+	// DecodeArguments renders request argument values as JSON and sets
+	// AttrArguments (an array; see json.go for the mapping: objects are
+	// maps with their Java class under "_class", back-references are
+	// {"$ref": n}). No Go types are needed or used.
 	DecodeArguments bool
 	// MaxArgumentBytes is the largest arguments section DecodeArguments
 	// decodes; a larger one is counted in AttrArgumentsSkipped instead.
 	// Default DefaultMaxArgumentBytes (64 KiB).
 	MaxArgumentBytes int
-	// MaxAttachments bounds the attachments read per message; more make
-	// the attachments attribute fail (ErrTooManyDefs). Default 64.
+	// MaxAttachments bounds the attachments read per message; a map with
+	// more is reported in AttrDecodeError (ErrTooManyDefs). Default 64.
 	MaxAttachments int
 	// SensitiveAttachments lists key substrings (case-insensitive) whose
 	// values are masked. nil means DefaultSensitiveAttachments; an empty
