@@ -141,7 +141,7 @@ func BenchmarkSubmit1KParallel(b *testing.B) {
 }
 
 // benchPipelineFile measures sustained throughput from submission to a file
-// on disk: the submitter yields while more than 16 MiB are queued, so nothing
+// on disk: the submitter yields while more than 2 MiB are queued, so nothing
 // is dropped, and the time includes draining at Close.
 func benchPipelineFile(b *testing.B, mk func(FileOptions) (*FileSink, error)) {
 	fs, err := mk(FileOptions{Dir: b.TempDir(), MaxFileBytes: 256 << 20, MaxTotalBytes: 4 << 30})
@@ -161,7 +161,7 @@ func benchPipelineFile(b *testing.B, mk func(FileOptions) (*FileSink, error)) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		for i%256 == 0 && d.queuedBytes() > 16<<20 {
+		for i%256 == 0 && d.queuedBytes() > 2<<20 {
 			runtime.Gosched()
 		}
 		conns[i%len(conns)].Append(Direction(i&1), data)

@@ -13,18 +13,18 @@
 // policy is a Strategy, field for field Layotto's tcpcopy JSON
 // (ParseStrategy reads it strictly; UpdateStrategy swaps it at run time):
 //
-//	{"switch": "ON", "interval": 30, "duration": 10, "cpu_max_rate": 80, "mem_max_rate": 80}
+//		{"switch": "ON", "interval": 30, "duration": 10, "cpu_max_rate": 80, "mem_max_rate": 80}
 //
-//   - Windows: every interval a window of duration opens, with a fresh id
-//     (Dumper.Window) recorded with every item captured in it. Nothing is
-//     recorded outside windows.
-//   - Load gate: a Probe (default SystemProbe: process, host and cgroup
-//     v2/v1 CPU and memory) is sampled every Config.MonitorPeriod; the gate
-//     closes while CPU or memory is above its ceiling and reopens only
-//     Config.Hysteresis points below it.
-//   - Connection sampling: Config.ConnSampleRate records a fraction of
-//     connections, decided by a hash of the connection id, so a sampled
-//     connection is recorded whole.
+//	  - Windows: every interval a window of duration opens, with a fresh id
+//	    (Dumper.Window) recorded with every item captured in it. Nothing is
+//	    recorded outside windows.
+//	  - Load gate: a Probe (default SystemProbe: process, host and cgroup
+//	    v2/v1 CPU and memory) is sampled every Config.MonitorPeriod; the gate
+//	    closes while CPU or memory is above its ceiling and reopens only
+//	    Config.Hysteresis points below it.
+//	  - Connection sampling: Config.ConnSampleRate records a fraction of
+//	    connections, decided by a hash of the connection id, so a sampled
+//	    connection is recorded whole.
 //
 // The control goroutine folds switch, window, gate and window id into one
 // atomic word, so Dumper.Sampling and the first step of Conn.Flow are a
