@@ -546,3 +546,29 @@ func TestTruncatedThroughConn(t *testing.T) {
 	assert.Equal(t, "value", typ)
 	assert.Equal(t, uint64(1), conn.Stats().Truncated[parser.Response])
 }
+
+func TestFastFail(t *testing.T) {
+	p := Protocol()
+	req := call{"S", "", "m", "", nil, nil}.request(t, 1)
+	resp := frame(byte(Hessian2), 20, 1, encode(t, int32(2)))
+	for _, tt := range []struct {
+		name     string
+		data     []byte
+		req, res bool // fails fast on the request / response tree
+	}{
+		{"request", req, false, true},
+		{"response", resp, true, false},
+		{"request prefix 1", req[:1], false, false},
+		{"request prefix 2", req[:2], false, false},
+		{"request prefix 3", req[:3], false, true},
+		{"empty", nil, true, true},
+		{"http", []byte("GET / HTTP/1.1\r\n\r\n"), true, true},
+		{"redis", []byte("*1\r\n$4\r\nPING\r\n"), true, true},
+		{"kafka", []byte{0, 0, 0, 20, 0, 18, 0, 3}, true, true},
+		{"serialization 0", frame(FlagRequest|FlagTwoWay, 0, 1, nil), true, true},
+	} {
+		m := parser.Message{Data: tt.data}
+		assert.Equal(t, tt.req, p.Request.FastFail(&m), "%s on request tree", tt.name)
+		assert.Equal(t, tt.res, p.Response.FastFail(&m), "%s on response tree", tt.name)
+	}
+}

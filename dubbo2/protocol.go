@@ -155,7 +155,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 
 // RequestTree builds the request parser tree.
 func (c *codec) RequestTree() *parser.PkgParser {
-	return parser.NewPkgParser("dubbo2.request", requestFastFail, c.requestHeader).Add(
+	return parser.NewPkgParser("dubbo2.request", c.requestFastFail, c.requestHeader).Add(
 		parser.NewPkgParser("dubbo2.request.event", notEvent, c.event),
 		parser.NewPkgParser("dubbo2.request.hessian2", notHessian2, c.request),
 		parser.NewPkgParser("dubbo2.request.other", isHessian2, headerOnly),
@@ -164,7 +164,7 @@ func (c *codec) RequestTree() *parser.PkgParser {
 
 // ResponseTree builds the response parser tree.
 func (c *codec) ResponseTree() *parser.PkgParser {
-	return parser.NewPkgParser("dubbo2.response", responseFastFail, c.responseHeader).Add(
+	return parser.NewPkgParser("dubbo2.response", c.responseFastFail, c.responseHeader).Add(
 		parser.NewPkgParser("dubbo2.response.event", notEvent, c.event),
 		parser.NewPkgParser("dubbo2.response.hessian2", notHessian2, c.response),
 		parser.NewPkgParser("dubbo2.response.other", isHessian2, headerOnly),
@@ -172,25 +172,22 @@ func (c *codec) ResponseTree() *parser.PkgParser {
 }
 
 // requestFastFail rules out anything that does not start like a request
-// header: magic, then the request bit. Prefixes shorter than that pass.
-func requestFastFail(m *parser.Message) bool {
-	d := m.Data[m.Offset:]
-	switch {
-	case len(d) >= 3:
-		return d[0] != 0xda || d[1] != 0xbb || d[2]&FlagRequest == 0
-	case len(d) == 2:
-		return d[0] != 0xda || d[1] != 0xbb
-	case len(d) == 1:
-		return d[0] != 0xda
-	}
-	return true
+// header: magic, request bit and a serialization id (0 is none). Prefixes
+// too short to hold a field pass it. (A body length over the limit is left
+// to Split and the header node, which say so with ErrBodyTooLarge.)
+func (c *codec) requestFastFail(m *parser.Message) bool {
+	return c.fastFail(m.Data[m.Offset:], FlagRequest)
 }
 
-func responseFastFail(m *parser.Message) bool {
-	d := m.Data[m.Offset:]
+// responseFastFail is the same for responses (request bit clear).
+func (c *codec) responseFastFail(m *parser.Message) bool {
+	return c.fastFail(m.Data[m.Offset:], 0)
+}
+
+func (c *codec) fastFail(d []byte, request byte) bool {
 	switch {
 	case len(d) >= 3:
-		return d[0] != 0xda || d[1] != 0xbb || d[2]&FlagRequest != 0
+		return d[0] != 0xda || d[1] != 0xbb || d[2]&FlagRequest != request || d[2]&serialMask == 0
 	case len(d) == 2:
 		return d[0] != 0xda || d[1] != 0xbb
 	case len(d) == 1:
