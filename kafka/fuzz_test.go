@@ -67,6 +67,14 @@ func FuzzParseRequest(f *testing.F) {
 				t.Fatalf("no header attributes (ok=%v, err=%v)", ok, m.Err)
 			}
 		}
+		// The same bytes as a message cut short by a gap.
+		m.Reset(b, parser.Request)
+		m.State = state
+		m.Flags = parser.Truncated
+		p.Request.Parse(&m)
+		if m.Offset > len(b) {
+			t.Fatalf("truncated: offset %d past %d", m.Offset, len(b))
+		}
 	})
 }
 

@@ -132,6 +132,9 @@ var (
 	ErrNotDecoded = fmt.Errorf("kafka: body of this api is not decoded: %w", parser.ErrNoMatch)
 	// ErrNewerVersion: an API version newer than the parser's table.
 	ErrNewerVersion = fmt.Errorf("kafka: api version newer than the parser knows: %w", parser.ErrNoMatch)
+	// ErrTruncated: the message was cut short (parser.Truncated); the
+	// attributes are those read before the cut.
+	ErrTruncated = fmt.Errorf("kafka: message truncated: %w", parser.ErrShort)
 	// ErrUnknownRequest: a response whose request was not seen, so its API
 	// key and version (which the response does not carry) are unknown.
 	ErrUnknownRequest = fmt.Errorf("kafka: response to an unknown request: %w", parser.ErrNoMatch)

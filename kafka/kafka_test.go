@@ -390,3 +390,39 @@ func TestRecordStats(t *testing.T) {
 	}
 	_ = reflect.TypeOf
 }
+
+// TestTruncated: a message cut short (parser.Truncated, as parser.Conn
+// marks it after a gap) keeps what was read before the cut.
+func TestTruncated(t *testing.T) {
+	p := Protocol()
+	full := payload(t, "kafka_produce_v7_req")
+	for cut := 14; cut < len(full); cut++ {
+		var m parser.Message
+		m.Reset(full[:cut], parser.Request)
+		m.Flags = parser.Truncated
+		ok := p.Request.Parse(&m)
+		require.True(t, ok, "cut %d: %v", cut, m.Err)
+		assertInt(t, &m.Attrs, AttrCorrelationID, 7)
+		if cut >= 14+10+8 { // header with client id "producer-1", txn id null, acks, timeout
+			assertInt(t, &m.Attrs, AttrAcks, -1)
+			s, _ := m.Attrs.String(AttrBodyError)
+			assert.Equal(t, ErrTruncated.Error(), s, "cut %d", cut)
+		}
+	}
+}
+
+func TestRequestFastFail(t *testing.T) {
+	p := Protocol()
+	var m parser.Message
+	for name, b := range map[string][]byte{
+		"http":              []byte("GET / HTTP/1.1\r\n"),
+		"negative size":     {0xff, 0, 0, 0, 0, 0, 0, 0},
+		"key too large":     {0, 0, 0, 20, 0x7f, 0, 0, 0, 0, 0, 0, 1},
+		"client id too big": {0, 0, 0, 12, 0, 0, 0, 7, 0, 0, 0, 1, 0, 50},
+	} {
+		m.Data = b
+		assert.True(t, p.Request.FastFail(&m), name)
+	}
+	m.Data = payload(t, "kafka_fetch_v12_req")
+	assert.False(t, p.Request.FastFail(&m))
+}

@@ -21,6 +21,13 @@ func (d *decoder) produceRequest() {
 	}
 	acks := d.Int16()
 	timeout := d.Int32()
+	if d.ok() {
+		d.m.Attrs.SetInt(AttrAcks, int64(acks))
+		d.m.Attrs.SetInt(AttrTimeoutMs, int64(timeout))
+		if acks == 0 {
+			d.m.Flags |= parser.OneWay
+		}
+	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
 		if d.v >= 13 {
@@ -38,11 +45,6 @@ func (d *decoder) produceRequest() {
 		d.tags()
 	}
 	d.tags()
-	d.m.Attrs.SetInt(AttrAcks, int64(acks))
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(timeout))
-	if acks == 0 {
-		d.m.Flags |= parser.OneWay
-	}
 }
 
 func (d *decoder) produceResponse() {

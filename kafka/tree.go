@@ -119,9 +119,9 @@ func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
 }
 
 // requestFastFail rules out bytes that cannot start a Kafka request: a
-// size prefix below a header's size or above the limit, a negative API key
-// or version, or one implausibly large (keys and versions are small; the
-// bound leaves room for keys and versions newer than the table).
+// size prefix below a header's size or above the limit, a negative or
+// implausibly large API key or version, or a client id longer than the
+// message.
 func (c *config) requestFastFail(m *parser.Message) bool {
 	d := m.Data
 	if len(d) < 8 {
@@ -130,8 +130,25 @@ func (c *config) requestFastFail(m *parser.Message) bool {
 	size := int32(binary.BigEndian.Uint32(d))
 	key := int16(binary.BigEndian.Uint16(d[4:]))
 	ver := int16(binary.BigEndian.Uint16(d[6:]))
-	return size < minRequestSize || int(size) > c.maxSize || key < 0 || key > 255 || ver < 0 || ver > 255
+	if size < minRequestSize || int(size) > c.maxSize || key < 0 || key > maxPlausibleKey || ver < 0 || ver > maxPlausibleVersion {
+		return true
+	}
+	// The client id length (header v1/v2) must fit the message.
+	if len(d) >= 14 && RequestHeaderVersion(key, ver) >= 1 {
+		n := int16(binary.BigEndian.Uint16(d[12:]))
+		return n < -1 || int(n) > int(size)-10
+	}
+	return false
 }
+
+// Bounds of the request fast-fail test: far above today's API keys and
+// versions, so that newer ones still get their header parsed, yet tight
+// enough that resynchronising after a gap does not take random bytes for
+// a request header.
+const (
+	maxPlausibleKey     = 1000
+	maxPlausibleVersion = 255
+)
 
 // responseFastFail rules out a size prefix that cannot be a response.
 func (c *config) responseFastFail(m *parser.Message) bool {
@@ -186,12 +203,12 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 		d := decoder{b: m.Data[off:end], flex: true}
 		d.tags()
 		if !d.ok() {
-			return m.Fail(ErrShort)
+			return headerCut(m)
 		}
 		off += d.off
 	}
 	if !r.Ok() {
-		return m.Fail(ErrShort)
+		return headerCut(m)
 	}
 	m.Offset = off
 	return true, false
@@ -238,12 +255,24 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 		d := decoder{b: m.Data[8:end], flex: true}
 		d.tags()
 		if !d.ok() {
-			return m.Fail(ErrShort)
+			return headerCut(m)
 		}
 		off += d.off
 	}
 	m.Offset = off
 	return true, false
+}
+
+// headerCut ends a message whose header does not fit it: complete with the
+// header fields read so far when the message is known to be cut short
+// (parser.Truncated), a failure otherwise.
+func headerCut(m *parser.Message) (bool, bool) {
+	if m.Flags&parser.Truncated == 0 {
+		return m.Fail(ErrShort)
+	}
+	m.Attrs.SetBool(AttrBodyNotDecoded, true)
+	m.Attrs.SetString(AttrBodyError, ErrTruncated.Error())
+	return true, true
 }
 
 // undecoded completes a message whose body is not decoded, saying why when
@@ -302,8 +331,16 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 	} else {
 		d.request(key)
 	}
-	if err := d.err; err != nil {
-		return m.Fail(err)
+	if d.err != nil {
+		if (d.err == parser.ErrShort || d.err == ErrLength) && m.Flags&parser.Truncated != 0 {
+			// The message was cut short (a gap, or the capture ended): keep
+			// what could be read, and say the body is incomplete.
+			d.finish()
+			m.Attrs.SetString(AttrBodyError, ErrTruncated.Error())
+			m.Offset = end
+			return true, true
+		}
+		return m.Fail(d.err)
 	}
 	if d.Len() != 0 {
 		return m.Fail(ErrTrailing)
