@@ -53,6 +53,16 @@ type State struct {
 	// inline lines.
 	Skipped int
 
+	// The framer's scan of the message it returned last, so that parsing
+	// that very message (same first byte address and length) does not scan
+	// it again: the argument positions of a request, the validity of a
+	// reply. Parsing consumes it.
+	framedReq     argList
+	framedReqAt   *byte
+	framedReqLen  int
+	framedRespAt  *byte
+	framedRespLen int
+
 	replyOff   bool     // CLIENT REPLY OFF in force
 	skip       int      // requests, from the current one, without a reply (CLIENT REPLY SKIP)
 	subscribed bool     // RESP2 subscribed mode (subscription count > 0)
@@ -63,6 +73,28 @@ type State struct {
 // Subscribed reports whether the connection is in pub/sub subscribed mode,
 // as the last (un)subscribe confirmation said.
 func (s *State) Subscribed() bool { return s.subscribed }
+
+// framedArgs returns the framer's argument positions for msg when msg is
+// the request it framed last, consuming them; nil otherwise.
+func (s *State) framedArgs(msg []byte) *argList {
+	if s == nil || len(msg) == 0 || s.framedReqAt != &msg[0] || s.framedReqLen != len(msg) {
+		return nil
+	}
+	s.framedReqAt = nil
+	a := &s.framedReq
+	a.msg = msg
+	return a
+}
+
+// framedValid reports whether msg is the reply the framer validated last,
+// consuming that fact.
+func (s *State) framedValid(msg []byte) bool {
+	if s == nil || len(msg) == 0 || s.framedRespAt != &msg[0] || s.framedRespLen != len(msg) {
+		return false
+	}
+	s.framedRespAt = nil
+	return true
+}
 
 // clientReply applies CLIENT REPLY ON|OFF|SKIP.
 func (s *State) clientReply(a *argList) {
@@ -138,16 +170,28 @@ func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
 	var err error
 	var skip bool
 	field := "reply"
+	st := f.st
 	if f.req {
 		field = "request"
-		n, skip, err = f.l.requestLen(data)
+		var a *argList
+		if st != nil {
+			a = &st.framedReq
+			st.framedReqAt = nil
+		}
+		n, skip, err = f.l.requestLen(data, a)
+		if err == nil && st != nil && !skip && !a.inline {
+			st.framedReqAt, st.framedReqLen = &data[0], n
+		}
 	} else {
 		n, err = f.l.scan(data, 0, 1)
+		if err == nil && st != nil {
+			st.framedRespAt, st.framedRespLen = &data[0], n
+		}
 	}
 	if err == nil {
 		if skip {
-			if f.st != nil {
-				f.st.Skipped++
+			if st != nil {
+				st.Skipped++
 			}
 			return n, nil, nil
 		}

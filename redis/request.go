@@ -15,12 +15,20 @@ import (
 // skip is true for requests the server ignores without a reply (an empty
 // array "*0", "*-1", or a blank inline line), which carry no command. When
 // b ends first it returns errShort with a lower bound on the length the
-// request needs (see limits.scan).
-func (l *limits) requestLen(b []byte) (n int, skip bool, err error) {
+// request needs (see limits.scan). When a is not nil the arguments of an
+// array request are recorded in it as they are scanned (see argList), so
+// the parser need not scan them again.
+func (l *limits) requestLen(b []byte, a *argList) (n int, skip bool, err error) {
+	if a != nil {
+		a.msg, a.l, a.n, a.avail, a.inline = b, l, 0, 0, false
+	}
 	if len(b) == 0 {
 		return 1, false, errShort
 	}
 	if b[0] != byte(TypeArray) {
+		if a != nil {
+			a.inline = true
+		}
 		e, err := l.inlineEnd(b)
 		if err != nil {
 			return len(b) + 1, false, err
@@ -37,6 +45,9 @@ func (l *limits) requestLen(b []byte) (n int, skip bool, err error) {
 	if count > l.maxElements {
 		return 0, false, ErrTooManyElements
 	}
+	if a != nil {
+		a.n = count
+	}
 	for i := 0; i < count; i++ {
 		var next, size int
 		if pos >= len(b) {
@@ -47,7 +58,15 @@ func (l *limits) requestLen(b []byte) (n int, skip bool, err error) {
 			if size < 0 {
 				return pos, false, ErrBadLength
 			}
-			next, err = l.skipBlob(b, next, size)
+			start := next
+			if next, err = l.skipBlob(b, next, size); err == nil && a != nil {
+				if i < argCache {
+					a.cache[i] = span{start: int32(start), end: int32(start + size)}
+				} else if i == argCache {
+					a.curIdx, a.curPos = argCache, pos
+				}
+				a.avail++
+			}
 		}
 		if err == errShort {
 			// Every argument still to come takes at least "$0\r\n\r\n".
@@ -173,52 +192,18 @@ func (a *argList) next(pos int) (span, int, bool) {
 // with the arguments wholly present (a.n is the announced count for an
 // array, a.avail how many arrived).
 func (a *argList) load(l *limits, msg []byte) error {
-	a.msg, a.l, a.n, a.avail, a.inline = msg, l, 0, 0, false
-	if len(msg) == 0 {
-		return errShort
-	}
-	if msg[0] != byte(TypeArray) {
+	n, _, err := l.requestLen(msg, a)
+	if a.inline {
+		if err != nil && err != errShort {
+			return err
+		}
+		a.inline = false
 		return a.loadInline(l, msg)
 	}
-	count, pos, err := l.readLen(msg, 1, false)
 	if err != nil {
 		return err
 	}
-	if count > l.maxElements {
-		return ErrTooManyElements
-	}
-	if count < 0 {
-		count = 0
-	}
-	a.n = count
-	for i := 0; i < count; i++ {
-		if pos >= len(msg) {
-			return errShort
-		}
-		if msg[pos] != byte(TypeBulk) {
-			return ErrBadType
-		}
-		size, next, err := l.readLen(msg, pos+1, false)
-		if err != nil {
-			return err
-		}
-		if size < 0 {
-			return ErrBadLength
-		}
-		end, err := l.skipBlob(msg, next, size)
-		if err != nil {
-			return err
-		}
-		if i < argCache {
-			a.cache[i] = span{start: int32(next), end: int32(next + size)}
-		}
-		if i == argCache {
-			a.curIdx, a.curPos = argCache, pos
-		}
-		a.avail++
-		pos = end
-	}
-	if pos != len(msg) {
+	if n != len(msg) {
 		return ErrTrailing
 	}
 	return nil
@@ -226,7 +211,7 @@ func (a *argList) load(l *limits, msg []byte) error {
 
 // loadInline tokenizes an inline command line.
 func (a *argList) loadInline(l *limits, msg []byte) error {
-	a.inline = true
+	a.msg, a.l, a.n, a.avail, a.inline = msg, l, 0, 0, true
 	line := msg
 	if len(line) > l.maxInline {
 		return ErrLineTooLong
@@ -396,9 +381,15 @@ func setUpper(attrs *parser.Attributes, key string, b []byte) {
 // parseRequest is the request tree's node: it reads the command, its
 // subcommand, first key and argument count, and applies CLIENT REPLY.
 func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
-	var a argList
 	msg := m.Rest()
-	err := a.load(&p.l, msg)
+	st, _ := m.State.(*State)
+	var local argList
+	a := st.framedArgs(msg)
+	var err error
+	if a == nil {
+		a = &local
+		err = a.load(&p.l, msg)
+	}
 	switch {
 	case err == errShort:
 		if a.avail == 0 {
@@ -415,7 +406,6 @@ func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
 		m.Advance(len(msg))
 		return true, true
 	}
-	st, _ := m.State.(*State)
 	name := a.arg(0)
 	cmd := lookupCommand(name)
 	if cmd != nil {
@@ -436,11 +426,11 @@ func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
 				setUpper(&m.Attrs, AttrSubcommand, sub)
 			}
 		}
-		if k := keyPos(cmd, &a); k > 0 && k < a.avail {
+		if k := keyPos(cmd, a); k > 0 && k < a.avail {
 			m.Attrs.SetBytesString(AttrKey, a.arg(k))
 		}
 		if st != nil && cmd.name == "CLIENT" {
-			st.clientReply(&a)
+			st.clientReply(a)
 		}
 	}
 	if st != nil && st.noReply() {

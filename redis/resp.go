@@ -1,6 +1,9 @@
 package redis
 
-import "bytes"
+import (
+	"bytes"
+	"errors"
+)
 
 // Type is a RESP value type, identified by its first byte on the wire.
 type Type byte
@@ -150,6 +153,10 @@ const lenStreamed = -2
 // It returns the length and the position after the CRLF.
 func (l *limits) readLen(b []byte, pos int, streamed bool) (n, next int, err error) {
 	i := pos
+	// Fast path: one digit then CRLF, the common case of short arguments.
+	if i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n' && b[i]-'0' <= 9 {
+		return int(b[i] - '0'), i + 3, nil
+	}
 	if i >= len(b) {
 		return 0, 0, errShort
 	}
@@ -206,6 +213,17 @@ func (l *limits) readLen(b []byte, pos int, streamed bool) (n, next int, err err
 // starts at pos. A lone LF or a CR not followed by LF inside the line is
 // malformed.
 func (l *limits) lineEnd(b []byte, pos int) (int, error) {
+	// Most lines are short ("+OK", ":1", "$5"): look at a few bytes by hand
+	// before paying for the IndexByte call.
+	lim := pos + min(16, l.maxLine)
+	for i := pos; i < len(b) && i < lim; i++ {
+		if b[i] == '\n' {
+			if i == pos || b[i-1] != '\r' {
+				return 0, ErrNoCRLF
+			}
+			return i - 1, nil
+		}
+	}
 	max := pos + l.maxLine
 	rest := b[pos:]
 	if len(rest) > l.maxLine {
@@ -235,7 +253,22 @@ func (l *limits) lineEnd(b []byte, pos int) (int, error) {
 // add to a counter, streamed aggregates push the outer counter on a fixed
 // stack of MaxStreamDepth.
 func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
-	var stack [MaxStreamDepth]int
+	n, err := l.scanWith(b, pos, pending, nil)
+	if err == errStreamed {
+		// Rare: a RESP3 streamed aggregate. Scan again with a stack (kept
+		// off the common path, which would otherwise zero it every call).
+		var stack [MaxStreamDepth]int
+		n, err = l.scanWith(b, pos, pending, &stack)
+	}
+	return n, err
+}
+
+// errStreamed asks scan to retry with a stack for streamed aggregates.
+var errStreamed = errors.New("redis: streamed aggregate")
+
+// scanWith is scan; with a nil stack it stops at the first streamed
+// aggregate with errStreamed.
+func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth]int) (int, error) {
 	sp := 0
 	for {
 		if pending == 0 {
@@ -245,7 +278,7 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			// Between the items of a streamed aggregate: either its end
 			// marker or one more item.
 			if pos+2 >= len(b) {
-				return shortNeed(pos+3, 0, stack[:sp-1]), errShort
+				return shortNeed(pos+3, 0, stackOf(stack, sp-1)), errShort
 			}
 			if b[pos] == byte(TypeStreamEnd) {
 				if b[pos+1] != '\r' || b[pos+2] != '\n' {
@@ -259,7 +292,7 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			pending = 1
 		}
 		if pos >= len(b) {
-			return shortNeed(pos+3, pending-1, stack[:sp]), errShort
+			return shortNeed(pos+3, pending-1, stackOf(stack, sp)), errShort
 		}
 		if pos > l.maxMessage {
 			return pos, ErrMessageTooLarge
@@ -328,6 +361,9 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 			pos = next
 			switch {
 			case n == lenStreamed:
+				if stack == nil {
+					return pos, errStreamed
+				}
 				if sp == len(stack) {
 					return pos, ErrTooDeep
 				}
@@ -355,8 +391,16 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 		}
 		// The value at pos is incomplete: next is how far it must reach
 		// (skipBlob and scanChunks say; lines and headers need one more byte).
-		return shortNeed(max(next, len(b)+1), pending-1, stack[:sp]), errShort
+		return shortNeed(max(next, len(b)+1), pending-1, stackOf(stack, sp)), errShort
 	}
+}
+
+// stackOf returns the first n entries of stack (nil when there is none).
+func stackOf(stack *[MaxStreamDepth]int, n int) []int {
+	if stack == nil || n <= 0 {
+		return nil
+	}
+	return stack[:n]
 }
 
 // shortNeed is the least length a buffer must reach when the value being

@@ -83,6 +83,9 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 	b := m.Rest()
 	l := &p.l
 	pos := 0
+	st, _ := m.State.(*State)
+	valid := st.framedValid(b)
+	end := -1 // the value's end, when its head says
 	// RESP3 attributes annotate the reply that follows them: skip them.
 	for pos < len(b) && b[pos] == byte(TypeAttribute) {
 		n, next, err := l.readLen(b, pos+1, false)
@@ -133,6 +136,7 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 			}
 		}
 		m.Attrs.SetString(AttrType, t.Name())
+		end = e + 2
 	case TypeBulk, TypeBlobError, TypeVerbatim:
 		n, next, err := l.readLen(b, pos+1, t == TypeBulk)
 		if err != nil {
@@ -141,6 +145,7 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 		switch {
 		case n == -1 && t == TypeBulk:
 			m.Attrs.SetString(AttrType, "null")
+			end = next
 		case n == lenStreamed:
 			m.Attrs.SetString(AttrType, t.Name())
 		case n < 0:
@@ -183,9 +188,14 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 	default:
 		return m.Fail(wrap("type", pos, ErrBadType))
 	}
-	end, err := l.scan(b, start, 1)
-	if err != nil {
-		return p.fail(m, "value", end, err)
+	switch {
+	case valid:
+		end = len(b)
+	case end < 0:
+		var err error
+		if end, err = l.scan(b, start, 1); err != nil {
+			return p.fail(m, "value", end, err)
+		}
 	}
 	if end != len(b) {
 		return m.Fail(wrap("value", end, ErrTrailing))

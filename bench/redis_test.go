@@ -1,0 +1,151 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/redcon"
+
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/redis"
+)
+
+// Redis side by side: wirekit's redis package against tidwall/redcon's
+// command reader on the shared bench payloads (SET key value, +OK, 100
+// pipelined SETs). wirekit's figures include framing, the command-table
+// lookup, first-key extraction and the attributes; redcon's only split the
+// arguments.
+
+func redisPayload(b *testing.B, name string) []byte {
+	b.Helper()
+	h, err := os.ReadFile("../redis/testdata/" + name + ".hex")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := hex.DecodeString(strings.Join(strings.Fields(string(h)), ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkRedisFastFail_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	m := parser.Message{Data: redisPayload(b, "redis_set_req")}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(m.Data)))
+	for b.Loop() {
+		if p.Request.FastFail(&m) {
+			b.Fatal("fast-failed")
+		}
+	}
+}
+
+func BenchmarkRedisSetRequest_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	req := redisPayload(b, "redis_set_req")
+	st := p.NewState()
+	split := p.Split(st, parser.Request)
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		_, tok, err := split(req, false)
+		if err != nil || !p.ParseRequest(&m, tok, st) {
+			b.Fatal(err, m.Err)
+		}
+	}
+}
+
+func BenchmarkRedisSetRequest_redcon(b *testing.B) {
+	req := redisPayload(b, "redis_set_req")
+	args := make([][]byte, 0, 8)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		complete, a, _, _, err := redcon.ReadNextCommand(req, args)
+		if err != nil || !complete || len(a) != 3 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRedisSetPair_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	req, resp := redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp")
+	st := p.NewState()
+	splitReq, splitResp := p.Split(st, parser.Request), p.Split(st, parser.Response)
+	var mreq, mresp parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		_, tok, err := splitReq(req, false)
+		if err != nil || !p.ParseRequest(&mreq, tok, st) {
+			b.Fatal(err, mreq.Err)
+		}
+		_, tok, err = splitResp(resp, false)
+		if err != nil || !p.ParseResponse(&mresp, tok, &mreq.Attrs, st) {
+			b.Fatal(err, mresp.Err)
+		}
+	}
+}
+
+func BenchmarkRedisPipeline100_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	buf := redisPayload(b, "resp_set_pipeline100")
+	st := p.NewState()
+	split := p.Split(st, parser.Request)
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		n := 0
+		for rest := buf; len(rest) > 0; n++ {
+			adv, tok, err := split(rest, false)
+			if err != nil || adv == 0 || !p.ParseRequest(&m, tok, st) {
+				b.Fatal(err, m.Err)
+			}
+			rest = rest[adv:]
+		}
+		if n != 100 {
+			b.Fatal(n)
+		}
+	}
+}
+
+// redcon's ReadNextCommand loop, as its server reads a pipeline.
+func BenchmarkRedisPipeline100_redcon(b *testing.B) {
+	buf := redisPayload(b, "resp_set_pipeline100")
+	args := make([][]byte, 0, 8)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		n := 0
+		for rest := buf; len(rest) > 0; n++ {
+			complete, a, _, left, err := redcon.ReadNextCommand(rest, args)
+			if err != nil || !complete {
+				b.Fatal(err)
+			}
+			args, rest = a, left
+		}
+		if n != 100 {
+			b.Fatal(n)
+		}
+	}
+}
+
+// redcon's buffered Reader (allocates its commands).
+func BenchmarkRedisPipeline100_redconReader(b *testing.B) {
+	buf := redisPayload(b, "resp_set_pipeline100")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		cmds, err := redcon.NewReader(bytes.NewReader(buf)).ReadCommands()
+		if err != nil || len(cmds) != 100 {
+			b.Fatal(err, len(cmds))
+		}
+	}
+}
