@@ -83,7 +83,9 @@ func wirekitRequest(stream []byte) view {
 		return view{}
 	}
 	host := string(req.Host)
-	if u := string(req.Target); strings.HasPrefix(u, "http://") {
+	if string(req.Method) == "CONNECT" && !strings.HasPrefix(string(req.Target), "/") {
+		host = string(req.Target) // net/http takes Host from the authority-form target
+	} else if u := string(req.Target); strings.HasPrefix(u, "http://") {
 		// net/http takes Host from an absolute-form target (RFC 9112 section 3.2.2).
 		host = strings.SplitN(strings.TrimPrefix(u, "http://"), "/", 2)[0]
 	}

@@ -203,6 +203,12 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 			d.seen = 0
 			return n, nil, nil
 		}
+		if len(data) == 1 && data[0] == '\r' { // maybe the start of an empty line
+			if atEOF {
+				return 0, nil, errAt("request line", 0, ErrTruncated)
+			}
+			return 0, nil, nil
+		}
 		req := &s.reqHead
 		if err := s.p.ParseRequest(req, data); err != nil {
 			return s.headErr(err, atEOF)
