@@ -572,3 +572,27 @@ func TestFastFail(t *testing.T) {
 		assert.Equal(t, tt.res, p.Response.FastFail(&m), "%s on response tree", tt.name)
 	}
 }
+
+func TestOptions(t *testing.T) {
+	c := call{"S", "", "m", "Ljava/lang/String;", []any{strings.Repeat("a", 100)},
+		map[string]any{"token": "t", "tenant": "acme", "x-secret": "s", "k1": "1", "k2": "2"}}
+	msg := c.request(t, 1)
+	get := func(o Options, key string) string {
+		m := parseReq(t, NewProtocol(o), msg)
+		v, _ := m.Attrs.Get(key)
+		return v.String()
+	}
+	assert.JSONEq(t, `{"k1":"1","k2":"2","tenant":"***","token":"t","x-secret":"s"}`,
+		get(Options{DecodeAttachments: true, SensitiveAttachments: []string{"TENANT"}}, AttrAttachments))
+	assert.JSONEq(t, `{"k1":"1","k2":"2","tenant":"acme","token":"t","x-secret":"s"}`,
+		get(Options{DecodeAttachments: true, SensitiveAttachments: []string{}}, AttrAttachments))
+	assert.JSONEq(t, `{"k1":"1","k2":"2","tenant":"acme","token":"***","x-secret":"***"}`,
+		get(Options{DecodeAttachments: true}, AttrAttachments))
+	assert.Contains(t, get(Options{DecodeAttachments: true, MaxAttachments: 4}, AttrDecodeError), ErrTooManyDefs.Error())
+	assert.Equal(t, "102", get(Options{DecodeArguments: true, MaxArgumentBytes: 50}, AttrArgumentsSkipped))
+	assert.Equal(t, `["`+strings.Repeat("a", 100)+`"]`, get(Options{DecodeArguments: true, MaxArgumentBytes: 102}, AttrArguments))
+	var m parser.Message
+	assert.False(t, NewProtocol(Options{MaxBodySize: 100}).ParseRequest(&m, msg, nil))
+	assert.ErrorIs(t, m.Err, ErrBodyTooLarge)
+	assert.NotSame(t, &DefaultSensitiveAttachments()[0], &DefaultSensitiveAttachments()[0])
+}

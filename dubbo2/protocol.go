@@ -58,12 +58,17 @@ const (
 	MaskedValue = "***"
 )
 
-// DefaultSensitiveAttachments are the attachment keys whose values are
-// masked when Options.SensitiveAttachments is nil. A key is sensitive when
-// it contains one of these, ignoring case ("accessToken" contains "token").
-var DefaultSensitiveAttachments = []string{
-	"token", "password", "passwd", "secret", "authorization", "credential",
-	"cookie", "session", "signature", "private", "apikey", "api-key", "api_key", "access_key", "accesskey",
+// DefaultSensitiveAttachments returns the attachment key substrings whose
+// values are masked when Options.SensitiveAttachments is nil: token,
+// password, passwd, secret, authorization, credential, cookie, session,
+// signature, private, apikey, api-key, api_key, access_key, accesskey. A
+// key is sensitive when it contains one of them, ignoring case
+// ("accessToken" contains "token"). Each call returns a new slice.
+func DefaultSensitiveAttachments() []string {
+	return []string{
+		"token", "password", "passwd", "secret", "authorization", "credential",
+		"cookie", "session", "signature", "private", "apikey", "api-key", "api_key", "access_key", "accesskey",
+	}
 }
 
 // Options configure the parsers. The zero value is the fast default:
@@ -112,7 +117,7 @@ func (o *Options) setDefaults() {
 		o.MaxAttachments = DefaultMaxAttachments
 	}
 	if o.SensitiveAttachments == nil {
-		o.SensitiveAttachments = DefaultSensitiveAttachments
+		o.SensitiveAttachments = DefaultSensitiveAttachments()
 	}
 }
 
@@ -144,8 +149,8 @@ func NewProtocol(opts Options) *parser.Protocol {
 	split := splitFunc(opts.MaxBodySize)
 	return &parser.Protocol{
 		Name:     "dubbo2",
-		Request:  c.RequestTree(),
-		Response: c.ResponseTree(),
+		Request:  c.requestTree(),
+		Response: c.responseTree(),
 		Split:    func(any, parser.Direction) bufio.SplitFunc { return split },
 		Pairing:  parser.PairByKey,
 		Key:      Key,
@@ -153,8 +158,8 @@ func NewProtocol(opts Options) *parser.Protocol {
 	}
 }
 
-// RequestTree builds the request parser tree.
-func (c *codec) RequestTree() *parser.PkgParser {
+// requestTree builds the request parser tree.
+func (c *codec) requestTree() *parser.PkgParser {
 	return parser.NewPkgParser("dubbo2.request", c.requestFastFail, c.requestHeader).Add(
 		parser.NewPkgParser("dubbo2.request.event", notEvent, c.event),
 		parser.NewPkgParser("dubbo2.request.hessian2", notHessian2, c.request),
@@ -162,8 +167,8 @@ func (c *codec) RequestTree() *parser.PkgParser {
 	)
 }
 
-// ResponseTree builds the response parser tree.
-func (c *codec) ResponseTree() *parser.PkgParser {
+// responseTree builds the response parser tree.
+func (c *codec) responseTree() *parser.PkgParser {
 	return parser.NewPkgParser("dubbo2.response", c.responseFastFail, c.responseHeader).Add(
 		parser.NewPkgParser("dubbo2.response.event", notEvent, c.event),
 		parser.NewPkgParser("dubbo2.response.hessian2", notHessian2, c.response),
