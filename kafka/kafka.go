@@ -1,5 +1,7 @@
 package kafka
 
+//go:generate go run gen_apis.go
+
 import (
 	"encoding/binary"
 	"fmt"

@@ -47,14 +47,18 @@ func requestKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 }
 
 // responseKeyVersion returns the API key and version a response is parsed
-// with: those of the request it answers, which the response root node
-// copies into the response's attributes.
+// with: those of the request it answers (Message.Request), which the
+// response root node also leaves in the connection state for the branch
+// tests to read cheaply.
 func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 	if st, _ := m.State.(*connState); st != nil && st.respKV {
 		return st.respKey, st.respVer, true
 	}
-	k, ok1 := m.Attrs.Int(AttrAPIKey)
-	v, ok2 := m.Attrs.Int(AttrAPIVersion)
+	if m.Request == nil {
+		return 0, 0, false
+	}
+	k, ok1 := m.Request.Int(AttrAPIKey)
+	v, ok2 := m.Request.Int(AttrAPIVersion)
 	return int16(k), int16(v), ok1 && ok2
 }
 
@@ -100,9 +104,11 @@ func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
 			return !ok || k != key
 		},
 		func(m *parser.Message) (bool, bool) {
-			if _, v, _ := kv(m); v < 0 || v > maxV {
+			_, v, _ := kv(m)
+			if v < 0 || v > maxV {
 				return m.Fail(ErrNewerVersion)
 			}
+			setAPI(m, key, v)
 			return true, false
 		})
 	for v := int16(0); v <= maxV; v++ {
@@ -185,7 +191,6 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 	a := &m.Attrs
 	a.SetInt(AttrMessageSize, int64(size))
 	a.SetInt(AttrAPIKey, int64(key))
-	a.SetString(AttrAPIName, APIName(key))
 	a.SetInt(AttrAPIVersion, int64(ver))
 	a.SetInt(AttrCorrelationID, int64(corr))
 	end := frameEnd(m, size)
@@ -244,9 +249,6 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 		a.SetString(AttrBodyError, ErrUnknownRequest.Error())
 		return true, true
 	}
-	a.SetInt(AttrAPIKey, key)
-	a.SetString(AttrAPIName, APIName(int16(key)))
-	a.SetInt(AttrAPIVersion, ver)
 	if st != nil {
 		st.respKey, st.respVer, st.respKV = int16(key), int16(ver), true
 	}
@@ -275,11 +277,26 @@ func headerCut(m *parser.Message) (bool, bool) {
 	return true, true
 }
 
+// setAPI sets the API name, and for a response the API key and version
+// (which a response does not carry: they are the request's). The API
+// nodes set them rather than the header nodes, so that each node's
+// attribute list stays short (Attributes.Set scans the node's own list).
+func setAPI(m *parser.Message, key, version int16) {
+	if m.Dir == parser.Response {
+		m.Attrs.SetInt(AttrAPIKey, int64(key))
+		m.Attrs.SetInt(AttrAPIVersion, int64(version))
+	}
+	m.Attrs.SetString(AttrAPIName, APIName(key))
+}
+
 // undecoded completes a message whose body is not decoded, saying why when
 // a branch said so.
 func undecoded(m *parser.Message) (bool, bool) {
+	k, v, ok := keyVersion(m)
+	if ok {
+		setAPI(m, k, v)
+	}
 	m.Attrs.SetBool(AttrBodyNotDecoded, true)
-	k, _, ok := keyVersion(m)
 	switch {
 	case m.Err != nil && m.Err != parser.ErrNoMatch:
 		m.Attrs.SetString(AttrBodyError, m.Err.Error())
