@@ -88,10 +88,14 @@ type direction struct {
 	// passed only a prefix).
 	passN int
 
+	// running is set while filters run, so a resume from inside a filter
+	// callback (which holds mu) queues instead of deadlocking. A chain
+	// without filters has no callbacks and skips it.
 	running atomic.Bool
 	pending atomic.Int32 // 1 + index to resume from, 0 for none
 
-	read, forwarded, injected atomic.Int64
+	read, forwarded int64 // guarded by mu
+	injected        int64 // guarded by wmu
 }
 
 type active struct {
@@ -257,7 +261,7 @@ func (c *Conn) ReadFrom(dir int, src io.Reader) (int, error) {
 	if n > 0 {
 		d.mu.Lock()
 		d.buf.commit(n)
-		d.read.Add(int64(n))
+		d.read += int64(n)
 		err := c.run(d, 0)
 		d.mu.Unlock()
 		if err != nil {
@@ -285,7 +289,7 @@ func (c *Conn) Feed(dir int, p []byte) error {
 		c.Close(ErrBufferFull)
 		return ErrBufferFull
 	}
-	d.read.Add(int64(len(p)))
+	d.read += int64(len(p))
 	err := c.run(d, 0)
 	d.mu.Unlock()
 	if err != nil {
@@ -314,8 +318,8 @@ func (c *Conn) Inject(dir int, p []byte) error {
 		return ErrNoUpstream
 	}
 	n, err := d.dst.Write(p)
+	d.injected += int64(n)
 	d.wmu.Unlock()
-	d.injected.Add(int64(n))
 	if err != nil {
 		c.Close(err)
 	}
@@ -381,9 +385,11 @@ func (c *Conn) Release() {
 func (c *Conn) Stats(dir int) Stats {
 	d := &c.dirs[dir&1]
 	d.mu.Lock()
-	s := Stats{Drained: d.buf.drained, Held: d.buf.Len()}
+	s := Stats{Read: d.read, Forwarded: d.forwarded, Drained: d.buf.drained, Held: d.buf.w - d.buf.r}
 	d.mu.Unlock()
-	s.Read, s.Forwarded, s.Injected = d.read.Load(), d.forwarded.Load(), d.injected.Load()
+	d.wmu.Lock()
+	s.Injected = d.injected
+	d.wmu.Unlock()
 	return s
 }
 
@@ -414,10 +420,16 @@ func (c *Conn) resume(d *direction, from int) {
 // run runs the chain of d from filter from, then any resumption requested
 // meanwhile. d.mu is held.
 func (c *Conn) run(d *direction, from int) error {
+	if len(d.filters) == 0 {
+		return c.runOnce(d, from)
+	}
 	d.running.Store(true)
 	err := c.runOnce(d, from)
 	for {
 		d.running.Store(false)
+		if d.pending.Load() == 0 { // a plain load: the common case costs no atomic write
+			return err
+		}
 		p := d.pending.Swap(0)
 		if p == 0 || err != nil || c.closed.Load() {
 			return err
@@ -481,7 +493,7 @@ func (c *Conn) flush(d *direction) error {
 	d.wmu.Unlock()
 	d.buf.consume(w)
 	d.passN -= w
-	d.forwarded.Add(int64(w))
+	d.forwarded += int64(w)
 	return err
 }
 
