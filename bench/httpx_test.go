@@ -1,0 +1,233 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/wirekit/wirekit/httpx"
+	"github.com/wirekit/wirekit/parser"
+)
+
+// HTTP/1.1 on the shared payloads (../shared/bench-payloads, copied to
+// httpx/testdata): wirekit's parser trees (reused parser.Message) against
+// fasthttp's RequestHeader.Read / ResponseHeader.Read (reused headers and
+// bufio.Reader over a bytes.Reader) and net/http's ReadRequest /
+// ReadResponse. Pairs: BenchmarkHTTP<Case>_wirekit / _fasthttp / _nethttp.
+//
+//	Request:        GET with 6 header fields (http_get_req)
+//	Response1K:     200 with a 1 KiB body (http_200_1k_resp): wirekit
+//	                parses the head and checks the body is all there;
+//	                fasthttp and net/http read the head only
+//	ResponseHeader: the header-only payload (http_200_response_header)
+//	ResponseChunked: the 1 KiB body as four 256-byte chunks: wirekit walks
+//	                the chunks; fasthttp's Response.Read de-chunks the body
+//	                into its (reused) buffer; net/http reads and de-chunks it
+//	Pair:           Request + Response1K, the response seeing the request
+//	FastFail:       wirekit's request tree rejecting a Redis command
+//
+// wirekit checks every header byte (control bytes, obs-fold, field-name
+// syntax); fasthttp does not validate field values.
+
+func httpxPayload(b *testing.B, name string) []byte {
+	h, err := os.ReadFile("../httpx/testdata/" + name + ".hex")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := hex.DecodeString(strings.Join(strings.Fields(string(h)), ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// httpxChunked is the 1 KiB body of http_200_1k_resp as four 256-byte
+// chunks (the same bytes httpx's own BenchmarkParseResponseChunked uses).
+func httpxChunked(b *testing.B) []byte {
+	full := httpxPayload(b, "http_200_1k_resp")
+	body := full[bytes.Index(full, []byte("\r\n\r\n"))+4:]
+	var w bytes.Buffer
+	w.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n" +
+		"Date: Tue, 14 Nov 2023 22:13:20 GMT\r\nServer: envoy\r\nCache-Control: no-cache\r\n\r\n")
+	for i := 0; i < 4; i++ {
+		w.WriteString("100\r\n")
+		w.Write(body[i*256 : (i+1)*256])
+		w.WriteString("\r\n")
+	}
+	w.WriteString("0\r\n\r\n")
+	return w.Bytes()
+}
+
+func httpxWirekit(b *testing.B, req, resp []byte) {
+	proto := httpx.Protocol()
+	mreq, mresp := &parser.Message{}, &parser.Message{}
+	b.SetBytes(int64(len(req) + len(resp)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if req != nil && !proto.ParseRequest(mreq, req, nil) {
+			b.Fatal(mreq.Err)
+		}
+		if resp != nil && !proto.ParseResponse(mresp, resp, &mreq.Attrs, nil) {
+			b.Fatal(mresp.Err)
+		}
+	}
+}
+
+func httpxFasthttp(b *testing.B, req, resp []byte, fullResponse bool) {
+	var rh fasthttp.RequestHeader
+	var sh fasthttp.ResponseHeader
+	var full fasthttp.Response
+	rr, sr := bytes.NewReader(nil), bytes.NewReader(nil)
+	rbr, sbr := bufio.NewReader(rr), bufio.NewReader(sr)
+	b.SetBytes(int64(len(req) + len(resp)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if req != nil {
+			rr.Reset(req)
+			rbr.Reset(rr)
+			rh.Reset()
+			if err := rh.Read(rbr); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if resp != nil {
+			sr.Reset(resp)
+			sbr.Reset(sr)
+			if fullResponse {
+				full.Reset()
+				if err := full.Read(sbr); err != nil {
+					b.Fatal(err)
+				}
+				continue
+			}
+			sh.Reset()
+			if err := sh.Read(sbr); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+func httpxNethttp(b *testing.B, req, resp []byte, readBody bool) {
+	rr, sr := bytes.NewReader(nil), bytes.NewReader(nil)
+	rbr, sbr := bufio.NewReader(rr), bufio.NewReader(sr)
+	get := &http.Request{Method: "GET"}
+	b.SetBytes(int64(len(req) + len(resp)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if req != nil {
+			rr.Reset(req)
+			rbr.Reset(rr)
+			if _, err := http.ReadRequest(rbr); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if resp != nil {
+			sr.Reset(resp)
+			sbr.Reset(sr)
+			r, err := http.ReadResponse(sbr, get)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if readBody {
+				var buf [512]byte
+				for {
+					if _, err := r.Body.Read(buf[:]); err != nil {
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkHTTPFastFail_wirekit(b *testing.B) {
+	m := &parser.Message{Data: []byte("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n")}
+	root := httpx.Protocol().Request
+	b.ReportAllocs()
+	for b.Loop() {
+		if !root.FastFail(m) {
+			b.Fatal("not rejected")
+		}
+	}
+}
+
+func BenchmarkHTTPRequest_wirekit(b *testing.B) {
+	httpxWirekit(b, httpxPayload(b, "http_get_req"), nil)
+}
+
+func BenchmarkHTTPRequest_fasthttp(b *testing.B) {
+	httpxFasthttp(b, httpxPayload(b, "http_get_req"), nil, false)
+}
+
+func BenchmarkHTTPRequest_nethttp(b *testing.B) {
+	httpxNethttp(b, httpxPayload(b, "http_get_req"), nil, false)
+}
+
+func BenchmarkHTTPResponse1K_wirekit(b *testing.B) {
+	httpxWirekit(b, nil, httpxPayload(b, "http_200_1k_resp"))
+}
+
+func BenchmarkHTTPResponse1K_fasthttp(b *testing.B) {
+	httpxFasthttp(b, nil, httpxPayload(b, "http_200_1k_resp"), false)
+}
+
+func BenchmarkHTTPResponse1K_nethttp(b *testing.B) {
+	httpxNethttp(b, nil, httpxPayload(b, "http_200_1k_resp"), false)
+}
+
+func BenchmarkHTTPResponseHeader_wirekit(b *testing.B) {
+	httpxWirekit(b, nil, httpxPayload(b, "http_200_response_header"))
+}
+
+func BenchmarkHTTPResponseHeader_fasthttp(b *testing.B) {
+	httpxFasthttp(b, nil, httpxPayload(b, "http_200_response_header"), false)
+}
+
+func BenchmarkHTTPResponseHeader_nethttp(b *testing.B) {
+	httpxNethttp(b, nil, httpxPayload(b, "http_200_response_header"), false)
+}
+
+func BenchmarkHTTPResponseChunked_wirekit(b *testing.B) { httpxWirekit(b, nil, httpxChunked(b)) }
+
+func BenchmarkHTTPResponseChunked_fasthttp(b *testing.B) {
+	httpxFasthttp(b, nil, httpxChunked(b), true)
+}
+
+func BenchmarkHTTPResponseChunked_nethttp(b *testing.B) {
+	httpxNethttp(b, nil, httpxChunked(b), true)
+}
+
+func BenchmarkHTTPPair_wirekit(b *testing.B) {
+	httpxWirekit(b, httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"))
+}
+
+func BenchmarkHTTPPair_fasthttp(b *testing.B) {
+	httpxFasthttp(b, httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"), false)
+}
+
+func BenchmarkHTTPPair_nethttp(b *testing.B) {
+	httpxNethttp(b, httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"), false)
+}
+
+// BenchmarkHTTPSplitPair_wirekit frames the pair with one connection's
+// State (what parser.Conn runs before the trees).
+func BenchmarkHTTPSplitPair_wirekit(b *testing.B) {
+	req, resp := httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp")
+	s := httpx.DefaultParser().NewState()
+	b.SetBytes(int64(len(req) + len(resp)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n1, _, err1 := s.SplitRequest(req, false)
+		n2, _, err2 := s.SplitResponse(resp, false)
+		if n1 != len(req) || n2 != len(resp) || err1 != nil || err2 != nil {
+			b.Fatal(n1, n2, err1, err2)
+		}
+	}
+}
