@@ -1,6 +1,7 @@
 package dubbo2
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -78,6 +79,12 @@ func checkParse(t *testing.T, p *parser.Protocol, data []byte, dir parser.Direct
 	}
 	if m.Offset > len(data) {
 		t.Fatalf("offset %d past %d bytes", m.Offset, len(data))
+	}
+	// The JSON renderings are valid JSON, whatever the input.
+	for _, key := range []string{AttrArguments, AttrAttachments} {
+		if s, ok := m.Attrs.String(key); ok && !json.Valid([]byte(s)) {
+			t.Fatalf("%s is not JSON: %q", key, s)
+		}
 	}
 }
 
