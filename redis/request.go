@@ -366,16 +366,29 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// setUpper sets key to b upper-cased: aliasing b when it already is (the
-// common case), else an upper-cased copy.
+// setUpper sets key to b with ASCII letters upper-cased (other bytes kept
+// as they are, valid UTF-8 or not): aliasing b when it already is upper
+// case (the common case), else an upper-cased copy.
 func setUpper(attrs *parser.Attributes, key string, b []byte) {
 	for _, c := range b {
 		if 'a' <= c && c <= 'z' {
-			attrs.SetString(key, string(bytes.ToUpper(b)))
+			attrs.SetString(key, asciiUpper(b))
 			return
 		}
 	}
 	attrs.SetBytesString(key, b)
+}
+
+// asciiUpper returns b with ASCII letters upper-cased, as a new string.
+func asciiUpper(b []byte) string {
+	u := make([]byte, len(b))
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		u[i] = c
+	}
+	return string(u)
 }
 
 // parseRequest is the request tree's node: it reads the command, its

@@ -51,6 +51,9 @@ func TestRequest(t *testing.T) {
 		{"SPUBLISH channel is not a key", cmd("SPUBLISH", "news", "hi"), attrs{AttrCommand: "SPUBLISH", AttrKey: nil}},
 		{"unknown command", cmd("notacommand", "foo"), attrs{AttrCommand: "NOTACOMMAND", AttrKey: nil, AttrArgs: 1}},
 		{"empty key", cmd("GET", ""), attrs{AttrKey: ""}},
+		// Found by FuzzParseRequest: only ASCII letters are upper-cased,
+		// other bytes (here invalid UTF-8) are kept as sent.
+		{"unknown command with non-UTF-8 bytes", cmd("x\xe6y"), attrs{AttrCommand: "X\xe6Y", AttrKey: nil}},
 		{"binary key", cmd("GET", "a\r\nb\x00"), attrs{AttrKey: "a\r\nb\x00"}},
 		{"CLIENT SETNAME", cmd("CLIENT", "SETNAME", "app"), attrs{AttrCommand: "CLIENT", AttrSubcommand: "SETNAME", AttrKey: nil}},
 		{"client unknown subcommand", cmd("client", "maint_notifications", "on"), attrs{AttrCommand: "CLIENT", AttrSubcommand: "MAINT_NOTIFICATIONS", AttrKey: nil}},
