@@ -15,8 +15,8 @@
 // The parser is a tree of parser.PkgParser nodes, as Kindling's is: a
 // header node, then one branch per API key, then one per version:
 //
-//	kafka.request ── request.Produce ── v0 … v13
-//	              ├─ request.Fetch ──── v0 … v18
+//	kafka.request ── request.Produce ── v13 … v0
+//	              ├─ request.Fetch ──── v18 … v0
 //	              ├─ …
 //	              └─ request.undecoded
 //

@@ -66,8 +66,8 @@ func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 //
 //	kafka.request (header v0/v1/v2: size, api key, version, correlation id,
 //	               client id, tagged fields)
-//	├── kafka.request.Produce (api key 0) ─ v0, v1, ... v13
-//	├── kafka.request.Fetch   (api key 1) ─ v0 ... v18
+//	├── kafka.request.Produce (api key 0) ─ v13, v12, ... v0 (newest first)
+//	├── kafka.request.Fetch   (api key 1) ─ v18 ... v0
 //	├── ...                               (every decoded API, every version)
 //	└── kafka.request.undecoded: any other key or version, or a body that
 //	    failed to decode; header attributes plus AttrBodyNotDecoded.
@@ -111,7 +111,7 @@ func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
 			setAPI(m, key, v)
 			return true, false
 		})
-	for v := int16(0); v <= maxV; v++ {
+	for v := maxV; v >= 0; v-- { // newest first: what current clients send
 		n.Add(parser.NewPkgParser("v"+strconv.Itoa(int(v)),
 			func(m *parser.Message) bool {
 				_, mv, _ := kv(m)
