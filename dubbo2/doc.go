@@ -11,13 +11,16 @@
 //
 // # What is decoded
 //
-// Every message: request id, serialization id and name, event flag, body
-// length; requests: two-way flag; responses: status and its name. For
+// Every message: request id, serialization id and name, event flag (and
+// whether an event is a heartbeat); requests: two-way flag (a one-way
+// request gets parser.OneWay); responses: status and its name. For
 // hessian2 requests, the Dubbo version, service path, service version,
 // method and parameter descriptor (the leading strings of the body) are
 // read by the package's own bounds-checked hessian2 reader without
-// allocating; for hessian2 responses, the response type, the error text of
-// a non-OK status, and the class and message of an exception result.
+// allocating, and the argument count is taken from the descriptor
+// (ArgumentTypes names the Java types); for hessian2 responses, the
+// response type, the error text of a non-OK status, and the class and
+// message of an exception result.
 // Bodies in other serializations (fastjson, kryo, protobuf, ...) are named
 // but not decoded.
 //
