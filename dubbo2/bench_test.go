@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/dubbo-go-hessian2/java_exception"
+
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -122,6 +124,35 @@ func BenchmarkSplit(b *testing.B) {
 	for b.Loop() {
 		if n, tok, err := split(req, false); n != len(req) || tok == nil || err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkExceptionResponse reads the class and message of a Throwable
+// result (the default tree; the corpus's Fail response).
+func BenchmarkExceptionResponse(b *testing.B) {
+	resp := frame(2, byte(StatusOK), 12, encode(b, int32(3), java_exception.NewThrowable("provider refused: quota exceeded"),
+		map[string]any{"dubbo": "2.0.2", "path": "org.corpus.dubbo.UserProvider"}))
+	p := Protocol()
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(resp)))
+	for b.Loop() {
+		if !p.ParseResponse(&m, resp, nil, nil) {
+			b.Fatal(m.Err)
+		}
+	}
+}
+
+func BenchmarkHeartbeat(b *testing.B) {
+	hb := frame(FlagRequest|FlagTwoWay|FlagEvent|2, 0, 28, []byte{'N'})
+	p := Protocol()
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(hb)))
+	for b.Loop() {
+		if !p.ParseRequest(&m, hb, nil) {
+			b.Fatal(m.Err)
 		}
 	}
 }
