@@ -19,10 +19,10 @@ import (
 // included), encode it, frame it with a header written here, parse it, and
 // check each attribute against the value in the kmsg struct.
 
-// genErr is the error code every ErrorCode field is filled with: the first
-// non-zero error code is then genErr whichever ErrorCode fields a version
-// has. It is not 35 (which makes ApiVersions fall back to a v0 body).
-const genErr = 87 // INVALID_RECORD
+// Every ErrorCode field is filled with a distinct code (never 35, which
+// makes ApiVersions fall back to a v0 body); the expected first non-zero
+// code in wire order comes from firstErrorCode on the kmsg struct decoded
+// back from the encoded bytes, so it has exactly the fields of the version.
 
 // recordSet builds the record set a Produce request or Fetch response of
 // the given version carries: two v2 record batches (3 and 5 records, lz4)
@@ -119,7 +119,11 @@ func (f *filler) fill(v reflect.Value, name string) {
 		v.SetInt(int64(1 + f.next()%100))
 	case reflect.Int16:
 		if name == "ErrorCode" {
-			v.SetInt(genErr)
+			code := 1 + f.next()%130
+			if code == 35 {
+				code++
+			}
+			v.SetInt(int64(code))
 			return
 		}
 		v.SetInt(int64(200 + f.next()))
@@ -461,9 +465,18 @@ func requestExp(c genCase) exp {
 // responseExp is what the parser must report for a generated response.
 func responseExp(c genCase) exp {
 	v := c.version
+	decoded := kmsg.RequestForKey(c.key).ResponseKind()
+	decoded.SetVersion(v)
+	if err := decoded.ReadFrom(c.resp.AppendTo(nil)); err != nil {
+		panic(err)
+	}
+	code := firstErrorCode(reflect.ValueOf(decoded))
+	if code == 0 {
+		panic(fmt.Sprintf("%T v%d: no error code filled", c.resp, v))
+	}
 	e := exp{attrs: map[string]any{
-		AttrErrorCode: int64(genErr),
-		AttrErrorName: "INVALID_RECORD",
+		AttrErrorCode: int64(code),
+		AttrErrorName: ErrorName(code),
 	}}
 	throttle := func(from int16, ms int32) {
 		if v >= from {
@@ -612,6 +625,44 @@ func responseExp(c genCase) exp {
 		panic(fmt.Sprintf("no expectation for %T", r))
 	}
 	return e
+}
+
+// firstErrorCode walks a kmsg struct depth-first in field order (which is
+// wire order) and returns the first non-zero ErrorCode field.
+func firstErrorCode(v reflect.Value) int16 {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			return firstErrorCode(v.Elem())
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() || f.Name == "UnknownTags" {
+				continue
+			}
+			if f.Name == "ErrorCode" && f.Type.Kind() == reflect.Int16 {
+				if c := int16(v.Field(i).Int()); c != 0 {
+					return c
+				}
+				continue
+			}
+			if c := firstErrorCode(v.Field(i)); c != 0 {
+				return c
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return 0
+		}
+		for i := 0; i < v.Len(); i++ {
+			if c := firstErrorCode(v.Index(i)); c != 0 {
+				return c
+			}
+		}
+	}
+	return 0
 }
 
 func checkAttrs(t *testing.T, a *parser.Attributes, e exp) {
