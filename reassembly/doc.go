@@ -6,9 +6,11 @@
 // The core ([Assembler], [Segment], [Handler]) takes plain values and has no
 // packet-library dependency. Around it:
 //
-//   - [ReadPcap] and [ReadFile] read pcap and pcapng files (through gopacket's
-//     pcapgo) and decode Ethernet, 802.1Q, Linux SLL/SLL2, loopback and raw IP
-//     frames with the allocation-free [DecodePacket];
+//   - [ReadPcap] and [ReadFile] read pcap and pcapng files (optionally
+//     gzip-compressed) in place, checking every length, and decode Ethernet,
+//     802.1Q, Linux SLL/SLL2, loopback and raw IP frames with the
+//     allocation-free [DecodePacket] (both cross-checked against gopacket's
+//     pcapgo and layers in the tests);
 //   - [LayerDecoder] and [SegmentFromLayers] adapt gopacket's decoded layers
 //     for callers that already use gopacket.
 //

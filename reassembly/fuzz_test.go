@@ -1,8 +1,10 @@
 package reassembly
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 )
@@ -191,6 +193,28 @@ func FuzzDecodePacket(f *testing.F) {
 		}
 		if len(seg.Payload) > len(data) || seg.Truncated < 0 || seg.Truncated > 1<<16 {
 			t.Fatalf("payload %d of %d bytes, truncated %d", len(seg.Payload), len(data), seg.Truncated)
+		}
+	})
+}
+
+// FuzzReadPcap: any file content reads without panicking, and a record
+// length never makes ReadPcap allocate past MaxPcapRecord.
+func FuzzReadPcap(f *testing.F) {
+	for _, file := range []string{"testdata/redis_cli_session.pcap", "testdata/kafka_kgo_v2_4.pcap"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data[:min(len(data), 3000)])
+		ng := corpusAsPcapng(f, file)
+		f.Add(ng[:min(len(ng), 3000)])
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a := NewAssembler(FactoryFunc(func(*Stream) Handler { return &fuzzHandler{t: t} }), Options{})
+		ps, _ := ReadPcap(bytes.NewReader(data), a)
+		a.FlushAll()
+		if ps.TCP > ps.Packets || ps.Packets > uint64(len(data)) {
+			t.Fatalf("stats %+v for %d bytes", ps, len(data))
 		}
 	})
 }

@@ -2,14 +2,12 @@ package reassembly
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/pcapgo"
 )
 
 // PcapStats counts the records ReadPcap read and what became of them.
@@ -35,64 +33,92 @@ func (st *PcapStats) count(err error) {
 // pcapng section header block type, the first four bytes of a pcapng file.
 const pcapngMagic = 0x0a0d0d0a
 
-// ReadPcap reads a pcap or pcapng capture (told apart by the magic number)
-// from r and gives every TCP segment in it to a, in file order. It decodes
-// headers with [DecodePacket]. It does not flush a at the end, so several
-// files can be fed in sequence: call [Assembler.FlushAll] when done.
+// ReadPcap reads a pcap or pcapng capture, either possibly gzip-compressed
+// (told apart by their magic numbers), from r and gives every TCP segment
+// in it to a, in file order. It decodes headers with [DecodePacket].
+// Records are decoded in place in the read buffer, with every length in
+// the file checked (the tests compare the readers with gopacket's pcapgo,
+// which copies every record and, for pcapng, trusts lengths). It does not flush a at the end, so
+// several files can be fed in sequence: call [Assembler.FlushAll] when done.
+// A file cut short in the middle of a record returns the records before it
+// and io.ErrUnexpectedEOF.
 func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
 	var st PcapStats
-	br := bufio.NewReaderSize(r, 1<<18)
+	br := bufio.NewReaderSize(r, readBufferSize(r))
 	magic, err := br.Peek(4)
 	if err != nil {
 		return st, fmt.Errorf("reassembly: reading capture header: %w", err)
 	}
-	type source interface {
-		ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-	}
-	var (
-		src      source
-		linkType func(iface int) LinkType
-	)
-	if binary.LittleEndian.Uint32(magic) == pcapngMagic {
-		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
+	if magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return st, fmt.Errorf("reassembly: %w", err)
 		}
-		src = ng
-		linkType = func(i int) LinkType {
-			iface, err := ng.Interface(i)
-			if err != nil {
-				return LinkType(^uint32(0))
-			}
-			return LinkType(iface.LinkType)
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 1<<20)
+		if magic, err = br.Peek(4); err != nil {
+			return st, fmt.Errorf("reassembly: reading capture header: %w", err)
 		}
-	} else {
-		pr, err := pcapgo.NewReader(br)
-		if err != nil {
-			return st, fmt.Errorf("reassembly: %w", err)
-		}
-		src = pr
-		lt := LinkType(pr.LinkType())
-		linkType = func(int) LinkType { return lt }
 	}
 	var seg Segment
+	if binary.LittleEndian.Uint32(magic) != pcapngMagic {
+		pr, err := newPcapReader(br)
+		if err != nil {
+			return st, err
+		}
+		for {
+			data, ts, err := pr.next()
+			if err != nil {
+				if err == io.EOF {
+					return st, nil
+				}
+				return st, fmt.Errorf("reassembly: record %d: %w", st.Packets+1, err)
+			}
+			st.Packets++
+			if err := DecodePacket(pr.link, data, &seg); err != nil {
+				st.count(err)
+				continue
+			}
+			st.TCP++
+			seg.Timestamp = ts
+			a.Assemble(&seg)
+		}
+	}
+	ng := newPcapngReader(br)
 	for {
-		data, ci, err := src.ZeroCopyReadPacketData()
+		data, lt, ts, err := ng.next()
 		if err != nil {
 			if err == io.EOF {
 				return st, nil
 			}
-			return st, fmt.Errorf("reassembly: record %d: %w", st.Packets+1, err)
+			return st, fmt.Errorf("reassembly: block after record %d: %w", st.Packets, err)
 		}
 		st.Packets++
-		if err := DecodePacket(linkType(ci.InterfaceIndex), data, &seg); err != nil {
+		if err := DecodePacket(lt, data, &seg); err != nil {
 			st.count(err)
 			continue
 		}
 		st.TCP++
-		seg.Timestamp = ci.Timestamp
+		seg.Timestamp = ts
 		a.Assemble(&seg)
 	}
+}
+
+// readBufferSize is 1 MiB, or less for an input known to be smaller: most
+// records are then read in place, and a small capture does not cost a
+// large buffer.
+func readBufferSize(r io.Reader) int {
+	const max = 1 << 20
+	n := max
+	switch v := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
+		n = v.Len() + 1
+	case *os.File:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < max {
+			n = int(fi.Size()) + 1
+		}
+	}
+	return min(max, n)
 }
 
 // ReadFile opens a pcap or pcapng file and feeds it to a with [ReadPcap].
