@@ -95,6 +95,9 @@ type direction struct {
 	pending atomic.Int32 // 1 + index to resume from, 0 for none
 
 	read, forwarded int64 // guarded by mu
+	// next is the free tail of buf prepared for the next ReadFrom; owned by
+	// the reading goroutine.
+	next []byte
 	injected        int64 // guarded by wmu
 }
 
@@ -246,23 +249,31 @@ func (c *Conn) Start() error {
 // chain: with no filter allocating, a ReadFrom allocates nothing.
 func (c *Conn) ReadFrom(dir int, src io.Reader) (int, error) {
 	d := &c.dirs[dir&1]
-	d.mu.Lock()
 	if c.closed.Load() {
-		d.mu.Unlock()
 		return 0, c.closedErr()
 	}
-	t := d.buf.tail(c.opts.BufferSize, c.opts.MaxBuffer)
-	d.mu.Unlock()
-	if len(t) == 0 {
-		c.Close(ErrBufferFull)
-		return 0, ErrBufferFull
+	// The free tail was prepared at the end of the previous call; only the
+	// reading goroutine ever writes there or moves w, so it needs no lock.
+	t := d.next
+	if len(t) < minRead {
+		d.mu.Lock()
+		t = d.buf.tail(c.opts.BufferSize, c.opts.MaxBuffer)
+		d.mu.Unlock()
+		if len(t) == 0 {
+			c.Close(ErrBufferFull)
+			return 0, ErrBufferFull
+		}
 	}
+	d.next = nil
 	n, rerr := src.Read(t)
 	if n > 0 {
 		d.mu.Lock()
 		d.buf.commit(n)
 		d.read += int64(n)
 		err := c.run(d, 0)
+		if err == nil {
+			d.next = d.buf.tail(c.opts.BufferSize, c.opts.MaxBuffer)
+		}
 		d.mu.Unlock()
 		if err != nil {
 			c.Close(err)
@@ -290,6 +301,7 @@ func (c *Conn) Feed(dir int, p []byte) error {
 		return ErrBufferFull
 	}
 	d.read += int64(len(p))
+	d.next = nil // w moved: the prepared tail is stale
 	err := c.run(d, 0)
 	d.mu.Unlock()
 	if err != nil {
@@ -377,6 +389,7 @@ func (c *Conn) Release() {
 		d := &c.dirs[i]
 		d.mu.Lock()
 		d.buf.release()
+		d.next = nil
 		d.mu.Unlock()
 	}
 }
