@@ -127,6 +127,13 @@ func TestCorpusTruth(t *testing.T) {
 		wantPushes := pushedMessages(t, filepath.Join("testdata", name+".xcheck.txt"))
 		for _, feed := range corpusFeeds {
 			t.Run(name+"/"+feed.name, func(t *testing.T) {
+				if raceEnabled && feed.name == "one byte at a time" && name != "redis_benchmark_pipeline16" {
+					// parser.Conn re-copies its buffer on every Feed that
+					// frames nothing; under the race detector each copy of
+					// a 100-170 KB partial reply is checked, which takes
+					// minutes. The other feeds cover these files.
+					t.Skip("slow under the race detector")
+				}
 				p := Protocol()
 				rng := rand.New(rand.NewPCG(1, 2))
 				got := map[string][]*parser.Exchange{}

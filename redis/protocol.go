@@ -183,6 +183,9 @@ func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
 			st.framedReqAt, st.framedReqLen = &data[0], n
 		}
 	} else {
+		if st != nil {
+			st.framedRespAt = nil
+		}
 		n, err = f.l.scan(data, 0, 1)
 		if err == nil && st != nil {
 			st.framedRespAt, st.framedRespLen = &data[0], n
