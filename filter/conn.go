@@ -97,8 +97,8 @@ type direction struct {
 	read, forwarded int64 // guarded by mu
 	// next is the free tail of buf prepared for the next ReadFrom; owned by
 	// the reading goroutine.
-	next []byte
-	injected        int64 // guarded by wmu
+	next     []byte
+	injected int64 // guarded by wmu
 }
 
 type active struct {
