@@ -83,6 +83,20 @@ func validValue(v []byte) bool {
 	return true
 }
 
+// tokenEnd returns the index of the first byte at or after i that is not
+// a tchar, or len(b). Four bytes are tested per step, with one branch.
+func tokenEnd(b []byte, i int) int {
+	for ; i+4 <= len(b); i += 4 {
+		if !(tcharTable[b[i]] && tcharTable[b[i+1]] && tcharTable[b[i+2]] && tcharTable[b[i+3]]) {
+			break
+		}
+	}
+	for i < len(b) && tcharTable[b[i]] {
+		i++
+	}
+	return i
+}
+
 // isToken reports whether b is a non-empty RFC 9110 token.
 func isToken(b []byte) bool {
 	if len(b) == 0 {

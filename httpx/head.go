@@ -336,10 +336,7 @@ func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, er
 		case ' ', '\t':
 			return off, errAt("header", off, ErrObsFold)
 		}
-		i := off
-		for i < len(b) && tcharTable[b[i]] {
-			i++
-		}
+		i := tokenEnd(b, off)
 		if i == len(b) {
 			return off, parser.ErrShort
 		}
