@@ -205,14 +205,23 @@ func proxyImpls() []proxyImpl {
 		}},
 		{"wirekit", wk(func(b *testing.B) (*filter.Chain, func()) { return filter.NewChain(), nil })},
 		{"wirekitSniff", wk(func(b *testing.B) (*filter.Chain, func()) {
-			var exchanges atomic.Int64
+			var exchanges, other atomic.Int64
 			f, err := sniff.New([]*parser.Protocol{redis.Protocol()}, parser.SnifferOptions{},
-				func(*filter.Conn, *parser.Exchange) { exchanges.Add(1) })
+				func(_ *filter.Conn, ex *parser.Exchange) {
+					if ex.Kind == parser.Complete {
+						exchanges.Add(1)
+					} else {
+						other.Add(1)
+					}
+				})
 			if err != nil {
 				b.Fatal(err)
 			}
 			return filter.NewChain(f), func() {
 				b.ReportMetric(float64(exchanges.Load())/float64(b.N), "exchanges/op")
+				if n := other.Load(); n > 0 {
+					b.Errorf("%d exchanges not complete", n)
+				}
 			}
 		})},
 		{"wirekitTcpcopy", wk(func(b *testing.B) (*filter.Chain, func()) {
