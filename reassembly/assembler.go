@@ -49,7 +49,7 @@ type Assembler struct {
 	_       noCopy
 	opts    Options
 	factory Factory
-	conns   map[connKey]*Stream
+	conns   connTable
 	// lru: open streams, least recently active first.
 	lru streamList
 	// dead: closed tombstones, oldest close first.
@@ -95,7 +95,7 @@ func NewAssembler(f Factory, opts Options) *Assembler {
 	return &Assembler{
 		opts:    opts.withDefaults(),
 		factory: f,
-		conns:   make(map[connKey]*Stream),
+		conns:   newConnTable(),
 	}
 }
 
@@ -121,7 +121,7 @@ func (a *Assembler) Assemble(seg *Segment) {
 	a.expire()
 
 	key, srcIsLo := makeKey(seg.Src, seg.Dst)
-	s := a.conns[key]
+	s := a.conns.get(&key)
 	syn := seg.Flags&FlagSYN != 0
 	if s != nil && s.closed {
 		if !syn {
@@ -225,7 +225,7 @@ func (a *Assembler) checkDone(s *Stream, h *half) {
 }
 
 func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
-	if len(a.conns) >= a.opts.MaxConns {
+	if a.conns.len() >= a.opts.MaxConns {
 		// Forget the oldest tombstone first, else evict the least recently
 		// active connection.
 		if a.dead.head != nil {
@@ -262,7 +262,7 @@ func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
 	s.id = a.nextID
 	a.stats.ConnsOpened++
 	a.nopen++
-	a.conns[key] = s
+	a.conns.put(&key, s)
 	a.lru.push(s)
 	s.handler = a.factory.New(s)
 	return s
@@ -589,7 +589,7 @@ func (a *Assembler) closeStream(s *Stream, reason CloseReason) {
 		s.inDead = true
 		a.dead.push(s)
 	} else {
-		delete(a.conns, s.key)
+		a.conns.del(&s.key)
 	}
 }
 
@@ -600,8 +600,8 @@ func (a *Assembler) dropTombstone(s *Stream) {
 		s.inDead = false
 		a.dead.remove(s)
 	}
-	if a.conns[s.key] == s {
-		delete(a.conns, s.key)
+	if a.conns.get(&s.key) == s {
+		a.conns.del(&s.key)
 	}
 }
 

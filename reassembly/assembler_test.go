@@ -420,7 +420,7 @@ func TestMaxConnsCountsTombstones(t *testing.T) {
 		seg = pkt{dir: c2s, seq: 2, flags: rst}.segment()
 		seg.Src = src
 		a.Assemble(seg)
-		assert.LessOrEqual(t, len(a.conns), 2)
+		assert.LessOrEqual(t, a.conns.len(), 2)
 	}
 	assert.Equal(t, uint64(6), a.Stats().ConnsClosed)
 	assert.Zero(t, a.Stats().ConnsEvicted)
@@ -450,8 +450,8 @@ func TestReusedTupleWithoutTombstones(t *testing.T) {
 	)...)
 	require.Len(t, r.streams, 2)
 	assert.Equal(t, "second", r.text(2, c2s))
-	assert.Equal(t, 1, len(a.conns))
+	assert.Equal(t, 1, a.conns.len())
 	a.FlushAll()
-	assert.Empty(t, a.conns)
+	assert.Zero(t, a.conns.len())
 	assert.Equal(t, CloseFlush, r.closed[2])
 }

@@ -153,8 +153,8 @@ func FuzzAssembler(f *testing.F) {
 			if st.Buffered > o.MaxBufferedTotal || st.Buffered < 0 {
 				t.Fatalf("buffered %d over the total limit", st.Buffered)
 			}
-			if len(a.conns) > o.MaxConns || st.Conns > o.MaxConns {
-				t.Fatalf("%d connections tracked", len(a.conns))
+			if a.conns.len() > o.MaxConns || st.Conns > o.MaxConns {
+				t.Fatalf("%d connections tracked", a.conns.len())
 			}
 			for _, s := range streams {
 				if s.pendBytes > o.MaxBufferedPerConn {
@@ -167,8 +167,8 @@ func FuzzAssembler(f *testing.F) {
 		}
 		a.FlushAll()
 		st := a.Stats()
-		if st.Buffered != 0 || st.Conns != 0 || len(a.conns) != 0 {
-			t.Fatalf("after FlushAll: %+v, %d in table", st, len(a.conns))
+		if st.Buffered != 0 || st.Conns != 0 || a.conns.len() != 0 {
+			t.Fatalf("after FlushAll: %+v, %d in table", st, a.conns.len())
 		}
 		if st.ConnsOpened != st.ConnsClosed {
 			t.Fatalf("opened %d, closed %d", st.ConnsOpened, st.ConnsClosed)
