@@ -63,6 +63,8 @@ type State struct {
 	framedRespAt  *byte
 	framedRespLen int
 
+	lastCmd *cmdInfo // the command of the last request, tried before the table
+
 	replyOff   bool     // CLIENT REPLY OFF in force
 	skip       int      // requests, from the current one, without a reply (CLIENT REPLY SKIP)
 	subscribed bool     // RESP2 subscribed mode (subscription count > 0)

@@ -396,13 +396,22 @@ func asciiUpper(b []byte) string {
 func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
 	msg := m.Rest()
 	st, _ := m.State.(*State)
-	var local argList
-	a := st.framedArgs(msg)
-	var err error
-	if a == nil {
-		a = &local
-		err = a.load(&p.l, msg)
+	if a := st.framedArgs(msg); a != nil {
+		// The framer just scanned this very request: reuse its work.
+		return p.request(m, msg, st, a, nil)
 	}
+	return p.loadRequest(m, msg, st)
+}
+
+// loadRequest scans a request the framer did not hand over.
+func (p *proto) loadRequest(m *parser.Message, msg []byte, st *State) (ok, complete bool) {
+	var a argList
+	err := a.load(&p.l, msg)
+	return p.request(m, msg, st, &a, err)
+}
+
+// request sets the attributes of a scanned request.
+func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, err error) (ok, complete bool) {
 	switch {
 	case err == errShort:
 		if a.avail == 0 {
@@ -420,7 +429,12 @@ func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
 		return true, true
 	}
 	name := a.arg(0)
-	cmd := lookupCommand(name)
+	var cmd *cmdInfo
+	if st != nil && st.lastCmd != nil && equalFold(st.lastCmd.name, name) {
+		cmd = st.lastCmd // pipelines repeat commands: skip the hash lookup
+	} else if cmd = lookupCommand(name); st != nil && cmd != nil {
+		st.lastCmd = cmd
+	}
 	if cmd != nil {
 		m.Attrs.SetString(AttrCommand, cmd.name)
 	} else {
