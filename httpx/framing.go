@@ -1,5 +1,7 @@
 package httpx
 
+import "bytes"
+
 // Framing says where a message's body ends (RFC 9112 section 6.3).
 type Framing uint8
 
@@ -131,6 +133,27 @@ type chunkWalker struct {
 	trailer      bool // the last chunk is passed; reading trailer fields
 	trailerStart int
 	fields       int
+	scan         int // the current line has no LF before scan: search on from there
+}
+
+// line returns the line at data[w.pos:] (ending before end), without its
+// terminator, and the offset after it. The search for its LF resumes
+// where the previous call stopped, so a long line arriving byte by byte
+// is scanned once.
+func (w *chunkWalker) line(data []byte, end int) (line []byte, next int, ok bool) {
+	from := min(max(w.pos, w.scan), end)
+	i := bytes.IndexByte(data[from:end], '\n')
+	if i < 0 {
+		w.scan = end
+		return nil, 0, false
+	}
+	i += from
+	w.scan = 0
+	line = data[w.pos:i]
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, i + 1, true
 }
 
 // walk resumes the walk of the chunked body that starts at bodyStart in
@@ -146,7 +169,7 @@ func (p *Parser) walk(w *chunkWalker, data []byte, bodyStart int) (int, error) {
 			if lim := w.trailerStart + p.maxHeaderBytes; end > lim {
 				end = lim
 			}
-			line, next, ok := nextLine(data[:end], w.pos)
+			line, next, ok := w.line(data, end)
 			if !ok {
 				if end < len(data) || end-w.trailerStart >= p.maxHeaderBytes {
 					return 0, errAt("trailer section", w.trailerStart, ErrHeadTooLarge)
@@ -170,7 +193,7 @@ func (p *Parser) walk(w *chunkWalker, data []byte, bodyStart int) (int, error) {
 		if lim := w.pos + p.maxChunkLine + 2; end > lim {
 			end = lim
 		}
-		line, next, ok := nextLine(data[:end], w.pos)
+		line, next, ok := w.line(data, end)
 		if !ok {
 			if end-w.pos >= p.maxChunkLine+2 {
 				return 0, errAt("chunk size", w.pos, ErrChunkSizeTooLong)

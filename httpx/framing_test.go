@@ -499,3 +499,4 @@ func hexa(n int) string {
 }
 
 var _ = errors.Is
+

@@ -79,11 +79,6 @@ func (h *Header) Extra(i int) ([]byte, bool) {
 	return h.base[e.off : e.off+e.n : e.off+e.n], true
 }
 
-// reset clears h for a new message.
-func (h *Header) reset() {
-	*h = Header{ContentLength: -1}
-}
-
 // Request is a decoded request head. Decode into a reused value with
 // Parser.ParseRequest; byte slices alias the input.
 type Request struct {
@@ -123,8 +118,13 @@ type Response struct {
 // Each byte of the head is looked at once: the scan that finds a line's
 // end is the one that validates it (eight bytes per step).
 func (p *Parser) ParseRequest(req *Request, b []byte) error {
-	req.reset()
-	req.Method, req.Target, req.Host, req.HasHost, req.Version = nil, nil, nil, false, 0
+	*req = Request{Header: Header{ContentLength: -1}}
+	return p.parseRequest(req, b)
+}
+
+// parseRequest is ParseRequest into a zero Request whose ContentLength
+// is -1 (the parser tree's fresh stack value: no second clearing).
+func (p *Parser) parseRequest(req *Request, b []byte) error {
 	win, capped := p.window(b)
 	// method SP request-target SP HTTP-version CRLF (RFC 9112 section 3)
 	i := 0
@@ -167,8 +167,12 @@ func (p *Parser) ParseRequest(req *Request, b []byte) error {
 // ParseResponse decodes the response head at the start of b into resp,
 // with the same results as ParseRequest.
 func (p *Parser) ParseResponse(resp *Response, b []byte) error {
-	resp.reset()
-	resp.Version, resp.StatusCode, resp.Reason = 0, 0, nil
+	*resp = Response{Header: Header{ContentLength: -1}}
+	return p.parseResponse(resp, b)
+}
+
+// parseResponse is ParseResponse into a fresh Response (see parseRequest).
+func (p *Parser) parseResponse(resp *Response, b []byte) error {
 	win, capped := p.window(b)
 	// HTTP-version SP 3DIGIT SP [reason-phrase] CRLF (RFC 9112 section 4);
 	// the SP before an empty reason is optional, as in net/http (many

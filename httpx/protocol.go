@@ -103,9 +103,9 @@ func ResponseFastFail(m *parser.Message) bool {
 // the stack: Request is a plain value, so nothing escapes and nothing is
 // allocated.
 func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
-	var req Request
+	req := Request{Header: Header{ContentLength: -1}}
 	b := m.Rest()
-	err := p.ParseRequest(&req, b)
+	err := p.parseRequest(&req, b)
 	if err != nil && (err != parser.ErrShort || req.Method == nil) {
 		if err == parser.ErrShort {
 			err = errAt("request line", 0, ErrTruncated)
@@ -134,9 +134,9 @@ func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
 
 // parseResponseNode is the response tree's root.
 func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
-	var resp Response
+	resp := Response{Header: Header{ContentLength: -1}}
 	b := m.Rest()
-	err := p.ParseResponse(&resp, b)
+	err := p.parseResponse(&resp, b)
 	if err != nil && (err != parser.ErrShort || resp.StatusCode == 0) {
 		if err == parser.ErrShort {
 			err = errAt("status line", 0, ErrTruncated)

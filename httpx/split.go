@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bufio"
+	"bytes"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -73,7 +74,12 @@ type dirState struct {
 	framing Framing
 	headLen int
 	end     int // FramingLength: message end
-	walker  chunkWalker
+	// headScan: while the head is incomplete, data[:headScan] holds no
+	// complete head, and the head is parsed again only once an LF arrives
+	// after it. So a head fed byte by byte costs at most one parse per
+	// line (and lines are capped by MaxHeaders), not one per byte.
+	headScan int
+	walker   chunkWalker
 	// print holds the first bytes of the message and the last bytes of
 	// its head, compared on every call: data that no longer starts with
 	// this message (a caller that dropped bytes after a gap) discards the
@@ -190,6 +196,9 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 	if d.active && (len(data) < d.seen || !d.same(data)) {
 		s.Gap(parser.Request) // not the message we were framing: start over
 	}
+	if len(data) < d.seen {
+		d.headScan = 0
+	}
 	d.seen = len(data)
 	if len(data) == 0 {
 		return 0, nil, nil
@@ -200,7 +209,7 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 		}
 		if n := leadingEmptyLines(data); n > 0 {
 			s.skipped += int64(n)
-			d.seen = 0
+			d.seen, d.headScan = 0, 0
 			return n, nil, nil
 		}
 		if len(data) == 1 && data[0] == '\r' { // maybe the start of an empty line
@@ -209,9 +218,12 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 			}
 			return 0, nil, nil
 		}
+		if !s.headMayEnd(d, data, atEOF) {
+			return 0, nil, nil
+		}
 		req := &s.reqHead
 		if err := s.p.ParseRequest(req, data); err != nil {
-			return s.headErr(err, atEOF)
+			return s.headErr(d, err, data, atEOF)
 		}
 		f, err := s.p.RequestFraming(req)
 		if err != nil {
@@ -243,14 +255,20 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 	if d.active && (len(data) < d.seen || !d.same(data)) {
 		s.Gap(parser.Response) // not the message we were framing: start over
 	}
+	if len(data) < d.seen {
+		d.headScan = 0
+	}
 	d.seen = len(data)
 	if len(data) == 0 {
 		return 0, nil, nil
 	}
 	if !d.active {
+		if !s.headMayEnd(d, data, atEOF) {
+			return 0, nil, nil
+		}
 		resp := &s.resHead
 		if err := s.p.ParseResponse(resp, data); err != nil {
-			return s.headErr(err, atEOF)
+			return s.headErr(d, err, data, atEOF)
 		}
 		kind := kindOther
 		switch {
@@ -272,11 +290,26 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 	return s.body(d, data, atEOF)
 }
 
-func (s *State) headErr(err error, atEOF bool) (int, []byte, error) {
+// headMayEnd reports whether parsing the head again can give another
+// answer than last time: an LF arrived after headScan, the stream ended,
+// or the head limit is reached (then the parse reports it).
+func (s *State) headMayEnd(d *dirState, data []byte, atEOF bool) bool {
+	if d.headScan == 0 || atEOF || len(data) >= s.p.maxHeaderBytes || d.headScan > len(data) {
+		return true
+	}
+	if bytes.IndexByte(data[d.headScan:], '\n') >= 0 {
+		return true
+	}
+	d.headScan = len(data)
+	return false
+}
+
+func (s *State) headErr(d *dirState, err error, data []byte, atEOF bool) (int, []byte, error) {
 	if err == parser.ErrShort {
 		if atEOF {
 			return 0, nil, errAt("head", 0, ErrTruncated)
 		}
+		d.headScan = len(data)
 		return 0, nil, nil
 	}
 	return 0, nil, err
