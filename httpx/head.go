@@ -490,3 +490,48 @@ func parseContentLength(b []byte) (int64, bool) {
 	}
 	return n, true
 }
+
+// rootPath is what Path returns for an absolute-form target without a
+// path; never written.
+var rootPath = [1]byte{'/'}
+
+// Path returns the path of the request-target without its query: for
+// origin-form ("/a/b?q") the part before '?', for absolute-form
+// ("http://h/a?q") the part after the authority ("/" when empty), "*" for
+// asterisk-form, and nil for authority-form (CONNECT). It aliases Target
+// (or a shared "/"); do not modify it.
+func (r *Request) Path() []byte {
+	t := r.Target
+	switch {
+	case len(t) == 0:
+		return nil
+	case t[0] == '/' || (len(t) == 1 && t[0] == '*'):
+	case bytes.Contains(t, []byte("://")):
+		rest := t[bytes.Index(t, []byte("://"))+3:]
+		i := bytes.IndexAny(rest, "/?#")
+		if i < 0 || rest[i] != '/' {
+			return rootPath[:1:1]
+		}
+		t = rest[i:]
+	default:
+		return nil // authority-form
+	}
+	if i := bytes.IndexAny(t, "?#"); i >= 0 {
+		t = t[:i]
+	}
+	return t[:len(t):len(t)]
+}
+
+// Query returns the query of the request-target (after '?', before any
+// '#'), or nil when there is none. It aliases Target.
+func (r *Request) Query() []byte {
+	i := bytes.IndexByte(r.Target, '?')
+	if i < 0 {
+		return nil
+	}
+	q := r.Target[i+1:]
+	if j := bytes.IndexByte(q, '#'); j >= 0 {
+		q = q[:j]
+	}
+	return q[:len(q):len(q)]
+}

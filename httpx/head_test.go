@@ -243,3 +243,24 @@ func TestVersionAndFramingNames(t *testing.T) {
 		assert.Equal(t, c.want, f, c.method)
 	}
 }
+
+func TestRequestPathQuery(t *testing.T) {
+	for _, tt := range []struct {
+		target      string
+		path, query string
+	}{
+		{"/missing?q=a%20b", "/missing", "q=a%20b"},
+		{"/a/b", "/a/b", ""},
+		{"/?", "/", ""},
+		{"*", "*", ""},
+		{"http://h.example:8080/x/y?z=1#f", "/x/y", "z=1"},
+		{"http://h.example", "/", ""},
+		{"http://h.example?x", "/", "x"},
+		{"h.example:443", "", ""},
+	} {
+		var req httpx.Request
+		require.NoError(t, httpx.DefaultParser().ParseRequest(&req, []byte("GET "+tt.target+" HTTP/1.1\r\n\r\n")))
+		assert.Equal(t, tt.path, string(req.Path()), tt.target)
+		assert.Equal(t, tt.query, string(req.Query()), tt.target)
+	}
+}
