@@ -54,7 +54,13 @@ func (l *limits) requestLen(b []byte, a *argList) (n int, skip bool, err error) 
 			err = errShort
 		} else if b[pos] != byte(TypeBulk) {
 			return pos, false, ErrBadType
-		} else if size, next, err = l.readLen(b, pos+1, false); err == nil {
+		} else if pos+3 < len(b) && b[pos+2] == '\r' && b[pos+3] == '\n' && b[pos+1]-'0' <= 9 {
+			// "$N\r\n" with one digit, inline: most arguments are short.
+			size, next = int(b[pos+1]-'0'), pos+4
+		} else {
+			size, next, err = l.readLen(b, pos+1, false)
+		}
+		if err == nil && pos < len(b) {
 			if size < 0 {
 				return pos, false, ErrBadLength
 			}

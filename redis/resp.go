@@ -93,6 +93,9 @@ const (
 	DefaultMaxLine     = 64 << 10
 	DefaultMaxInline   = 64 << 10 // redis-server's PROTO_INLINE_MAX_SIZE
 	DefaultMaxMessage  = 1 << 30
+	// MaxMessageLimit is the largest Options.MaxMessage: argument positions
+	// are kept as 32-bit offsets.
+	MaxMessageLimit = 1<<31 - 1
 	// MaxStreamDepth is how deeply RESP3 streamed aggregates ("*?") may
 	// nest. Counted aggregates nest without limit: they are scanned
 	// iteratively with a counter, never recursively.
@@ -116,7 +119,8 @@ type Options struct {
 	MaxLine int
 	// MaxInline caps an inline command line. Default DefaultMaxInline (64 KiB).
 	MaxInline int
-	// MaxMessage caps a whole framed message. Default DefaultMaxMessage (1 GiB).
+	// MaxMessage caps a whole framed message. Default DefaultMaxMessage
+	// (1 GiB); values above MaxMessageLimit are lowered to it.
 	MaxMessage int
 }
 
@@ -142,6 +146,7 @@ func (o Options) limits() limits {
 	if l.maxMessage <= 0 {
 		l.maxMessage = DefaultMaxMessage
 	}
+	l.maxMessage = min(l.maxMessage, MaxMessageLimit)
 	return l
 }
 

@@ -185,6 +185,9 @@ func TestResponseLimits(t *testing.T) {
 	p = NewProtocol(Options{MaxMessage: 64})
 	_, _, err := p.Split(nil, parser.Response)([]byte("*30\r\n"+strings.Repeat(":1\r\n", 30)), false)
 	assert.ErrorIs(t, err, ErrMessageTooLarge)
+	// Defaults, and the ceiling of MaxMessage (32-bit argument offsets).
+	assert.Equal(t, limits{DefaultMaxBulk, DefaultMaxElements, DefaultMaxLine, DefaultMaxInline, DefaultMaxMessage}, Options{}.limits())
+	assert.Equal(t, MaxMessageLimit, Options{MaxMessage: 1 << 40}.limits().maxMessage)
 	// A bulk string claiming more than MaxMessage is rejected before its
 	// bytes are buffered.
 	p = NewProtocol(Options{MaxMessage: 1 << 20})
