@@ -105,23 +105,31 @@ func FuzzParseResponse(f *testing.F) {
 	})
 }
 
-// FuzzDecodeBody frames the input as the body of a request or response of
-// any decoded API key and version (from the fuzz input), reaching every
-// body decoder in every version without the fuzzer having to find a valid
-// header first.
-func FuzzDecodeBody(f *testing.F) {
+// fuzzBodies is the body fuzz target of one decoder file: it frames the
+// input as the body of a request or a response of one of keys, at a
+// version taken from the input, so that every version of every decoder is
+// reached without the fuzzer having to find a valid header first. Seeds are
+// the generated bodies of those keys in every version.
+func fuzzBodies(f *testing.F, keys ...int16) {
 	for _, c := range genCases(f) {
-		f.Add(uint8(c.key), uint8(c.version), false, c.reqFrame[len(c.reqFrame)-len(c.req.AppendTo(nil)):])
-		f.Add(uint8(c.key), uint8(c.version), true, c.resp.AppendTo(nil))
+		for i, k := range keys {
+			if k == c.key {
+				f.Add(uint8(i), uint8(c.version), false, c.req.AppendTo(nil))
+				f.Add(uint8(i), uint8(c.version), true, c.resp.AppendTo(nil))
+			}
+		}
 	}
 	p := Protocol()
 	state := p.NewState()
 	f.Fuzz(func(t *testing.T, k, v uint8, resp bool, body []byte) {
-		key := decodedAPIs[int(k)%len(decodedAPIs)]
+		key := keys[int(k)%len(keys)]
 		ver := int16(v) % (apis[key].maxVersion + 1)
 		var req, m parser.Message
-		if !p.ParseRequest(&req, frameRequest(key, ver, 1, "f", body), state) && !resp {
+		if !p.ParseRequest(&req, frameRequest(key, ver, 1, "f", body), state) {
 			t.Fatalf("request with a whole header did not parse: %v", req.Err)
+		}
+		if req.Offset > len(req.Data) {
+			t.Fatalf("request offset %d past %d", req.Offset, len(req.Data))
 		}
 		if !resp {
 			return
@@ -130,9 +138,20 @@ func FuzzDecodeBody(f *testing.F) {
 		req.Attrs.SetInt(AttrAPIKey, int64(key))
 		req.Attrs.SetInt(AttrAPIVersion, int64(ver))
 		b := frameResponse(key, ver, 1, body)
-		p.ParseResponse(&m, b, &req.Attrs, state)
+		if !p.ParseResponse(&m, b, &req.Attrs, state) {
+			t.Fatalf("response with a whole header did not parse: %v", m.Err)
+		}
 		if m.Offset > len(b) {
-			t.Fatalf("offset %d past %d", m.Offset, len(b))
+			t.Fatalf("response offset %d past %d", m.Offset, len(b))
 		}
 	})
 }
+
+func FuzzProduceBody(f *testing.F)  { fuzzBodies(f, 0) }
+func FuzzFetchBody(f *testing.F)    { fuzzBodies(f, 1) }
+func FuzzMetadataBody(f *testing.F) { fuzzBodies(f, 3) }
+func FuzzOffsetsBody(f *testing.F)  { fuzzBodies(f, 2, 8, 9) }
+func FuzzGroupBody(f *testing.F)    { fuzzBodies(f, 10, 11, 12, 13, 14, 15, 16) }
+func FuzzMiscBody(f *testing.F)     { fuzzBodies(f, 17, 18, 36) }
+func FuzzTopicsBody(f *testing.F)   { fuzzBodies(f, 19, 20) }
+func FuzzTxnBody(f *testing.F)      { fuzzBodies(f, 22, 24, 26) }
