@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // benchPayload reads a hex payload from testdata (a copy of
@@ -128,4 +129,34 @@ func BenchmarkSplitLargeReply(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+}
+
+// BenchmarkConnPipeline16 runs the redis-benchmark capture (834 exchanges
+// over 9 connections, 16 commands per segment) through parser.Conn:
+// framing, parsing and pairing as a user of the library gets them.
+func BenchmarkConnPipeline16(b *testing.B) {
+	streams, err := pcaptest.ReadFile("testdata/redis_benchmark_pipeline16.pcap")
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := Protocol()
+	total := 0
+	for _, s := range streams {
+		total += len(s.Data[0]) + len(s.Data[1])
+	}
+	exchanges := 0
+	emit := func(e *parser.Exchange) { exchanges++ }
+	b.ReportAllocs()
+	b.SetBytes(int64(total))
+	for b.Loop() {
+		exchanges = 0
+		for _, s := range streams {
+			c := parser.NewConn(p, parser.ConnOptions{}, emit)
+			pcaptest.Replay(s, c)
+		}
+		if exchanges != 834 {
+			b.Fatal(exchanges)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*exchanges), "ns/exchange")
 }
