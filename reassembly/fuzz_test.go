@@ -211,10 +211,16 @@ func FuzzReadPcap(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a := NewAssembler(FactoryFunc(func(*Stream) Handler { return &fuzzHandler{t: t} }), Options{})
-		ps, _ := ReadPcap(bytes.NewReader(data), a)
+		ps, err := ReadPcap(bytes.NewReader(data), a)
 		a.FlushAll()
 		if ps.TCP > ps.Packets || ps.Packets > uint64(len(data)) {
 			t.Fatalf("stats %+v for %d bytes", ps, len(data))
+		}
+		b := NewAssembler(FactoryFunc(func(*Stream) Handler { return &fuzzHandler{t: t} }), Options{})
+		ps2, err2 := ReadPcapBytes(data, b)
+		b.FlushAll()
+		if ps != ps2 || (err == nil) != (err2 == nil) || a.Stats() != b.Stats() {
+			t.Fatalf("ReadPcap %+v %v, ReadPcapBytes %+v %v", ps, err, ps2, err2)
 		}
 	})
 }

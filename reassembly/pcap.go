@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -38,8 +39,9 @@ const pcapngMagic = 0x0a0d0d0a
 // in it to a, in file order. It decodes headers with [DecodePacket].
 // Records are decoded in place in the read buffer, with every length in
 // the file checked (the tests compare the readers with gopacket's pcapgo,
-// which copies every record and, for pcapng, trusts lengths). It does not flush a at the end, so
-// several files can be fed in sequence: call [Assembler.FlushAll] when done.
+// which copies every record and, for pcapng, trusts lengths). It does not
+// flush a at the end, so several files can be fed in sequence: call
+// [Assembler.FlushAll] when done.
 // A file cut short in the middle of a record returns the records before it
 // and io.ErrUnexpectedEOF.
 func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
@@ -56,9 +58,66 @@ func ReadPcap(r io.Reader, a *Assembler) (PcapStats, error) {
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 1<<20)
-		if magic, err = br.Peek(4); err != nil {
-			return st, fmt.Errorf("reassembly: reading capture header: %w", err)
-		}
+	}
+	return readRecords(br, a)
+}
+
+// ReadPcapBytes is ReadPcap for a capture already in memory (or mapped):
+// records are decoded straight from data, without a read buffer.
+func ReadPcapBytes(data []byte, a *Assembler) (PcapStats, error) {
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		return ReadPcap(bytes.NewReader(data), a)
+	}
+	return readRecords(&sliceReader{b: data}, a)
+}
+
+// peeker is what the record readers need from their input: a
+// *bufio.Reader, or a sliceReader over a capture in memory.
+type peeker interface {
+	io.Reader
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
+	Size() int
+}
+
+// sliceReader reads a byte slice with the peeker methods of bufio.Reader.
+type sliceReader struct {
+	b   []byte
+	off int
+}
+
+func (r *sliceReader) Peek(n int) ([]byte, error) {
+	if rest := r.b[r.off:]; len(rest) < n {
+		return rest, io.EOF
+	}
+	return r.b[r.off : r.off+n], nil
+}
+
+func (r *sliceReader) Discard(n int) (int, error) {
+	if rest := len(r.b) - r.off; rest < n {
+		r.off = len(r.b)
+		return rest, io.EOF
+	}
+	r.off += n
+	return n, nil
+}
+
+func (r *sliceReader) Size() int { return len(r.b) }
+
+func (r *sliceReader) Read(p []byte) (int, error) {
+	if r.off == len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func readRecords(br peeker, a *Assembler) (PcapStats, error) {
+	var st PcapStats
+	magic, err := br.Peek(4)
+	if err != nil {
+		return st, fmt.Errorf("reassembly: reading capture header: %w", err)
 	}
 	var seg Segment
 	if binary.LittleEndian.Uint32(magic) != pcapngMagic {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -217,6 +218,40 @@ func TestPcapngMalformed(t *testing.T) {
 			b := tt.mutate(append([]byte(nil), good...))
 			_, err := readAll(t, b)
 			require.ErrorIs(t, err, ErrMalformed)
+		})
+	}
+}
+
+// TestReadPcapBytesMatchesReadPcap: the in-memory path reads every format
+// the same as the streaming one, including cut files.
+func TestReadPcapBytesMatchesReadPcap(t *testing.T) {
+	orig, err := os.ReadFile("testdata/redis_goredis_mixed.pcap")
+	require.NoError(t, err)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(orig)
+	require.NoError(t, zw.Close())
+	inputs := map[string][]byte{
+		"pcap":   orig,
+		"pcapng": corpusAsPcapng(t, "testdata/redis_goredis_mixed.pcap"),
+		"gzip":   gz.Bytes(),
+		"cut":    orig[:len(orig)/2],
+		"empty":  nil,
+	}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			want, errWant := readAll(t, data)
+			out := directionBytes{}
+			a := NewAssembler(&dirCollector{out: out}, Options{})
+			ps, err := ReadPcapBytes(data, a)
+			a.FlushAll()
+			assert.Equal(t, errWant == nil, err == nil, "%v / %v", errWant, err)
+			if errWant != nil {
+				assert.Equal(t, errors.Is(errWant, io.ErrUnexpectedEOF), errors.Is(err, io.ErrUnexpectedEOF))
+			}
+			assert.Equal(t, want.ps, ps)
+			assert.Equal(t, want.st, a.Stats())
+			assertSameStreams(t, want.bytes, out)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package reassembly
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -28,7 +27,7 @@ const MaxPcapRecord = 16 << 20
 // here because the copy pcapgo makes of every record costs a large part of
 // the time of reassembling a capture.
 type pcapReader struct {
-	br      *bufio.Reader
+	br      peeker
 	order   binary.ByteOrder
 	nanoMul int64
 	link    LinkType
@@ -36,7 +35,7 @@ type pcapReader struct {
 	big     []byte // records larger than br's buffer
 }
 
-func newPcapReader(br *bufio.Reader) (*pcapReader, error) {
+func newPcapReader(br peeker) (*pcapReader, error) {
 	h, err := br.Peek(24)
 	if err != nil {
 		return nil, fmt.Errorf("reassembly: pcap file header: %w", err)

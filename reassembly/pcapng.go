@@ -1,7 +1,6 @@
 package reassembly
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -39,14 +38,14 @@ type ngInterface struct {
 // pcapgo.NgReader, which a test checks this against, trusts option and
 // record lengths.)
 type pcapngReader struct {
-	br      *bufio.Reader
+	br      peeker
 	order   binary.ByteOrder
 	ifaces  []ngInterface
 	discard int
 	big     []byte
 }
 
-func newPcapngReader(br *bufio.Reader) *pcapngReader {
+func newPcapngReader(br peeker) *pcapngReader {
 	return &pcapngReader{br: br, order: binary.LittleEndian}
 }
 
