@@ -237,7 +237,9 @@ func (c *codec) wellKnown(m *parser.Message, key string, s []byte, n int64, mask
 }
 
 // sensitive reports whether an attachment's value must be masked: its key
-// contains one of Options.SensitiveAttachments, ignoring case.
+// contains one of Options.SensitiveAttachments, ignoring case. The key is
+// lowered into a stack buffer, and at each position only the patterns
+// starting with that byte are tried.
 func (c *codec) sensitive(key string) bool {
 	var buf [64]byte
 	if len(key) > len(buf) {
@@ -257,9 +259,11 @@ func (c *codec) sensitive(key string) bool {
 		buf[i] = ch
 	}
 	lower := parser.UnsafeString(buf[:len(key)])
-	for _, s := range c.sensitiveLower {
-		if strings.Contains(lower, s) {
-			return true
+	for i := 0; i < len(lower); i++ {
+		for _, p := range c.sensitiveByFirst[lower[i]] {
+			if strings.HasPrefix(lower[i:], p) {
+				return true
+			}
 		}
 	}
 	return false

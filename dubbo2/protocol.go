@@ -124,8 +124,23 @@ func (o *Options) setDefaults() {
 // codec holds the options the parser nodes read; it is immutable once
 // built, so one tree serves every connection.
 type codec struct {
-	opts           Options
-	sensitiveLower []string // SensitiveAttachments in lower case, empty ones dropped
+	opts             Options
+	sensitiveLower   []string      // SensitiveAttachments in lower case, empty ones dropped
+	sensitiveByFirst [256][]string // sensitiveLower by first byte
+}
+
+// newCodec applies the defaults to opts and prepares the lookups.
+func newCodec(opts Options) *codec {
+	opts.setDefaults()
+	c := &codec{opts: opts}
+	for _, s := range opts.SensitiveAttachments {
+		if s != "" {
+			l := strings.ToLower(s)
+			c.sensitiveLower = append(c.sensitiveLower, l)
+			c.sensitiveByFirst[l[0]] = append(c.sensitiveByFirst[l[0]], l)
+		}
+	}
+	return c
 }
 
 // Protocol returns the Dubbo2 protocol with default Options: header and
@@ -139,13 +154,8 @@ func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 // and "other" (bodies in other serializations, reported by header only).
 // The response tree has the same shape, with the status in the header node.
 func NewProtocol(opts Options) *parser.Protocol {
-	opts.setDefaults()
-	c := &codec{opts: opts}
-	for _, s := range opts.SensitiveAttachments {
-		if s != "" {
-			c.sensitiveLower = append(c.sensitiveLower, strings.ToLower(s))
-		}
-	}
+	c := newCodec(opts)
+	opts = c.opts
 	split := splitFunc(opts.MaxBodySize)
 	return &parser.Protocol{
 		Name:     "dubbo2",
