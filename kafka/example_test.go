@@ -59,3 +59,19 @@ func ExampleErrorName() {
 	fmt.Println(kafka.ErrorName(3), kafka.ErrorName(36))
 	// Output: UNKNOWN_TOPIC_OR_PARTITION TOPIC_ALREADY_EXISTS
 }
+
+// Share one topic cache between the protocols of every connection to a
+// cluster, so that topic ids learnt from one connection's Metadata
+// responses resolve on the others.
+func ExampleTopicCache() {
+	cache := kafka.NewTopicCache(50000)
+	p := kafka.NewProtocol(kafka.Options{TopicCache: cache})
+	_ = p // build each connection's parser.Conn from p
+
+	// What a Metadata v10+ response teaches it:
+	id := [16]byte{0x3f, 0x1c, 0x7a, 0x10, 0x42, 0x8e, 0x4b, 0x33, 0x9d, 0x01, 0x5e, 0x6a, 0x77, 0x20, 0xc4, 0x99}
+	cache.Store(id, "payments")
+	name, _ := cache.Lookup(id)
+	fmt.Println(kafka.FormatTopicID(id), name)
+	// Output: Pxx6EEKOSzOdAV5qdyDEmQ payments
+}
