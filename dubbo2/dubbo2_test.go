@@ -603,7 +603,7 @@ func TestSensitive(t *testing.T) {
 		"token": true, "Token": true, "X-Auth-TOKEN": true, "accessToken": true, "db.password": true,
 		"Authorization": true, "API-Key": true, "apikey": true, "session-id": true,
 		strings.Repeat("x", 80) + "Secret": true, // longer than the stack buffer
-		"interface": false, "path": false, "group": false, "timeout": false, "version": false,
+		"interface":                        false, "path": false, "group": false, "timeout": false, "version": false,
 		"dubbo": false, "retries": false, "": false, strings.Repeat("y", 100): false,
 	} {
 		assert.Equal(t, want, cd.sensitive(key), key)
