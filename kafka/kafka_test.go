@@ -426,3 +426,31 @@ func TestRequestFastFail(t *testing.T) {
 	m.Data = payload(t, "kafka_fetch_v12_req")
 	assert.False(t, p.Request.FastFail(&m))
 }
+
+// TestConcurrentConnections: one Protocol (and its topic cache) shared by
+// many connections parsed on different goroutines (run with -race).
+func TestConcurrentConnections(t *testing.T) {
+	p := Protocol()
+	mreq, mresp := metadataV12Response(t)
+	freq, fresp := fetchV13Response(t)
+	cases := genCases(t)
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			state := p.NewState()
+			var req, resp parser.Message
+			for i := 0; i < 50; i++ {
+				for _, pr := range [][2][]byte{{mreq, mresp}, {freq, fresp}, {cases[i].reqFrame, cases[i].respFrame}} {
+					if !p.ParseRequest(&req, pr[0], state) || !p.ParseResponse(&resp, pr[1], &req.Attrs, state) {
+						done <- fmt.Errorf("parse failed: %v %v", req.Err, resp.Err)
+						return
+					}
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		require.NoError(t, <-done)
+	}
+}
