@@ -14,7 +14,7 @@ import (
 // fuzzSeeds returns whole messages of each direction: every frame of the
 // corpus capture, the benchmark payloads and generated messages of every
 // kind the tests build.
-func fuzzSeeds(f *testing.F) (reqs, resps [][]byte) {
+func fuzzSeeds(f testing.TB) (reqs, resps [][]byte) {
 	split := Protocol().Split(nil, parser.Request)
 	streams := map[string][]byte{}
 	dirs := map[string]parser.Direction{}
