@@ -81,26 +81,27 @@ type SerializationID uint8
 
 // Serialization ids used by Dubbo (Java) and dubbo-go.
 const (
-	Hessian2             SerializationID = 2
-	Java                 SerializationID = 3
-	CompactedJava        SerializationID = 4
-	FastJSON             SerializationID = 6
-	NativeJava           SerializationID = 7
-	Kryo                 SerializationID = 8
-	FST                  SerializationID = 9
-	NativeHessian        SerializationID = 10
-	Avro                 SerializationID = 11
-	Protostuff           SerializationID = 12
-	Gson                 SerializationID = 16
-	Protobuf             SerializationID = 21 // dubbo-go's "protobuf"; Java Dubbo calls id 21 protobuf-json
-	ProtobufBinary       SerializationID = 22
-	FastJSON2            SerializationID = 23
-	Kryo2                SerializationID = 25
-	MsgPack              SerializationID = 27
-	Fury                 SerializationID = 28
-	CustomMessagePack    SerializationID = 31
-	serializationUnknown                 = "unknown"
+	Hessian2          SerializationID = 2
+	Java              SerializationID = 3
+	CompactedJava     SerializationID = 4
+	FastJSON          SerializationID = 6
+	NativeJava        SerializationID = 7
+	Kryo              SerializationID = 8
+	FST               SerializationID = 9
+	NativeHessian     SerializationID = 10
+	Avro              SerializationID = 11
+	Protostuff        SerializationID = 12
+	Gson              SerializationID = 16
+	Protobuf          SerializationID = 21 // dubbo-go's "protobuf"; Java Dubbo calls id 21 protobuf-json
+	ProtobufBinary    SerializationID = 22
+	FastJSON2         SerializationID = 23
+	Kryo2             SerializationID = 25
+	MsgPack           SerializationID = 27
+	Fury              SerializationID = 28
+	CustomMessagePack SerializationID = 31
 )
+
+const serializationUnknown = "unknown"
 
 var serializationNames = [32]string{
 	Hessian2:          "hessian2",

@@ -97,7 +97,7 @@ type Options struct {
 	// MaxAttachments bounds the attachments read per message; a map with
 	// more is reported in AttrDecodeError (ErrTooManyDefs). Default 64.
 	MaxAttachments int
-	// SensitiveAttachments lists key substrings (case-insensitive) whose
+	// SensitiveAttachments lists key substrings (ASCII case-insensitive) whose
 	// values are masked. nil means DefaultSensitiveAttachments; an empty
 	// non-nil slice masks nothing.
 	SensitiveAttachments []string
