@@ -113,15 +113,31 @@ func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
 		})
 	for v := maxV; v >= 0; v-- { // newest first: what current clients send
 		n.Add(parser.NewPkgParser("v"+strconv.Itoa(int(v)),
-			func(m *parser.Message) bool {
-				_, mv, _ := kv(m)
-				return mv != v
-			},
+			versionFastFail(dir, v),
 			func(m *parser.Message) (bool, bool) {
 				return c.parseBody(m, dir, key, v)
 			}))
 	}
 	return n
+}
+
+// versionFastFail is the branch test of version v. It runs for every
+// version node tried, so it reads the version straight from the request
+// frame, or from the connection state for a response, without an indirect
+// call.
+func versionFastFail(dir parser.Direction, v int16) parser.FastFailFunc {
+	if dir == parser.Request {
+		return func(m *parser.Message) bool {
+			return len(m.Data) < 8 || int16(binary.BigEndian.Uint16(m.Data[6:])) != v
+		}
+	}
+	return func(m *parser.Message) bool {
+		if st, _ := m.State.(*connState); st != nil && st.respKV {
+			return st.respVer != v
+		}
+		_, mv, ok := responseKeyVersion(m)
+		return !ok || mv != v
+	}
 }
 
 // requestFastFail rules out bytes that cannot start a Kafka request: a
