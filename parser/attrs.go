@@ -179,8 +179,11 @@ type Attributes struct {
 
 // Reset empties the map, keeping its storage. Values copied in by CopyFrom
 // become invalid.
+//
+// Stale entries beyond the new length are not cleared: they are
+// overwritten by the next message, and clearing them would cost every
+// message a memclr for nothing.
 func (a *Attributes) Reset() {
-	clear(a.list) // drop references to message memory
 	a.list = a.list[:0]
 	a.floor = 0
 	a.arena = a.arena[:0]
@@ -218,6 +221,15 @@ func (a *Attributes) Set(key string, v Value) {
 			return
 		}
 	}
+	a.list = append(a.list, Attr{Key: key, Value: v})
+}
+
+// Add appends key=v without looking for an earlier value set by the same
+// node: the fast path for a node that sets each of its keys once (a header
+// node reading fixed fields). If the node did set key before, the later
+// value wins for Get and All, and the earlier one stays in the list until
+// Reset. Use Set when a key may be set twice.
+func (a *Attributes) Add(key string, v Value) {
 	a.list = append(a.list, Attr{Key: key, Value: v})
 }
 
@@ -370,7 +382,6 @@ func (a *Attributes) mark() (n, floor int) {
 // rollback undoes every Set since mark (when failed) and restores the floor.
 func (a *Attributes) rollback(n, floor int, failed bool) {
 	if failed {
-		clear(a.list[n:])
 		a.list = a.list[:n]
 	}
 	a.floor = floor

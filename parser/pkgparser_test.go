@@ -150,3 +150,14 @@ func TestReaderSticky(t *testing.T) {
 	r.Bytes(-1)
 	assert.ErrorIs(t, r.Err(), ErrShort)
 }
+
+func TestAttributesAdd(t *testing.T) {
+	var a Attributes
+	a.Add("k", IntValue(1))
+	a.Add("j", StringValue("x"))
+	a.Add("k", IntValue(2)) // the later value wins
+	n, _ := a.Int("k")
+	assert.Equal(t, int64(2), n)
+	assert.Equal(t, 2, a.Len())
+	assert.Equal(t, `{"k":2,"j":"x"}`, string(a.AppendJSON(nil)))
+}
