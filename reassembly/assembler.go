@@ -138,7 +138,7 @@ func (a *Assembler) Assemble(seg *Segment) {
 		s = nil
 	}
 	if s == nil {
-		if !syn && len(seg.Payload) == 0 && trunc == 0 {
+		if !syn && (seg.Flags&FlagRST != 0 || len(seg.Payload) == 0 && trunc == 0) {
 			// Pure ACK, lone FIN or RST of a connection we do not know
 			// (or no longer know): opening a stream for it would only
 			// make a ghost.

@@ -112,8 +112,8 @@ type Stats struct {
 	HoleTimeouts  uint64 // holes skipped because of HoleTimeout
 	LimitSkips    uint64 // holes skipped because a buffering limit was hit
 	Ignored       uint64 // segments without data for unknown connections, or after close
-	ConnsOpened   uint64
-	ConnsClosed   uint64 // by FIN, RST, idle timeout or flush
+	ConnsOpened   uint64 // streams opened (Factory.New calls)
+	ConnsClosed   uint64 // Close calls, whatever the reason (evictions included)
 	ConnsEvicted  uint64 // closed because MaxConns was reached
 	Conns         int    // connections open now
 	Buffered      int    // out-of-order bytes buffered now (with PendingOverhead)
