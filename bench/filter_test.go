@@ -206,7 +206,9 @@ func proxyImpls() []proxyImpl {
 		{"wirekit", wk(func(b *testing.B) (*filter.Chain, func()) { return filter.NewChain(), nil })},
 		{"wirekitSniff", wk(func(b *testing.B) (*filter.Chain, func()) {
 			var exchanges, other atomic.Int64
-			f, err := sniff.New([]*parser.Protocol{redis.Protocol()}, parser.SnifferOptions{},
+			// A deep pipeline: allow more pending requests than the default
+			// 1024, or the oldest are reported Unanswered (evicted).
+			f, err := sniff.New([]*parser.Protocol{redis.Protocol()}, parser.SnifferOptions{Conn: parser.ConnOptions{MaxPending: 1 << 16}},
 				func(_ *filter.Conn, ex *parser.Exchange) {
 					if ex.Kind == parser.Complete {
 						exchanges.Add(1)

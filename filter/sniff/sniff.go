@@ -48,7 +48,11 @@ type Config struct {
 	// MaxDetectBytes, MaxBuffer and MaxPending are the parser.Sniffer and
 	// parser.Conn limits (SnifferOptions.MaxDetectBytes,
 	// ConnOptions.MaxBuffer, ConnOptions.MaxPending); zero takes the
-	// parser's defaults.
+	// parser's defaults. A deeply pipelining client (redis-benchmark -P,
+	// bulk loaders) can have more than the default 1024 requests in flight
+	// across the socket buffers: raise MaxPending for such listeners, or
+	// the oldest requests are reported Unanswered (Reason
+	// parser.ErrEvicted) and counted, instead of paired.
 	MaxDetectBytes int `json:"max_detect_bytes"`
 	MaxBuffer      int `json:"max_buffer"`
 	MaxPending     int `json:"max_pending"`
