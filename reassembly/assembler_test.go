@@ -455,3 +455,46 @@ func TestReusedTupleWithoutTombstones(t *testing.T) {
 	assert.Zero(t, a.conns.len())
 	assert.Equal(t, CloseFlush, r.closed[2])
 }
+
+func TestFlushOlderThan(t *testing.T) {
+	r, a := run(Options{HoleTimeout: noWait, IdleTimeout: noWait}, with(handshake,
+		pkt{dir: c2s, seq: cisn + 1, data: "ab"},
+		pkt{dir: c2s, seq: cisn + 5, data: "ef", at: time.Second}, // waits behind a hole
+	)...)
+	other := pkt{dir: c2s, seq: 1, data: "new", at: 10 * time.Second}.segment()
+	other.Src = netip.AddrPortFrom(cli.Addr(), 50000)
+	a.Assemble(other)
+
+	a.FlushOlderThan(t0.Add(5 * time.Second)) // a live capture's clock: now minus 5s
+	assert.Equal(t, "ab??ef", r.text(1, c2s))
+	assert.Equal(t, CloseIdle, r.closed[1])
+	assert.NotContains(t, r.closed, uint64(2), "the recent connection stays open")
+	st := a.Stats()
+	assert.Equal(t, uint64(1), st.HoleTimeouts)
+	assert.Equal(t, 1, st.Conns)
+}
+
+func TestIPv6AndIPv4ConnectionsAreDistinct(t *testing.T) {
+	r := newRecorder()
+	a := NewAssembler(r, Options{})
+	v6c, v6s := netip.MustParseAddrPort("[2001:db8::1]:40000"), netip.MustParseAddrPort("[2001:db8::2]:80")
+	for i, p := range []struct {
+		src, dst netip.AddrPort
+		seq      uint32
+		data     string
+	}{
+		{v6c, v6s, 100, "six-"},
+		{cli, srv, 100, "four-"},
+		{v6s, v6c, 7, "reply6"},
+		{v6c, v6s, 104, "more"},
+		{srv, cli, 9, "reply4"},
+	} {
+		a.Assemble(&Segment{Src: p.src, Dst: p.dst, Seq: p.seq, Flags: FlagACK, Payload: []byte(p.data), Timestamp: t0.Add(time.Duration(i))})
+	}
+	require.Len(t, r.streams, 2)
+	assert.Equal(t, v6c, r.streams[0].Client())
+	assert.Equal(t, "six-more", r.text(1, c2s))
+	assert.Equal(t, "reply6", r.text(1, s2c))
+	assert.Equal(t, "four-", r.text(2, c2s))
+	assert.Equal(t, "reply4", r.text(2, s2c))
+}
