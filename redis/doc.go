@@ -74,9 +74,12 @@
 //
 // # Performance and lifetime
 //
-// Steady-state framing and parsing allocate nothing (the only allocations
-// are an upper-cased copy of an unknown lower-case command name and the
-// decoding of a quoted inline argument). String attributes alias the
+// Steady-state framing and parsing allocate nothing. The only allocations
+// are on rare paths: the upper-cased copy of an unknown lower-case command
+// or subcommand name, the decoding of a quoted inline argument, and the
+// *parser.Error of a message that fails. The framer hands its scan of each
+// message to the parser through State, so a message framed and then parsed
+// (as parser.Conn does) is scanned once. String attributes alias the
 // message bytes and are valid while those are; parser.Attributes.CopyFrom
 // makes an owned copy.
 package redis
