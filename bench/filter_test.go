@@ -136,10 +136,18 @@ func ioCopyHandle(userspace bool) func(down, up *net.TCPConn) {
 type deadlineWriter struct {
 	c       *net.TCPConn
 	timeout time.Duration
+	set     time.Time // when the deadline was last moved
 }
 
+// Write moves the write deadline to now+timeout, but only when it was last
+// moved more than a tenth of the timeout ago: setting a deadline costs a
+// runtime timer update, too much to pay on every write of a busy
+// connection; a stuck write then fails after 90% to 100% of the timeout.
 func (w *deadlineWriter) Write(p []byte) (int, error) {
-	w.c.SetWriteDeadline(time.Now().Add(w.timeout))
+	if now := time.Now(); now.Sub(w.set) > w.timeout/10 {
+		w.set = now
+		w.c.SetWriteDeadline(now.Add(w.timeout))
+	}
 	return w.c.Write(p)
 }
 
@@ -149,13 +157,13 @@ func wirekitHandle(ch *filter.Chain) func(down, up *net.TCPConn) {
 	return func(down, up *net.TCPConn) {
 		closeBoth := func(error) { down.Close(); up.Close() }
 		fc, err := ch.NewConn(filter.ConnInfo{LocalAddr: down.LocalAddr(), RemoteAddr: down.RemoteAddr()},
-			filter.ConnOptions{Downstream: &deadlineWriter{down, idle}, OnClose: closeBoth})
+			filter.ConnOptions{Downstream: &deadlineWriter{c: down, timeout: idle}, OnClose: closeBoth})
 		if err != nil {
 			closeBoth(err)
 			return
 		}
 		defer fc.Release()
-		if fc.Start() != nil || fc.SetUpstream(&deadlineWriter{up, idle}, up.RemoteAddr()) != nil {
+		if fc.Start() != nil || fc.SetUpstream(&deadlineWriter{c: up, timeout: idle}, up.RemoteAddr()) != nil {
 			return
 		}
 		var last atomic.Int64
@@ -164,7 +172,9 @@ func wirekitHandle(ch *filter.Chain) func(down, up *net.TCPConn) {
 			for {
 				_, err := fc.ReadFrom(dir, src)
 				if err == nil {
-					last.Store(time.Now().UnixNano())
+					if now := time.Now().UnixNano(); now-last.Load() > int64(100*time.Millisecond) {
+						last.Store(now)
+					}
 					continue
 				}
 				if errors.Is(err, io.EOF) {

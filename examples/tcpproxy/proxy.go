@@ -353,10 +353,18 @@ func (s *session) writer(c *net.TCPConn) io.Writer {
 type deadlineWriter struct {
 	c       *net.TCPConn
 	timeout time.Duration
+	set     time.Time // when the deadline was last moved
 }
 
+// Write moves the write deadline to now+timeout, but only when it was last
+// moved more than a tenth of the timeout ago: setting a deadline costs a
+// runtime timer update, too much to pay on every write of a busy
+// connection; a stuck write then fails after 90% to 100% of the timeout.
 func (w *deadlineWriter) Write(p []byte) (int, error) {
-	w.c.SetWriteDeadline(time.Now().Add(w.timeout))
+	if now := time.Now(); now.Sub(w.set) > w.timeout/10 {
+		w.set = now
+		w.c.SetWriteDeadline(now.Add(w.timeout))
+	}
 	return w.c.Write(p)
 }
 
@@ -372,9 +380,13 @@ func (s *session) pump(fc *filter.Conn, dir int, src, dst *net.TCPConn) error {
 		_, err := fc.ReadFrom(dir, src)
 		if err == nil {
 			if idle > 0 {
-				// One atomic store per read; the deadline is only moved
-				// when it fires (below), not on every read.
-				s.lastRead.Store(time.Now().UnixNano())
+				// The deadline is only moved when it fires (below), not on
+				// every read; the activity stamp is written at most every
+				// 100 ms (an atomic write per read would be shared-cache
+				// traffic for nothing).
+				if now := time.Now().UnixNano(); now-s.lastRead.Load() > int64(100*time.Millisecond) {
+					s.lastRead.Store(now)
+				}
 			}
 			continue
 		}
