@@ -354,8 +354,8 @@ func (c *Conn) Close(err error) {
 // Closed reports whether Close was called.
 func (c *Conn) Closed() bool { return c.closed.Load() }
 
-// Err returns the reason the connection was closed: nil while open or after
-// a normal close, ErrClosed-wrapping reasons as given to Close otherwise.
+// Err returns the reason given to the first Close: nil while the connection
+// is open and after a normal close.
 func (c *Conn) Err() error {
 	if !c.closed.Load() {
 		return nil
