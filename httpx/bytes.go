@@ -48,15 +48,19 @@ const (
 	msb = 0x8080808080808080
 )
 
-// hasLess reports (as a non-zero word) whether some byte of x is below n
-// (n <= 128). Bit-twiddling hack from "Bit Twiddling Hacks"; exact for the
-// existence test, which is all it is used for.
-func hasLess(x uint64, n uint64) uint64 { return (x - lsb*n) & ^x & msb }
+// ctlMask flags (as a non-zero word) the bytes of x below 0x20 or equal
+// to DEL: bytes below 0x20 borrow when 0x20 is subtracted, DEL is the only
+// byte under 0x80 that carries into bit 7 when 1 is added to its low 7
+// bits, and "&^ x" drops bytes that had bit 7 set. Borrows only run
+// upwards from a flagged byte, so the lowest flagged byte is always a true
+// hit (the callers take only that one).
+func ctlMask(x uint64) uint64 {
+	return ((x - lsb*0x20) | ((x &^ msb) + lsb)) &^ x & msb
+}
 
-// hasByte reports (as a non-zero word) whether some byte of x equals c.
-func hasByte(x uint64, c uint64) uint64 {
-	y := x ^ (lsb * c)
-	return (y - lsb) & ^y & msb
+// ctlSpaceMask is ctlMask that also flags SP.
+func ctlSpaceMask(x uint64) uint64 {
+	return ((x - lsb*0x21) | ((x &^ msb) + lsb)) &^ x & msb
 }
 
 // validValue reports whether v holds only field-value bytes: HTAB, SP,
@@ -67,7 +71,7 @@ func validValue(v []byte) bool {
 	i := 0
 	for ; i+8 <= len(v); i += 8 {
 		x := binary.LittleEndian.Uint64(v[i:])
-		if hasLess(x, 0x20)|hasByte(x, 0x7f) != 0 {
+		if ctlMask(x) != 0 {
 			for _, c := range v[i : i+8] {
 				if (c < 0x20 && c != '\t') || c == 0x7f {
 					return false
@@ -153,7 +157,7 @@ func nextElem(b []byte) (elem, rest []byte) {
 func firstCtl(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
-		if m := hasLess(x, 0x20) | hasByte(x, 0x7f); m != 0 {
+		if m := ctlMask(x); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}
@@ -170,7 +174,7 @@ func firstCtl(b []byte, i int) int {
 func firstNotVisible(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
-		if m := hasLess(x, 0x21) | hasByte(x, 0x7f); m != 0 {
+		if m := ctlSpaceMask(x); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 	}

@@ -499,4 +499,3 @@ func hexa(n int) string {
 }
 
 var _ = errors.Is
-
