@@ -224,3 +224,62 @@ func FuzzReadPcap(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPacketSequence feeds raw frames (Ethernet, each prefixed by its
+// 2-byte big-endian length, with a 1-byte time step) through DecodePacket
+// into an Assembler with small limits: no panic, and the buffered bytes,
+// tracked connections and buffer cache stay within their limits after every
+// packet.
+func FuzzPacketSequence(f *testing.F) {
+	for _, file := range []string{"testdata/redis_cli_session.pcap", "testdata/http_gonet_pipelined.pcap", "testdata/kafka_kgo_v2_4.pcap"} {
+		_, pkts := readPackets(f, file)
+		var in []byte
+		for i, p := range pkts {
+			if len(in)+len(p.data) > 8000 {
+				break
+			}
+			in = append(in, byte(i%3), byte(len(p.data)>>8), byte(len(p.data)))
+			in = append(in, p.data...)
+		}
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		opts := Options{MaxConns: 3, MaxBufferedPerConn: 2000, MaxBufferedTotal: 3000,
+			HoleTimeout: 50 * time.Millisecond, IdleTimeout: time.Second, BufferCacheBytes: 4096}
+		var streams []*Stream
+		a := NewAssembler(FactoryFunc(func(s *Stream) Handler {
+			streams = append(streams, s)
+			return &fuzzHandler{t: t}
+		}), opts)
+		o := a.opts
+		now := time.Unix(1e9, 0)
+		var seg Segment
+		for len(in) >= 3 {
+			now = now.Add(time.Duration(in[0]) * 10 * time.Millisecond)
+			n := min(int(in[1])<<8|int(in[2]), len(in)-3)
+			frame := in[3 : 3+n]
+			in = in[3+n:]
+			if DecodePacket(LinkEthernet, frame, &seg) != nil {
+				continue
+			}
+			seg.Timestamp = now
+			a.Assemble(&seg)
+			st := a.Stats()
+			if st.Buffered > o.MaxBufferedTotal || st.Conns > o.MaxConns || a.conns.len() > o.MaxConns {
+				t.Fatalf("over the limits: %+v, %d tracked", st, a.conns.len())
+			}
+			for _, s := range streams {
+				if s.pendBytes > o.MaxBufferedPerConn {
+					t.Fatalf("connection buffers %d", s.pendBytes)
+				}
+			}
+			if a.CachedBufferBytes() > o.BufferCacheBytes {
+				t.Fatalf("buffer cache %d", a.CachedBufferBytes())
+			}
+		}
+		a.FlushAll()
+		if st := a.Stats(); st.Buffered != 0 || st.Conns != 0 || st.ConnsOpened != st.ConnsClosed {
+			t.Fatalf("after FlushAll: %+v", st)
+		}
+	})
+}
