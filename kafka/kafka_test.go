@@ -454,3 +454,30 @@ func TestConcurrentConnections(t *testing.T) {
 		require.NoError(t, <-done)
 	}
 }
+
+// TestMetadataNullNameResolved: a Metadata v12+ topic may have a null name
+// (asked for by id); its name then comes from the cache, looked up while
+// the response holds the cache's read lock.
+func TestMetadataNullNameResolved(t *testing.T) {
+	cache := NewTopicCache(10)
+	id := [16]byte{9, 8, 7, 6, 5, 4, 3, 2, 1, 9, 8, 7, 6, 5, 4, 3}
+	cache.Store(id, "known")
+	p := NewProtocol(Options{TopicCache: cache})
+	md := kmsg.NewPtrMetadataResponse()
+	md.Version = 12
+	t1 := kmsg.NewMetadataResponseTopic()
+	t1.TopicID = id // null name
+	t2 := kmsg.NewMetadataResponseTopic()
+	other := "other"
+	t2.Topic, t2.TopicID = &other, [16]byte{1}
+	md.Topics = append(md.Topics, t1, t2)
+	var req, resp parser.Message
+	req.Attrs.SetInt(AttrAPIKey, 3)
+	req.Attrs.SetInt(AttrAPIVersion, 12)
+	require.True(t, p.ParseResponse(&resp, frameResponse(3, 12, 1, md.AppendTo(nil)), &req.Attrs, p.NewState()))
+	s, _ := resp.Attrs.String(AttrTopicResolved)
+	assert.Equal(t, "known", s)
+	s, _ = resp.Attrs.String(AttrTopic)
+	assert.Equal(t, "other", s)
+	assert.Equal(t, 2, cache.Len(), "the second topic was learnt")
+}

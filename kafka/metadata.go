@@ -61,6 +61,14 @@ func (d *decoder) metadataResponse() {
 		d.Skip(4)
 	}
 	n := d.array()
+	// One read lock over the whole topic array instead of one per topic:
+	// a refresh of known topics (the steady state) then costs one lock
+	// round trip per response.
+	cache := d.c.cache
+	if d.v >= 10 && n > 0 {
+		cache.mu.RLock()
+		d.cacheLocked = true
+	}
 	for i := 0; i < n && d.ok(); i++ {
 		d.errorCode()
 		name, null := d.str()
@@ -68,8 +76,12 @@ func (d *decoder) metadataResponse() {
 		if d.v >= 10 {
 			id := d.uuid()
 			d.topicID(id)
-			if !null && d.ok() {
-				d.c.cache.observe(id, name)
+			if !null && d.ok() && id != ([16]byte{}) && len(name) > 0 {
+				if old, ok := cache.names[id]; !ok || old != string(name) {
+					cache.mu.RUnlock()
+					cache.Store(id, string(name))
+					cache.mu.RLock()
+				}
 			}
 		}
 		if d.v >= 1 {
@@ -94,6 +106,10 @@ func (d *decoder) metadataResponse() {
 			d.Skip(4)
 		}
 		d.tags()
+	}
+	if d.cacheLocked {
+		d.cacheLocked = false
+		cache.mu.RUnlock()
 	}
 	if d.v >= 8 && d.v <= 10 {
 		d.Skip(4)

@@ -23,12 +23,13 @@ type decoder struct {
 	flex bool
 	resp bool
 
-	topics     int64 // topics seen
-	partitions int64 // topic partitions seen
-	topicSet   bool  // AttrTopic set
-	idSet      bool  // AttrTopicID set
-	errCode    int16 // first non-zero error code
-	rec        recordStats
+	topics      int64 // topics seen
+	partitions  int64 // topic partitions seen
+	cacheLocked bool  // the topic cache's read lock is held (Metadata response)
+	topicSet    bool  // AttrTopic set
+	idSet       bool  // AttrTopicID set
+	errCode     int16 // first non-zero error code
+	rec         recordStats
 }
 
 func (d *decoder) ok() bool { return d.err == nil }
@@ -291,7 +292,14 @@ func (d *decoder) topicID(id [16]byte) {
 	if d.topicSet {
 		return // the wire names the topic: nothing to resolve
 	}
-	if name, ok := d.c.cache.Lookup(id); ok {
+	var name string
+	var ok bool
+	if d.cacheLocked {
+		name, ok = d.c.cache.names[id]
+	} else {
+		name, ok = d.c.cache.Lookup(id)
+	}
+	if ok {
 		d.m.Attrs.SetString(AttrTopicResolved, name)
 	}
 }
