@@ -519,3 +519,16 @@ func TestPassBeforeUpstreamIsSet(t *testing.T) {
 	assert.Equal(t, "abc", up.String(), "only what passed is forwarded once the upstream is set")
 	assert.Equal(t, 3, c.Stats(0).Held)
 }
+
+func TestWriteHoldOverLimitIsAnError(t *testing.T) {
+	h := newHarness(t, []string{"w"}, func(rs []*recorder) {
+		rs[0].onWr = func(*recorder, *Buffer) Status { return Stop }
+	}, ConnOptions{BufferSize: 4096, MaxBuffer: 4096})
+	require.NoError(t, h.c.Start())
+	require.NoError(t, h.read(t, 1, strings.Repeat("r", 4096)))
+	_, err := h.c.ReadFrom(1, strings.NewReader("more"))
+	require.ErrorIs(t, err, ErrBufferFull, "the held reply is not dropped to make room")
+	assert.Equal(t, []error{ErrBufferFull}, h.closeErr)
+	assert.Equal(t, "", h.down.String())
+	assert.Equal(t, 4096, h.c.Stats(1).Held)
+}
