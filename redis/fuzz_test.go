@@ -2,7 +2,10 @@ package redis
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 
@@ -35,6 +38,19 @@ func seedMessages(tb testing.TB) (reqs, resps [][]byte) {
 			if !seen[string(m)] && len(m) < 64<<10 { // keep seeds small enough to mutate
 				seen[string(m)] = true
 				resps = append(resps, m)
+			}
+		}
+	}
+	// Replies recorded from redis-server (every RESP3 type; see replies_test.go).
+	b, err := os.ReadFile("testdata/server_replies.txt")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 3 {
+			if r, err := hex.DecodeString(f[2]); err == nil && !seen[string(r)] {
+				seen[string(r)] = true
+				resps = append(resps, r)
 			}
 		}
 	}
