@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wirekit/wirekit/parser"
