@@ -24,6 +24,11 @@ type ExchangeOptions struct {
 	// MaxDetectBytes is how many bytes per direction a Sniffer holds while
 	// detecting (parser.SnifferOptions.MaxDetectBytes; 0: its default).
 	MaxDetectBytes int
+	// OnClose, when set, is called after a stream's parser has been closed
+	// (so its last exchanges were emitted), with that parser.Conn for its
+	// Stats: messages, parse errors, bytes skipped while resynchronising.
+	// conn is nil when no protocol was chosen or detected for the stream.
+	OnClose func(s *Stream, reason CloseReason, conn *parser.Conn)
 }
 
 // Exchanges is a ready [Factory] that parses the two directions of every
@@ -65,6 +70,7 @@ type protoConn interface {
 }
 
 type exchangeHandler struct {
+	x    *Exchanges
 	conn protoConn
 	last time.Time
 }
@@ -76,7 +82,7 @@ func (x *Exchanges) New(s *Stream) Handler {
 	if p == nil && x.opts.Choose != nil {
 		p = x.opts.Choose(s)
 	}
-	h := &exchangeHandler{last: s.Start()}
+	h := &exchangeHandler{x: x, last: s.Start()}
 	switch {
 	case p != nil:
 		h.conn = parser.NewConn(p, x.opts.Conn, emit)
@@ -111,8 +117,19 @@ func (h *exchangeHandler) Gap(_ *Stream, dir Dir, _ uint64, n int) {
 	}
 }
 
-func (h *exchangeHandler) Close(*Stream, CloseReason) {
+func (h *exchangeHandler) Close(s *Stream, reason CloseReason) {
 	if h.conn != nil {
 		h.conn.Close(h.last)
 	}
+	if h.x.opts.OnClose == nil {
+		return
+	}
+	var pc *parser.Conn
+	switch c := h.conn.(type) {
+	case *parser.Conn:
+		pc = c
+	case *parser.Sniffer:
+		pc = c.Conn() // after Close: a Sniffer may decide only then
+	}
+	h.x.opts.OnClose(s, reason, pc)
 }

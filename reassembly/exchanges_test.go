@@ -160,3 +160,28 @@ func TestExchangesSkipsUnchosenStreams(t *testing.T) {
 	assert.Equal(t, a.Stats().ConnsOpened, x.Skipped())
 	assert.NotZero(t, x.Skipped())
 }
+
+// OnClose hands over each stream's parser.Conn after its last exchange:
+// its counters account for every exchange emitted.
+func TestExchangesOnClose(t *testing.T) {
+	det := parser.NewDetector(httpx.Protocol(), redis.Protocol())
+	emitted := map[string]uint64{}
+	var fromStats uint64
+	closes := 0
+	x := reassembly.NewExchanges(reassembly.ExchangeOptions{Detector: det,
+		OnClose: func(s *reassembly.Stream, reason reassembly.CloseReason, conn *parser.Conn) {
+			closes++
+			require.NotNil(t, conn)
+			st := conn.Stats()
+			fromStats += st.Exchanges + st.OneWay + st.Unanswered + st.Unmatched + st.Pushes
+			assert.Equal(t, emitted[s.Client().String()], st.Exchanges+st.OneWay+st.Unanswered+st.Unmatched+st.Pushes)
+			assert.Zero(t, st.ParseErrors[parser.Request]+st.ParseErrors[parser.Response])
+		}},
+		func(s *reassembly.Stream, e *parser.Exchange) { emitted[s.Client().String()]++ })
+	a := reassembly.NewAssembler(x, reassembly.Options{})
+	_, err := reassembly.ReadFile("testdata/redis_goredis_mixed.pcap", a)
+	require.NoError(t, err)
+	a.FlushAll()
+	assert.Equal(t, 4, closes)
+	assert.Equal(t, uint64(38), fromStats) // 36 exchanges + 2 pushes
+}
