@@ -103,7 +103,7 @@ const (
 	AttrRecordMagic = "kafka.record_magic"
 	// AttrBodyNotDecoded is true when the body was not decoded: an API the
 	// parser does not decode, a version newer than it knows, a response to
-	// an unknown request, or a body that failed to decode (int the last two
+	// an unknown request, or a body that failed to decode (in the last two
 	// cases AttrBodyError says why) (bool).
 	AttrBodyNotDecoded = "kafka.body_not_decoded"
 	// AttrBodyError is why a body was not decoded (string).

@@ -328,22 +328,24 @@ func (d *decoder) group(b []byte) { d.m.Attrs.SetBytesString(AttrGroupID, b) }
 // member sets the member id.
 func (d *decoder) member(b []byte) { d.m.Attrs.SetBytesString(AttrMemberID, b) }
 
-// groupMember reads group id, [generation], member id as group requests
-// lay them out.
+// groupStr reads a group id string and reports it.
 func (d *decoder) groupStr() {
 	g, _ := d.str()
 	d.group(g)
 }
 
+// memberStr reads a member id string and reports it.
 func (d *decoder) memberStr() {
 	b, _ := d.str()
 	d.member(b)
 }
 
+// generation reads a group generation and reports it.
 func (d *decoder) generation() {
 	d.m.Attrs.SetInt(AttrGenerationID, int64(d.Int32()))
 }
 
+// txnID reports a transactional id unless it is null.
 func (d *decoder) txnID(b []byte, null bool) {
 	if !null {
 		d.m.Attrs.SetBytesString(AttrTransactionalID, b)
