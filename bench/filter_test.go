@@ -29,6 +29,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,6 +265,19 @@ func proxyImpls() []proxyImpl {
 	}
 }
 
+// procCPU is the process's user+system CPU time. Client, proxy and server
+// run in this process, so the CPU per op compares implementations even on a
+// loaded machine, where wall time mostly measures the scheduler.
+func procCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64(procCPU()-start)/float64(b.N), "cpu-ns/op")
+}
+
 func implNamed(name string) proxyImpl {
 	for _, p := range proxyImpls() {
 		if p.name == name {
@@ -304,6 +318,7 @@ func proxyThroughput(b *testing.B, impl proxyImpl) {
 			b.SetBytes(int64(len(req)))
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := procCPU()
 			errc := make(chan error, 1)
 			go func() {
 				for i := 0; i < b.N; i++ {
@@ -321,6 +336,7 @@ func proxyThroughput(b *testing.B, impl proxyImpl) {
 				b.Fatal(err)
 			}
 			b.StopTimer()
+			reportCPU(b, cpu)
 			c.Close()
 			if report != nil {
 				time.Sleep(20 * time.Millisecond) // let the proxy see the close
@@ -361,6 +377,7 @@ func proxyLatency(b *testing.B, impl proxyImpl) {
 			buf := make([]byte, len(reply))
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := procCPU()
 			for i := 0; i < b.N; i++ {
 				if _, err := c.Write(req); err != nil {
 					b.Fatal(err)
@@ -370,6 +387,7 @@ func proxyLatency(b *testing.B, impl proxyImpl) {
 				}
 			}
 			b.StopTimer()
+			reportCPU(b, cpu)
 			c.Close()
 			if report != nil {
 				time.Sleep(20 * time.Millisecond)
