@@ -33,6 +33,26 @@
 // a body that does not decode still yields the header attributes, with
 // AttrBodyNotDecoded set and AttrBodyError saying why.
 //
+// Attributes (constants Attr*), besides the header's api_key, api_name,
+// api_version, correlation_id, client_id and message_size:
+//
+//	Produce request      topic|topic_id, topic_count, partition_count, acks,
+//	                     timeout_ms, transactional_id, record_count,
+//	                     record_batches, record_bytes, compression,
+//	                     record_magic (acks=0: parser.OneWay)
+//	Fetch request        topic|topic_id, topic_count, partition_count, max_wait_ms
+//	Fetch response       topic|topic_id, counts, records as for Produce
+//	ListOffsets, Metadata, OffsetCommit, OffsetFetch, CreateTopics,
+//	DeleteTopics, AddPartitionsToTxn
+//	                     topic|topic_id, topic_count, partition_count
+//	group APIs           group_id, member_id, generation_id
+//	FindCoordinator      coordinator_key, coordinator_type, and group_id or
+//	                     transactional_id by type
+//	transactions         transactional_id, producer_id, commit (EndTxn)
+//	SaslHandshake        sasl_mechanism
+//	every response       error_code (first non-zero in wire order, else 0),
+//	                     error_name, throttle_time_ms where the version has it
+//
 // Topic ids: recent versions name topics by 16-byte id only. A TopicCache
 // (Options.TopicCache, shared across connections) learns id→name pairs
 // from Metadata (v10+) and CreateTopics (v7+) responses; AttrTopicID
@@ -43,6 +63,11 @@
 // rejected by Split with ErrTooLarge before anything is buffered. Array
 // counts and string or bytes lengths are checked against the bytes left in
 // the message before use, and nothing is ever allocated from them.
+//
+// Not handled: after a SaslHandshake v0 (Kafka before 1.0) the SASL
+// tokens travel in size-prefixed frames without a Kafka header; they are
+// framed and reported as undecoded requests, and their responses (which
+// carry no correlation id) do not pair.
 //
 // Lifetime: string attributes alias the message bytes (and, for topic ids,
 // a per-connection scratch buffer): they are valid until the buffer is
