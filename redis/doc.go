@@ -53,8 +53,12 @@
 //     subscription; the ones after the first are Unsolicited until the count
 //     reaches zero, which cannot be told apart from the reply to another
 //     UNSUBSCRIBE pipelined right behind it.
+//   - After MONITOR's +OK the server streams one line per command it runs:
+//     those simple strings are Unsolicited (redis.push "monitor"), while
+//     the connection's own commands still pair with their replies.
 //   - CLIENT REPLY OFF and SKIP make the server skip replies: those
 //     requests are flagged parser.OneWay.
+//   - RESET ends subscribed mode, MONITOR and CLIENT REPLY OFF.
 //   - Empty requests ("*0", blank inline lines) get no reply; framing skips
 //     them and counts them in State.Skipped.
 //

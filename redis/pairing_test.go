@@ -125,6 +125,21 @@ func TestPairing(t *testing.T) {
 			[][2]string{{cmd("CLIENT", "REPLY", "OFF") + cmd("SET", "a", "1") + cmd("CLIENT", "REPLY", "ON") + cmd("GET", "a"),
 				"+OK\r\n$1\r\n1\r\n"}},
 			[]string{"oneway CLIENT", "oneway SET", "complete CLIENT -> simple", "complete GET -> bulk"}},
+		// The MONITOR bytes are as redis-server 7.0.15 sent them (the
+		// monitoring connection's PING appears in its own feed after +PONG).
+		{"MONITOR feed, own commands still answered, RESET ends it",
+			[][2]string{
+				{cmd("MONITOR"), "+OK\r\n"},
+				{"", "+1795298922.440009 [0 127.0.0.1:34310] \"SET\" \"a\" \"b\"\r\n"},
+				{cmd("PING"), "+PONG\r\n+1795298922.548002 [0 127.0.0.1:34308] \"PING\"\r\n"},
+				{cmd("RESET"), "+RESET\r\n"},
+				{cmd("ECHO", "1795298922.1 [x"), "$15\r\n1795298922.1 [x\r\n"},
+			},
+			[]string{"complete MONITOR -> simple", "push -> simple monitor", "complete PING -> simple",
+				"push -> simple monitor", "complete RESET -> simple", "complete ECHO -> bulk"}},
+		{"RESET turns replies back on",
+			[][2]string{{cmd("CLIENT", "REPLY", "OFF") + cmd("SET", "a", "1") + cmd("RESET") + cmd("GET", "a"), "+RESET\r\n$1\r\n1\r\n"}},
+			[]string{"oneway CLIENT", "oneway SET", "complete RESET -> simple", "complete GET -> bulk"}},
 		{"reply without request",
 			[][2]string{{"", "+OK\r\n"}},
 			[]string{"unmatched_response -> simple"}},

@@ -43,7 +43,10 @@ func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 //     marked parser.OneWay;
 //   - pub/sub: a RESP2 connection in subscribed mode receives message
 //     arrays that answer no request, and a SUBSCRIBE of N channels is
-//     answered by N confirmations, of which only the first pairs with it.
+//     answered by N confirmations, of which only the first pairs with it;
+//   - MONITOR: after its +OK the server streams a line per command it
+//     runs, which answer nothing (parser.Unsolicited, redis.push "monitor");
+//   - RESET ends all of these.
 //
 // It also counts the requests framing skipped. A State belongs to one
 // connection and is not safe for concurrent use.
@@ -70,6 +73,7 @@ type State struct {
 	replyOff   bool     // CLIENT REPLY OFF in force
 	skip       int      // requests, from the current one, without a reply (CLIENT REPLY SKIP)
 	subscribed bool     // RESP2 subscribed mode (subscription count > 0)
+	monitor    bool     // MONITOR mode: the server streams command lines
 	extra      int      // further confirmations of extraKind that answer no request (-1: any number)
 	extraKind  pushKind // kind of those confirmations
 }

@@ -462,8 +462,13 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 		if k := keyPos(cmd, a); k > 0 && k < a.avail {
 			m.Attrs.SetBytesString(AttrKey, a.arg(k))
 		}
-		if st != nil && cmd.name == "CLIENT" {
-			st.clientReply(a)
+		if st != nil {
+			switch cmd.name {
+			case "CLIENT":
+				st.clientReply(a)
+			case "RESET":
+				st.replyOff, st.skip = false, 0 // RESET turns CLIENT REPLY back on
+			}
 		}
 	}
 	if st != nil && st.noReply() {

@@ -117,6 +117,10 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 		}
 		line := b[pos+1 : e]
 		switch t {
+		case TypeSimple:
+			if st != nil {
+				p.simpleState(m, st, line)
+			}
 		case TypeError:
 			setError(m, line)
 		case TypeInteger:
@@ -217,6 +221,45 @@ func (p *proto) fail(m *parser.Message, field string, off int, err error) (ok, c
 		return m.Fail(wrap(field, len(m.Rest()), parser.ErrShort))
 	}
 	return m.Fail(wrap(field, off, err))
+}
+
+// simpleState follows MONITOR and RESET, whose simple-string replies change
+// how later replies pair: after MONITOR's +OK the server streams one line
+// per command it executes ("1700000000.123456 [0 127.0.0.1:5000] \"GET\"
+// \"k\""), which answer nothing; RESET ends that and pub/sub.
+func (p *proto) simpleState(m *parser.Message, st *State, line []byte) {
+	if st.monitor && isMonitorLine(line) {
+		m.Flags |= parser.Unsolicited
+		m.Attrs.SetString(AttrPush, "monitor")
+		return
+	}
+	if m.Request == nil {
+		return
+	}
+	switch cmd, _ := m.Request.String(AttrCommand); cmd {
+	case "MONITOR":
+		st.monitor = string(line) == "OK"
+	case "RESET":
+		st.monitor, st.subscribed, st.extra = false, false, 0
+	}
+}
+
+// isMonitorLine reports whether a simple string is a MONITOR feed line:
+// "<seconds>.<micros> [".
+func isMonitorLine(b []byte) bool {
+	i := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == 0 || i >= len(b) || b[i] != '.' {
+		return false
+	}
+	i++
+	j := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	return i > j && i+1 < len(b) && b[i] == ' ' && b[i+1] == '['
 }
 
 // setError sets the error text and, when the first word is an upper-case
