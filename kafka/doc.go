@@ -66,8 +66,8 @@
 //
 // Not handled: after a SaslHandshake v0 (Kafka before 1.0) the SASL
 // tokens travel in size-prefixed frames without a Kafka header; they are
-// framed and reported as undecoded requests, and their responses (which
-// carry no correlation id) do not pair.
+// framed (whatever their length) and counted as messages that do not
+// parse, and their responses, which carry no correlation id, do not pair.
 //
 // Lifetime: string attributes alias the message bytes (and, for topic ids,
 // a per-connection scratch buffer): they are valid until the buffer is

@@ -7,8 +7,9 @@ import (
 	"github.com/wirekit/wirekit/parser"
 )
 
-// Smallest size prefixes: a request header v0 is api key, api version and
-// correlation id (8 bytes); a response header v0 is the correlation id.
+// Smallest size prefixes of a Kafka message: a request header v0 is api
+// key, api version and correlation id (8 bytes); a response header v0 is
+// the correlation id. Used by the parser trees' fast-fail tests.
 const (
 	minRequestSize  = 8
 	minResponseSize = 4
@@ -20,11 +21,13 @@ const (
 // which the bufio.SplitFunc contract absorbs: the function returns "need
 // more" until the whole message is buffered and then exactly one message.
 // A size over the limit is rejected at once, before anything is buffered.
+//
+// Sizes too small for a Kafka header are still framed (and then fail to
+// parse, which is counted) rather than stopping the stream: the SASL
+// tokens that follow a SaslHandshake v0 travel in size-prefixed frames of
+// any length, an empty server token included. Only a negative size stops
+// framing.
 func (c *config) split(_ any, dir parser.Direction) bufio.SplitFunc {
-	minSize := minRequestSize
-	if dir == parser.Response {
-		minSize = minResponseSize
-	}
 	max := c.maxSize
 	return func(data []byte, atEOF bool) (int, []byte, error) {
 		if len(data) < 4 {
@@ -35,7 +38,7 @@ func (c *config) split(_ any, dir parser.Direction) bufio.SplitFunc {
 		}
 		size := int64(int32(binary.BigEndian.Uint32(data)))
 		switch {
-		case size < int64(minSize):
+		case size < 0:
 			return 0, nil, ErrBadSize
 		case size > int64(max):
 			return 0, nil, ErrTooLarge

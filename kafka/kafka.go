@@ -116,7 +116,7 @@ var (
 	// ErrTooLarge: a size prefix over Options.MaxMessageSize. The stream is
 	// rejected without buffering the message.
 	ErrTooLarge = fmt.Errorf("kafka: message size exceeds limit: %w", parser.ErrTooLarge)
-	// ErrBadSize: a size prefix that is negative or too small for a header.
+	// ErrBadSize: a negative size prefix.
 	ErrBadSize = fmt.Errorf("kafka: invalid message size: %w", parser.ErrMalformed)
 	// ErrShort: the stream ended inside a message.
 	ErrShort = fmt.Errorf("kafka: stream ends inside a message: %w", parser.ErrShort)

@@ -244,8 +244,13 @@ func TestSplit(t *testing.T) {
 	assert.ErrorIs(t, err, parser.ErrTooLarge)
 	_, _, err = split([]byte{0xff, 0xff, 0xff, 0xff}, false)
 	assert.ErrorIs(t, err, parser.ErrMalformed)
-	_, _, err = split([]byte{0, 0, 0, 3, 1, 2, 3}, false)
+	_, _, err = split([]byte{0x80, 0, 0, 0, 1, 2, 3}, false)
 	assert.ErrorIs(t, err, ErrBadSize)
+	// A frame too small for a header (a SASL v0 token) is still framed.
+	n0, tok0, err := split([]byte{0, 0, 0, 0, 0, 0, 0, 3}, false)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n0)
+	assert.Len(t, tok0, 4)
 	// Need more, then a short stream at EOF.
 	n, tok, err := split(req[:3], false)
 	assert.Zero(t, n)
