@@ -2,6 +2,8 @@ package reassembly
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"net/netip"
 	"os"
 	"testing"
 	"time"
@@ -69,5 +71,30 @@ func BenchmarkReadPcapCorpus(b *testing.B) {
 			b.Fatal(err)
 		}
 		a.FlushAll()
+	}
+}
+
+// BenchmarkAssembleManyConns: in-order 1400-byte segments spread over 2000
+// connections in a shuffled order, so each segment's connection state is
+// cold in the CPU cache, as in a busy capture.
+func BenchmarkAssembleManyConns(b *testing.B) {
+	h := &nopHandler{}
+	a := NewAssembler(FactoryFunc(func(*Stream) Handler { return h }), Options{})
+	const conns = 2000
+	segs := make([]*Segment, conns)
+	for i := range segs {
+		segs[i] = pkt{dir: c2s, seq: 1, data: string(make([]byte, 1400))}.segment()
+		segs[i].Src = netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 9, byte(i >> 8), byte(i)}), uint16(1024+i))
+	}
+	order := rand.New(rand.NewPCG(1, 2)).Perm(conns)
+	b.ReportAllocs()
+	b.SetBytes(1400)
+	i := 0
+	for b.Loop() {
+		s := segs[order[i%conns]]
+		a.Assemble(s)
+		s.Seq += 1400
+		s.Timestamp = s.Timestamp.Add(time.Microsecond)
+		i++
 	}
 }
