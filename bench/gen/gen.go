@@ -14,8 +14,8 @@ import (
 type Config struct {
 	Conns      int     // connections, all open at the same time
 	Exchanges  int     // request/response pairs per connection
-	MinResp    int     // response body size range in bytes
-	MaxResp    int     //
+	MinResp    int     // smallest response body in bytes
+	MaxResp    int     // largest response body in bytes
 	MSS        int     // largest TCP payload per segment
 	Reorder    float64 // probability that a data segment is swapped with the next one of its direction
 	Retransmit float64 // probability that a data segment is sent again a few segments later
