@@ -14,7 +14,7 @@ type Options struct {
 	// closed with CloseEvicted. Default 262144; negative: no cap.
 	MaxConns int
 	// MaxBufferedPerConn caps the out-of-order bytes buffered for one
-	// connection (both directions). Beyond it the oldest hole of the
+	// connection (both directions). Beyond it the first hole of the
 	// direction that grew is skipped and reported as a gap. This is the
 	// "byte limit" after which a hole is given up. Every buffered run also
 	// counts PendingOverhead bytes so that floods of tiny segments are
@@ -24,10 +24,11 @@ type Options struct {
 	// connections. Beyond it the holes of the direction that has been
 	// waiting longest are skipped. Default 128 MiB; negative: no cap.
 	MaxBufferedTotal int
-	// HoleTimeout is how long (in capture time) buffered data may wait for
-	// a hole before it to fill; then the hole is skipped and reported as a
-	// gap. Default 5s; negative: holes wait until a byte limit, a close or
-	// FlushAll.
+	// HoleTimeout is how long (in capture time) a direction may wait for a
+	// hole in front of its buffered data to fill; then the hole is skipped,
+	// reported as a gap, and the data behind it delivered. A further hole
+	// behind that data starts its own wait. Default 5s; negative: holes wait
+	// until a byte limit, a close or FlushAll.
 	HoleTimeout time.Duration
 	// IdleTimeout closes (CloseIdle) a connection with no segment for this
 	// long in capture time. Checked as segments arrive; for live capture
