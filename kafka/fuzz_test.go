@@ -84,6 +84,11 @@ func FuzzParseResponse(f *testing.F) {
 	for _, c := range genCases(f) {
 		f.Add(c.key, c.version, c.respFrame)
 	}
+	for _, c := range corpusBodies(f) {
+		if c.resp {
+			f.Add(c.key, c.version, c.frame)
+		}
+	}
 	for _, n := range []string{"produce_v7", "produce_v9", "fetch_v11", "fetch_v12"} {
 		req := payload(f, "kafka_"+n+"_req")
 		f.Add(int16(binary.BigEndian.Uint16(req[4:])), int16(binary.BigEndian.Uint16(req[6:])), payload(f, "kafka_"+n+"_resp"))
@@ -116,6 +121,13 @@ func fuzzBodies(f *testing.F, keys ...int16) {
 			if k == c.key {
 				f.Add(uint8(i), uint8(c.version), false, c.req.AppendTo(nil))
 				f.Add(uint8(i), uint8(c.version), true, c.resp.AppendTo(nil))
+			}
+		}
+	}
+	for _, c := range corpusBodies(f) {
+		for i, k := range keys {
+			if k == c.key {
+				f.Add(uint8(i), uint8(c.version), c.resp, c.body)
 			}
 		}
 	}
@@ -155,3 +167,62 @@ func FuzzGroupBody(f *testing.F)    { fuzzBodies(f, 10, 11, 12, 13, 14, 15, 16) 
 func FuzzMiscBody(f *testing.F)     { fuzzBodies(f, 17, 18, 36) }
 func FuzzTopicsBody(f *testing.F)   { fuzzBodies(f, 19, 20) }
 func FuzzTxnBody(f *testing.F)      { fuzzBodies(f, 22, 24, 26) }
+
+// corpusBody is one message of the corpus captures with its API key and
+// version (a response's are its request's) and its body.
+type corpusBody struct {
+	key, version int16
+	resp         bool
+	frame, body  []byte
+}
+
+// corpusBodies frames every connection of the corpus captures and returns
+// each message with its body (header stripped).
+func corpusBodies(tb testing.TB) []corpusBody {
+	tb.Helper()
+	p := Protocol()
+	var out []corpusBody
+	for _, n := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
+		streams, err := pcaptest.ReadFile(filepath.Join("testdata", n+".pcap"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, s := range streams {
+			reqs, err1 := pcaptest.Messages(p, s, parser.Request)
+			resps, err2 := pcaptest.Messages(p, s, parser.Response)
+			if err1 != nil || err2 != nil {
+				tb.Fatal(err1, err2)
+			}
+			kv := map[uint32][2]int16{}
+			for _, b := range reqs {
+				key := int16(binary.BigEndian.Uint16(b[4:]))
+				ver := int16(binary.BigEndian.Uint16(b[6:]))
+				kv[binary.BigEndian.Uint32(b[8:])] = [2]int16{key, ver}
+				h := 12
+				if RequestHeaderVersion(key, ver) >= 1 {
+					h += 2 + int(binary.BigEndian.Uint16(b[12:]))
+				}
+				if RequestHeaderVersion(key, ver) == 2 {
+					d := decoder{b: b[h:], flex: true}
+					d.tags()
+					h += d.off
+				}
+				out = append(out, corpusBody{key: key, version: ver, frame: b, body: b[h:]})
+			}
+			for _, b := range resps {
+				r, ok := kv[binary.BigEndian.Uint32(b[4:])]
+				if !ok {
+					tb.Fatal("response without request")
+				}
+				h := 8
+				if ResponseHeaderVersion(r[0], r[1]) == 1 {
+					d := decoder{b: b[h:], flex: true}
+					d.tags()
+					h += d.off
+				}
+				out = append(out, corpusBody{key: r[0], version: r[1], resp: true, frame: b, body: b[h:]})
+			}
+		}
+	}
+	return out
+}
