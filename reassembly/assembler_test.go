@@ -41,6 +41,7 @@ func TestAssemblerTable(t *testing.T) {
 		c2s, s2c string
 		events   []string // if set, the exact callback sequence
 		stats    func(t *testing.T, st Stats)
+		check    func(t *testing.T, s *Stream)
 	}{
 		{
 			name: "in order both directions then FIN FIN",
@@ -144,6 +145,12 @@ func TestAssemblerTable(t *testing.T) {
 			},
 			c2s: "ET / HTTP/1.1\r\n", s2c: "HTTP/1.1 200",
 			events: []string{`1 client->server data "ET / HTTP/1.1\r\n"`, `1 server->client data "HTTP/1.1 200"`},
+
+			check: func(t *testing.T, s *Stream) {
+				assert.True(t, s.MidStream(c2s))
+				assert.True(t, s.MidStream(s2c))
+				assert.Equal(t, uint64(15), s.Offset(c2s))
+			},
 		},
 		{
 			name: "RST closes both directions and delivers buffered data with gaps",
@@ -266,6 +273,12 @@ func TestAssemblerTable(t *testing.T) {
 			),
 			c2s:    "abcde",
 			events: []string{`1 client->server data "abc"`, `1 client->server data "de"`, `1 close fin`},
+
+			check: func(t *testing.T, s *Stream) {
+				assert.True(t, s.Finished(c2s))
+				assert.True(t, s.Finished(s2c))
+				assert.False(t, s.MidStream(c2s))
+			},
 		},
 		{
 			name: "SYN payload (fast open) is stream data",
@@ -295,6 +308,9 @@ func TestAssemblerTable(t *testing.T) {
 			}
 			if tt.stats != nil {
 				tt.stats(t, a.Stats())
+			}
+			if tt.check != nil {
+				tt.check(t, r.streams[0])
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package reassembly_test
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -184,4 +185,45 @@ func TestExchangesOnClose(t *testing.T) {
 	a.FlushAll()
 	assert.Equal(t, 4, closes)
 	assert.Equal(t, uint64(38), fromStats) // 36 exchanges + 2 pushes
+}
+
+// A capture with a lost client segment: the gap reaches the parser, which
+// resynchronises; the other exchanges are still reported.
+func TestExchangesAfterLoss(t *testing.T) {
+	data, err := os.ReadFile("testdata/redis_cli_session.pcap")
+	require.NoError(t, err)
+	// Drop the 30th data segment sent to the server (a whole command).
+	var out []byte
+	out = append(out, data[:24]...)
+	dropped, seen := 0, 0
+	for p := 24; p < len(data); {
+		n := int(binary.LittleEndian.Uint32(data[p+8:]))
+		rec := data[p : p+16+n]
+		p += 16 + n
+		var seg reassembly.Segment
+		if reassembly.DecodePacket(reassembly.LinkEthernet, rec[16:], &seg) == nil && seg.Dst.Port() == 16390 && len(seg.Payload) > 0 {
+			seen++
+			if seen == 10 {
+				dropped = len(seg.Payload)
+				continue
+			}
+		}
+		out = append(out, rec...)
+	}
+	require.NotZero(t, dropped)
+	var exchanges int
+	var gapBytes uint64
+	x := reassembly.NewExchanges(reassembly.ExchangeOptions{Protocol: redis.Protocol(),
+		OnClose: func(_ *reassembly.Stream, _ reassembly.CloseReason, c *parser.Conn) {
+			gapBytes = c.Stats().GapBytes[parser.Request]
+		}}, func(*reassembly.Stream, *parser.Exchange) { exchanges++ })
+	a := reassembly.NewAssembler(x, reassembly.Options{})
+	_, err = reassembly.ReadPcapBytes(out, a)
+	require.NoError(t, err)
+	a.FlushAll()
+	st := a.Stats()
+	assert.Equal(t, uint64(1), st.Gaps)
+	assert.Equal(t, uint64(dropped), st.BytesLost)
+	assert.Equal(t, uint64(dropped), gapBytes, "the parser saw the gap")
+	assert.GreaterOrEqual(t, exchanges, 23) // 25 in the full capture
 }

@@ -7,10 +7,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 	"github.com/stretchr/testify/assert"
@@ -254,4 +257,38 @@ func TestReadPcapBytesMatchesReadPcap(t *testing.T) {
 			assertSameStreams(t, want.bytes, out)
 		})
 	}
+}
+
+// TestReadPcapCountsSkippedFrames: frames that are not TCP, IP fragments and
+// broken frames are counted, not fed.
+func TestReadPcapCountsSkippedFrames(t *testing.T) {
+	mac1, mac2 := net.HardwareAddr{2, 0, 0, 0, 0, 1}, net.HardwareAddr{2, 0, 0, 0, 0, 2}
+	eth := func(et layers.EthernetType) *layers.Ethernet {
+		return &layers.Ethernet{SrcMAC: mac1, DstMAC: mac2, EthernetType: et}
+	}
+	ip := func(proto layers.IPProtocol, flags layers.IPv4Flag) *layers.IPv4 {
+		return &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Protocol: proto, Flags: flags,
+			SrcIP: net.IP{10, 0, 0, 1}, DstIP: net.IP{10, 0, 0, 2}}
+	}
+	tcp := &layers.TCP{SrcPort: 4000, DstPort: 80, Seq: 1, ACK: true, DataOffset: 5}
+	frames := [][]byte{
+		serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolTCP, 0), tcp, gopacket.Payload("GET /")),
+		serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolUDP, 0), &layers.UDP{SrcPort: 53, DstPort: 53}, gopacket.Payload("dns")),
+		serialize(t, eth(layers.EthernetTypeIPv4), ip(layers.IPProtocolTCP, layers.IPv4MoreFragments), tcp, gopacket.Payload("frag")),
+		{1, 2, 3, 4, 5},
+		serialize(t, eth(layers.EthernetTypeIPv6), gopacket.Payload("short")),
+	}
+	var buf bytes.Buffer
+	w := pcapgo.NewWriter(&buf)
+	require.NoError(t, w.WriteFileHeader(65535, layers.LinkTypeEthernet))
+	for i, f := range frames {
+		require.NoError(t, w.WritePacket(gopacket.CaptureInfo{Timestamp: time.Unix(int64(i), 0), CaptureLength: len(f), Length: len(f)}, f))
+	}
+	r := newRecorder()
+	a := NewAssembler(r, Options{})
+	ps, err := ReadPcapBytes(buf.Bytes(), a)
+	require.NoError(t, err)
+	assert.Equal(t, PcapStats{Packets: 5, TCP: 1, NotTCP: 1, Fragments: 1, Malformed: 2}, ps)
+	require.Len(t, r.streams, 1)
+	assert.Equal(t, "GET /", r.text(1, ClientToServer))
 }
