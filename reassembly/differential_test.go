@@ -29,20 +29,29 @@ type gpContext struct{ ci gopacket.CaptureInfo }
 
 func (c *gpContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
 
-type gpFactory struct{ out directionBytes }
+type gpFactory struct {
+	out directionBytes
+	// midStream makes streams start at their first segment, as gopacket
+	// does when Accept sets *start (its "allow missing init" mode).
+	midStream bool
+}
 
 type gpStream struct {
-	out      directionBytes
-	fwd, rev string
+	out       directionBytes
+	midStream bool
+	fwd, rev  string
 }
 
 func (f *gpFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, ac gpreasm.AssemblerContext) gpreasm.Stream {
 	src := endpoint(netFlow.Src(), tcpFlow.Src())
 	dst := endpoint(netFlow.Dst(), tcpFlow.Dst())
-	return &gpStream{out: f.out, fwd: src + ">" + dst, rev: dst + ">" + src}
+	return &gpStream{out: f.out, midStream: f.midStream, fwd: src + ">" + dst, rev: dst + ">" + src}
 }
 
-func (s *gpStream) Accept(*layers.TCP, gopacket.CaptureInfo, gpreasm.TCPFlowDirection, gpreasm.Sequence, *bool, gpreasm.AssemblerContext) bool {
+func (s *gpStream) Accept(_ *layers.TCP, _ gopacket.CaptureInfo, _ gpreasm.TCPFlowDirection, _ gpreasm.Sequence, start *bool, _ gpreasm.AssemblerContext) bool {
+	if s.midStream {
+		*start = true
+	}
 	return true
 }
 
@@ -64,8 +73,12 @@ func (s *gpStream) ReassemblyComplete(gpreasm.AssemblerContext) bool { return tr
 // gopacketStreams reassembles frames with gopacket's DecodingLayerParser and
 // reassembly, the way its documentation and examples do.
 func gopacketStreams(t testing.TB, pkts []rawPacket) directionBytes {
+	return gopacketStreamsMode(t, pkts, false)
+}
+
+func gopacketStreamsMode(t testing.TB, pkts []rawPacket, midStream bool) directionBytes {
 	out := directionBytes{}
-	asm := gpreasm.NewAssembler(gpreasm.NewStreamPool(&gpFactory{out: out}))
+	asm := gpreasm.NewAssembler(gpreasm.NewStreamPool(&gpFactory{out: out, midStream: midStream}))
 	var (
 		eth     layers.Ethernet
 		ip4     layers.IPv4
@@ -253,5 +266,46 @@ func TestDifferentialGopacketCorpus(t *testing.T) {
 				assertSameStreams(t, base, got)
 			})
 		}
+	}
+}
+
+// TestDifferentialGopacketMidStream: the corpus captures without their
+// handshakes (every SYN and SYN+ACK removed) give the same bytes as
+// gopacket/reassembly in its mode that starts streams without a SYN, and
+// nothing is delivered late: every byte arrives before FlushAll.
+func TestDifferentialGopacketMidStream(t *testing.T) {
+	for _, file := range corpusFiles(t) {
+		lt, pkts := readPackets(t, file)
+		var mid []rawPacket
+		for _, p := range pkts {
+			var seg Segment
+			if DecodePacket(lt, p.data, &seg) == nil && seg.Flags&FlagSYN != 0 {
+				continue
+			}
+			mid = append(mid, p)
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			want := gopacketStreamsMode(t, mid, true)
+			out := directionBytes{}
+			a := NewAssembler(&dirCollector{out: out}, Options{})
+			var seg Segment
+			for _, p := range mid {
+				if DecodePacket(lt, p.data, &seg) != nil {
+					continue
+				}
+				seg.Timestamp = p.ci.Timestamp
+				a.Assemble(&seg)
+			}
+			before := map[string]int{}
+			for k, v := range out {
+				before[k] = len(v)
+			}
+			a.FlushAll()
+			for k, v := range out {
+				assert.Equal(t, len(v), before[k], "%s: bytes held back until FlushAll", k)
+			}
+			assertSameStreams(t, want, out)
+			assert.Zero(t, a.Stats().Gaps)
+		})
 	}
 }
