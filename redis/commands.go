@@ -174,6 +174,17 @@ func keyPos(c *cmdInfo, a *argList) int {
 	if c.name == "MIGRATE" {
 		return migrateKey(a)
 	}
+	if c.specHi-c.specLo == 1 {
+		// Fast path for the common shape: one key (or a fixed run of keys)
+		// at a fixed index, as GET, SET, HSET, INCR, LPUSH ... have.
+		s := &keySpecs[c.specLo]
+		if s.begin == beginIndex && s.find == findRange && s.a >= 0 && !s.incomplete && !s.notKey {
+			if first := int(s.index); first+int(s.a) < argc {
+				return first
+			}
+			return -1
+		}
+	}
 	first := -1
 	for i := c.specLo; i < c.specHi; i++ {
 		s := &keySpecs[i]

@@ -111,9 +111,14 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 	t := Type(b[pos])
 	switch t {
 	case TypeSimple, TypeError, TypeInteger, TypeDouble, TypeBigNumber, TypeNull, TypeBool:
-		e, err := l.lineEnd(b, pos+1)
-		if err != nil {
-			return p.fail(m, "line", pos, err)
+		var e int
+		if valid && start == 0 {
+			e = len(b) - 2 // the framer found this one line to be the whole message
+		} else {
+			var err error
+			if e, err = l.lineEnd(b, pos+1); err != nil {
+				return p.fail(m, "line", pos, err)
+			}
 		}
 		line := b[pos+1 : e]
 		switch t {
