@@ -67,6 +67,20 @@ type Factory struct {
 	conns, undetected, exchanges atomic.Int64
 	mu                           sync.Mutex
 	detected                     map[string]int64
+	parse                        ParseStats
+}
+
+// ParseStats add up, over the connections that ended, what the parsers
+// could not turn into exchanges (see parser.ConnStats): nothing is dropped
+// without being counted here.
+type ParseStats struct {
+	SkippedBytes  uint64 // bytes not parsed: undetected connections, resynchronisation, stopped directions
+	ParseErrors   uint64 // framed messages whose parser tree did not match
+	FramingErrors uint64 // framing errors
+	Truncated     uint64 // messages cut short by the end of the connection
+	Unanswered    uint64 // requests without a response (of which Evicted by MaxPending)
+	Evicted       uint64
+	Unmatched     uint64 // responses without a request
 }
 
 // Stats are a Factory's counters over all its connections.
@@ -75,6 +89,7 @@ type Stats struct {
 	Undetected  int64            // of which no protocol was recognised
 	Detected    map[string]int64 // per protocol name
 	Exchanges   int64            // exchanges handed to the Handler
+	Parse       ParseStats
 }
 
 // New returns a Factory parsing with protos (tried in order) and reporting
@@ -157,6 +172,7 @@ func (f *Factory) Stats() Stats {
 	for k, v := range f.detected {
 		s.Detected[k] = v
 	}
+	s.Parse = f.parse
 	f.mu.Unlock()
 	return s
 }
@@ -246,11 +262,25 @@ func (cf *connFilter) OnConnClose(error) {
 	if !cf.announced {
 		cf.announce()
 	}
-	if p := cf.s.Protocol(); p != nil {
-		cf.f.mu.Lock()
-		cf.f.detected[p.Name]++
-		cf.f.mu.Unlock()
-	} else {
+	sk := cf.s.Skipped()
+	cf.f.mu.Lock()
+	defer cf.f.mu.Unlock()
+	ps := &cf.f.parse
+	ps.SkippedBytes += sk[0] + sk[1]
+	p := cf.s.Protocol()
+	if p == nil {
 		cf.f.undetected.Add(1)
+		return
 	}
+	cf.f.detected[p.Name]++
+	st := cf.s.Conn().Stats()
+	for d := 0; d < 2; d++ {
+		ps.SkippedBytes += st.SkippedBytes[d]
+		ps.ParseErrors += st.ParseErrors[d]
+		ps.FramingErrors += st.FramingErrors[d]
+		ps.Truncated += st.Truncated[d]
+	}
+	ps.Unanswered += st.Unanswered
+	ps.Evicted += st.Evicted
+	ps.Unmatched += st.Unmatched
 }

@@ -151,6 +151,7 @@ func TestCorpusExchangesAgreeWithTruth(t *testing.T) {
 			st := f.Stats()
 			assert.Equal(t, int64(total), st.Exchanges)
 			assert.Zero(t, st.Undetected)
+			assert.Equal(t, ParseStats{}, st.Parse, "nothing skipped or unparsed")
 			assert.Equal(t, int64(len(truth)), st.Detected[truth[firstKey(truth)][0].Protocol])
 		})
 	}
@@ -191,7 +192,8 @@ func TestUndetectedAndUnansweredAreReported(t *testing.T) {
 	c.Release()
 	assert.Equal(t, []parser.ExchangeKind{parser.Complete, parser.Unanswered}, kinds)
 	st := f.Stats()
-	assert.Equal(t, Stats{Connections: 2, Undetected: 1, Detected: map[string]int64{"redis": 1}, Exchanges: 2}, st)
+	assert.Equal(t, Stats{Connections: 2, Undetected: 1, Detected: map[string]int64{"redis": 1}, Exchanges: 2,
+		Parse: ParseStats{SkippedBytes: uint64(len(tls)), Unanswered: 1}}, st)
 }
 
 func TestCreatorConfig(t *testing.T) {
