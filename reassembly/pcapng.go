@@ -35,8 +35,9 @@ type ngInterface struct {
 // like pcapReader. Every length is checked against the block that holds it
 // and blocks are capped at ngMaxBlock, so a corrupt or hostile file gives
 // ErrMalformed, never a panic or a large allocation. (gopacket's
-// pcapgo.NgReader, which a test checks this against, trusts option and
-// record lengths.)
+// pcapgo.NgReader v1.1.19, which a test checks this against on valid files,
+// allocates whatever captured length a block claims and divides by zero on
+// an if_tsresol of 2^-64; see TestPcapngHostileInputs.)
 type pcapngReader struct {
 	br      peeker
 	order   binary.ByteOrder

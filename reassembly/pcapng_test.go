@@ -88,3 +88,25 @@ func TestPcapngBlockKinds(t *testing.T) {
 type nopFactory struct{}
 
 func (nopFactory) New(*Stream) Handler { return &nopHandler{} }
+
+// Two pcapng inputs that break gopacket's pcapgo.NgReader v1.1.19 (checked
+// while writing this reader): an if_tsresol of 2^-64 makes it divide by
+// zero (a panic), and an enhanced packet block claiming a 1 GiB captured
+// length in 32 bytes makes it allocate 1 GiB. Here the first reads with the
+// default resolution and the second is ErrMalformed.
+func TestPcapngHostileInputs(t *testing.T) {
+	shb := ngBlock(ngSectionHeader, append(le32(ngByteOrderMagic, 1), make([]byte, 8)...))
+	idbRes := ngBlock(ngInterfaceDesc, append(le32(uint32(LinkEthernet), 0), 9, 0, 1, 0, 0x80|64, 0, 0, 0, 0, 0, 0, 0))
+	idb := ngBlock(ngInterfaceDesc, le32(uint32(LinkEthernet), 0))
+
+	file := append(append(append([]byte{}, shb...), idbRes...), ngBlock(ngEnhancedPacket, le32(0, 0, 1_000_000, 0, 0))...)
+	p := newPcapngReader(&sliceReader{b: file})
+	data, _, ts, err := p.next()
+	require.NoError(t, err)
+	assert.Empty(t, data)
+	assert.True(t, time.Unix(1, 0).Equal(ts), "default microsecond resolution: %v", ts)
+
+	file = append(append(append([]byte{}, shb...), idb...), ngBlock(ngEnhancedPacket, le32(0, 0, 1, 1<<30, 1<<30))...)
+	_, err = ReadPcapBytes(file, NewAssembler(nopFactory{}, Options{}))
+	require.ErrorIs(t, err, ErrMalformed)
+}
