@@ -70,12 +70,14 @@ type State struct {
 
 	lastCmd *cmdInfo // the command of the last request, tried before the table
 
-	replyOff   bool     // CLIENT REPLY OFF in force
-	skip       int      // requests, from the current one, without a reply (CLIENT REPLY SKIP)
-	subscribed bool     // RESP2 subscribed mode (subscription count > 0)
-	monitor    bool     // MONITOR mode: the server streams command lines
-	extra      int      // further confirmations of extraKind that answer no request (-1: any number)
-	extraKind  pushKind // kind of those confirmations
+	replyOff   bool // CLIENT REPLY OFF in force
+	skip       int  // requests, from the current one, without a reply (CLIENT REPLY SKIP)
+	subscribed bool // RESP2 subscribed mode (subscription count > 0)
+	monitor    bool // MONITOR mode: the server streams command lines
+	// MONITOR and RESET requests whose replies have not been seen yet.
+	modeRequests int
+	extra        int      // further confirmations of extraKind that answer no request (-1: any number)
+	extraKind    pushKind // kind of those confirmations
 }
 
 // noCopy makes go vet flag copies of a State after first use.

@@ -468,6 +468,9 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 				st.clientReply(a)
 			case "RESET":
 				st.replyOff, st.skip = false, 0 // RESET turns CLIENT REPLY back on
+				st.modeRequests++
+			case "MONITOR":
+				st.modeRequests++
 			}
 		}
 	}

@@ -238,13 +238,15 @@ func (p *proto) simpleState(m *parser.Message, st *State, line []byte) {
 		m.Attrs.SetString(AttrPush, "monitor")
 		return
 	}
-	if m.Request == nil {
-		return
+	if st.modeRequests == 0 || m.Request == nil {
+		return // no MONITOR or RESET waiting for its reply: skip the lookup
 	}
 	switch cmd, _ := m.Request.String(AttrCommand); cmd {
 	case "MONITOR":
+		st.modeRequests--
 		st.monitor = string(line) == "OK"
 	case "RESET":
+		st.modeRequests--
 		st.monitor, st.subscribed, st.extra = false, false, 0
 	}
 }
