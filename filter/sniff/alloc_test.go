@@ -13,10 +13,6 @@ import (
 	"github.com/wirekit/wirekit/redis"
 )
 
-type repeat struct{ p []byte }
-
-func (r *repeat) Read(b []byte) (int, error) { return copy(b, r.p), nil }
-
 // Once the protocol is known, sniffing a read of whole messages allocates
 // nothing: no copies in the filter, none in the chain.
 func TestSteadyStateAllocatesNothing(t *testing.T) {
