@@ -123,6 +123,13 @@ func TestRedisSniffAndTcpcopy(t *testing.T) {
 		assert.Contains(t, dissected, hexArgs(strings.Fields(s.line)...)+"\n", "tshark dissects %q", s.line)
 	}
 	assert.Contains(t, dissected, hexArgs("SET", "big", string(big[:64])), "the 200 KiB value, reassembled")
+	ss := tp.log.records("sniff stopped")
+	require.Len(t, ss, 1)
+	assert.Equal(t, float64(3), ss[0]["connections"])
+	assert.Equal(t, map[string]any{"redis": float64(3)}, ss[0]["detected"])
+	for _, k := range []string{"undetected", "skipped_bytes", "parse_errors", "framing_errors", "truncated", "unanswered", "unmatched"} {
+		assert.Equal(t, float64(0), ss[0][k], k)
+	}
 	assert.Contains(t, tp.log.String(), `"msg":"tcpcopy stopped"`)
 	for _, r := range tp.log.records("tcpcopy stopped") {
 		assert.Zero(t, r["dropped_queue_full"])

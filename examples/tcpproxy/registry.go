@@ -7,23 +7,31 @@ import (
 
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/filter/builtin"
+	"github.com/wirekit/wirekit/filter/sniff"
 	"github.com/wirekit/wirekit/filter/tcpcopy"
 	"github.com/wirekit/wirekit/parser"
 )
 
 // newRegistry returns the registry of filter types the proxy's
 // configuration can name (the built-ins, with sniff writing an access log
-// line per exchange), and a function that stops the tcpcopy dumpers the
-// configuration created, writing out what they hold, at exit.
+// line per exchange), and a function to call at exit: it stops the tcpcopy
+// dumpers the configuration created, writing out what they hold, and logs
+// their counters and the sniff filters'.
 func newRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
 	var mu sync.Mutex
 	var dumpers []*tcpcopy.Factory
+	var sniffs []*sniff.Factory
 	r := filter.NewRegistry()
 	err := builtin.Register(r, builtin.Options{
 		OnExchange: accessLog(log),
 		OnTCPCopy: func(f *tcpcopy.Factory) {
 			mu.Lock()
 			dumpers = append(dumpers, f)
+			mu.Unlock()
+		},
+		OnSniff: func(f *sniff.Factory) {
+			mu.Lock()
+			sniffs = append(sniffs, f)
 			mu.Unlock()
 		},
 	})
@@ -42,6 +50,15 @@ func newRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
 				"dropped_write_error", st.DroppedWriteError)
 		}
 		dumpers = nil
+		for _, f := range sniffs {
+			st := f.Stats()
+			log.Info("sniff stopped", "connections", st.Connections, "exchanges", st.Exchanges,
+				"detected", st.Detected, "undetected", st.Undetected, "skipped_bytes", st.Parse.SkippedBytes,
+				"parse_errors", st.Parse.ParseErrors, "framing_errors", st.Parse.FramingErrors,
+				"truncated", st.Parse.Truncated, "unanswered", st.Parse.Unanswered, "evicted", st.Parse.Evicted,
+				"unmatched", st.Parse.Unmatched)
+		}
+		sniffs = nil
 		if err := errors.Join(errs...); err != nil {
 			log.Error("tcpcopy close", "error", err)
 		}

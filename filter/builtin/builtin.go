@@ -11,6 +11,8 @@
 package builtin
 
 import (
+	"encoding/json"
+
 	"github.com/wirekit/wirekit/dubbo2"
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/filter/deny"
@@ -36,6 +38,9 @@ type Options struct {
 	// program cannot close them, and records still queued at exit are
 	// lost).
 	OnTCPCopy func(*tcpcopy.Factory)
+	// OnSniff receives every sniff Factory the registry creates, to read
+	// its Stats (connections, protocols, what could not be parsed).
+	OnSniff func(*sniff.Factory)
 }
 
 // Protocols returns every wirekit protocol with default options: HTTP/1.x,
@@ -58,7 +63,18 @@ func Register(r *filter.Registry, opts Options) error {
 		return err
 	}
 	if opts.OnExchange != nil {
-		if err := r.Register(sniff.Name, sniff.NewCreator(opts.OnExchange, protos...)); err != nil {
+		create := sniff.NewCreator(opts.OnExchange, protos...)
+		if opts.OnSniff != nil {
+			inner := create
+			create = func(raw json.RawMessage) (filter.Factory, error) {
+				f, err := inner(raw)
+				if err == nil {
+					opts.OnSniff(f.(*sniff.Factory))
+				}
+				return f, err
+			}
+		}
+		if err := r.Register(sniff.Name, create); err != nil {
 			return err
 		}
 	}
