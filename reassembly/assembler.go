@@ -21,7 +21,9 @@ func (*noCopy) Unlock() {}
 // fills. Bytes that were already delivered or buffered win over a later copy
 // of the same sequence range: a retransmission or overlap never rewrites
 // what the consumer saw or will see ("first copy wins"), and the extra bytes
-// are trimmed and counted.
+// are trimmed and counted. Bytes a capture cut off (Segment.Truncated) take
+// part in this as a run known to be lost: they are reported as a gap when
+// their turn comes, even if a later complete copy of them arrives.
 //
 // Holes that do not fill are skipped and reported through Handler.Gap with
 // their stream offset and size: when the data waiting behind them is older

@@ -211,6 +211,15 @@ func TestAssemblerTable(t *testing.T) {
 			c2s: "abcd??",
 		},
 		{
+			name: "a truncated copy counts as first: a later full copy does not undo its gap",
+			pkts: with(handshake,
+				pkt{dir: c2s, seq: cisn + 3, data: "c", trunc: 2}, // "cde" with "de" cut off
+				pkt{dir: c2s, seq: cisn + 1, data: "abcdefg"},
+			),
+			c2s:    "abc??fg",
+			events: []string{`1 client->server data "ab"`, `1 client->server data "c"`, `1 client->server gap @3+2`, `1 client->server data "fg"`},
+		},
+		{
 			name: "hole skipped after HoleTimeout",
 			opts: Options{HoleTimeout: time.Second},
 			pkts: with(handshake,
