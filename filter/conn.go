@@ -52,9 +52,8 @@ type Stats struct {
 // instances, a buffer per direction and the forwarding to the destinations.
 //
 // The owner (a proxy) drives it: Start once, then ReadFrom (or Feed) in one
-// goroutine per direction, and Release when both have ended. Index 0 of
-// the direction arrays is the read path (downstream to upstream), index 1
-// the write path. Filters run under the direction's lock, so the filters of
+// goroutine per direction, and Release when both have ended. Directions
+// are ReadPath (downstream to upstream) and WritePath. Filters run under the direction's lock, so the filters of
 // one direction are never called concurrently; the two directions run in
 // parallel.
 type Conn struct {
@@ -239,8 +238,8 @@ func (c *Conn) Start() error {
 }
 
 // ReadFrom performs one Read from src into the buffer of direction dir
-// (0: read path, data from the downstream; 1: write path, data from the
-// upstream), runs that direction's chain and forwards what passes. It
+// (ReadPath: data from the downstream; WritePath: data from the upstream),
+// runs that direction's chain and forwards what passes. It
 // returns the Read's result; a chain failure (a filter closing the
 // connection, a failed forward, a full buffer) is returned instead when
 // there is one. Only one goroutine may read a direction at a time.
@@ -316,8 +315,8 @@ func (c *Conn) Feed(dir int, p []byte) error {
 
 // Inject writes p to the destination of direction dir right away, bypassing
 // the filters and ahead of any bytes still held in that direction's buffer:
-// Inject(0, p) sends p upstream, Inject(1, p) sends it to the client (a
-// filter answering a request itself). It may be called from a filter
+// Inject(ReadPath, p) sends p upstream, Inject(WritePath, p) sends it to the
+// client (a filter answering a request itself). It may be called from a filter
 // callback or from any goroutine.
 func (c *Conn) Inject(dir int, p []byte) error {
 	d := &c.dirs[dir&1]

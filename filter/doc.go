@@ -8,9 +8,9 @@
 // every accepted connection the Chain makes a Conn, which holds one
 // instance of each filter and a Buffer per direction:
 //
-//   - the read path (direction 0): bytes read from the downstream (the
+//   - the read path (ReadPath): bytes read from the downstream (the
 //     client), shown to the ReadFilters in order, then forwarded upstream;
-//   - the write path (direction 1): bytes from the upstream, shown to the
+//   - the write path (WritePath): bytes from the upstream, shown to the
 //     WriteFilters in order, then written to the client.
 //
 // The owner of the sockets drives a Conn: Start once (every read filter's

@@ -29,6 +29,16 @@ func (s Status) String() string {
 	return "Continue"
 }
 
+// The two directions of a Conn, for ReadFrom, Feed, Inject and Stats.
+const (
+	// ReadPath carries bytes from the downstream (the client) to the
+	// upstream, through the ReadFilters.
+	ReadPath = 0
+	// WritePath carries bytes from the upstream to the downstream, through
+	// the WriteFilters.
+	WritePath = 1
+)
+
 // ReadFilter sees the bytes read from the downstream (the client), in chain
 // order, before they are forwarded upstream.
 type ReadFilter interface {

@@ -313,8 +313,8 @@ func (s *session) run() {
 
 	s.lastRead.Store(time.Now().UnixNano())
 	errc := make(chan error, 1)
-	go func() { errc <- s.pump(fc, 0, s.down, up) }()
-	respErr := s.pump(fc, 1, up, s.down)
+	go func() { errc <- s.pump(fc, filter.ReadPath, s.down, up) }()
+	respErr := s.pump(fc, filter.WritePath, up, s.down)
 	reqErr := <-errc
 	s.abort(nil) // both directions ended: close both sockets
 
@@ -322,7 +322,7 @@ func (s *session) run() {
 	if cause == nil {
 		cause = firstErr(reqErr, respErr)
 	}
-	in, out := fc.Stats(0), fc.Stats(1)
+	in, out := fc.Stats(filter.ReadPath), fc.Stats(filter.WritePath)
 	attrs := []any{"upstream", host, "duration", time.Since(s.start),
 		"bytes_in", in.Forwarded, "bytes_out", out.Forwarded}
 	if in.Held+out.Held > 0 {

@@ -269,7 +269,7 @@ func (cf *connFilter) deny(v string) filter.Status {
 	cf.f.denied.Add(1)
 	c := cf.cb.Conn()
 	if len(cf.f.reply) > 0 {
-		_ = c.Inject(1, cf.f.reply) // best effort: the connection closes next
+		_ = c.Inject(filter.WritePath, cf.f.reply) // best effort: the connection closes next
 	}
 	c.Close(&DeniedError{Attribute: cf.f.attr, Value: strings.Clone(v)})
 	return filter.Stop
