@@ -148,8 +148,10 @@ func (a *Assembler) Assemble(seg *Segment) {
 			return
 		}
 		s = a.open(seg, key, srcIsLo)
-	} else if s.lastSeen < ts {
-		s.lastSeen = ts
+	} else if s.lastSeen < a.now {
+		// a.now, not ts: capture time never goes back here, so the list
+		// stays ordered even when a merged capture's timestamps do.
+		s.lastSeen = a.now
 		if s.next != nil {
 			a.lru.remove(s)
 			a.lru.push(s)
@@ -239,7 +241,7 @@ func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
 			a.dropTombstone(v)
 		}
 	}
-	s := &Stream{key: key, first: seg.Timestamp, lastSeen: seg.Timestamp.UnixNano()}
+	s := &Stream{key: key, first: seg.Timestamp, lastSeen: a.now}
 	clientIsSrc := true
 	switch {
 	case seg.Flags&FlagSYN != 0:

@@ -523,3 +523,22 @@ func TestIPv6AndIPv4ConnectionsAreDistinct(t *testing.T) {
 	assert.Equal(t, "four-", r.text(2, c2s))
 	assert.Equal(t, "reply4", r.text(2, s2c))
 }
+
+// Timestamps that go back (a merged capture) do not leave an idle
+// connection open behind a fresher one.
+func TestIdleWithBackwardTimestamps(t *testing.T) {
+	r := newRecorder()
+	a := NewAssembler(r, Options{IdleTimeout: time.Minute})
+	send := func(port uint16, at time.Duration) {
+		seg := pkt{dir: c2s, seq: 1, data: "x", at: at}.segment()
+		seg.Src = netip.AddrPortFrom(cli.Addr(), port)
+		a.Assemble(seg)
+		seg.Seq++
+	}
+	send(1001, 100*time.Second)
+	send(1002, 0) // older timestamp, later in the file
+	send(1003, 170*time.Second)
+	assert.Equal(t, CloseIdle, r.closed[1])
+	assert.Equal(t, CloseIdle, r.closed[2], "idle since 100s in capture time")
+	assert.NotContains(t, r.closed, uint64(3))
+}
