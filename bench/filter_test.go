@@ -187,8 +187,8 @@ func wirekitHandle(ch *filter.Chain) func(down, up *net.TCPConn) {
 			}
 		}
 		done := make(chan struct{})
-		go func() { pump(0, down, up); close(done) }()
-		pump(1, up, down)
+		go func() { pump(filter.ReadPath, down, up); close(done) }()
+		pump(filter.WritePath, up, down)
 		<-done
 		fc.Close(nil)
 	}
