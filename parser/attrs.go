@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"strconv"
+	"unsafe"
 )
 
 // Kind is the type of an attribute Value.
@@ -35,15 +36,19 @@ func (k Kind) String() string {
 }
 
 // Value is a typed attribute value. The zero Value is KindNone.
-// Values are small and passed by value; they never allocate to construct.
+// Values are small (24 bytes) and passed by value; they never allocate to
+// construct. A string or bytes value points at its bytes (often the
+// message's own, see UnsafeString) and keeps its length in num.
 type Value struct {
+	ptr  *byte // data of a KindString or KindBytes value
+	num  int64 // the int; 1 or 0 for a bool; the length of a string or bytes value
 	kind Kind
-	num  int64
-	str  string // KindString and KindBytes (bytes are kept as an aliasing string)
 }
 
 // StringValue makes a KindString value.
-func StringValue(s string) Value { return Value{kind: KindString, str: s} }
+func StringValue(s string) Value {
+	return Value{kind: KindString, ptr: unsafe.StringData(s), num: int64(len(s))}
+}
 
 // IntValue makes a KindInt value.
 func IntValue(n int64) Value { return Value{kind: KindInt, num: n} }
@@ -58,15 +63,25 @@ func BoolValue(b bool) Value {
 }
 
 // BytesValue makes a KindBytes value aliasing b (no copy).
-func BytesValue(b []byte) Value { return Value{kind: KindBytes, str: UnsafeString(b)} }
+func BytesValue(b []byte) Value {
+	return Value{kind: KindBytes, ptr: unsafe.SliceData(b), num: int64(len(b))}
+}
 
 // Kind reports the value's type.
 func (v Value) Kind() Kind { return v.kind }
 
+// str returns the bytes of a string or bytes value as a string.
+func (v Value) str() string {
+	if v.ptr == nil {
+		return ""
+	}
+	return unsafe.String(v.ptr, int(v.num))
+}
+
 // Str returns the string of a KindString or KindBytes value, else "".
 func (v Value) Str() string {
 	if v.kind == KindString || v.kind == KindBytes {
-		return v.str
+		return v.str()
 	}
 	return ""
 }
@@ -85,8 +100,8 @@ func (v Value) Bool() bool { return v.kind == KindBool && v.num != 0 }
 // Bytes returns the bytes of a KindBytes or KindString value. The result
 // aliases the value's memory and must not be modified.
 func (v Value) Bytes() []byte {
-	if v.kind == KindString || v.kind == KindBytes {
-		return unsafeBytes(v.str)
+	if (v.kind == KindString || v.kind == KindBytes) && v.ptr != nil {
+		return unsafe.Slice(v.ptr, int(v.num))
 	}
 	return nil
 }
@@ -95,13 +110,13 @@ func (v Value) Bytes() []byte {
 func (v Value) Any() any {
 	switch v.kind {
 	case KindString:
-		return v.str
+		return v.str()
 	case KindInt:
 		return v.num
 	case KindBool:
 		return v.num != 0
 	case KindBytes:
-		return []byte(v.str)
+		return []byte(v.str())
 	}
 	return nil
 }
@@ -110,13 +125,13 @@ func (v Value) Any() any {
 func (v Value) String() string {
 	switch v.kind {
 	case KindString:
-		return v.str
+		return v.str()
 	case KindInt:
 		return strconv.FormatInt(v.num, 10)
 	case KindBool:
 		return strconv.FormatBool(v.num != 0)
 	case KindBytes:
-		return strconv.Quote(v.str)
+		return strconv.Quote(v.str())
 	}
 	return ""
 }
@@ -126,14 +141,14 @@ func (v Value) String() string {
 func (v Value) AppendJSON(dst []byte) []byte {
 	switch v.kind {
 	case KindString:
-		return appendJSONString(dst, v.str)
+		return appendJSONString(dst, v.str())
 	case KindInt:
 		return strconv.AppendInt(dst, v.num, 10)
 	case KindBool:
 		return strconv.AppendBool(dst, v.num != 0)
 	case KindBytes:
 		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, unsafeBytes(v.str))
+		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes())
 		return append(dst, '"')
 	}
 	return append(dst, "null"...)
@@ -148,7 +163,15 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 // Equal reports whether two values have the same kind and content.
-func (v Value) Equal(w Value) bool { return v == w }
+func (v Value) Equal(w Value) bool {
+	if v.kind != w.kind {
+		return false
+	}
+	if v.kind == KindString || v.kind == KindBytes {
+		return v.str() == w.str()
+	}
+	return v.num == w.num
+}
 
 // Attr is one key/value pair.
 type Attr struct {
@@ -175,6 +198,17 @@ type Attributes struct {
 	list  []Attr
 	floor int    // keys at index >= floor belong to the parser node running now
 	arena []byte // owned string storage for CopyFrom
+	// mask has bit keyBit(k) set for every key k at index >= floor, so that
+	// Set appends a key it has not seen without scanning the list.
+	mask uint64
+}
+
+// keyBit is a cheap 1-of-64 hash of a key for Attributes.mask.
+func keyBit(k string) uint64 {
+	if len(k) == 0 {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[len(k)-1])) & 63)
 }
 
 // Reset empties the map, keeping its storage. Values copied in by CopyFrom
@@ -186,6 +220,7 @@ type Attributes struct {
 func (a *Attributes) Reset() {
 	a.list = a.list[:0]
 	a.floor = 0
+	a.mask = 0
 	a.arena = a.arena[:0]
 }
 
@@ -215,6 +250,11 @@ func (a *Attributes) latest(i int) bool {
 // in place; a key set by a child node over its parent's value shadows it, so
 // that rolling the child back restores the parent's value.
 func (a *Attributes) Set(key string, v Value) {
+	if bit := keyBit(key); a.mask&bit == 0 {
+		a.mask |= bit
+		a.list = append(a.list, Attr{Key: key, Value: v})
+		return
+	}
 	for i := len(a.list) - 1; i >= a.floor; i-- {
 		if a.list[i].Key == key {
 			a.list[i].Value = v
@@ -230,6 +270,7 @@ func (a *Attributes) Set(key string, v Value) {
 // value wins for Get and All, and the earlier one stays in the list until
 // Reset. Use Set when a key may be set twice.
 func (a *Attributes) Add(key string, v Value) {
+	a.mask |= keyBit(key)
 	a.list = append(a.list, Attr{Key: key, Value: v})
 }
 
@@ -272,7 +313,7 @@ func (a *Attributes) String(key string) (string, bool) {
 	if !ok || (v.kind != KindString && v.kind != KindBytes) {
 		return "", false
 	}
-	return v.str, true
+	return v.str(), true
 }
 
 // Int returns the integer value of key (0 and false when absent or not an int).
@@ -355,17 +396,23 @@ func (a *Attributes) CopyFrom(src *Attributes) {
 	a.Reset()
 	need := 0
 	for i := range src.list {
-		need += len(src.list[i].Value.str)
+		if v := &src.list[i].Value; v.ptr != nil {
+			need += int(v.num)
+		}
 	}
 	if cap(a.arena) < need {
 		a.arena = make([]byte, 0, need)
 	}
 	for i := range src.list {
 		at := src.list[i]
-		if at.Value.str != "" {
+		switch {
+		case at.Value.ptr == nil:
+		case at.Value.num == 0:
+			at.Value.ptr = nil // an empty string needs no storage
+		default:
 			start := len(a.arena)
-			a.arena = append(a.arena, at.Value.str...)
-			at.Value.str = UnsafeString(a.arena[start:len(a.arena):len(a.arena)])
+			a.arena = append(a.arena, at.Value.Bytes()...)
+			at.Value.ptr = &a.arena[start]
 		}
 		a.list = append(a.list, at)
 	}
@@ -373,16 +420,20 @@ func (a *Attributes) CopyFrom(src *Attributes) {
 
 // mark returns a restore point for rollback and makes the following Sets
 // belong to a new node.
-func (a *Attributes) mark() (n, floor int) {
-	n, floor = len(a.list), a.floor
-	a.floor = n
+func (a *Attributes) mark() (n, floor int, mask uint64) {
+	n, floor, mask = len(a.list), a.floor, a.mask
+	a.floor, a.mask = n, 0
 	return
 }
 
-// rollback undoes every Set since mark (when failed) and restores the floor.
-func (a *Attributes) rollback(n, floor int, failed bool) {
+// rollback undoes every Set since mark (when failed), or merges the node's
+// keys into its parent's (when not), and restores the floor.
+func (a *Attributes) rollback(n, floor int, mask uint64, failed bool) {
 	if failed {
 		a.list = a.list[:n]
+		a.mask = mask
+	} else {
+		a.mask |= mask
 	}
 	a.floor = floor
 }

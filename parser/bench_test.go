@@ -34,3 +34,25 @@ func BenchmarkDetect(b *testing.B) {
 		d.Detect(Request, in, 0)
 	}
 }
+
+// BenchmarkAttributes is a header node's worth of attribute work: reset,
+// eight keys set, three read back.
+func BenchmarkAttributes(b *testing.B) {
+	var a Attributes
+	val := []byte("orders")
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Reset()
+		a.SetInt("kafka.api_key", 0)
+		a.SetString("kafka.api_name", "Produce")
+		a.SetInt("kafka.api_version", 7)
+		a.SetInt("kafka.correlation_id", 42)
+		a.SetBytesString("kafka.client_id", val)
+		a.SetInt("kafka.message_size", 190)
+		a.SetBytesString("kafka.topic", val)
+		a.SetInt("kafka.acks", -1)
+		a.Int("kafka.api_key")
+		a.String("kafka.topic")
+		a.Has("kafka.error_code")
+	}
+}

@@ -67,6 +67,11 @@ func (p *PkgParser) Parse(m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
 		return m.noMatch()
 	}
+	return p.parseNode(m)
+}
+
+// parseNode is Parse once fastFail has passed.
+func (p *PkgParser) parseNode(m *Message) bool {
 	complete := false
 	if p.parse != nil {
 		var ok bool
@@ -80,10 +85,14 @@ func (p *PkgParser) Parse(m *Message) bool {
 	}
 	off := m.Offset
 	for _, c := range p.children {
-		n, floor := m.Attrs.mark()
+		// A child that fails fast has nothing to roll back.
+		if c.fastFail != nil && c.fastFail(m) {
+			continue
+		}
+		n, floor, mask := m.Attrs.mark()
 		flags := m.Flags
-		matched := c.Parse(m)
-		m.Attrs.rollback(n, floor, !matched)
+		matched := c.parseNode(m)
+		m.Attrs.rollback(n, floor, mask, !matched)
 		if matched {
 			m.Err = nil
 			return true

@@ -96,7 +96,7 @@ func TestAttributesShadowAndAll(t *testing.T) {
 	a.SetString("k1", "v1")
 	a.SetInt("k2", 2)
 	a.SetInt("k2", 3) // same node: overwritten in place
-	n, floor := a.mark()
+	n, floor, mask := a.mark()
 	a.SetString("k1", "child") // child shadows
 	a.SetBool("k3", true)
 	v, _ := a.String("k1")
@@ -107,7 +107,7 @@ func TestAttributesShadowAndAll(t *testing.T) {
 		keys = append(keys, k)
 	}
 	assert.Equal(t, []string{"k1", "k2", "k3"}, keys)
-	a.rollback(n, floor, true)
+	a.rollback(n, floor, mask, true)
 	v, _ = a.String("k1")
 	assert.Equal(t, "v1", v)
 	assert.False(t, a.Has("k3"))
@@ -160,4 +160,28 @@ func TestAttributesAdd(t *testing.T) {
 	assert.Equal(t, int64(2), n)
 	assert.Equal(t, 2, a.Len())
 	assert.Equal(t, `{"k":2,"j":"x"}`, string(a.AppendJSON(nil)))
+}
+
+func TestValueKindsAndEmptyStrings(t *testing.T) {
+	var src, dst Attributes
+	buf := []byte("abc")
+	src.SetBytesString("empty", buf[:0])
+	src.SetString("lit", "")
+	src.SetBytes("b", buf)
+	src.SetBool("t", true)
+	dst.CopyFrom(&src)
+	s, ok := dst.String("empty")
+	assert.True(t, ok)
+	assert.Equal(t, "", s)
+	v, _ := dst.Get("b")
+	assert.Equal(t, []byte("abc"), v.Bytes())
+	assert.True(t, v.Equal(BytesValue([]byte("abc"))))
+	assert.False(t, v.Equal(StringValue("abc")))
+	assert.True(t, StringValue("x").Equal(StringValue(string([]byte{'x'}))))
+	b, _ := dst.Bool("t")
+	assert.True(t, b)
+	assert.Equal(t, "abc", v.Str())
+	assert.Equal(t, []byte("abc"), v.Any())
+	assert.Nil(t, IntValue(3).Bytes())
+	assert.Equal(t, `{"empty":"","lit":"","b":"YWJj","t":true}`, string(dst.AppendJSON(nil)))
 }

@@ -14,11 +14,3 @@ func UnsafeString(b []byte) string {
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
-
-// unsafeBytes is the inverse of UnsafeString; the result must not be modified.
-func unsafeBytes(s string) []byte {
-	if s == "" {
-		return nil
-	}
-	return unsafe.Slice(unsafe.StringData(s), len(s))
-}
