@@ -216,3 +216,13 @@ func TestResponseTruncated(t *testing.T) {
 		}
 	}
 }
+
+func TestTypeNames(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		ty := Type(c)
+		assert.Equal(t, isValueStart(byte(c)), ty.Name() != "", "%q", c)
+	}
+	assert.Equal(t, "error", TypeBlobError.Name())
+	assert.Equal(t, "bignum", TypeBigNumber.String())
+	assert.Equal(t, "Type(@)", Type('@').String())
+}
