@@ -93,6 +93,7 @@ type ConfigError struct {
 	Err   error
 }
 
+// Error names the filter (position and type) and the cause.
 func (e *ConfigError) Error() string {
 	if e.Index >= 0 {
 		return fmt.Sprintf("filter: filter #%d (%q): %v", e.Index, e.Type, e.Err)

@@ -163,6 +163,7 @@ type DeniedError struct {
 	Attribute, Value string
 }
 
+// Error says which attribute value was denied.
 func (e *DeniedError) Error() string {
 	return fmt.Sprintf("deny: %s %q denied", e.Attribute, e.Value)
 }
