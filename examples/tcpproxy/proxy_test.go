@@ -183,7 +183,7 @@ func TestIdleTimeout(t *testing.T) {
 			go func() { _, _ = io.Copy(c, c); c.Close() }() // echo
 		}
 	}()
-	_, addr, lb := startProxy(t, proxyConfig(ln.Addr().String(), "300ms"))
+	_, addr, lb := startProxy(t, proxyConfig(ln.Addr().String(), "600ms"))
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
