@@ -266,3 +266,32 @@ func TestRedisDenyEndToEnd(t *testing.T) {
 		return false
 	}, 5*time.Second, 10*time.Millisecond)
 }
+
+// TestRedisBenchmarkThroughSniff: redis-benchmark's pipelined load through
+// sniff; the access log counts exactly the commands the server executed.
+func TestRedisBenchmarkThroughSniff(t *testing.T) {
+	redisAddr := startRedis(t)
+	tp := startTestProxy(t, proxyConfig(redisAddr, "30s", `{"type":"sniff","config":{"protocols":["redis"]}}`))
+	bench := needTool(t, "redis-benchmark")
+	host, port, _ := net.SplitHostPort(tp.addr)
+	out, err := exec.Command(bench, "-h", host, "-p", port, "-n", "5000", "-P", "16", "-c", "4", "-d", "100",
+		"-t", "set,get,lpush", "-q").CombinedOutput()
+	require.NoError(t, err, string(out))
+	stats := string(redisCLI(t, redisAddr, nil, "INFO", "commandstats"))
+	tp.stop() // all connections released: every exchange is logged
+	counts := map[string]int{}
+	for _, r := range exchanges(tp.log, "redis") {
+		require.Equal(t, "complete", r["kind"], "%v", r)
+		cmd, _ := field(r, "request", "redis.command").(string)
+		counts[cmd]++
+	}
+	for _, cmd := range []string{"SET", "GET", "LPUSH"} {
+		assert.Equal(t, cmdCalls(t, stats, strings.ToLower(cmd)), counts[cmd], cmd)
+		assert.GreaterOrEqual(t, counts[cmd], 5000, cmd)
+	}
+	ss := tp.log.records("sniff stopped")
+	require.Len(t, ss, 1)
+	for _, k := range []string{"undetected", "skipped_bytes", "parse_errors", "framing_errors", "truncated", "unanswered", "unmatched"} {
+		assert.Equal(t, float64(0), ss[0][k], k)
+	}
+}
