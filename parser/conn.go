@@ -155,11 +155,12 @@ func (c *Conn) Feed(dir Direction, data []byte, ts time.Time) {
 		return
 	}
 	n := c.frame(dir, d.buf, d.bufTS, false)
+	if n == 0 {
+		return // still one incomplete message: nothing to move
+	}
 	m := copy(d.buf, d.buf[n:])
 	d.buf = d.buf[:m]
-	if n > 0 {
-		d.bufTS = ts
-	}
+	d.bufTS = ts
 	if m == 0 && cap(d.buf) > keepBuf {
 		// A large message is done: give its buffer to the next one that
 		// needs it rather than holding it for this connection's lifetime.
