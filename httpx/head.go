@@ -365,12 +365,18 @@ func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, er
 		if h.Fields > p.maxHeaders {
 			return off, errAt("header", off, ErrTooManyHeaders)
 		}
-		if err := p.field(h, b[off:i], b[vs:ve:ve], vs, req); err != nil {
-			return off, errAt(string(b[off:i]), off, err)
+		if n := i - off; (n < len(knownLen) && knownLen[n]) || len(p.extraNames) > 0 {
+			if err := p.field(h, b[off:i], b[vs:ve:ve], vs, req); err != nil {
+				return off, errAt(string(b[off:i]), off, err)
+			}
 		}
 		off = next
 	}
 }
+
+// knownLen marks the lengths of the field names field interprets, so
+// other fields skip the call.
+var knownLen = [18]bool{4: true, 6: true, 7: true, 10: true, 12: true, 14: true, 17: true}
 
 // splitField checks one non-empty field line (at offset off, for errors)
 // and splits it into name and trimmed value. A name must be a token
