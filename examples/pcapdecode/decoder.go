@@ -1,16 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"encoding/binary"
-	"fmt"
 	"io"
 	"net/netip"
-	"sync/atomic"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/pcapgo"
 	"github.com/wirekit/wirekit/dubbo2"
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/kafka"
@@ -56,12 +50,7 @@ type Decoder struct {
 	asm       *reassembly.Assembler
 	streams   []*StreamInfo
 
-	// Capture counters (atomic: the progress printer reads them).
-	packets, bytes atomic.Uint64
-	notTCP         uint64
-	fragments      uint64
-	malformed      uint64
-	snapTruncated  uint64
+	pcap reassembly.PcapStats // summed over the captures read
 }
 
 // NewDecoder returns a Decoder reporting every exchange to emit. overrides
@@ -133,72 +122,16 @@ func (h *streamHandler) Close(_ *reassembly.Stream, reason reassembly.CloseReaso
 	}
 }
 
-// pcapngMagic is the block type of a pcapng section header.
-const pcapngMagic = 0x0a0d0d0a
-
-// Read decodes one pcap or pcapng capture. Several can be read in a row;
-// call Finish after the last.
+// Read decodes one pcap or pcapng capture (gzip-compressed or not). Several
+// can be read in a row; call Finish after the last.
 func (d *Decoder) Read(r io.Reader) error {
-	br := bufio.NewReaderSize(r, 1<<18)
-	magic, err := br.Peek(4)
-	if err != nil {
-		return fmt.Errorf("reading capture header: %w", err)
-	}
-	type source interface {
-		ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-	}
-	var src source
-	var linkType func(*gopacket.CaptureInfo) reassembly.LinkType
-	if binary.LittleEndian.Uint32(magic) == pcapngMagic {
-		ng, err := pcapgo.NewNgReader(br, pcapgo.DefaultNgReaderOptions)
-		if err != nil {
-			return err
-		}
-		src = ng
-		linkType = func(ci *gopacket.CaptureInfo) reassembly.LinkType {
-			iface, err := ng.Interface(ci.InterfaceIndex)
-			if err != nil {
-				return reassembly.LinkType(^uint32(0))
-			}
-			return reassembly.LinkType(iface.LinkType)
-		}
-	} else {
-		pr, err := pcapgo.NewReader(br)
-		if err != nil {
-			return err
-		}
-		src = pr
-		lt := reassembly.LinkType(pr.LinkType())
-		linkType = func(*gopacket.CaptureInfo) reassembly.LinkType { return lt }
-	}
-	var seg reassembly.Segment
-	for {
-		data, ci, err := src.ZeroCopyReadPacketData()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("packet %d: %w", d.packets.Load()+1, err)
-		}
-		d.packets.Add(1)
-		d.bytes.Add(uint64(ci.CaptureLength))
-		if err := reassembly.DecodePacket(linkType(&ci), data, &seg); err != nil {
-			switch {
-			case errorsIs(err, reassembly.ErrNotTCP):
-				d.notTCP++
-			case errorsIs(err, reassembly.ErrFragment):
-				d.fragments++
-			default:
-				d.malformed++
-			}
-			continue
-		}
-		if seg.Truncated > 0 {
-			d.snapTruncated++
-		}
-		seg.Timestamp = ci.Timestamp
-		d.asm.Assemble(&seg)
-	}
+	st, err := reassembly.ReadPcap(r, d.asm)
+	d.pcap.Packets += st.Packets
+	d.pcap.TCP += st.TCP
+	d.pcap.NotTCP += st.NotTCP
+	d.pcap.Fragments += st.Fragments
+	d.pcap.Malformed += st.Malformed
+	return err
 }
 
 // Finish closes every connection still open, so their exchanges and

@@ -109,10 +109,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 
 	start := time.Now()
-	stop := startProgress(stderr, dec, start)
-	err := readInputs(fs.Args(), stdin, dec)
+	err := readInputs(fs.Args(), stdin, dec, terminal(stderr))
 	dec.Finish()
-	stop()
 	if table != nil {
 		table.flush()
 	}
@@ -127,9 +125,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func readInputs(files []string, stdin io.Reader, dec *Decoder) error {
+func readInputs(files []string, stdin io.Reader, dec *Decoder, progress io.Writer) error {
+	read := func(r io.Reader) error {
+		if progress == nil {
+			return dec.Read(r)
+		}
+		return dec.Read(&progressReader{r: r, d: dec, w: progress, start: time.Now()})
+	}
 	if len(files) == 0 {
-		return dec.Read(bytes.NewReader(sample))
+		return read(bytes.NewReader(sample))
 	}
 	for _, name := range files {
 		var r io.Reader = stdin
@@ -141,41 +145,49 @@ func readInputs(files []string, stdin io.Reader, dec *Decoder) error {
 			defer f.Close()
 			r = f
 		}
-		if err := dec.Read(r); err != nil {
+		if err := read(r); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
+	}
+	if progress != nil {
+		fmt.Fprint(progress, "\r\033[K")
 	}
 	return nil
 }
 
-// startProgress prints packets, bytes, elapsed time and rate to stderr once
-// a second while decoding, when stderr is a terminal. It returns a function
-// that stops it.
-func startProgress(stderr io.Writer, d *Decoder, start time.Time) func() {
-	f, ok := stderr.(*os.File)
+// terminal returns w when it is a terminal, for progress output, else nil.
+func terminal(w io.Writer) io.Writer {
+	f, ok := w.(*os.File)
 	if !ok {
-		return func() {}
+		return nil
 	}
 	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return func() {}
+		return nil
 	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				fmt.Fprint(f, "\r\033[K")
-				return
-			case <-tick.C:
-				el := time.Since(start).Seconds()
-				b := d.bytes.Load()
-				fmt.Fprintf(f, "\r\033[K%d packets, %.1f MB, %.0fs, %.1f MB/s", d.packets.Load(), float64(b)/1e6, el, float64(b)/1e6/el)
-			}
-		}
-	}()
-	return func() { close(done); <-finished }
+	return f
+}
+
+// progressReader prints packets, bytes, elapsed time and rate at most once
+// a second as the capture is read. It runs on the decoding goroutine (the
+// reader is called between packets), so it can read the assembler's
+// counters without locks.
+type progressReader struct {
+	r     io.Reader
+	d     *Decoder
+	w     io.Writer
+	n     int64
+	start time.Time
+	last  time.Time
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	if now := time.Now(); now.Sub(p.last) >= time.Second {
+		p.last = now
+		el := now.Sub(p.start).Seconds()
+		fmt.Fprintf(p.w, "\r\033[K%d packets, %.1f MB, %.0fs, %.1f MB/s", p.d.AssemblerStats().Packets,
+			float64(p.n)/1e6, el, float64(p.n)/1e6/max(el, 1e-9))
+	}
+	return n, err
 }

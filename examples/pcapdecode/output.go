@@ -193,10 +193,10 @@ func (s *summary) write(w io.Writer, d *Decoder, elapsed time.Duration) {
 
 	// Everything not parsed, so that nothing is lost silently.
 	as := d.AssemblerStats()
-	fmt.Fprintf(w, "capture: %d packets, %d bytes, %d not TCP, %d IP fragments, %d malformed, %d truncated by snaplen, in %v\n",
-		d.packets.Load(), d.bytes.Load(), d.notTCP, d.fragments, d.malformed, d.snapTruncated, elapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "tcp: %d connections, %d out-of-order, %d retransmitted, %d gaps (%d bytes lost), %d evicted\n",
-		as.ConnsOpened, as.OutOfOrder, as.Retransmitted, as.Gaps, as.BytesLost, as.ConnsEvicted)
+	fmt.Fprintf(w, "capture: %d packets, %d TCP, %d not TCP, %d IP fragments, %d malformed, %d truncated by snaplen, in %v\n",
+		d.pcap.Packets, d.pcap.TCP, d.pcap.NotTCP, d.pcap.Fragments, d.pcap.Malformed, as.Truncated, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "tcp: %d payload bytes, %d connections, %d out-of-order, %d retransmitted, %d gaps (%d bytes lost), %d evicted\n",
+		as.Bytes, as.ConnsOpened, as.OutOfOrder, as.Retransmitted, as.Gaps, as.BytesLost, as.ConnsEvicted)
 	var undetected, stopped, parseErrs, truncated uint64
 	for _, st := range d.Streams() {
 		parseErrs += st.Conn.ParseErrors[0] + st.Conn.ParseErrors[1]
