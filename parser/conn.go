@@ -74,6 +74,14 @@ type dirState struct {
 	resync bool // after a gap: skip to a point the tree's fastFail accepts
 }
 
+// GapNotifier is implemented by a protocol's per-connection state (the
+// value Protocol.NewState returns) that needs to know when bytes were lost,
+// for example to drop what its framing remembered about a message in
+// progress. Conn.Gap calls it before resynchronising.
+type GapNotifier interface {
+	Gap(dir Direction)
+}
+
 // Conn drives one Protocol over the two directions of one connection: it
 // frames each direction's bytes, parses the messages with the protocol's
 // trees, pairs responses with requests and reports each Exchange to a
@@ -442,6 +450,9 @@ func (c *Conn) Gap(dir Direction, n int) {
 	d := &c.dirs[dir]
 	if c.stats.StoppedByError[dir] != nil {
 		return
+	}
+	if g, ok := c.state.(GapNotifier); ok {
+		g.Gap(dir)
 	}
 	if len(d.buf) > 0 {
 		c.handle(dir, d.buf, d.bufTS, Truncated)

@@ -293,3 +293,16 @@ func TestConnLargeMessageAcrossManyFeeds(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, strings.Repeat("x", 60), got[0].reqWord)
 }
+
+type gapState struct{ gaps []Direction }
+
+func (g *gapState) Gap(dir Direction) { g.gaps = append(g.gaps, dir) }
+
+func TestConnTellsStateAboutGaps(t *testing.T) {
+	p := lineProto(PairInOrder)
+	p.NewState = func() any { return &gapState{} }
+	c := NewConn(p, ConnOptions{}, nil)
+	c.Gap(Response, 10)
+	c.Gap(Request, 1)
+	assert.Equal(t, []Direction{Response, Request}, c.State().(*gapState).gaps)
+}
