@@ -76,7 +76,32 @@ func (c *config) requestTree() *parser.PkgParser {
 	for _, key := range decodedAPIs {
 		root.Add(c.apiNode(parser.Request, key))
 	}
-	return root.Add(parser.NewPkgParser("kafka.request.undecoded", nil, undecoded))
+	return root.Add(parser.NewPkgParser("kafka.request.undecoded", nil, undecoded)).
+		Skip(apiSkip(requestKeyVersion))
+}
+
+// apiBranch maps an API key to its branch's index among the root's
+// children; keys without a decoded body map to the undecoded fallback.
+var apiBranch = func() (b [MaxAPIKey + 1]int8) {
+	for i := range b {
+		b[i] = int8(len(decodedAPIs))
+	}
+	for i, key := range decodedAPIs {
+		b[key] = int8(i)
+	}
+	return b
+}()
+
+// apiSkip jumps the root's walk to the branch of the message's API key:
+// every branch before it would fail fast on the key anyway.
+func apiSkip(kv func(*parser.Message) (int16, int16, bool)) func(*parser.Message) int {
+	return func(m *parser.Message) int {
+		k, _, ok := kv(m)
+		if !ok || k < 0 || int(k) >= len(apiBranch) {
+			return len(decodedAPIs) // the undecoded fallback
+		}
+		return int(apiBranch[k])
+	}
 }
 
 // responseTree builds the response parser tree: a header node (size,
@@ -88,7 +113,8 @@ func (c *config) responseTree() *parser.PkgParser {
 	for _, key := range decodedAPIs {
 		root.Add(c.apiNode(parser.Response, key))
 	}
-	return root.Add(parser.NewPkgParser("kafka.response.undecoded", nil, undecoded))
+	return root.Add(parser.NewPkgParser("kafka.response.undecoded", nil, undecoded)).
+		Skip(apiSkip(responseKeyVersion))
 }
 
 // apiNode is the branch of one API key, with one child per version.
@@ -118,7 +144,14 @@ func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
 				return c.parseBody(m, dir, key, v)
 			}))
 	}
-	return n
+	// Jump to the version's branch: child i is version maxV-i.
+	return n.Skip(func(m *parser.Message) int {
+		_, v, ok := kv(m)
+		if !ok || v < 0 || v > maxV {
+			return 0
+		}
+		return int(maxV - v)
+	})
 }
 
 // versionFastFail is the branch test of version v. It runs for every

@@ -32,6 +32,7 @@ type PkgParser struct {
 	name     string
 	fastFail FastFailFunc
 	parse    ParseFunc
+	skip     func(m *Message) int
 	children []*PkgParser
 }
 
@@ -47,6 +48,18 @@ func (p *PkgParser) Name() string { return p.name }
 // Add appends children, tried in the order added, and returns p for chaining.
 func (p *PkgParser) Add(children ...*PkgParser) *PkgParser {
 	p.children = append(p.children, children...)
+	return p
+}
+
+// Skip gives p a function that says how many of its leading children
+// cannot match m, so the walk starts at the first one that can. It turns a
+// long list of branches keyed by a field the node has read (Kafka's API
+// key, then its version) into a jump instead of a fastFail per branch.
+// It is an optimisation only: it must never skip a child that could
+// match, so the first-match-wins order is kept. A result below zero starts
+// at the first child; one at or past the end tries none.
+func (p *PkgParser) Skip(f func(m *Message) int) *PkgParser {
+	p.skip = f
 	return p
 }
 
@@ -84,7 +97,11 @@ func (p *PkgParser) parseNode(m *Message) bool {
 		return true
 	}
 	off := m.Offset
-	for _, c := range p.children {
+	children := p.children
+	if p.skip != nil {
+		children = children[min(max(p.skip(m), 0), len(children)):]
+	}
+	for _, c := range children {
 		// A child that fails fast has nothing to roll back.
 		if c.fastFail != nil && c.fastFail(m) {
 			continue

@@ -185,3 +185,34 @@ func TestValueKindsAndEmptyStrings(t *testing.T) {
 	assert.Nil(t, IntValue(3).Bytes())
 	assert.Equal(t, `{"empty":"","lit":"","b":"YWJj","t":true}`, string(dst.AppendJSON(nil)))
 }
+
+func TestPkgParserSkip(t *testing.T) {
+	var tried []string
+	child := func(name string, match bool) *PkgParser {
+		return NewPkgParser(name, nil, func(m *Message) (bool, bool) {
+			tried = append(tried, name)
+			return match, true
+		})
+	}
+	skip := 0
+	root := NewPkgParser("root", nil, nil).Add(child("a", false), child("b", false), child("c", true), child("d", true)).
+		Skip(func(*Message) int { return skip })
+	var m Message
+	for _, tc := range []struct {
+		skip  int
+		ok    bool
+		tried []string
+	}{
+		{0, true, []string{"a", "b", "c"}},
+		{2, true, []string{"c"}},
+		{3, true, []string{"d"}},
+		{-5, true, []string{"a", "b", "c"}},
+		{4, false, nil},
+		{99, false, nil},
+	} {
+		tried, skip = nil, tc.skip
+		m.Reset([]byte("x"), Request)
+		assert.Equal(t, tc.ok, root.Parse(&m), "skip %d", tc.skip)
+		assert.Equal(t, tc.tried, tried, "skip %d", tc.skip)
+	}
+}
