@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,42 +40,6 @@ func readTruth(t *testing.T, path string) []truthRow {
 	return rows
 }
 
-// corpusFeed is a way of handing a connection's bytes to parser.Conn.
-type corpusFeed struct {
-	name string
-	feed func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand)
-}
-
-var corpusFeeds = []corpusFeed{
-	{"captured segments", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
-		pcaptest.Replay(s, c)
-	}},
-	{"one byte at a time", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
-		for _, ch := range s.Chunks {
-			b := ch.Bytes(s)
-			for i := range b {
-				c.Feed(ch.Dir, b[i:i+1], ch.Time)
-			}
-		}
-		c.Close(time.Time{})
-	}},
-	{"random splits", func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand) {
-		for _, ch := range s.Chunks {
-			for b := ch.Bytes(s); len(b) > 0; {
-				n := 1 + rng.IntN(min(len(b), 97))
-				c.Feed(ch.Dir, b[:n], ch.Time)
-				b = b[n:]
-			}
-		}
-		c.Close(time.Time{})
-	}},
-	{"whole streams, requests first", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
-		c.Feed(parser.Request, s.Data[parser.Request], time.Time{})
-		c.Feed(parser.Response, s.Data[parser.Response], time.Time{})
-		c.Close(time.Time{})
-	}},
-}
-
 // attrJSON returns an attribute as the truth file's JSON would decode it.
 func attrJSON(a *parser.Attributes, key string) (any, bool) {
 	v, ok := a.Get(key)
@@ -101,8 +64,8 @@ func TestCorpusTruth(t *testing.T) {
 		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
 		require.NoError(t, err)
 		truth := readTruth(t, filepath.Join("testdata", name+".truth.jsonl"))
-		for _, feed := range corpusFeeds {
-			t.Run(name+"/"+feed.name, func(t *testing.T) {
+		for _, feed := range pcaptest.Feeds() {
+			t.Run(name+"/"+feed.Name, func(t *testing.T) {
 				p := NewProtocol(Options{})
 				rng := rand.New(rand.NewPCG(1, 2))
 				got := map[string]*parser.Exchange{}
@@ -121,7 +84,7 @@ func TestCorpusTruth(t *testing.T) {
 						got[k] = e.Clone()
 						order = append(order, k)
 					})
-					feed.feed(c, s, rng)
+					feed.Replay(s, c, rng)
 					st := c.Stats()
 					assert.Zero(t, st.FramingErrors[0]+st.FramingErrors[1], "framing errors")
 					assert.Zero(t, st.ParseErrors[0]+st.ParseErrors[1], "parse errors")

@@ -166,9 +166,9 @@ func Exchanges(path string, p *parser.Protocol) ([]Exchange, parser.ConnStats, e
 	return out, total, nil
 }
 
-// Replay feeds a stream's chunks and gaps to conn in capture order, then
-// closes it.
-func Replay(s *Stream, conn *parser.Conn) {
+// Replay feeds a stream's chunks and gaps to conn (a *parser.Conn or
+// *parser.Sniffer) in capture order, then closes it.
+func Replay(s *Stream, conn Feeder) {
 	var last time.Time
 	for _, c := range s.Chunks {
 		if c.Gap > 0 {

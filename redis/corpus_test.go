@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,42 +60,6 @@ func pushedMessages(t *testing.T, path string) int {
 	return n
 }
 
-// corpusFeed is a way of handing a connection's bytes to parser.Conn.
-type corpusFeed struct {
-	name string
-	feed func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand)
-}
-
-var corpusFeeds = []corpusFeed{
-	{"captured segments", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
-		pcaptest.Replay(s, c)
-	}},
-	{"one byte at a time", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
-		for _, ch := range s.Chunks {
-			b := ch.Bytes(s)
-			for i := range b {
-				c.Feed(ch.Dir, b[i:i+1], ch.Time)
-			}
-		}
-		c.Close(time.Time{})
-	}},
-	{"random splits", func(c *parser.Conn, s *pcaptest.Stream, rng *rand.Rand) {
-		for _, ch := range s.Chunks {
-			for b := ch.Bytes(s); len(b) > 0; {
-				n := 1 + rng.IntN(min(len(b), 97))
-				c.Feed(ch.Dir, b[:n], ch.Time)
-				b = b[n:]
-			}
-		}
-		c.Close(time.Time{})
-	}},
-	{"whole streams, requests first", func(c *parser.Conn, s *pcaptest.Stream, _ *rand.Rand) {
-		c.Feed(parser.Request, s.Data[parser.Request], time.Time{})
-		c.Feed(parser.Response, s.Data[parser.Response], time.Time{})
-		c.Close(time.Time{})
-	}},
-}
-
 // attrJSON returns an attribute as the truth file's JSON would decode it.
 func attrJSON(a *parser.Attributes, key string) (any, bool) {
 	v, ok := a.Get(key)
@@ -125,9 +88,9 @@ func TestCorpusTruth(t *testing.T) {
 		require.NoError(t, err)
 		truth := readTruth(t, filepath.Join("testdata", name+".truth.jsonl"))
 		wantPushes := pushedMessages(t, filepath.Join("testdata", name+".xcheck.txt"))
-		for _, feed := range corpusFeeds {
-			t.Run(name+"/"+feed.name, func(t *testing.T) {
-				if raceEnabled && feed.name == "one byte at a time" && name != "redis_benchmark_pipeline16" {
+		for _, feed := range pcaptest.Feeds() {
+			t.Run(name+"/"+feed.Name, func(t *testing.T) {
+				if raceEnabled && feed.Name == "one byte at a time" && name != "redis_benchmark_pipeline16" {
 					// parser.Conn re-copies its buffer on every Feed that
 					// frames nothing; under the race detector each copy of
 					// a 100-170 KB partial reply is checked, which takes
@@ -153,7 +116,7 @@ func TestCorpusTruth(t *testing.T) {
 							t.Errorf("%s: unexpected %s exchange: %v / %v", client, e.Kind, e.Request, e.Response)
 						}
 					})
-					feed.feed(c, s, rng)
+					feed.Replay(s, c, rng)
 					st := c.Stats()
 					assert.Zero(t, st.FramingErrors[0]+st.FramingErrors[1], "framing errors: %v", st.StoppedByError)
 					assert.Zero(t, st.ParseErrors[0]+st.ParseErrors[1], "parse errors")
