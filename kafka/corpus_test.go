@@ -1,11 +1,8 @@
 package kafka
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,45 +13,6 @@ import (
 	"github.com/wirekit/wirekit/pcaptest"
 )
 
-// truthRow is one line of a corpus truth file.
-type truthRow struct {
-	Client   string         `json:"client"`
-	Request  map[string]any `json:"request"`
-	Response map[string]any `json:"response"`
-}
-
-func readTruth(t *testing.T, path string) []truthRow {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	var rows []truthRow
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r truthRow
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, sc.Err())
-	return rows
-}
-
-// attrJSON returns an attribute as the truth file's JSON would decode it.
-func attrJSON(a *parser.Attributes, key string) (any, bool) {
-	v, ok := a.Get(key)
-	if !ok {
-		return nil, false
-	}
-	switch v.Kind() {
-	case parser.KindInt:
-		return float64(v.Int()), true
-	case parser.KindString:
-		return v.Str(), true
-	}
-	return v.Any(), true
-}
-
 // TestCorpusTruth runs both Kafka captures through parser.Conn in several
 // ways of cutting the streams and checks every exchange against the truth
 // file: the same exchanges, and every truth field equal (and fields the
@@ -63,7 +21,8 @@ func TestCorpusTruth(t *testing.T) {
 	for _, name := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
 		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
 		require.NoError(t, err)
-		truth := readTruth(t, filepath.Join("testdata", name+".truth.jsonl"))
+		truth, err := pcaptest.ReadTruth(filepath.Join("testdata", name+".truth.jsonl"))
+		require.NoError(t, err)
 		for _, feed := range pcaptest.Feeds() {
 			t.Run(name+"/"+feed.Name, func(t *testing.T) {
 				p := NewProtocol(Options{})
@@ -98,7 +57,7 @@ func TestCorpusTruth(t *testing.T) {
 					assert.False(t, e.Request.Has(AttrBodyNotDecoded), "%s: request body not decoded: %v", k, e.Request.Map())
 					for _, key := range []string{AttrAPIKey, AttrAPIVersion, AttrCorrelationID, AttrClientID, AttrTopic} {
 						want, inTruth := row.Request[key]
-						have, inGot := attrJSON(e.Request, key)
+						have, inGot := pcaptest.TruthValue(e.Request, key)
 						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v)", k, key, have)
 						assert.Equal(t, want, have, "%s %s", k, key)
 					}
@@ -111,7 +70,7 @@ func TestCorpusTruth(t *testing.T) {
 					assert.Equal(t, parser.Complete, e.Kind, k)
 					assert.False(t, e.Response.Has(AttrBodyNotDecoded), "%s: response body not decoded: %v", k, e.Response.Map())
 					for key, want := range row.Response {
-						have, _ := attrJSON(e.Response, key)
+						have, _ := pcaptest.TruthValue(e.Response, key)
 						assert.Equal(t, want, have, "%s response %s", k, key)
 					}
 				}

@@ -69,3 +69,27 @@ func TestReadStreamsRejectsGarbage(t *testing.T) {
 	_, err := ReadStreams(bytes.NewReader([]byte("not a capture at all")))
 	assert.Error(t, err)
 }
+
+func TestReadTruthAndTruthValue(t *testing.T) {
+	rows, err := ReadTruth("testdata/http_gonet_pipelined.truth.jsonl")
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, "http", rows[0].Protocol)
+	assert.Equal(t, "127.0.0.1:54990", rows[0].Client)
+	assert.Equal(t, "/big?n=70000", rows[1].Request["http.path"])
+	assert.Equal(t, float64(200), rows[1].Response["http.status_code"])
+
+	var a parser.Attributes
+	a.SetInt("n", 200)
+	a.SetString("s", "x")
+	a.SetBool("b", true)
+	for key, want := range map[string]any{"n": float64(200), "s": "x", "b": true} {
+		got, ok := TruthValue(&a, key)
+		assert.True(t, ok)
+		assert.Equal(t, want, got)
+	}
+	_, ok := TruthValue(&a, "missing")
+	assert.False(t, ok)
+	_, err = ReadTruth("testdata/nope.jsonl")
+	assert.Error(t, err)
+}

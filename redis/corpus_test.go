@@ -1,8 +1,6 @@
 package redis
 
 import (
-	"bufio"
-	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -23,30 +21,6 @@ import (
 // the client logs).
 var corpusFiles = []string{"redis_cli_session", "redis_benchmark_pipeline16", "redis_goredis_mixed"}
 
-// truthRow is one line of a corpus truth file.
-type truthRow struct {
-	Client   string         `json:"client"`
-	Request  map[string]any `json:"request"`
-	Response map[string]any `json:"response"`
-}
-
-func readTruth(t *testing.T, path string) []truthRow {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	var rows []truthRow
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var r truthRow
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, sc.Err())
-	return rows
-}
-
 // pushedMessages reads "pushed_messages_excluded=N" from the .xcheck.txt:
 // how many pub/sub messages the truth leaves out because they answer no
 // request.
@@ -60,21 +34,6 @@ func pushedMessages(t *testing.T, path string) int {
 	return n
 }
 
-// attrJSON returns an attribute as the truth file's JSON would decode it.
-func attrJSON(a *parser.Attributes, key string) (any, bool) {
-	v, ok := a.Get(key)
-	if !ok {
-		return nil, false
-	}
-	switch v.Kind() {
-	case parser.KindInt:
-		return float64(v.Int()), true
-	case parser.KindString:
-		return v.Str(), true
-	}
-	return v.Any(), true
-}
-
 // TestCorpusTruth runs the three Redis captures through parser.Conn, cut in
 // several ways, and checks every exchange against the truth file, per
 // connection and in request order: the same exchanges, every truth field
@@ -86,7 +45,8 @@ func TestCorpusTruth(t *testing.T) {
 	for _, name := range corpusFiles {
 		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
 		require.NoError(t, err)
-		truth := readTruth(t, filepath.Join("testdata", name+".truth.jsonl"))
+		truth, err := pcaptest.ReadTruth(filepath.Join("testdata", name+".truth.jsonl"))
+		require.NoError(t, err)
 		wantPushes := pushedMessages(t, filepath.Join("testdata", name+".xcheck.txt"))
 		for _, feed := range pcaptest.Feeds() {
 			t.Run(name+"/"+feed.Name, func(t *testing.T) {
@@ -135,14 +95,14 @@ func TestCorpusTruth(t *testing.T) {
 					at := row.Client + "#" + strconv.Itoa(i)
 					for _, key := range []string{AttrCommand, AttrKey} {
 						want, inTruth := row.Request[key]
-						have, inGot := attrJSON(e.Request, key)
+						have, inGot := pcaptest.TruthValue(e.Request, key)
 						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v, want %v)", at, key, have, want)
 						assert.Equal(t, want, have, "%s %s", at, key)
 					}
 					require.NotNil(t, row.Response)
 					for _, key := range []string{AttrType, AttrError} {
 						want, inTruth := row.Response[key]
-						have, inGot := attrJSON(e.Response, key)
+						have, inGot := pcaptest.TruthValue(e.Response, key)
 						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v, want %v)", at, key, have, want)
 						assert.Equal(t, want, have, "%s %s", at, key)
 					}
