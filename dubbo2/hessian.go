@@ -183,6 +183,56 @@ func readString(r *parser.Reader) []byte {
 	return readStringTag(r, tag)
 }
 
+// leadingString reads one of the strings a request body starts with, as
+// readString does. The common case, a single chunk of ASCII text with a
+// one-byte (0x00-0x1f) or two-byte (0x30-0x33) length, is read here in one
+// pass: for ASCII text hessian2's length (UTF-16 code units) is the byte
+// count, so the string is the next n bytes once they are checked to be
+// ASCII. Anything else (null, 'S' and chunked strings, non-ASCII text, a
+// string cut short) goes through readString, which says what is wrong.
+func leadingString(r *parser.Reader) []byte {
+	p := r.Peek(2)
+	if p == nil {
+		return readString(r)
+	}
+	var n, h int
+	switch tag := p[0]; {
+	case tag <= 0x1f:
+		n, h = int(tag), 1
+	case tag >= 0x30 && tag <= 0x33:
+		n, h = int(tag-0x30)<<8|int(p[1]), 2
+	default:
+		return readString(r)
+	}
+	s := r.Peek(h + n)
+	if s == nil || !isASCII(s[h:]) {
+		return readString(r)
+	}
+	r.Skip(h + n)
+	return s[h:]
+}
+
+// isASCII reports whether every byte of b is below 0x80, a word at a time.
+func isASCII(b []byte) bool {
+	var or uint64
+	switch n := len(b); {
+	case n >= 8:
+		// The last word may overlap what the loop checked: harmless.
+		or = binary.LittleEndian.Uint64(b[n-8:])
+		for len(b) > 8 {
+			or |= binary.LittleEndian.Uint64(b)
+			b = b[8:]
+		}
+	case n >= 4:
+		or = uint64(binary.LittleEndian.Uint32(b) | binary.LittleEndian.Uint32(b[n-4:]))
+	default:
+		for _, c := range b {
+			or |= uint64(c)
+		}
+	}
+	return or&0x8080808080808080 == 0
+}
+
 // isIntTag reports whether tag starts a hessian2 int or long.
 func isIntTag(tag byte) bool {
 	return tag >= 0x80 || (tag >= 0x38 && tag <= 0x3f) || tag == 'I' || tag == 'L' || tag == 'Y'

@@ -149,41 +149,28 @@ func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 
 // NewProtocol returns the Dubbo2 protocol configured by opts.
 //
-// The request tree is: header node (magic, flags, id, length), then
-// "event" (heartbeats, any serialization), "hessian2" (the request body)
-// and "other" (bodies in other serializations, reported by header only).
-// The response tree has the same shape, with the status in the header node.
+// Each direction's tree is a single node, like the other single-header
+// protocols' (redis, http): it reads the header and then the body the
+// header announces, an event (heartbeat, any serialization), a hessian2
+// request or response, or a body in another serialization (reported by
+// header only). One node instead of a header node with a child per kind of
+// body saves the walk a child dispatch per message; since the body's
+// attributes are set only once its leading fields were read (see
+// request), a body that fails still leaves exactly the header's
+// attributes, as a failing child did.
 func NewProtocol(opts Options) *parser.Protocol {
 	c := newCodec(opts)
 	opts = c.opts
 	split := splitFunc(opts.MaxBodySize)
 	return &parser.Protocol{
 		Name:     "dubbo2",
-		Request:  c.requestTree(),
-		Response: c.responseTree(),
+		Request:  parser.NewPkgParser("dubbo2.request", c.requestFastFail, c.parseRequest),
+		Response: parser.NewPkgParser("dubbo2.response", c.responseFastFail, c.parseResponse),
 		Split:    func(any, parser.Direction) bufio.SplitFunc { return split },
 		Pairing:  parser.PairByKey,
 		Key:      Key,
 		Ports:    []uint16{20880},
 	}
-}
-
-// requestTree builds the request parser tree.
-func (c *codec) requestTree() *parser.PkgParser {
-	return parser.NewPkgParser("dubbo2.request", c.requestFastFail, c.requestHeader).Add(
-		parser.NewPkgParser("dubbo2.request.event", notEvent, c.event),
-		parser.NewPkgParser("dubbo2.request.hessian2", notHessian2, c.request),
-		parser.NewPkgParser("dubbo2.request.other", isHessian2, headerOnly),
-	)
-}
-
-// responseTree builds the response parser tree.
-func (c *codec) responseTree() *parser.PkgParser {
-	return parser.NewPkgParser("dubbo2.response", c.responseFastFail, c.responseHeader).Add(
-		parser.NewPkgParser("dubbo2.response.event", notEvent, c.event),
-		parser.NewPkgParser("dubbo2.response.hessian2", notHessian2, c.response),
-		parser.NewPkgParser("dubbo2.response.other", isHessian2, headerOnly),
-	)
 }
 
 // requestFastFail rules out anything that does not start like a request
@@ -211,14 +198,13 @@ func (c *codec) fastFail(d []byte, request byte) bool {
 	return true
 }
 
-func notEvent(m *parser.Message) bool    { return m.Data[2]&FlagEvent == 0 }
-func notHessian2(m *parser.Message) bool { return m.Data[2]&serialMask != uint8(Hessian2) }
-func isHessian2(m *parser.Message) bool  { return m.Data[2]&serialMask == uint8(Hessian2) }
-
 // header reads the 16 header bytes common to both directions and sets
 // their attributes. It marks the message truncated when the bytes end
-// before the announced body does, so that the children read what is there
-// and still complete.
+// before the announced body does, so that the body parsers read what is
+// there and still complete.
+//
+// The header's keys are each set once per message, so they are appended
+// with Attributes.Add (no look-up of an earlier value).
 func (c *codec) header(m *parser.Message) bool {
 	d := m.Data
 	if len(d) < HeaderLen {
@@ -234,51 +220,70 @@ func (c *codec) header(m *parser.Message) bool {
 		m.Err = ErrBodyTooLarge
 		return false
 	}
-	m.Attrs.SetInt(AttrRequestID, int64(binary.BigEndian.Uint64(d[4:12])))
+	a := &m.Attrs
+	a.Add(AttrRequestID, parser.IntValue(int64(binary.BigEndian.Uint64(d[4:12]))))
 	ser := SerializationID(d[2] & serialMask)
-	m.Attrs.SetInt(AttrSerializationID, int64(ser))
-	m.Attrs.SetString(AttrSerialization, ser.String())
-	m.Attrs.SetBool(AttrEvent, d[2]&FlagEvent != 0)
+	a.Add(AttrSerializationID, parser.IntValue(int64(ser)))
+	a.Add(AttrSerialization, parser.StringValue(ser.String()))
+	a.Add(AttrEvent, parser.BoolValue(d[2]&FlagEvent != 0))
 	if len(d) < HeaderLen+int(n) {
 		m.Flags |= parser.Truncated
 	}
 	if m.Flags&parser.Truncated != 0 {
-		m.Attrs.SetBool(AttrTruncated, true)
+		a.Add(AttrTruncated, parser.BoolValue(true))
 	}
 	m.Offset = HeaderLen
 	return true
 }
 
-func (c *codec) requestHeader(m *parser.Message) (ok, complete bool) {
+// parseRequest is the request tree's node: the header, then the body by
+// its kind.
+func (c *codec) parseRequest(m *parser.Message) (ok, complete bool) {
 	if !c.header(m) {
 		return false, false
 	}
-	if m.Data[2]&FlagRequest == 0 {
+	flags := m.Data[2]
+	if flags&FlagRequest == 0 {
 		return m.Fail(ErrNotRequest)
 	}
-	twoWay := m.Data[2]&FlagTwoWay != 0
-	m.Attrs.SetBool(AttrTwoWay, twoWay)
+	twoWay := flags&FlagTwoWay != 0
+	m.Attrs.Add(AttrTwoWay, parser.BoolValue(twoWay))
 	if !twoWay {
 		m.Flags |= parser.OneWay
 	}
-	return true, false
+	switch {
+	case flags&FlagEvent != 0:
+		return c.event(m)
+	case SerializationID(flags&serialMask) == Hessian2:
+		return c.request(m)
+	}
+	return headerOnly(m)
 }
 
-func (c *codec) responseHeader(m *parser.Message) (ok, complete bool) {
+// parseResponse is the response tree's node: the header and status, then
+// the body by its kind.
+func (c *codec) parseResponse(m *parser.Message) (ok, complete bool) {
 	if !c.header(m) {
 		return false, false
 	}
-	if m.Data[2]&FlagRequest != 0 {
+	flags := m.Data[2]
+	if flags&FlagRequest != 0 {
 		return m.Fail(ErrNotResponse)
 	}
 	st := Status(m.Data[3])
-	m.Attrs.SetInt(AttrStatus, int64(st))
-	if name := st.name(); name != "" {
-		m.Attrs.SetString(AttrStatusName, name)
-	} else {
-		m.Attrs.SetString(AttrStatusName, st.String())
+	m.Attrs.Add(AttrStatus, parser.IntValue(int64(st)))
+	name := st.name()
+	if name == "" {
+		name = st.String()
 	}
-	return true, false
+	m.Attrs.Add(AttrStatusName, parser.StringValue(name))
+	switch {
+	case flags&FlagEvent != 0:
+		return c.event(m)
+	case SerializationID(flags&serialMask) == Hessian2:
+		return c.response(m)
+	}
+	return headerOnly(m)
 }
 
 // body returns the body bytes present: at most the announced length.
@@ -300,7 +305,7 @@ func headerOnly(*parser.Message) (ok, complete bool) { return true, true }
 func (c *codec) event(m *parser.Message) (ok, complete bool) {
 	b := body(m)
 	if m.Data[2]&serialMask == uint8(Hessian2) && len(b) > 0 {
-		m.Attrs.SetBool(AttrHeartbeat, b[0] == 'N')
+		m.Attrs.Add(AttrHeartbeat, parser.BoolValue(b[0] == 'N'))
 	}
 	return true, true
 }

@@ -26,21 +26,38 @@ var requestFields = [...]string{AttrDubboVersion, AttrService, AttrVersion, Attr
 var requestFieldNames = [...]string{"dubbo version", "service", "service version", "method", "parameter types"}
 
 // request parses a hessian2 request body (not an event).
+//
+// The five strings are read first and their attributes set after, so that
+// a body that fails leaves none of them (only the header's): the tree is
+// one node, and the walk rolls back nothing of a node that fails. A short
+// read in a truncated message is not a failure: the strings read whole are
+// set. Each key is set once per message, hence Attributes.Add.
 func (c *codec) request(m *parser.Message) (ok, complete bool) {
 	b := body(m)
 	r := parser.NewReader(b)
-	var desc []byte
-	for i, key := range requestFields {
-		s := readString(&r)
+	var f [len(requestFields)][]byte
+	for i := range f {
+		f[i] = leadingString(&r)
 		if !r.Ok() {
+			if m.Flags&parser.Truncated != 0 && errors.Is(r.Err(), parser.ErrShort) {
+				for j := range i {
+					m.Attrs.Add(requestFields[j], bytesValue(f[j]))
+				}
+				return true, true
+			}
 			return c.bodyError(m, requestFieldNames[i], HeaderLen+r.Offset(), r.Err())
 		}
-		m.Attrs.SetBytesString(key, s)
-		desc = s
 	}
+	a := &m.Attrs
+	a.Add(AttrDubboVersion, bytesValue(f[0]))
+	a.Add(AttrService, bytesValue(f[1]))
+	a.Add(AttrVersion, bytesValue(f[2]))
+	a.Add(AttrMethod, bytesValue(f[3]))
+	a.Add(AttrParameterTypes, bytesValue(f[4]))
+	desc := f[4]
 	argc, valid := countParams(desc)
 	if valid {
-		m.Attrs.SetInt(AttrArgumentCount, int64(argc))
+		a.Add(AttrArgumentCount, parser.IntValue(int64(argc)))
 	}
 	if c.opts.DecodeArguments || c.opts.DecodeAttachments {
 		if !valid {
@@ -53,6 +70,9 @@ func (c *codec) request(m *parser.Message) (ok, complete bool) {
 	}
 	return true, true
 }
+
+// bytesValue is a string attribute value aliasing message bytes.
+func bytesValue(b []byte) parser.Value { return parser.StringValue(parser.UnsafeString(b)) }
 
 // extraError ends a body node whose leading fields were read but whose
 // optional part (arguments, attachments, exception) could not be: the node

@@ -54,7 +54,7 @@ func (c *codec) response(m *parser.Message) (ok, complete bool) {
 		if !r.Ok() {
 			return c.bodyError(m, "error message", HeaderLen+r.Offset(), r.Err())
 		}
-		m.Attrs.SetBytesString(AttrError, s)
+		m.Attrs.Add(AttrError, bytesValue(s))
 		return true, true
 	}
 	t := readInt(&r)
@@ -65,7 +65,7 @@ func (c *codec) response(m *parser.Message) (ok, complete bool) {
 		return c.bodyError(m, "response type", HeaderLen, ErrMalformed)
 	}
 	rt := ResponseType(t)
-	m.Attrs.SetString(AttrResponseType, rt.String())
+	m.Attrs.Add(AttrResponseType, parser.StringValue(rt.String()))
 	switch rt {
 	case ResponseException, ResponseExceptionWithAttachments:
 		// The exception class and message are what an exception result
