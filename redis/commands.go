@@ -18,7 +18,19 @@ const (
 	flagMovableKeys cmdFlags = 1 << iota // keys found by a server function, not only by specs
 	flagPubSub                           // a pub/sub command
 	flagContainer                        // has subcommands (CLIENT, CONFIG, XINFO ...)
+	flagConnState                        // changes connection State (CLIENT, RESET, MONITOR); set at init
 )
+
+// The commands that change State, flagged once so that the parser tests a
+// bit instead of comparing every command's name.
+func init() {
+	for i := range commands {
+		switch commands[i].name {
+		case "CLIENT", "RESET", "MONITOR":
+			commands[i].flags |= flagConnState
+		}
+	}
+}
 
 // beginSearch is a key spec's begin_search type.
 type beginSearch uint8
@@ -158,21 +170,34 @@ func equalFold(s string, b []byte) bool {
 // not satisfy the key specification (numkeys 0 or out of range, missing
 // keyword ...). Container commands are resolved to their subcommand first.
 func keyPos(c *cmdInfo, a *argList) int {
+	k, _ := keyPosFixed(c, a)
+	return k
+}
+
+// keyPosFixed is keyPos, also reporting whether the result depends only on
+// the command and the argument count (so a connection may reuse it for the
+// next call of the same command with as many arguments).
+func keyPosFixed(c *cmdInfo, a *argList) (int, bool) {
 	argc := a.count()
 	if c.flags&flagContainer != 0 {
 		if argc < 2 {
-			return -1
+			return -1, false
 		}
 		c = c.lookupSub(a.arg(1))
 		if c == nil {
-			return -1
+			return -1, false
 		}
+		k, _ := keyPosFixed(c, a) // a subcommand has no subcommands
+		return k, false
 	}
 	if !c.arityOK(argc) {
-		return -1
+		return -1, true
 	}
 	if c.name == "MIGRATE" {
-		return migrateKey(a)
+		return migrateKey(a), false
+	}
+	if c.specHi == c.specLo {
+		return -1, true
 	}
 	if c.specHi-c.specLo == 1 {
 		// Fast path for the common shape: one key (or a fixed run of keys)
@@ -180,9 +205,9 @@ func keyPos(c *cmdInfo, a *argList) int {
 		s := &keySpecs[c.specLo]
 		if s.begin == beginIndex && s.find == findRange && s.a >= 0 && !s.incomplete && !s.notKey {
 			if first := int(s.index); first+int(s.a) < argc {
-				return first
+				return first, true
 			}
-			return -1
+			return -1, true
 		}
 	}
 	first := -1
@@ -203,15 +228,15 @@ func keyPos(c *cmdInfo, a *argList) int {
 				continue
 			}
 			if c.flags&flagMovableKeys != 0 && leadingKeyFallback(c.name) {
-				return 1
+				return 1, false
 			}
-			return -1
+			return -1, false
 		}
 		if first < 0 {
 			first = k
 		}
 	}
-	return first
+	return first, false
 }
 
 // leadingKeyFallback reports the commands whose server key function, used

@@ -69,6 +69,9 @@ type State struct {
 	framedRespLen int
 
 	lastCmd *cmdInfo // the command of the last request, tried before the table
+	// lastCmd's first key position for lastKeyArgc arguments, when it
+	// depends on nothing else (0 argc: not known).
+	lastKey, lastKeyArgc int
 
 	replyOff   bool // CLIENT REPLY OFF in force
 	skip       int  // requests, from the current one, without a reply (CLIENT REPLY SKIP)
@@ -202,7 +205,20 @@ func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
 		if st != nil {
 			st.framedRespAt = nil
 		}
-		n, err = f.l.scan(data, 0, 1)
+		switch Type(data[0]) {
+		case TypeSimple, TypeError:
+			// The most common replies are one line ("+OK", "-ERR ..."):
+			// find its end directly rather than through scan's aggregate
+			// loop, which answers the same, slower.
+			var e int
+			if e, err = f.l.lineEnd(data, 1); err == nil {
+				n = e + 2
+			} else if err == errShort {
+				n = len(data) + 1 // what scan says: at least one more byte
+			}
+		default:
+			n, err = f.l.scan(data, 0, 1)
+		}
 		if err == nil && st != nil {
 			st.framedRespAt, st.framedRespLen = &data[0], n
 		}

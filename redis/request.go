@@ -434,35 +434,52 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 		m.Advance(len(msg))
 		return true, true
 	}
-	name := a.arg(0)
+	var name []byte
+	if a.inline {
+		name = a.arg(0)
+	} else {
+		sp := a.cache[0]
+		name = msg[sp.start:sp.end]
+	}
 	var cmd *cmdInfo
 	if st != nil && st.lastCmd != nil && equalFold(st.lastCmd.name, name) {
 		cmd = st.lastCmd // pipelines repeat commands: skip the hash lookup
 	} else if cmd = lookupCommand(name); st != nil && cmd != nil {
-		st.lastCmd = cmd
+		st.lastCmd, st.lastKeyArgc = cmd, 0
 	}
+	// Each key is set once per message by this single node: Add, not Set.
 	if cmd != nil {
-		m.Attrs.SetString(AttrCommand, cmd.name)
+		m.Attrs.Add(AttrCommand, parser.StringValue(cmd.name))
 	} else {
 		setUpper(&m.Attrs, AttrCommand, name)
 	}
-	m.Attrs.SetInt(AttrArgs, int64(a.n-1))
+	m.Attrs.Add(AttrArgs, parser.IntValue(int64(a.n-1)))
 	if a.inline {
-		m.Attrs.SetBool(AttrInline, true)
+		m.Attrs.Add(AttrInline, parser.BoolValue(true))
 	}
 	if cmd != nil {
 		if cmd.flags&flagContainer != 0 && a.avail > 1 {
 			sub := a.arg(1)
 			if s := cmd.lookupSub(sub); s != nil {
-				m.Attrs.SetString(AttrSubcommand, s.name)
+				m.Attrs.Add(AttrSubcommand, parser.StringValue(s.name))
 			} else {
 				setUpper(&m.Attrs, AttrSubcommand, sub)
 			}
 		}
-		if k := keyPos(cmd, a); k > 0 && k < a.avail {
-			m.Attrs.SetBytesString(AttrKey, a.arg(k))
+		var k int
+		if st != nil && st.lastKeyArgc == a.n && st.lastCmd == cmd {
+			k = st.lastKey // same command, same argument count: same key position
+		} else {
+			var fixed bool
+			k, fixed = keyPosFixed(cmd, a)
+			if st != nil && fixed && st.lastCmd == cmd {
+				st.lastKey, st.lastKeyArgc = k, a.n
+			}
 		}
-		if st != nil {
+		if k > 0 && k < a.avail {
+			m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(a.arg(k))))
+		}
+		if st != nil && cmd.flags&flagConnState != 0 {
 			switch cmd.name {
 			case "CLIENT":
 				st.clientReply(a)
@@ -474,7 +491,7 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 			}
 		}
 	}
-	if st != nil && st.noReply() {
+	if st != nil && (st.skip > 0 || st.replyOff) && st.noReply() {
 		m.Flags |= parser.OneWay
 	}
 	m.Advance(len(msg))

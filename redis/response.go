@@ -123,7 +123,7 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 		line := b[pos+1 : e]
 		switch t {
 		case TypeSimple:
-			if st != nil {
+			if st != nil && (st.monitor || st.modeRequests != 0) {
 				p.simpleState(m, st, line)
 			}
 		case TypeError:
@@ -144,7 +144,7 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 				return m.Fail(wrap("null", pos, ErrBadValue))
 			}
 		}
-		m.Attrs.SetString(AttrType, t.Name())
+		m.Attrs.Set(AttrType, parser.StringValue(t.Name()))
 		end = e + 2
 	case TypeBulk, TypeBlobError, TypeVerbatim:
 		n, next, err := l.readLen(b, pos+1, t == TypeBulk)
