@@ -13,10 +13,12 @@
 // so a response is parsed with those of its request, from Message.Request).
 //
 // The parser is a tree of parser.PkgParser nodes, as Kindling's is: a
-// header node, then one branch per API key, then one per version:
+// header node, then one branch per API key, which decodes every version
+// of its API (a node per version would cost every message a tree level
+// for what is one version compare):
 //
-//	kafka.request ── request.Produce ── v13 … v0
-//	              ├─ request.Fetch ──── v18 … v0
+//	kafka.request ── request.Produce   (v0 … v13)
+//	              ├─ request.Fetch     (v0 … v18)
 //	              ├─ …
 //	              └─ request.undecoded
 //

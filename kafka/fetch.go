@@ -74,7 +74,7 @@ func (d *decoder) fetchRequest() {
 		d.skipStr()
 	}
 	d.tags()
-	d.m.Attrs.SetInt(AttrMaxWaitMs, int64(maxWait))
+	addInt(&d.m.Attrs, AttrMaxWaitMs, int64(maxWait))
 }
 
 func (d *decoder) fetchResponse() {

@@ -52,13 +52,13 @@ package kafka
 // group id (0) or a transactional id (1).
 func (d *decoder) coordinator(key []byte, typ int8) {
 	a := &d.m.Attrs
-	a.SetBytesString(AttrCoordinatorKey, key)
-	a.SetInt(AttrCoordinatorType, int64(typ))
+	addBytes(a, AttrCoordinatorKey, key)
+	addInt(a, AttrCoordinatorType, int64(typ))
 	switch typ {
 	case 0:
 		d.group(key)
 	case 1:
-		a.SetBytesString(AttrTransactionalID, key)
+		addBytes(a, AttrTransactionalID, key)
 	}
 }
 

@@ -23,7 +23,7 @@ package kafka
 
 func (d *decoder) saslHandshakeRequest() {
 	b, _ := d.str()
-	d.m.Attrs.SetBytesString(AttrSASLMechanism, b)
+	addBytes(&d.m.Attrs, AttrSASLMechanism, b)
 }
 
 func (d *decoder) saslHandshakeResponse() {

@@ -52,7 +52,7 @@ func (d *decoder) listOffsetsRequest() {
 		d.tags()
 	}
 	if d.v >= 10 {
-		d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
+		addInt(&d.m.Attrs, AttrTimeoutMs, int64(d.Int32()))
 	}
 	d.tags()
 }

@@ -22,8 +22,8 @@ func (d *decoder) produceRequest() {
 	acks := d.Int16()
 	timeout := d.Int32()
 	if d.ok() {
-		d.m.Attrs.SetInt(AttrAcks, int64(acks))
-		d.m.Attrs.SetInt(AttrTimeoutMs, int64(timeout))
+		addInt(&d.m.Attrs, AttrAcks, int64(acks))
+		addInt(&d.m.Attrs, AttrTimeoutMs, int64(timeout))
 		if acks == 0 {
 			d.m.Flags |= parser.OneWay
 		}

@@ -90,14 +90,14 @@ func (s *recordStats) set(a *parser.Attributes) {
 	if !s.seen {
 		return
 	}
-	a.SetInt(AttrRecordCount, s.records)
-	a.SetInt(AttrRecordBatches, s.batches)
-	a.SetInt(AttrRecordBytes, s.bytes)
+	addInt(a, AttrRecordCount, s.records)
+	addInt(a, AttrRecordBatches, s.batches)
+	addInt(a, AttrRecordBytes, s.bytes)
 	if s.partial > 0 {
-		a.SetInt(AttrRecordPartialBytes, s.partial)
+		addInt(a, AttrRecordPartialBytes, s.partial)
 	}
 	if s.codec >= 0 {
-		a.SetString(AttrCompression, codecNames[s.codec&7])
-		a.SetInt(AttrRecordMagic, int64(s.magic))
+		addStr(a, AttrCompression, codecNames[s.codec&7])
+		addInt(a, AttrRecordMagic, int64(s.magic))
 	}
 }

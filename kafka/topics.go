@@ -44,7 +44,7 @@ func (d *decoder) createTopicsRequest() {
 		}
 		d.tags()
 	}
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
+	addInt(&d.m.Attrs, AttrTimeoutMs, int64(d.Int32()))
 	if d.v >= 1 {
 		d.Skip(1)
 	}
@@ -95,7 +95,7 @@ func (d *decoder) deleteTopicsRequest() {
 		d.topicID(d.uuid())
 		d.tags()
 	}
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
+	addInt(&d.m.Attrs, AttrTimeoutMs, int64(d.Int32()))
 	d.tags()
 }
 

@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"encoding/binary"
-	"strconv"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -43,7 +42,8 @@ func requestKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 	if len(m.Data) < 8 {
 		return 0, 0, false
 	}
-	return int16(binary.BigEndian.Uint16(m.Data[4:])), int16(binary.BigEndian.Uint16(m.Data[6:])), true
+	kv := binary.BigEndian.Uint32(m.Data[4:])
+	return int16(kv >> 16), int16(kv), true
 }
 
 // responseKeyVersion returns the API key and version a response is parsed
@@ -54,11 +54,18 @@ func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 	if st, _ := m.State.(*connState); st != nil && st.respKV {
 		return st.respKey, st.respVer, true
 	}
-	if m.Request == nil {
+	return requestAPI(m.Request)
+}
+
+// requestAPI looks the API key and version up in a request's attributes.
+// The request tree sets them last, so that these lookups, which scan from
+// the newest attribute back, find them at once.
+func requestAPI(req *parser.Attributes) (key, version int16, ok bool) {
+	if req == nil {
 		return 0, 0, false
 	}
-	k, ok1 := m.Request.Int(AttrAPIKey)
-	v, ok2 := m.Request.Int(AttrAPIVersion)
+	v, ok2 := req.Int(AttrAPIVersion)
+	k, ok1 := req.Int(AttrAPIKey)
 	return int16(k), int16(v), ok1 && ok2
 }
 
@@ -66,18 +73,26 @@ func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 //
 //	kafka.request (header v0/v1/v2: size, api key, version, correlation id,
 //	               client id, tagged fields)
-//	├── kafka.request.Produce (api key 0) ─ v13, v12, ... v0 (newest first)
-//	├── kafka.request.Fetch   (api key 1) ─ v18 ... v0
-//	├── ...                               (every decoded API, every version)
+//	├── kafka.request.Produce (api key 0): the body of every version
+//	├── kafka.request.Fetch   (api key 1)
+//	├── ...                   (every decoded API)
 //	└── kafka.request.undecoded: any other key or version, or a body that
 //	    failed to decode; header attributes plus AttrBodyNotDecoded.
+//
+// The root jumps straight to the API key's branch (PkgParser.Skip). A
+// branch decodes every version of its API: a level of per-version nodes
+// would cost every message a node (a fast-fail call, a rollback mark, a
+// parse call) for a choice the decoder makes with a version compare.
 func (c *config) requestTree() *parser.PkgParser {
 	root := parser.NewPkgParser("kafka.request", c.requestFastFail, c.parseRequestHeader)
 	for _, key := range decodedAPIs {
 		root.Add(c.apiNode(parser.Request, key))
 	}
 	return root.Add(parser.NewPkgParser("kafka.request.undecoded", nil, undecoded)).
-		Skip(apiSkip(requestKeyVersion))
+		Skip(func(m *parser.Message) int {
+			k, _, _ := requestKeyVersion(m)
+			return apiBranchOf(k)
+		})
 }
 
 // apiBranch maps an API key to its branch's index among the root's
@@ -92,85 +107,64 @@ var apiBranch = func() (b [MaxAPIKey + 1]int8) {
 	return b
 }()
 
-// apiSkip jumps the root's walk to the branch of the message's API key:
-// every branch before it would fail fast on the key anyway.
-func apiSkip(kv func(*parser.Message) (int16, int16, bool)) func(*parser.Message) int {
-	return func(m *parser.Message) int {
-		k, _, ok := kv(m)
-		if !ok || k < 0 || int(k) >= len(apiBranch) {
-			return len(decodedAPIs) // the undecoded fallback
-		}
-		return int(apiBranch[k])
+// apiBranchOf is the root child a key's message goes to: every branch
+// before it would fail fast on the key anyway.
+func apiBranchOf(k int16) int {
+	if k < 0 || int(k) >= len(apiBranch) {
+		return len(decodedAPIs) // the undecoded fallback
 	}
+	return int(apiBranch[k])
 }
 
 // responseTree builds the response parser tree: a header node (size,
 // correlation id, tagged fields for flexible versions except ApiVersions),
 // which takes the API key and version from the paired request, then the
-// same per-API, per-version branches as the request tree.
+// same per-API branches as the request tree.
 func (c *config) responseTree() *parser.PkgParser {
 	root := parser.NewPkgParser("kafka.response", c.responseFastFail, c.parseResponseHeader)
 	for _, key := range decodedAPIs {
 		root.Add(c.apiNode(parser.Response, key))
 	}
 	return root.Add(parser.NewPkgParser("kafka.response.undecoded", nil, undecoded)).
-		Skip(apiSkip(responseKeyVersion))
+		Skip(func(m *parser.Message) int {
+			k, _, ok := responseKeyVersion(m)
+			if !ok {
+				return len(decodedAPIs)
+			}
+			return apiBranchOf(k)
+		})
 }
 
-// apiNode is the branch of one API key, with one child per version.
+// apiNode is the branch of one API key: it decodes the body of every
+// version the table knows, and fails with ErrNewerVersion on a newer one.
 func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
-	kv := requestKeyVersion
-	if dir == parser.Response {
-		kv = responseKeyVersion
-	}
 	maxV := apis[key].maxVersion
-	n := parser.NewPkgParser(dir.String()+"."+apis[key].name,
+	name := dir.String() + "." + apis[key].name
+	if dir == parser.Request {
+		return parser.NewPkgParser(name,
+			func(m *parser.Message) bool {
+				return len(m.Data) < 8 || int16(binary.BigEndian.Uint16(m.Data[4:])) != key
+			},
+			func(m *parser.Message) (bool, bool) {
+				v := int16(binary.BigEndian.Uint16(m.Data[6:])) // len checked by fastFail
+				if v < 0 || v > maxV {
+					return m.Fail(ErrNewerVersion)
+				}
+				return c.parseBody(m, parser.Request, key, v)
+			})
+	}
+	return parser.NewPkgParser(name,
 		func(m *parser.Message) bool {
-			k, _, ok := kv(m)
+			k, _, ok := responseKeyVersion(m)
 			return !ok || k != key
 		},
 		func(m *parser.Message) (bool, bool) {
-			_, v, _ := kv(m)
+			_, v, _ := responseKeyVersion(m)
 			if v < 0 || v > maxV {
 				return m.Fail(ErrNewerVersion)
 			}
-			setAPI(m, key, v)
-			return true, false
+			return c.parseBody(m, parser.Response, key, v)
 		})
-	for v := maxV; v >= 0; v-- { // newest first: what current clients send
-		n.Add(parser.NewPkgParser("v"+strconv.Itoa(int(v)),
-			versionFastFail(dir, v),
-			func(m *parser.Message) (bool, bool) {
-				return c.parseBody(m, dir, key, v)
-			}))
-	}
-	// Jump to the version's branch: child i is version maxV-i.
-	return n.Skip(func(m *parser.Message) int {
-		_, v, ok := kv(m)
-		if !ok || v < 0 || v > maxV {
-			return 0
-		}
-		return int(maxV - v)
-	})
-}
-
-// versionFastFail is the branch test of version v. It runs for every
-// version node tried, so it reads the version straight from the request
-// frame, or from the connection state for a response, without an indirect
-// call.
-func versionFastFail(dir parser.Direction, v int16) parser.FastFailFunc {
-	if dir == parser.Request {
-		return func(m *parser.Message) bool {
-			return len(m.Data) < 8 || int16(binary.BigEndian.Uint16(m.Data[6:])) != v
-		}
-	}
-	return func(m *parser.Message) bool {
-		if st, _ := m.State.(*connState); st != nil && st.respKV {
-			return st.respVer != v
-		}
-		_, mv, ok := responseKeyVersion(m)
-		return !ok || mv != v
-	}
 }
 
 // requestFastFail rules out bytes that cannot start a Kafka request: a
@@ -227,45 +221,56 @@ func frameEnd(m *parser.Message, size int32) int {
 }
 
 // parseRequestHeader reads the request header (v0: key, version,
-// correlation id; v1: + nullable client id; v2: + tagged fields).
+// correlation id; v1: + nullable client id; v2: + tagged fields). The API
+// key and version are set by the node that completes the message, last
+// (see requestAPI).
 func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
-	r := m.Reader()
-	size := r.Int32()
-	key := r.Int16()
-	ver := r.Int16()
-	corr := r.Int32()
-	if !r.Ok() {
+	d := m.Data
+	if len(d) < 12 {
 		return m.Fail(ErrShort)
 	}
+	size := int32(binary.BigEndian.Uint32(d))
+	kv := binary.BigEndian.Uint32(d[4:])
+	key, ver := int16(kv>>16), int16(kv)
 	a := &m.Attrs
-	a.SetInt(AttrMessageSize, int64(size))
-	a.SetInt(AttrAPIKey, int64(key))
-	a.SetInt(AttrAPIVersion, int64(ver))
-	a.SetInt(AttrCorrelationID, int64(corr))
+	addInt(a, AttrMessageSize, int64(size))
+	addInt(a, AttrCorrelationID, int64(int32(binary.BigEndian.Uint32(d[8:]))))
 	end := frameEnd(m, size)
-	r = parser.NewReader(m.Data[:end])
-	r.Skip(12)
+	off := 12
 	hv := RequestHeaderVersion(key, ver)
 	if hv >= 1 {
-		n := r.Int16()
+		if end < off+2 {
+			return requestHeaderCut(m, key, ver)
+		}
+		n := int(int16(binary.BigEndian.Uint16(d[off:])))
+		off += 2
 		if n >= 0 {
-			a.SetBytesString(AttrClientID, r.Bytes(int(n)))
+			if n > end-off {
+				return requestHeaderCut(m, key, ver)
+			}
+			addBytes(a, AttrClientID, d[off:off+n])
+			off += n
 		}
 	}
-	off := r.Offset()
-	if hv >= 2 && r.Ok() {
-		d := decoder{b: m.Data[off:end], flex: true}
-		d.tags()
-		if !d.ok() {
-			return headerCut(m)
+	if hv >= 2 {
+		t := decoder{b: d[off:end], flex: true}
+		t.tags()
+		if !t.ok() {
+			return requestHeaderCut(m, key, ver)
 		}
-		off += d.off
-	}
-	if !r.Ok() {
-		return headerCut(m)
+		off += t.off
 	}
 	m.Offset = off
 	return true, false
+}
+
+// requestHeaderCut is headerCut for a request: the API key and version,
+// read before the cut, are kept either way.
+func requestHeaderCut(m *parser.Message, key, ver int16) (bool, bool) {
+	ok, complete := headerCut(m)
+	addInt(&m.Attrs, AttrAPIKey, int64(key))
+	addInt(&m.Attrs, AttrAPIVersion, int64(ver))
+	return ok, complete
 }
 
 // parseResponseHeader reads the response header (v0: correlation id; v1:
@@ -284,25 +289,20 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 		st.respKV = false
 	}
 	a := &m.Attrs
-	a.SetInt(AttrMessageSize, int64(size))
-	a.SetInt(AttrCorrelationID, int64(corr))
+	addInt(a, AttrMessageSize, int64(size))
+	addInt(a, AttrCorrelationID, int64(corr))
 	end := frameEnd(m, size)
-	var key, ver int64
-	var ok1, ok2 bool
-	if m.Request != nil {
-		key, ok1 = m.Request.Int(AttrAPIKey)
-		ver, ok2 = m.Request.Int(AttrAPIVersion)
-	}
-	if !ok1 || !ok2 {
-		a.SetBool(AttrBodyNotDecoded, true)
-		a.SetString(AttrBodyError, ErrUnknownRequest.Error())
+	key, ver, ok := requestAPI(m.Request)
+	if !ok {
+		addBool(a, AttrBodyNotDecoded, true)
+		addStr(a, AttrBodyError, ErrUnknownRequest.Error())
 		return true, true
 	}
 	if st != nil {
-		st.respKey, st.respVer, st.respKV = int16(key), int16(ver), true
+		st.respKey, st.respVer, st.respKV = key, ver, true
 	}
 	off := 8
-	if ResponseHeaderVersion(int16(key), int16(ver)) >= 1 {
+	if ResponseHeaderVersion(key, ver) >= 1 {
 		d := decoder{b: m.Data[8:end], flex: true}
 		d.tags()
 		if !d.ok() {
@@ -321,40 +321,37 @@ func headerCut(m *parser.Message) (bool, bool) {
 	if m.Flags&parser.Truncated == 0 {
 		return m.Fail(ErrShort)
 	}
-	m.Attrs.SetBool(AttrBodyNotDecoded, true)
-	m.Attrs.SetString(AttrBodyError, ErrTruncated.Error())
+	addBool(&m.Attrs, AttrBodyNotDecoded, true)
+	addStr(&m.Attrs, AttrBodyError, ErrTruncated.Error())
 	return true, true
 }
 
-// setAPI sets the API name, and for a response the API key and version
-// (which a response does not carry: they are the request's). The API
-// nodes set them rather than the header nodes, so that each node's
-// attribute list stays short (Attributes.Set scans the node's own list).
+// setAPI sets the API name, key and version: for a request, last, so
+// that a response finds the key and version at once (see requestAPI); for
+// a response, which does not carry them, from the request it answers.
 func setAPI(m *parser.Message, key, version int16) {
-	if m.Dir == parser.Response {
-		m.Attrs.SetInt(AttrAPIKey, int64(key))
-		m.Attrs.SetInt(AttrAPIVersion, int64(version))
-	}
-	m.Attrs.SetString(AttrAPIName, APIName(key))
+	addStr(&m.Attrs, AttrAPIName, APIName(key))
+	addInt(&m.Attrs, AttrAPIKey, int64(key))
+	addInt(&m.Attrs, AttrAPIVersion, int64(version))
 }
 
 // undecoded completes a message whose body is not decoded, saying why when
 // a branch said so.
 func undecoded(m *parser.Message) (bool, bool) {
 	k, v, ok := keyVersion(m)
-	if ok {
-		setAPI(m, k, v)
-	}
-	m.Attrs.SetBool(AttrBodyNotDecoded, true)
+	addBool(&m.Attrs, AttrBodyNotDecoded, true)
 	switch {
 	case m.Err != nil && m.Err != parser.ErrNoMatch:
-		m.Attrs.SetString(AttrBodyError, m.Err.Error())
+		addStr(&m.Attrs, AttrBodyError, m.Err.Error())
 	case !ok || APIName(k) == "Unknown":
-		m.Attrs.SetString(AttrBodyError, ErrUnknownAPI.Error())
+		addStr(&m.Attrs, AttrBodyError, ErrUnknownAPI.Error())
 	case !isDecoded(k):
-		m.Attrs.SetString(AttrBodyError, ErrNotDecoded.Error())
+		addStr(&m.Attrs, AttrBodyError, ErrNotDecoded.Error())
 	default:
-		m.Attrs.SetString(AttrBodyError, parser.ErrNoMatch.Error())
+		addStr(&m.Attrs, AttrBodyError, parser.ErrNoMatch.Error())
+	}
+	if ok {
+		setAPI(m, k, v)
 	}
 	return true, true
 }
@@ -402,7 +399,8 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 			// The message was cut short (a gap, or the capture ended): keep
 			// what could be read, and say the body is incomplete.
 			d.finish()
-			m.Attrs.SetString(AttrBodyError, ErrTruncated.Error())
+			addStr(&m.Attrs, AttrBodyError, ErrTruncated.Error())
+			setAPI(m, key, v)
 			m.Offset = end
 			return true, true
 		}
@@ -412,6 +410,7 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 		return m.Fail(ErrTrailing)
 	}
 	d.finish()
+	setAPI(m, key, v)
 	m.Offset = end
 	return true, true
 }
@@ -420,15 +419,15 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 func (d *decoder) finish() {
 	a := &d.m.Attrs
 	if d.topics > 0 {
-		a.SetInt(AttrTopicCount, d.topics)
+		addInt(a, AttrTopicCount, d.topics)
 	}
 	if d.partitions > 0 {
-		a.SetInt(AttrPartitionCount, d.partitions)
+		addInt(a, AttrPartitionCount, d.partitions)
 	}
 	if d.resp {
-		a.SetInt(AttrErrorCode, int64(d.errCode))
+		addInt(a, AttrErrorCode, int64(d.errCode))
 		if d.errCode != 0 {
-			a.SetString(AttrErrorName, ErrorName(d.errCode))
+			addStr(a, AttrErrorName, ErrorName(d.errCode))
 		}
 	}
 	d.rec.set(a)

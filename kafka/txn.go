@@ -23,12 +23,12 @@ package kafka
 //	  and ProducerEpoch int16 (v5+)
 
 func (d *decoder) producerID() {
-	d.m.Attrs.SetInt(AttrProducerID, d.Int64())
+	addInt(&d.m.Attrs, AttrProducerID, d.Int64())
 }
 
 func (d *decoder) initProducerIDRequest() {
 	d.txnID(d.str())
-	d.m.Attrs.SetInt(AttrTimeoutMs, int64(d.Int32()))
+	addInt(&d.m.Attrs, AttrTimeoutMs, int64(d.Int32()))
 	if d.v >= 3 {
 		d.producerID()
 		d.Skip(2)
@@ -119,7 +119,7 @@ func (d *decoder) endTxnRequest() {
 	d.txnID(d.str())
 	d.producerID()
 	d.Skip(2)
-	d.m.Attrs.SetBool(AttrCommit, d.Bool())
+	addBool(&d.m.Attrs, AttrCommit, d.Bool())
 	d.tags()
 }
 

@@ -268,7 +268,7 @@ func (d *decoder) errorCode() {
 // throttle reads the throttle time of a response.
 func (d *decoder) throttle() {
 	t := d.Int32()
-	d.m.Attrs.SetInt(AttrThrottleTimeMs, int64(t))
+	addInt(&d.m.Attrs, AttrThrottleTimeMs, int64(t))
 }
 
 // topicName counts a topic named on the wire and reports the first one.
@@ -276,7 +276,7 @@ func (d *decoder) topicName(name []byte, null bool) {
 	d.topics++
 	if !d.topicSet && !null {
 		d.topicSet = true
-		d.m.Attrs.SetBytesString(AttrTopic, name)
+		addBytes(&d.m.Attrs, AttrTopic, name)
 	}
 }
 
@@ -288,7 +288,7 @@ func (d *decoder) topicID(id [16]byte) {
 		return
 	}
 	d.idSet = true
-	d.m.Attrs.SetString(AttrTopicID, d.idText(id))
+	addStr(&d.m.Attrs, AttrTopicID, d.idText(id))
 	if d.topicSet {
 		return // the wire names the topic: nothing to resolve
 	}
@@ -300,7 +300,7 @@ func (d *decoder) topicID(id [16]byte) {
 		name, ok = d.c.cache.Lookup(id)
 	}
 	if ok {
-		d.m.Attrs.SetString(AttrTopicResolved, name)
+		addStr(&d.m.Attrs, AttrTopicResolved, name)
 	}
 }
 
@@ -323,10 +323,10 @@ func (d *decoder) idText(id [16]byte) string {
 }
 
 // group sets the group id.
-func (d *decoder) group(b []byte) { d.m.Attrs.SetBytesString(AttrGroupID, b) }
+func (d *decoder) group(b []byte) { addBytes(&d.m.Attrs, AttrGroupID, b) }
 
 // member sets the member id.
-func (d *decoder) member(b []byte) { d.m.Attrs.SetBytesString(AttrMemberID, b) }
+func (d *decoder) member(b []byte) { addBytes(&d.m.Attrs, AttrMemberID, b) }
 
 // groupStr reads a group id string and reports it.
 func (d *decoder) groupStr() {
@@ -342,12 +342,25 @@ func (d *decoder) memberStr() {
 
 // generation reads a group generation and reports it.
 func (d *decoder) generation() {
-	d.m.Attrs.SetInt(AttrGenerationID, int64(d.Int32()))
+	addInt(&d.m.Attrs, AttrGenerationID, int64(d.Int32()))
 }
 
 // txnID reports a transactional id unless it is null.
 func (d *decoder) txnID(b []byte, null bool) {
 	if !null {
-		d.m.Attrs.SetBytesString(AttrTransactionalID, b)
+		addBytes(&d.m.Attrs, AttrTransactionalID, b)
 	}
 }
+
+// Attribute setters. A parser node sets each of its keys once, so these
+// append with parser.Attributes.Add, skipping Set's search for an earlier
+// value; they inline, which folds each constant key's hash to a constant.
+func addInt(a *parser.Attributes, key string, n int64) { a.Add(key, parser.IntValue(n)) }
+
+func addStr(a *parser.Attributes, key, s string) { a.Add(key, parser.StringValue(s)) }
+
+func addBytes(a *parser.Attributes, key string, b []byte) {
+	a.Add(key, parser.StringValue(parser.UnsafeString(b)))
+}
+
+func addBool(a *parser.Attributes, key string, b bool) { a.Add(key, parser.BoolValue(b)) }
