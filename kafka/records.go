@@ -1,6 +1,10 @@
 package kafka
 
-import "github.com/wirekit/wirekit/parser"
+import (
+	"encoding/binary"
+
+	"github.com/wirekit/wirekit/parser"
+)
 
 // recordStats sums what the record batch headers of a Produce request or a
 // Fetch response say, without decompressing or decoding records.
@@ -28,7 +32,9 @@ type recordStats struct {
 // codecNames are the compression codecs by attribute value.
 var codecNames = [8]string{"none", "gzip", "snappy", "lz4", "zstd", "unknown", "unknown", "unknown"}
 
-// scan adds one partition's record set.
+// scan adds one partition's record set. It reads the fixed header fields
+// straight from the slice: each batch is bounds-checked once against its
+// own length.
 func (s *recordStats) scan(b []byte) {
 	if b == nil {
 		return
@@ -38,51 +44,42 @@ func (s *recordStats) scan(b []byte) {
 		s.codec = -1
 	}
 	s.bytes += int64(len(b))
-	r := parser.NewReader(b)
-	for r.Len() > 0 {
-		start := r.Len()
-		hdr := r.Peek(17)
-		if hdr == nil {
-			break // partial batch header
-		}
-		h := parser.NewReader(hdr)
-		h.Skip(8)
-		length := int64(h.Int32())
-		h.Skip(4)
-		magic := h.Int8()
-		if length < 5 || length > int64(r.Len()-12) || magic < 0 || magic > 2 {
+	for len(b) >= 17 {
+		length := int64(int32(binary.BigEndian.Uint32(b[8:])))
+		magic := int8(b[16])
+		if length < 5 || length > int64(len(b)-12) || magic < 0 || magic > 2 {
 			break // partial (Fetch may end mid-batch) or not a batch
 		}
-		batch := parser.NewReader(r.Bytes(12 + int(length)))
-		batch.Skip(17)
+		batch := b[:12+length]
 		var codec int8
 		var n int64
 		if magic == 2 {
-			batch.Skip(4)
-			codec = int8(batch.Int16() & 7)
-			batch.Skip(4 + 8 + 8 + 8 + 2 + 4)
-			n = int64(batch.Int32())
-			if !batch.Ok() || n < 0 {
-				r.Fail(ErrMalformedBody)
-				s.partial += int64(start) // whole batch counted as unparsed
+			if len(batch) < 61 {
+				s.partial += int64(len(b)) // whole batch counted as unparsed
+				return
+			}
+			codec = int8(binary.BigEndian.Uint16(batch[21:]) & 7)
+			n = int64(int32(binary.BigEndian.Uint32(batch[57:])))
+			if n < 0 {
+				s.partial += int64(len(b))
 				return
 			}
 		} else {
-			codec = batch.Int8() & 7
-			n = 1
-			if !batch.Ok() {
-				r.Fail(ErrMalformedBody)
-				s.partial += int64(start)
+			if len(batch) < 18 {
+				s.partial += int64(len(b))
 				return
 			}
+			codec = int8(batch[17] & 7)
+			n = 1
 		}
+		b = b[len(batch):]
 		if s.codec < 0 {
 			s.codec, s.magic = codec, magic
 		}
 		s.batches++
 		s.records += n
 	}
-	s.partial += int64(r.Len())
+	s.partial += int64(len(b))
 }
 
 // set reports the sums as attributes.

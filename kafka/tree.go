@@ -381,14 +381,15 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 	if m.Offset > end {
 		return m.Fail(ErrShort)
 	}
-	d := decoder{
-		b:    m.Data[m.Offset:end],
-		m:    m,
-		c:    c,
-		v:    v,
-		flex: isFlexible(key, v, dir),
-		resp: dir == parser.Response,
-	}
+	// Fields are assigned one by one: a composite literal of this size is
+	// built in a temporary and copied, which stalls on the narrow stores.
+	var d decoder
+	d.b = m.Data[m.Offset:end]
+	d.m = m
+	d.c = c
+	d.v = v
+	d.flex = isFlexible(key, v, dir)
+	d.resp = dir == parser.Response
 	if d.resp {
 		d.response(key)
 	} else {
