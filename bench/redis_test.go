@@ -116,6 +116,32 @@ func BenchmarkRedisPipeline100_wirekit(b *testing.B) {
 	}
 }
 
+// wirekit's framing alone over the pipeline: it finds each command's end
+// and records its argument positions, which is all redcon's
+// ReadNextCommand does. BenchmarkRedisPipeline100_wirekit adds to it what
+// redcon does not do: the command-table lookup, the first key and the
+// attributes.
+func BenchmarkRedisPipeline100_wirekitSplitOnly(b *testing.B) {
+	p := redis.Protocol()
+	buf := redisPayload(b, "resp_set_pipeline100")
+	split := p.Split(p.NewState(), parser.Request)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		n := 0
+		for rest := buf; len(rest) > 0; n++ {
+			adv, tok, err := split(rest, false)
+			if err != nil || adv == 0 || len(tok) != adv {
+				b.Fatal(err)
+			}
+			rest = rest[adv:]
+		}
+		if n != 100 {
+			b.Fatal(n)
+		}
+	}
+}
+
 // redcon's ReadNextCommand loop, as its server reads a pipeline.
 func BenchmarkRedisPipeline100_redcon(b *testing.B) {
 	buf := redisPayload(b, "resp_set_pipeline100")
