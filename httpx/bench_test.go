@@ -161,3 +161,28 @@ func BenchmarkSplitChunked(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPair is the request+response target as a user of the
+// Protocol gets it (what parser.Conn runs per exchange): frame the GET
+// with the connection's Split, parse it with the request tree, frame the
+// 200 + 1 KiB response, parse it with the response tree against the
+// request's attributes.
+func BenchmarkPair(b *testing.B) {
+	req, resp := payload(b, "http_get_req"), payload(b, "http_200_1k_resp")
+	proto := httpx.Protocol()
+	st := proto.NewState()
+	splitReq, splitResp := proto.Split(st, parser.Request), proto.Split(st, parser.Response)
+	var mreq, mresp parser.Message
+	b.SetBytes(int64(len(req) + len(resp)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_, tok, err := splitReq(req, false)
+		if err != nil || !proto.ParseRequest(&mreq, tok, st) {
+			b.Fatal(err, mreq.Err)
+		}
+		_, tok, err = splitResp(resp, false)
+		if err != nil || !proto.ParseResponse(&mresp, tok, &mreq.Attrs, st) {
+			b.Fatal(err, mresp.Err)
+		}
+	}
+}

@@ -99,12 +99,21 @@ func ResponseFastFail(m *parser.Message) bool {
 	return len(b) == 0 || string(b) != prefix[:len(b)]
 }
 
-// parseRequestNode is the request tree's root. The decoded head lives on
-// the stack: Request is a plain value, so nothing escapes and nothing is
-// allocated.
+// parseRequestNode is the request tree's root. When m holds the request
+// the connection's State framed last (parser.Conn parses each token right
+// after Split returns it), the head Split decoded is used as it is:
+// framing already checked every byte of it and found the whole body, so
+// the message is not scanned twice. Otherwise the head is decoded here,
+// on the stack: Request is a plain value, so nothing escapes and nothing
+// is allocated.
 func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
-	req := Request{Header: Header{ContentLength: -1}}
 	b := m.Rest()
+	if s, _ := m.State.(*State); s != nil && s.p == p && s.takeFramed(parser.Request, b) {
+		p.setRequest(&m.Attrs, &s.reqHead)
+		m.Advance(len(b))
+		return true, true
+	}
+	req := Request{Header: Header{ContentLength: -1}}
 	err := p.parseRequest(&req, b)
 	if err != nil && (err != parser.ErrShort || req.Method == nil) {
 		if err == parser.ErrShort {
@@ -112,14 +121,7 @@ func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
 		}
 		return m.Fail(err)
 	}
-	a := &m.Attrs
-	a.SetBytesString(AttrMethod, req.Method)
-	a.SetBytesString(AttrPath, req.Target)
-	if req.HasHost {
-		a.SetBytesString(AttrHost, req.Host)
-	}
-	a.SetString(AttrVersion, req.Version.String())
-	p.setCommon(a, &req.Header)
+	p.setRequest(&m.Attrs, &req)
 	if err != nil { // the head itself is cut short
 		m.Flags |= parser.Truncated
 		m.Advance(len(b))
@@ -132,10 +134,29 @@ func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
 	return p.finishBody(m, b, f, &req.Header)
 }
 
-// parseResponseNode is the response tree's root.
+// setRequest sets a request's attributes.
+func (p *Parser) setRequest(a *parser.Attributes, req *Request) {
+	a.SetBytesString(AttrMethod, req.Method)
+	a.SetBytesString(AttrPath, req.Target)
+	if req.HasHost {
+		a.SetBytesString(AttrHost, req.Host)
+	}
+	a.SetString(AttrVersion, req.Version.String())
+	p.setCommon(a, &req.Header)
+}
+
+// parseResponseNode is the response tree's root; like parseRequestNode,
+// it uses the head Split decoded when m holds the response the State
+// framed last (whose body framing, from the method of the request it
+// answers, Split has already applied).
 func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
-	resp := Response{Header: Header{ContentLength: -1}}
 	b := m.Rest()
+	if s, _ := m.State.(*State); s != nil && s.p == p && s.takeFramed(parser.Response, b) {
+		p.setResponse(m, &s.resHead)
+		m.Advance(len(b))
+		return true, true
+	}
+	resp := Response{Header: Header{ContentLength: -1}}
 	err := p.parseResponse(&resp, b)
 	if err != nil && (err != parser.ErrShort || resp.StatusCode == 0) {
 		if err == parser.ErrShort {
@@ -143,14 +164,7 @@ func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
 		}
 		return m.Fail(err)
 	}
-	a := &m.Attrs
-	a.SetString(AttrVersion, resp.Version.String())
-	a.SetInt(AttrStatusCode, int64(resp.StatusCode))
-	a.SetBytesString(AttrReason, resp.Reason)
-	p.setCommon(a, &resp.Header)
-	if resp.StatusCode < 200 && resp.StatusCode != 101 {
-		m.Flags |= parser.Interim
-	}
+	p.setResponse(m, &resp)
 	if err != nil {
 		m.Flags |= parser.Truncated
 		m.Advance(len(b))
@@ -167,6 +181,19 @@ func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
 		return m.Fail(ferr)
 	}
 	return p.finishBody(m, b, f, &resp.Header)
+}
+
+// setResponse sets a response's attributes and marks 1xx responses other
+// than 101 parser.Interim.
+func (p *Parser) setResponse(m *parser.Message, resp *Response) {
+	a := &m.Attrs
+	a.SetString(AttrVersion, resp.Version.String())
+	a.SetInt(AttrStatusCode, int64(resp.StatusCode))
+	a.SetBytesString(AttrReason, resp.Reason)
+	p.setCommon(a, &resp.Header)
+	if resp.StatusCode < 200 && resp.StatusCode != 101 {
+		m.Flags |= parser.Interim
+	}
 }
 
 // setCommon sets the attributes requests and responses share.

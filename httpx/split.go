@@ -61,6 +61,16 @@ type State struct {
 
 	splitReq, splitResp bufio.SplitFunc
 
+	// framed[dir] is the token Split returned last in that direction, by
+	// first byte address and length, when its head is the one in
+	// reqHead/resHead (decoded from those very bytes). The parser trees
+	// take it (see takeFramed) instead of decoding the head again. Every
+	// Split call clears it first, so it never outlives the token.
+	framed [2]struct {
+		at *byte
+		n  int
+	}
+
 	skipped  int64
 	interim  int64
 	unpaired int64
@@ -69,8 +79,9 @@ type State struct {
 // dirState is one direction's progress on the message at the front of
 // its buffer.
 type dirState struct {
-	active  bool // head parsed; body framing in progress
-	seen    int  // len(data) on the previous call
+	active  bool  // head parsed; body framing in progress
+	headAt  *byte // &data[0] when the head was decoded (reqHead/resHead alias it)
+	seen    int   // len(data) on the previous call
 	framing Framing
 	headLen int
 	end     int // FramingLength: message end
@@ -109,6 +120,19 @@ func (d *dirState) same(data []byte) bool {
 	return string(tail) == string(d.print[n:d.printLen])
 }
 
+// takeFramed reports whether msg is the token Split returned last in
+// direction dir, whose head reqHead (or resHead) holds, and consumes that
+// fact: the trees use the decoded head once, for the message it was
+// decoded from.
+func (s *State) takeFramed(dir parser.Direction, msg []byte) bool {
+	f := &s.framed[dir&1]
+	if len(msg) == 0 || f.at != &msg[0] || f.n != len(msg) {
+		return false
+	}
+	f.at = nil
+	return true
+}
+
 // NewState returns the framing state for a new connection.
 func (p *Parser) NewState() *State {
 	s := &State{p: p, pending: make([]uint8, p.maxPipelined)}
@@ -123,6 +147,10 @@ func (p *Parser) NewState() *State {
 // middle of a message.
 func (s *State) Reset() {
 	s.dir = [2]dirState{}
+	s.framed = [2]struct {
+		at *byte
+		n  int
+	}{}
 	s.head, s.n, s.gate, s.upgraded = 0, 0, 0, false
 }
 
@@ -134,6 +162,7 @@ func (s *State) Reset() {
 // gap.
 func (s *State) Gap(dir parser.Direction) {
 	s.dir[dir&1] = dirState{}
+	s.framed[dir&1].at = nil
 	s.head, s.n, s.gate = 0, 0, 0
 }
 
@@ -159,7 +188,11 @@ func (s *State) push(kind uint8) error {
 	if s.n == len(s.pending) {
 		return errAt("pipeline", 0, ErrTooManyPipelined)
 	}
-	s.pending[(s.head+s.n)%len(s.pending)] = kind
+	i := s.head + s.n
+	if i >= len(s.pending) {
+		i -= len(s.pending)
+	}
+	s.pending[i] = kind
 	s.n++
 	if kind&(kindConnect|kindUpgrade) != 0 {
 		s.gate++
@@ -172,7 +205,9 @@ func (s *State) pop() (kind uint8, ok bool) {
 		return kindOther, false
 	}
 	kind = s.pending[s.head]
-	s.head = (s.head + 1) % len(s.pending)
+	if s.head++; s.head == len(s.pending) {
+		s.head = 0
+	}
 	s.n--
 	if kind&(kindConnect|kindUpgrade) != 0 {
 		s.gate--
@@ -192,6 +227,7 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 	if s.upgraded {
 		return 0, nil, parser.ErrUpgraded
 	}
+	s.framed[parser.Request].at = nil
 	d := &s.dir[parser.Request]
 	if d.active && (len(data) < d.seen || !d.same(data)) {
 		s.Gap(parser.Request) // not the message we were framing: start over
@@ -237,9 +273,10 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 			return 0, nil, err
 		}
 		d.begin(f, req.Len, req.ContentLength)
+		d.headAt = &data[0]
 		d.remember(data)
 	}
-	return s.body(d, data, atEOF)
+	return s.body(d, data, atEOF, parser.Request)
 }
 
 // SplitResponse frames the server-to-client byte stream into responses,
@@ -251,6 +288,7 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 	if s.upgraded {
 		return 0, nil, parser.ErrUpgraded
 	}
+	s.framed[parser.Response].at = nil
 	d := &s.dir[parser.Response]
 	if d.active && (len(data) < d.seen || !d.same(data)) {
 		s.Gap(parser.Response) // not the message we were framing: start over
@@ -285,9 +323,10 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 			return 0, nil, err
 		}
 		d.begin(f, resp.Len, resp.ContentLength)
+		d.headAt = &data[0]
 		d.remember(data)
 	}
-	return s.body(d, data, atEOF)
+	return s.body(d, data, atEOF, parser.Response)
 }
 
 // headMayEnd reports whether parsing the head again can give another
@@ -323,8 +362,8 @@ func (d *dirState) begin(f Framing, headLen int, contentLength int64) {
 	}
 }
 
-// body finishes framing the message whose head d holds.
-func (s *State) body(d *dirState, data []byte, atEOF bool) (int, []byte, error) {
+// body finishes framing the message whose head d holds (direction dir).
+func (s *State) body(d *dirState, data []byte, atEOF bool, dir parser.Direction) (int, []byte, error) {
 	end := 0
 	switch d.framing {
 	case FramingNone:
@@ -354,6 +393,9 @@ func (s *State) body(d *dirState, data []byte, atEOF bool) (int, []byte, error) 
 			return 0, nil, errAt("body", len(data), ErrTruncated)
 		}
 		return 0, nil, nil
+	}
+	if d.headAt == &data[0] { // the decoded head aliases this token
+		s.framed[dir&1].at, s.framed[dir&1].n = d.headAt, end
 	}
 	*d = dirState{}
 	return end, data[:end:end], nil
