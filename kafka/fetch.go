@@ -23,6 +23,10 @@ func (d *decoder) fetchRequest() {
 		d.Skip(4)
 	}
 	maxWait := d.Int32()
+	if d.ok() {
+		d.maxWait = maxWait
+		d.have |= haveMaxWait
+	}
 	d.Skip(4)
 	if d.v >= 3 {
 		d.Skip(4)
@@ -74,12 +78,11 @@ func (d *decoder) fetchRequest() {
 		d.skipStr()
 	}
 	d.tags()
-	addInt(&d.m.Attrs, AttrMaxWaitMs, int64(maxWait))
 }
 
 func (d *decoder) fetchResponse() {
 	if d.v >= 1 {
-		d.throttle()
+		d.throttleTime()
 	}
 	if d.v >= 7 {
 		d.errorCode()

@@ -91,7 +91,7 @@ func (d *decoder) findCoordinatorRequest() {
 
 func (d *decoder) findCoordinatorResponse() {
 	if d.v >= 1 {
-		d.throttle()
+		d.throttleTime()
 	}
 	if d.v <= 3 {
 		d.errorCode()
@@ -141,7 +141,7 @@ func (d *decoder) joinGroupRequest() {
 
 func (d *decoder) joinGroupResponse() {
 	if d.v >= 2 {
-		d.throttle()
+		d.throttleTime()
 	}
 	d.errorCode()
 	d.generation()
@@ -180,7 +180,7 @@ func (d *decoder) heartbeatRequest() {
 // version throttleFrom) and an error code.
 func (d *decoder) errorOnlyResponse(throttleFrom int16) {
 	if d.v >= throttleFrom {
-		d.throttle()
+		d.throttleTime()
 	}
 	d.errorCode()
 }
@@ -271,7 +271,7 @@ func (d *decoder) describeGroupsRequest() {
 
 func (d *decoder) describeGroupsResponse() {
 	if d.v >= 1 {
-		d.throttle()
+		d.throttleTime()
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {

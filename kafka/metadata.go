@@ -42,7 +42,7 @@ func (d *decoder) metadataRequest() {
 
 func (d *decoder) metadataResponse() {
 	if d.v >= 3 {
-		d.throttle()
+		d.throttleTime()
 	}
 	nb := d.array()
 	for i := 0; i < nb && d.ok(); i++ {

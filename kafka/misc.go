@@ -75,7 +75,7 @@ func (d *decoder) apiVersionsResponse() {
 		d.tags()
 	}
 	if d.v >= 1 {
-		d.throttle()
+		d.throttleTime()
 	}
 	d.tags()
 }

@@ -59,7 +59,7 @@ func (d *decoder) listOffsetsRequest() {
 
 func (d *decoder) listOffsetsResponse() {
 	if d.v >= 2 {
-		d.throttle()
+		d.throttleTime()
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -124,7 +124,7 @@ func (d *decoder) offsetCommitRequest() {
 
 func (d *decoder) offsetCommitResponse() {
 	if d.v >= 3 {
-		d.throttle()
+		d.throttleTime()
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -216,7 +216,7 @@ func (d *decoder) offsetFetchRespTopics() {
 
 func (d *decoder) offsetFetchResponse() {
 	if d.v >= 3 {
-		d.throttle()
+		d.throttleTime()
 	}
 	if d.v <= 7 {
 		d.offsetFetchRespTopics()

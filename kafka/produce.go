@@ -1,7 +1,5 @@
 package kafka
 
-import "github.com/wirekit/wirekit/parser"
-
 // Produce (API key 0), versions 0-13, flexible from v9.
 //
 //	ProduceRequest: TransactionalID nullable-string (v3+), Acks int16,
@@ -22,11 +20,8 @@ func (d *decoder) produceRequest() {
 	acks := d.Int16()
 	timeout := d.Int32()
 	if d.ok() {
-		addInt(&d.m.Attrs, AttrAcks, int64(acks))
-		addInt(&d.m.Attrs, AttrTimeoutMs, int64(timeout))
-		if acks == 0 {
-			d.m.Flags |= parser.OneWay
-		}
+		d.acks, d.timeout = acks, timeout
+		d.have |= haveAcks
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -81,7 +76,7 @@ func (d *decoder) produceResponse() {
 		d.tags()
 	}
 	if d.v >= 1 {
-		d.throttle()
+		d.throttleTime()
 	}
 	d.tags()
 }

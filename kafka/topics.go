@@ -53,7 +53,7 @@ func (d *decoder) createTopicsRequest() {
 
 func (d *decoder) createTopicsResponse() {
 	if d.v >= 2 {
-		d.throttle()
+		d.throttleTime()
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
@@ -101,7 +101,7 @@ func (d *decoder) deleteTopicsRequest() {
 
 func (d *decoder) deleteTopicsResponse() {
 	if d.v >= 1 {
-		d.throttle()
+		d.throttleTime()
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {

@@ -261,6 +261,9 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 		off += t.off
 	}
 	m.Offset = off
+	if decodedAtRoot(key, ver) && c.decodeBody(m, parser.Request, key, ver) == nil {
+		return true, true
+	}
 	return true, false
 }
 
@@ -311,6 +314,9 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 		off += d.off
 	}
 	m.Offset = off
+	if decodedAtRoot(key, ver) && c.decodeBody(m, parser.Response, key, ver) == nil {
+		return true, true
+	}
 	return true, false
 }
 
@@ -372,14 +378,25 @@ func isDecoded(key int16) bool {
 	return false
 }
 
-// parseBody decodes the body of one API key and version, from m.Offset to
-// the end of the frame, and sets the attributes. It fails (rolling back
-// whatever it set) on a short or malformed body and on bytes left over.
+// parseBody is the parse function of an API node: it decodes the body of
+// one API key and version and fails, saying why, when it does not decode.
 func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16) (bool, bool) {
+	if err := c.decodeBody(m, dir, key, v); err != nil {
+		return m.Fail(err)
+	}
+	return true, true
+}
+
+// decodeBody decodes the body of one API key and version, from m.Offset
+// to the end of the frame, and sets the attributes. On a short or
+// malformed body, or bytes left over, it returns why and leaves m as it
+// was, except for attributes a decoder of an API other than Produce and
+// Fetch set on its way (which the tree's rollback removes).
+func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int16) error {
 	size := int32(binary.BigEndian.Uint32(m.Data))
 	end := frameEnd(m, size)
 	if m.Offset > end {
-		return m.Fail(ErrShort)
+		return ErrShort
 	}
 	// Fields are assigned one by one: a composite literal of this size is
 	// built in a temporary and copied, which stalls on the narrow stores.
@@ -403,22 +420,44 @@ func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16
 			addStr(&m.Attrs, AttrBodyError, ErrTruncated.Error())
 			setAPI(m, key, v)
 			m.Offset = end
-			return true, true
+			return nil
 		}
-		return m.Fail(d.err)
+		return d.err
 	}
 	if d.Len() != 0 {
-		return m.Fail(ErrTrailing)
+		return ErrTrailing
 	}
 	d.finish()
 	setAPI(m, key, v)
 	m.Offset = end
-	return true, true
+	return nil
+}
+
+// decodedAtRoot reports whether the root node decodes the body itself: the
+// hot APIs, Produce and Fetch, whose decoders set nothing before finish,
+// so a body that fails leaves no trace in the root's attributes. The
+// message then goes down the tree (to the API's branch, which fails the
+// same way and says why, then to the undecoded fallback). Skipping the
+// walk saves a tree level on most of the traffic.
+func decodedAtRoot(key, v int16) bool {
+	return (key == 0 || key == 1) && v >= 0 && v <= apis[key].maxVersion
 }
 
 // finish sets the attributes collected while decoding.
 func (d *decoder) finish() {
 	a := &d.m.Attrs
+	if d.topicSet {
+		addBytes(a, AttrTopic, d.topic)
+	}
+	if d.idSet {
+		addStr(a, AttrTopicID, d.idText)
+		if d.have&haveResolved != 0 {
+			addStr(a, AttrTopicResolved, d.resolved)
+		}
+	}
+	if d.have != 0 {
+		d.finishHave(a)
+	}
 	if d.topics > 0 {
 		addInt(a, AttrTopicCount, d.topics)
 	}
@@ -432,6 +471,26 @@ func (d *decoder) finish() {
 		}
 	}
 	d.rec.set(a)
+}
+
+// finishHave sets the attributes of decoder.have.
+func (d *decoder) finishHave(a *parser.Attributes) {
+	if d.have&haveTxn != 0 {
+		addBytes(a, AttrTransactionalID, d.txn)
+	}
+	if d.have&haveAcks != 0 {
+		addInt(a, AttrAcks, int64(d.acks))
+		addInt(a, AttrTimeoutMs, int64(d.timeout))
+		if d.acks == 0 {
+			d.m.Flags |= parser.OneWay // no response will come
+		}
+	}
+	if d.have&haveMaxWait != 0 {
+		addInt(a, AttrMaxWaitMs, int64(d.maxWait))
+	}
+	if d.have&haveThrottle != 0 {
+		addInt(a, AttrThrottleTimeMs, int64(d.throttle))
+	}
 }
 
 // request decodes a request body.

@@ -37,7 +37,7 @@ func (d *decoder) initProducerIDRequest() {
 }
 
 func (d *decoder) initProducerIDResponse() {
-	d.throttle()
+	d.throttleTime()
 	d.errorCode()
 	d.producerID()
 	d.Skip(2)
@@ -97,7 +97,7 @@ func (d *decoder) addPartitionsToTxnRequest() {
 }
 
 func (d *decoder) addPartitionsToTxnResponse() {
-	d.throttle()
+	d.throttleTime()
 	if d.v >= 4 {
 		d.errorCode()
 		n := d.array()

@@ -26,11 +26,35 @@ type decoder struct {
 	topics      int64 // topics seen
 	partitions  int64 // topic partitions seen
 	cacheLocked bool  // the topic cache's read lock is held (Metadata response)
-	topicSet    bool  // AttrTopic set
-	idSet       bool  // AttrTopicID set
+	topicSet    bool  // topic holds the first topic name
+	idSet       bool  // idText holds the first topic id
 	errCode     int16 // first non-zero error code
 	rec         recordStats
+
+	// Facts of the hot APIs' bodies (Produce, Fetch) and of the fields
+	// many bodies share, set as attributes by finish: only a body that
+	// decodes reports them, so a body that fails leaves no attribute to
+	// roll back (the request and response roots decode Produce and Fetch
+	// themselves, and a root's attributes are not rolled back).
+	have     uint8 // have* bits
+	acks     int16
+	timeout  int32
+	maxWait  int32
+	throttle int32
+	topic    []byte
+	txn      []byte
+	idText   string
+	resolved string
 }
+
+// decoder.have bits.
+const (
+	haveAcks     = 1 << iota // acks and timeout (Produce request)
+	haveMaxWait              // Fetch request
+	haveThrottle             // a response's throttle time
+	haveTxn                  // transactional id (Produce request)
+	haveResolved             // the cache's name for idText
+)
 
 func (d *decoder) ok() bool { return d.err == nil }
 
@@ -265,42 +289,44 @@ func (d *decoder) errorCode() {
 	}
 }
 
-// throttle reads the throttle time of a response.
-func (d *decoder) throttle() {
+// throttleTime reads the throttle time of a response.
+func (d *decoder) throttleTime() {
 	t := d.Int32()
-	addInt(&d.m.Attrs, AttrThrottleTimeMs, int64(t))
+	if d.ok() {
+		d.throttle = t
+		d.have |= haveThrottle
+	}
 }
 
-// topicName counts a topic named on the wire and reports the first one.
+// topicName counts a topic named on the wire and keeps the first one.
 func (d *decoder) topicName(name []byte, null bool) {
 	d.topics++
 	if !d.topicSet && !null {
 		d.topicSet = true
-		addBytes(&d.m.Attrs, AttrTopic, name)
+		d.topic = name
 	}
 }
 
-// topicID reports the first topic id, with its name when the wire does not
-// name the topic and the topic cache knows it. A zero id (the "no id" value of
-// bodies that carry both a name and an id) names nothing.
+// topicID keeps the first topic id, with its name when the wire does not
+// name the topic and the topic cache knows it. A zero id (the "no id"
+// value of bodies that carry both a name and an id) names nothing.
 func (d *decoder) topicID(id [16]byte) {
 	if d.idSet || id == ([16]byte{}) {
 		return
 	}
 	d.idSet = true
-	addStr(&d.m.Attrs, AttrTopicID, d.idText(id))
+	d.idText = d.formatID(id)
 	if d.topicSet {
 		return // the wire names the topic: nothing to resolve
 	}
-	var name string
 	var ok bool
 	if d.cacheLocked {
-		name, ok = d.c.cache.names[id]
+		d.resolved, ok = d.c.cache.names[id]
 	} else {
-		name, ok = d.c.cache.Lookup(id)
+		d.resolved, ok = d.c.cache.Lookup(id)
 	}
 	if ok {
-		addStr(&d.m.Attrs, AttrTopicResolved, name)
+		d.have |= haveResolved
 	}
 }
 
@@ -310,9 +336,10 @@ func (d *decoder) topicIDOnly(id [16]byte) {
 	d.topicID(id)
 }
 
-// idText formats id into the connection's scratch space (no allocation),
-// or into a new string when the message has no connection state.
-func (d *decoder) idText(id [16]byte) string {
+// formatID formats id into the connection's scratch space (no
+// allocation), or into a new string when the message has no connection
+// state.
+func (d *decoder) formatID(id [16]byte) string {
 	st, _ := d.m.State.(*connState)
 	if st == nil {
 		return FormatTopicID(id)
@@ -345,10 +372,11 @@ func (d *decoder) generation() {
 	addInt(&d.m.Attrs, AttrGenerationID, int64(d.Int32()))
 }
 
-// txnID reports a transactional id unless it is null.
+// txnID keeps a transactional id unless it is null.
 func (d *decoder) txnID(b []byte, null bool) {
-	if !null {
-		addBytes(&d.m.Attrs, AttrTransactionalID, b)
+	if !null && d.ok() {
+		d.txn = b
+		d.have |= haveTxn
 	}
 }
 
