@@ -117,6 +117,13 @@ func TestMalformedBodyKeepsHeader(t *testing.T) {
 	assert.False(t, m.Attrs.Has(AttrAcks), "attributes of a failed body are rolled back")
 	allocs := testing.AllocsPerRun(100, func() { p.ParseRequest(&m, b, nil) })
 	assert.Zero(t, allocs)
+
+	// The same with acks=0: the request is not marked one-way, since its
+	// body (where acks is) did not decode.
+	body[2], body[3] = 0, 0
+	require.True(t, p.ParseRequest(&m, frameRequest(0, 3, 5, "c", body), nil))
+	assert.True(t, m.Attrs.Has(AttrBodyNotDecoded))
+	assert.Zero(t, m.Flags&parser.OneWay)
 }
 
 // TestHostileLengths: every kind of length field set to a huge value.
