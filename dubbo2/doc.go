@@ -34,9 +34,15 @@
 // types. github.com/apache/dubbo-go-hessian2 is the reference the tests
 // compare it with, and is not used at run time: it decodes into registered
 // Go types by reflection and panics on well-formed input that does not fit
-// them (a string where a registered class, or one of the exception classes
-// it registers itself, has an int field; a list used as a map key), which
-// a traffic parser must survive without recovering from panics.
+// them (a string where a registered class, such as one of the exception
+// classes it registers itself, has an int field, or an int where it has a
+// string field; a list or a binary value used as a map key; a null key in
+// a typed map, which Java writes for a LinkedHashMap), which a traffic
+// parser must survive without recovering from panics. This is a deviation
+// from issue #6, which asked for the library at run time:
+// TestHessian2LibraryPanicsOnWellFormedInput holds such bodies, checks
+// that the library panics on them and that this package reads them, and
+// fails when a version of the library stops panicking.
 //
 // # Sensitive attachments
 //

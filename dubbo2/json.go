@@ -17,7 +17,9 @@ import (
 // through reflection and panics on input that is well-formed hessian2 but
 // does not fit the registered type (an int where a registered POJO, or one
 // of the exception classes the library itself registers, has a string
-// field; a list or binary used as a map key; a null key in a typed map).
+// field, or a string where it has an int field; a list or binary used as a
+// map key; a null key in a typed map: see
+// TestHessian2LibraryPanicsOnWellFormedInput).
 // A traffic parser sees hostile and buggy peers, must not panic and must
 // not recover, so it renders with this walker, which needs no types. The
 // library remains the reference the tests compare this rendering with.
