@@ -446,6 +446,9 @@ func (a *Attributes) CopyFrom(src *Attributes) {
 	if cap(a.arena) < need {
 		a.arena = make([]byte, 0, need)
 	}
+	if cap(a.list) < len(src.list) {
+		a.list = make([]Attr, 0, len(src.list))
+	}
 	for i := range src.list {
 		at := src.list[i]
 		if v := at.Value; v.isText() && v.textLen() > 0 {
