@@ -248,7 +248,7 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 			if n > end-off {
 				return requestHeaderCut(m, key, ver)
 			}
-			addBytes(a, AttrClientID, d[off:off+n])
+			addStr(a, AttrClientID, parser.UnsafeString(d[off:off+n]))
 			off += n
 		}
 	}
@@ -447,7 +447,7 @@ func decodedAtRoot(key, v int16) bool {
 func (d *decoder) finish() {
 	a := &d.m.Attrs
 	if d.topicSet {
-		addBytes(a, AttrTopic, d.topic)
+		addStr(a, AttrTopic, parser.UnsafeString(d.topic))
 	}
 	if d.idSet {
 		addStr(a, AttrTopicID, d.idText)

@@ -387,6 +387,8 @@ func addInt(a *parser.Attributes, key string, n int64) { a.Add(key, parser.IntVa
 
 func addStr(a *parser.Attributes, key, s string) { a.Add(key, parser.StringValue(s)) }
 
+// addBytes is one step too costly to inline: hot paths call
+// addStr(a, key, parser.UnsafeString(b)) instead.
 func addBytes(a *parser.Attributes, key string, b []byte) {
 	a.Add(key, parser.StringValue(parser.UnsafeString(b)))
 }
