@@ -80,37 +80,22 @@ func (p *PkgParser) Parse(m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
 		return m.noMatch()
 	}
-	// The root's own parse is called here rather than through parseNode:
-	// most messages end at the root or one level below, and the call saved
-	// is a measurable part of parsing a short message.
-	if p.parse != nil {
-		ok, complete := p.parse(m)
-		if !ok {
-			return m.noMatch()
-		}
-		if complete {
-			return true
-		}
-	}
-	return p.walk(m)
+	return p.parseNode(m)
 }
 
 // parseNode is Parse once fastFail has passed.
 func (p *PkgParser) parseNode(m *Message) bool {
+	complete := false
 	if p.parse != nil {
-		ok, complete := p.parse(m)
+		var ok bool
+		ok, complete = p.parse(m)
 		if !ok {
 			return m.noMatch()
 		}
-		if complete {
-			return true
-		}
 	}
-	return p.walk(m)
-}
-
-// walk tries p's children at m.Offset, first match wins.
-func (p *PkgParser) walk(m *Message) bool {
+	if complete {
+		return true
+	}
 	off := m.Offset
 	children := p.children
 	if p.skip != nil {
