@@ -88,6 +88,13 @@ func (d *decoder) fetchResponse() {
 		d.errorCode()
 		d.Skip(4)
 	}
+	fixed := 4 + 2 + 8
+	if d.v >= 4 {
+		fixed += 8
+	}
+	if d.v >= 5 {
+		fixed += 8
+	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
 		if d.v >= 13 {
@@ -97,15 +104,9 @@ func (d *decoder) fetchResponse() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.Skip(4)
-			d.errorCode()
-			d.Skip(8)
-			if d.v >= 4 {
-				d.Skip(8)
-			}
-			if d.v >= 5 {
-				d.Skip(8)
-			}
+			// Partition, ErrorCode, HighWatermark, LastStableOffset,
+			// LogStartOffset.
+			d.errorCodeIn(fixed, 4)
 			if d.v >= 4 {
 				na := d.array()
 				if d.flex {

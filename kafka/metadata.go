@@ -60,6 +60,10 @@ func (d *decoder) metadataResponse() {
 	if d.v >= 1 {
 		d.Skip(4)
 	}
+	fixed := 2 + 8
+	if d.v >= 7 {
+		fixed += 4
+	}
 	n := d.array()
 	// One read lock over the whole topic array instead of one per topic:
 	// a refresh of known topics (the steady state) then costs one lock
@@ -89,11 +93,8 @@ func (d *decoder) metadataResponse() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.errorCode()
-			d.Skip(8)
-			if d.v >= 7 {
-				d.Skip(4)
-			}
+			// ErrorCode, Partition, Leader, LeaderEpoch (v7+).
+			d.errorCodeIn(fixed, 0)
 			d.skipArray(4)
 			d.skipArray(4)
 			if d.v >= 5 {

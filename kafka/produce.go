@@ -43,6 +43,13 @@ func (d *decoder) produceRequest() {
 }
 
 func (d *decoder) produceResponse() {
+	fixed := 4 + 2 + 8
+	if d.v >= 2 {
+		fixed += 8
+	}
+	if d.v >= 5 {
+		fixed += 8
+	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
 		if d.v >= 13 {
@@ -52,15 +59,8 @@ func (d *decoder) produceResponse() {
 		}
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
-			d.Skip(4)
-			d.errorCode()
-			d.Skip(8)
-			if d.v >= 2 {
-				d.Skip(8)
-			}
-			if d.v >= 5 {
-				d.Skip(8)
-			}
+			// Partition, ErrorCode, BaseOffset, LogAppendTime, LogStartOffset.
+			d.errorCodeIn(fixed, 4)
 			if d.v >= 8 {
 				ne := d.array()
 				for k := 0; k < ne && d.ok(); k++ {

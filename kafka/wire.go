@@ -149,10 +149,11 @@ func (d *decoder) Int64() int64 {
 // the one-byte form, by far the most common (small counts and lengths, the
 // empty tag section), is read inline.
 func (d *decoder) Uvarint() uint64 {
-	if d.err == nil && d.off < len(d.b) && d.b[d.off] < 0x80 {
-		v := d.b[d.off]
-		d.off++
-		return uint64(v)
+	if off := d.off; uint(off) < uint(len(d.b)) {
+		if v := d.b[off]; v < 0x80 && d.err == nil {
+			d.off = off + 1
+			return uint64(v)
+		}
 	}
 	return d.uvarintSlow()
 }
@@ -264,11 +265,25 @@ func (d *decoder) skipStrings() {
 	}
 }
 
-// tags skips a tagged-field section (flexible versions only).
+// tags skips a tagged-field section (flexible versions only). It inlines
+// to a flag test, so non-flexible versions pay no call.
 func (d *decoder) tags() {
-	if !d.flex {
+	if d.flex {
+		d.tagsFlex()
+	}
+}
+
+// tagsFlex skips a tagged-field section. The empty section, one zero
+// byte, is by far the most common: it is read without a varint decode.
+func (d *decoder) tagsFlex() {
+	if off := d.off; uint(off) < uint(len(d.b)) && d.b[off] == 0 && d.err == nil {
+		d.off = off + 1
 		return
 	}
+	d.tagsSlow()
+}
+
+func (d *decoder) tagsSlow() {
 	n := d.length(d.Uvarint())
 	for i := 0; i < n && d.ok(); i++ {
 		d.Uvarint() // tag
@@ -287,6 +302,21 @@ func (d *decoder) errorCode() {
 	if c := d.Int16(); c != 0 && d.errCode == 0 && d.ok() {
 		d.errCode = c
 	}
+}
+
+// errorCodeIn skips a run of n fixed-size fields with an int16 error
+// code at offset at, with one bounds check when the run is all there.
+func (d *decoder) errorCodeIn(n, at int) {
+	if d.err == nil && n <= len(d.b)-d.off {
+		if c := int16(binary.BigEndian.Uint16(d.b[d.off+at:])); c != 0 && d.errCode == 0 {
+			d.errCode = c
+		}
+		d.off += n
+		return
+	}
+	d.Skip(at)
+	d.errorCode()
+	d.Skip(n - at - 2)
 }
 
 // throttleTime reads the throttle time of a response.
