@@ -102,7 +102,27 @@ func FuzzParseRequest(f *testing.F) {
 		for _, p := range fuzzProtocols {
 			checkParse(t, p, data, parser.Request)
 		}
+		if len(data) > HeaderLen {
+			checkLeadingStrings(t, data[HeaderLen:])
+		}
 	})
+}
+
+// checkLeadingStrings reads the strings a body starts with twice, with
+// leadingString's fast path and with readString: the strings, the offsets
+// and the errors must be the same.
+func checkLeadingStrings(t *testing.T, body []byte) {
+	fast, slow := parser.NewReader(body), parser.NewReader(body)
+	for i := 0; i < len(requestFields)+1; i++ {
+		a, b := leadingString(&fast), readString(&slow)
+		if string(a) != string(b) || fast.Offset() != slow.Offset() || fast.Err() != slow.Err() {
+			t.Fatalf("string %d: fast path %q at %d (%v), readString %q at %d (%v)",
+				i, a, fast.Offset(), fast.Err(), b, slow.Offset(), slow.Err())
+		}
+		if !fast.Ok() {
+			return
+		}
+	}
 }
 
 func FuzzParseResponse(f *testing.F) {

@@ -215,3 +215,30 @@ func mustGet(t *testing.T, a *parser.Attributes, key string) any {
 	}
 	return v.Any()
 }
+
+// TestLeadingStringFastPath compares leadingString with readString on
+// strings of every length form, ASCII or not, whole and cut at every byte
+// (near the ends of long ones).
+func TestLeadingStringFastPath(t *testing.T) {
+	var bodies [][]byte
+	for _, s := range []string{"", "a", "2.0.2", "sayHi", "Ljava/lang/String;", "org.apache.dubbo.samples.api.GreetingsService",
+		strings.Repeat("x", 31), strings.Repeat("y", 32), strings.Repeat("z", 1023), strings.Repeat("w", 1024), strings.Repeat("v", 40000),
+		"été", "获取用户", "😀x", "abcdefgé", strings.Repeat("a", 40) + "é", "é" + strings.Repeat("a", 40)} {
+		b := encode(t, s)
+		bodies = append(bodies, b, append(append([]byte(nil), b...), encode(t, "next")...))
+	}
+	bodies = append(bodies,
+		[]byte{'N', 0x01, 'x'},       // null, then a string
+		[]byte{0x03, 'a', 0x80, 'b'}, // a stray continuation byte
+		[]byte{0x31, 0x00, 'a'},      // 256 chars announced, 1 there
+		[]byte{0x91},                 // not a string
+	)
+	for _, b := range bodies {
+		for n := 0; n <= len(b); n++ {
+			if n == 64 && len(b) > 4096 {
+				n = len(b) - 64 // long strings: cut near both ends only
+			}
+			checkLeadingStrings(t, b[:n])
+		}
+	}
+}
