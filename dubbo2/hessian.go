@@ -191,25 +191,22 @@ func readString(r *parser.Reader) []byte {
 // ASCII. Anything else (null, 'S' and chunked strings, non-ASCII text, a
 // string cut short) goes through readString, which says what is wrong.
 func leadingString(r *parser.Reader) []byte {
-	p := r.Peek(2)
-	if p == nil {
-		return readString(r)
+	if rest := r.Rest(); len(rest) >= 2 {
+		tag := rest[0]
+		n, h := int(tag), 1
+		switch {
+		case tag <= 0x1f:
+		case tag >= 0x30 && tag <= 0x33:
+			n, h = int(tag-0x30)<<8|int(rest[1]), 2
+		default:
+			return readString(r)
+		}
+		if end := h + n; end <= len(rest) && isASCII(rest[h:end]) {
+			r.Skip(end)
+			return rest[h:end:end]
+		}
 	}
-	var n, h int
-	switch tag := p[0]; {
-	case tag <= 0x1f:
-		n, h = int(tag), 1
-	case tag >= 0x30 && tag <= 0x33:
-		n, h = int(tag-0x30)<<8|int(p[1]), 2
-	default:
-		return readString(r)
-	}
-	s := r.Peek(h + n)
-	if s == nil || !isASCII(s[h:]) {
-		return readString(r)
-	}
-	r.Skip(h + n)
-	return s[h:]
+	return readString(r)
 }
 
 // isASCII reports whether every byte of b is below 0x80, a word at a time.
