@@ -387,6 +387,17 @@ func TestMalformed(t *testing.T) {
 	id, ok := m.Attrs.Int(AttrRequestID)
 	assert.True(t, ok)
 	assert.Equal(t, int64(1), id)
+	// ... and only they: a request whose service is not a string keeps
+	// none of the body's leading strings, not even the version read before.
+	badSvc := frame(0xc2, 0, 2, append(encode(t, "2.0.2"), encode(t, int32(5), "m", "", "m", "I")...))
+	assert.False(t, p.ParseRequest(&m, badSvc, nil))
+	assert.ErrorIs(t, m.Err, ErrMalformed)
+	id, _ = m.Attrs.Int(AttrRequestID)
+	assert.Equal(t, int64(2), id)
+	for _, key := range requestFields {
+		assert.False(t, m.Attrs.Has(key), key)
+	}
+	assert.False(t, m.Attrs.Has(AttrArgumentCount))
 }
 
 // TestStringsAgainstLibrary reads strings encoded by dubbo-go-hessian2 with

@@ -75,7 +75,7 @@ func DefaultSensitiveAttachments() []string {
 // header and the leading body strings only, no hessian2 decoding library.
 type Options struct {
 	// MaxBodySize is the largest body length accepted (Split fails with
-	// ErrBodyTooLarge beyond it, and so does the header node). Default
+	// ErrBodyTooLarge beyond it, and so do the parsers). Default
 	// DefaultMaxBodySize (8 MiB).
 	MaxBodySize int
 	// MaxDepth bounds the nesting of hessian2 values stepped over or
@@ -121,7 +121,7 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// codec holds the options the parser nodes read; it is immutable once
+// codec holds the options the parsers read; it is immutable once
 // built, so one tree serves every connection.
 type codec struct {
 	opts             Options
@@ -149,9 +149,8 @@ func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 
 // NewProtocol returns the Dubbo2 protocol configured by opts.
 //
-// Each direction's tree is a single node, like the other single-header
-// protocols' (redis, http): it reads the header and then the body the
-// header announces, an event (heartbeat, any serialization), a hessian2
+// Each direction's tree is a single node, as redis's and httpx's are: it
+// reads the header and then the body the header announces, an event (heartbeat, any serialization), a hessian2
 // request or response, or a body in another serialization (reported by
 // header only). One node instead of a header node with a child per kind of
 // body saves the walk a child dispatch per message; since the body's
@@ -176,7 +175,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 // requestFastFail rules out anything that does not start like a request
 // header: magic, request bit and a serialization id (0 is none). Prefixes
 // too short to hold a field pass it. (A body length over the limit is left
-// to Split and the header node, which say so with ErrBodyTooLarge.)
+// to Split and the parser, which say so with ErrBodyTooLarge.)
 func (c *codec) requestFastFail(m *parser.Message) bool {
 	return c.fastFail(m.Data[m.Offset:], FlagRequest)
 }

@@ -74,10 +74,10 @@ func (c *codec) request(m *parser.Message) (ok, complete bool) {
 // bytesValue is a string attribute value aliasing message bytes.
 func bytesValue(b []byte) parser.Value { return parser.StringValue(parser.UnsafeString(b)) }
 
-// extraError ends a body node whose leading fields were read but whose
-// optional part (arguments, attachments, exception) could not be: the node
-// completes, so that what was read stays, and the error is reported in
-// AttrDecodeError. A short read in a truncated message is no error.
+// extraError ends the parse of a body whose leading fields were read but
+// whose optional part (arguments, attachments, exception) could not be: the
+// message completes, so that what was read stays, and the error is
+// reported in AttrDecodeError. A short read in a truncated message is no error.
 func (c *codec) extraError(m *parser.Message, field string, off int, err error) (ok, complete bool) {
 	if m.Flags&parser.Truncated != 0 && errors.Is(err, parser.ErrShort) {
 		return true, true
@@ -90,9 +90,9 @@ func (c *codec) extraError(m *parser.Message, field string, off int, err error) 
 	return true, true
 }
 
-// bodyError ends a body node: a short read in a truncated message is the
-// expected end of what was captured (the node completes with what it read);
-// anything else fails the node with a located error.
+// bodyError ends the parse of a body: a short read in a truncated message
+// is the expected end of what was captured (the message completes with
+// what was read); anything else fails it with a located error.
 func (c *codec) bodyError(m *parser.Message, field string, off int, err error) (ok, complete bool) {
 	if m.Flags&parser.Truncated != 0 && errors.Is(err, parser.ErrShort) {
 		return true, true
