@@ -9,9 +9,12 @@ import (
 
 func isCtl(c byte) bool { return c < 0x20 || c == 0x7f }
 
-func isCtlSpace(c byte) bool { return c <= 0x20 || c == 0x7f }
+func isOut(c byte) bool { return c < 0x20 || c >= 0x7f }
 
-// TestCtlMask checks the word-at-a-time control-byte test against the
+func isOutSpace(c byte) bool { return c <= 0x20 || c >= 0x7f }
+
+// TestCtlMask checks the word-at-a-time byte-class tests (ctlMask,
+// outMask, outSpaceMask) against the
 // byte-wise definition: every byte value in every position over random
 // backgrounds, and random words; the lowest flagged byte must be the first
 // control byte, and no control byte may go unflagged.
@@ -19,7 +22,8 @@ func TestCtlMask(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	check := func(w [8]byte) {
 		checkMask(t, w, ctlMask, isCtl)
-		checkMask(t, w, ctlSpaceMask, isCtlSpace)
+		checkMask(t, w, outMask, isOut)
+		checkMask(t, w, outSpaceMask, isOutSpace)
 	}
 	for pos := 0; pos < 8; pos++ {
 		for c := 0; c < 256; c++ {

@@ -2,6 +2,8 @@ package httpx
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -321,42 +323,83 @@ func nextLine(b []byte, off int) (line []byte, next int, ok bool) {
 // must be a token immediately followed by ':', a value may hold no
 // control byte but HTAB (a bare CR included), and a line starting with
 // whitespace (obs-fold, RFC 9112 section 5.2) is an error.
+//
+// Each line is read once: the name with the token table up to its ':',
+// then the value eight bytes per step, inline (no call, so nothing is
+// spilled per line), with a test that stops at the first byte outside
+// 0x20-0x7e: the line end, unless it is HTAB or obs-text.
 func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, error) {
 	for {
 		if off >= len(b) {
 			return off, parser.ErrShort
 		}
-		switch b[off] {
-		case '\n':
-			return off + 1, nil
-		case '\r':
-			if off+1 == len(b) {
-				return off, parser.ErrShort
+		if c := b[off]; !tcharTable[c] {
+			switch c {
+			case '\n':
+				return off + 1, nil
+			case '\r':
+				if off+1 == len(b) {
+					return off, parser.ErrShort
+				}
+				if b[off+1] == '\n' {
+					return off + 2, nil
+				}
+				return off, errAt("header", off, ErrBadHeader)
+			case ' ', '\t':
+				return off, errAt("header", off, ErrObsFold)
 			}
-			if b[off+1] == '\n' {
-				return off + 2, nil
-			}
-			return off, errAt("header", off, ErrBadHeader)
-		case ' ', '\t':
-			return off, errAt("header", off, ErrObsFold)
+			return off, errAt("header name", off, ErrBadHeader)
 		}
 		i := tokenEnd(b, off)
-		if i == len(b) {
+		if i >= len(b) {
 			return off, parser.ErrShort
 		}
-		if i == off || b[i] != ':' {
+		if b[i] != ':' {
 			return off, errAt("header name", i, ErrBadHeader)
 		}
 		vs := i + 1
 		for vs < len(b) && (b[vs] == ' ' || b[vs] == '\t') {
 			vs++
 		}
-		ve, next, st := lineEnd(b, vs)
-		switch st {
-		case lineShort:
-			return off, parser.ErrShort
-		case lineBad:
-			return off, errAt("header value", ve, ErrBadHeader)
+		// The value, to its line end: eight bytes per step until a byte
+		// outside 0x20-0x7e, which ends the line (CRLF or LF), passes
+		// (HTAB, obs-text) or is refused.
+		ve, next := vs, 0
+		for {
+			if len(b)-ve < 8 {
+				var st uint8
+				if ve, next, st = lineEnd(b, ve); st == lineShort {
+					return off, parser.ErrShort
+				} else if st == lineBad {
+					return off, errAt("header value", ve, ErrBadHeader)
+				}
+				break
+			}
+			m := outMask(binary.LittleEndian.Uint64(b[ve:]))
+			if m == 0 {
+				ve += 8
+				continue
+			}
+			ve += bits.TrailingZeros64(m) >> 3
+			c := b[ve]
+			if c == '\r' {
+				if ve+1 == len(b) {
+					return off, parser.ErrShort
+				}
+				if b[ve+1] != '\n' {
+					return off, errAt("header value", ve, ErrBadHeader)
+				}
+				next = ve + 2
+				break
+			}
+			if c == '\n' {
+				next = ve + 1
+				break
+			}
+			if c != '\t' && c < 0x80 {
+				return off, errAt("header value", ve, ErrBadHeader)
+			}
+			ve++
 		}
 		for ve > vs && (b[ve-1] == ' ' || b[ve-1] == '\t') {
 			ve--
@@ -365,18 +408,14 @@ func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, er
 		if h.Fields > p.maxHeaders {
 			return off, errAt("header", off, ErrTooManyHeaders)
 		}
-		if n := i - off; (n < len(knownLen) && knownLen[n]) || len(p.extraNames) > 0 {
-			if err := p.field(h, b[off:i], b[vs:ve:ve], vs, req); err != nil {
+		if code := fieldCode(b[off:i]); code != fieldOther || len(p.extraNames) > 0 {
+			if err := p.field(h, code, b[off:i], b[vs:ve:ve], vs, req); err != nil {
 				return off, errAt(string(b[off:i]), off, err)
 			}
 		}
 		off = next
 	}
 }
-
-// knownLen marks the lengths of the field names field interprets, so
-// other fields skip the call.
-var knownLen = [18]bool{4: true, 6: true, 7: true, 10: true, 12: true, 14: true, 17: true}
 
 // splitField checks one non-empty field line (at offset off, for errors)
 // and splits it into name and trimmed value. A name must be a token
@@ -401,75 +440,144 @@ func splitField(line []byte, off int) (name, value []byte, err error) {
 	return line[:i], value, nil
 }
 
-// field interprets one header field. Names are matched by length first,
-// then folded byte by byte: no allocation, no lower-cased copy.
-func (p *Parser) field(h *Header, name, value []byte, voff int, req *Request) error {
+// Header fields the decoder interprets (fieldCode).
+const (
+	fieldOther uint8 = iota
+	fieldHost
+	fieldExpect
+	fieldUpgrade
+	fieldConnection
+	fieldContentType
+	fieldContentLength
+	fieldTransferEncoding
+)
+
+// fieldCode identifies the field names the decoder interprets, ignoring
+// ASCII case: by length, then with a word compare or two in which letters
+// are folded (x|0x20 equals a lower-case letter only for that letter's
+// two cases) and other bytes compared exactly.
+func fieldCode(name []byte) uint8 {
+	const f = lsb * 0x20
 	switch len(name) {
 	case 4:
-		if req != nil && equalFold(name, "host") {
+		if binary.LittleEndian.Uint32(name)|0x20202020 == le32("host") {
+			return fieldHost
+		}
+	case 6:
+		if binary.LittleEndian.Uint32(name)|0x20202020 == le32("expe") &&
+			binary.LittleEndian.Uint16(name[4:])|0x2020 == uint16(le32("ct\x00\x00")) {
+			return fieldExpect
+		}
+	case 7:
+		if binary.LittleEndian.Uint32(name)|0x20202020 == le32("upgr") &&
+			binary.LittleEndian.Uint32(name[3:])|0x20202020 == le32("rade") {
+			return fieldUpgrade
+		}
+	case 10:
+		if binary.LittleEndian.Uint64(name)|f == le64("connecti") &&
+			binary.LittleEndian.Uint16(name[8:])|0x2020 == uint16(le32("on\x00\x00")) {
+			return fieldConnection
+		}
+	case 12:
+		if binary.LittleEndian.Uint64(name)|contentMask == le64("content-") &&
+			binary.LittleEndian.Uint32(name[8:])|0x20202020 == le32("type") {
+			return fieldContentType
+		}
+	case 14:
+		if binary.LittleEndian.Uint64(name)|contentMask == le64("content-") &&
+			binary.LittleEndian.Uint64(name[6:])|lengthMask == le64("t-length") {
+			return fieldContentLength
+		}
+	case 17:
+		if binary.LittleEndian.Uint64(name)|f == le64("transfer") &&
+			binary.LittleEndian.Uint64(name[8:])|encodinMask == le64("-encodin") && name[16]|0x20 == 'g' {
+			return fieldTransferEncoding
+		}
+	}
+	return fieldOther
+}
+
+// Fold masks for the words of fieldCode with a '-' (compared exactly).
+const (
+	contentMask = lsb * 0x20 &^ (0x20 << 56) // "content-"
+	lengthMask  = lsb * 0x20 &^ (0x20 << 8)  // "t-length"
+	encodinMask = lsb * 0x20 &^ 0x20         // "-encodin"
+)
+
+// le32 and le64 are the little-endian words of a 4- or 8-byte string
+// (constant-folded by the compiler).
+func le32(s string) uint32 {
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+func le64(s string) uint64 {
+	return uint64(le32(s[:4])) | uint64(le32(s[4:8]))<<32
+}
+
+// field interprets one header field, whose name fieldCode identified as
+// code (fieldOther for any other name), and records it when it is one of
+// the extra headers.
+func (p *Parser) field(h *Header, code uint8, name, value []byte, voff int, req *Request) error {
+	switch code {
+	case fieldHost:
+		if req != nil {
 			if req.HasHost {
 				return ErrDuplicateHost
 			}
 			req.Host, req.HasHost = value, true
 		}
-	case 6:
-		if equalFold(name, "expect") && equalFold(value, "100-continue") {
+	case fieldExpect:
+		if equalFold(value, "100-continue") {
 			h.Expect100 = true
 		}
-	case 7:
-		if equalFold(name, "upgrade") && h.Upgrade == nil {
+	case fieldUpgrade:
+		if h.Upgrade == nil {
 			h.Upgrade = value
 		}
-	case 10:
-		if equalFold(name, "connection") {
-			if h.Connection == nil {
-				h.Connection = value
-			}
-			for rest := value; len(rest) > 0; {
-				var e []byte
-				e, rest = nextElem(rest)
-				switch {
-				case equalFold(e, "close"):
-					h.ConnClose = true
-				case equalFold(e, "keep-alive"):
-					h.ConnKeepAlive = true
-				}
+	case fieldConnection:
+		if h.Connection == nil {
+			h.Connection = value
+		}
+		for rest := value; len(rest) > 0; {
+			var e []byte
+			e, rest = nextElem(rest)
+			switch {
+			case equalFold(e, "close"):
+				h.ConnClose = true
+			case equalFold(e, "keep-alive"):
+				h.ConnKeepAlive = true
 			}
 		}
-	case 12:
-		if equalFold(name, "content-type") && h.ContentType == nil {
+	case fieldContentType:
+		if h.ContentType == nil {
 			h.ContentType = value
 		}
-	case 14:
-		if equalFold(name, "content-length") {
-			n, ok := parseContentLength(value)
-			if !ok || (h.ContentLength >= 0 && n != h.ContentLength) {
-				return ErrBadContentLength
-			}
-			h.ContentLength = n
+	case fieldContentLength:
+		n, ok := parseContentLength(value)
+		if !ok || (h.ContentLength >= 0 && n != h.ContentLength) {
+			return ErrBadContentLength
 		}
-	case 17:
-		if equalFold(name, "transfer-encoding") {
-			if !h.HasTransferEncoding {
-				h.TransferEncoding = value
-				h.HasTransferEncoding = true
+		h.ContentLength = n
+	case fieldTransferEncoding:
+		if !h.HasTransferEncoding {
+			h.TransferEncoding = value
+			h.HasTransferEncoding = true
+		}
+		// The codings of every Transfer-Encoding field form one list,
+		// in order; only its final coding decides the framing.
+		for rest := value; len(rest) > 0; {
+			var e []byte
+			e, rest = nextElem(rest)
+			if len(e) == 0 {
+				continue
 			}
-			// The codings of every Transfer-Encoding field form one list,
-			// in order; only its final coding decides the framing.
-			for rest := value; len(rest) > 0; {
-				var e []byte
-				e, rest = nextElem(rest)
-				if len(e) == 0 {
-					continue
-				}
-				if j := bytes.IndexByte(e, ';'); j >= 0 {
-					e = trimOWS(e[:j])
-				}
-				if h.Chunked {
-					h.teBad = true // a coding after chunked
-				}
-				h.Chunked = equalFold(e, "chunked")
+			if j := bytes.IndexByte(e, ';'); j >= 0 {
+				e = trimOWS(e[:j])
 			}
+			if h.Chunked {
+				h.teBad = true // a coding after chunked
+			}
+			h.Chunked = equalFold(e, "chunked")
 		}
 	}
 	for i, n := range p.extraNames {

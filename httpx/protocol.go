@@ -134,16 +134,21 @@ func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
 	return p.finishBody(m, b, f, &req.Header)
 }
 
-// setRequest sets a request's attributes.
+// setRequest sets a request's attributes. The root node sets each key
+// once, so it appends them (Attributes.Add) without looking for earlier
+// values.
 func (p *Parser) setRequest(a *parser.Attributes, req *Request) {
-	a.SetBytesString(AttrMethod, req.Method)
-	a.SetBytesString(AttrPath, req.Target)
+	a.Add(AttrMethod, bytesString(req.Method))
+	a.Add(AttrPath, bytesString(req.Target))
 	if req.HasHost {
-		a.SetBytesString(AttrHost, req.Host)
+		a.Add(AttrHost, bytesString(req.Host))
 	}
-	a.SetString(AttrVersion, req.Version.String())
+	a.Add(AttrVersion, parser.StringValue(req.Version.String()))
 	p.setCommon(a, &req.Header)
 }
+
+// bytesString is the string value aliasing b (see parser.UnsafeString).
+func bytesString(b []byte) parser.Value { return parser.StringValue(parser.UnsafeString(b)) }
 
 // parseResponseNode is the response tree's root; like parseRequestNode,
 // it uses the head Split decoded when m holds the response the State
@@ -187,29 +192,31 @@ func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
 // than 101 parser.Interim.
 func (p *Parser) setResponse(m *parser.Message, resp *Response) {
 	a := &m.Attrs
-	a.SetString(AttrVersion, resp.Version.String())
-	a.SetInt(AttrStatusCode, int64(resp.StatusCode))
-	a.SetBytesString(AttrReason, resp.Reason)
+	a.Add(AttrVersion, parser.StringValue(resp.Version.String()))
+	a.Add(AttrStatusCode, parser.IntValue(int64(resp.StatusCode)))
+	a.Add(AttrReason, bytesString(resp.Reason))
 	p.setCommon(a, &resp.Header)
 	if resp.StatusCode < 200 && resp.StatusCode != 101 {
 		m.Flags |= parser.Interim
 	}
 }
 
-// setCommon sets the attributes requests and responses share.
+// setCommon sets the attributes requests and responses share (Add, as
+// in setRequest; extra headers with Set, since two configured names may
+// be the same).
 func (p *Parser) setCommon(a *parser.Attributes, h *Header) {
 	if h.ContentLength >= 0 {
-		a.SetInt(AttrContentLength, h.ContentLength)
+		a.Add(AttrContentLength, parser.IntValue(h.ContentLength))
 	}
 	if h.ContentType != nil {
-		a.SetBytesString(AttrContentType, h.ContentType)
+		a.Add(AttrContentType, bytesString(h.ContentType))
 	}
 	if h.HasTransferEncoding {
-		a.SetBytesString(AttrTransferEncoding, h.TransferEncoding)
+		a.Add(AttrTransferEncoding, bytesString(h.TransferEncoding))
 	}
-	a.SetBool(AttrKeepAlive, h.KeepAlive)
+	a.Add(AttrKeepAlive, parser.BoolValue(h.KeepAlive))
 	if h.Upgrade != nil {
-		a.SetBytesString(AttrUpgrade, h.Upgrade)
+		a.Add(AttrUpgrade, bytesString(h.Upgrade))
 	}
 	for i, k := range p.extraKeys {
 		if v, ok := h.Extra(i); ok {

@@ -274,7 +274,11 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 		}
 		d.begin(f, req.Len, req.ContentLength)
 		d.headAt = &data[0]
-		d.remember(data)
+		adv, tok, err := s.body(d, data, atEOF, parser.Request)
+		if adv == 0 && err == nil {
+			d.remember(data) // the message goes on in later calls
+		}
+		return adv, tok, err
 	}
 	return s.body(d, data, atEOF, parser.Request)
 }
@@ -324,7 +328,11 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 		}
 		d.begin(f, resp.Len, resp.ContentLength)
 		d.headAt = &data[0]
-		d.remember(data)
+		adv, tok, err := s.body(d, data, atEOF, parser.Response)
+		if adv == 0 && err == nil {
+			d.remember(data) // the message goes on in later calls
+		}
+		return adv, tok, err
 	}
 	return s.body(d, data, atEOF, parser.Response)
 }
@@ -397,7 +405,9 @@ func (s *State) body(d *dirState, data []byte, atEOF bool, dir parser.Direction)
 	if d.headAt == &data[0] { // the decoded head aliases this token
 		s.framed[dir&1].at, s.framed[dir&1].n = d.headAt, end
 	}
-	*d = dirState{}
+	// The next message starts afresh; begin sets the rest, and print is
+	// read only while active.
+	d.active, d.seen, d.headScan, d.headAt = false, 0, 0, nil
 	return end, data[:end:end], nil
 }
 
