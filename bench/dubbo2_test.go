@@ -22,6 +22,11 @@ import (
 //	             (hessian2: every value of the body)
 //	Response:    header + status + response type (hessian2: the type and value)
 //	ResponseFull: + attachments (hessian2: every value of the body)
+//
+// The hessian2 side is the library alone, decoding bodies it handles well.
+// wirekit does not use it at run time: dubbo2's
+// TestHessian2LibraryPanicsOnWellFormedInput holds valid Dubbo bodies on
+// which it panics.
 
 func dubbo2Payload(b *testing.B, name string) []byte {
 	h, err := os.ReadFile("../dubbo2/testdata/" + name + ".hex")
