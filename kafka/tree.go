@@ -253,18 +253,32 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 		}
 	}
 	if hv >= 2 {
-		t := decoder{b: d[off:end], flex: true}
-		t.tags()
-		if !t.ok() {
+		n := headerTags(d[off:end])
+		if n < 0 {
 			return requestHeaderCut(m, key, ver)
 		}
-		off += t.off
+		off += n
 	}
 	m.Offset = off
 	if decodedAtRoot(key, ver) && c.decodeBody(m, parser.Request, key, ver) == nil {
 		return true, true
 	}
 	return true, false
+}
+
+// headerTags returns the length of the tagged fields that start b (a
+// flexible header's), or -1 when they do not fit in b.
+func headerTags(b []byte) int {
+	if len(b) > 0 && b[0] == 0 {
+		return 1 // no tagged fields, the usual case
+	}
+	var d decoder
+	d.b, d.flex = b, true
+	d.tagsSlow()
+	if !d.ok() {
+		return -1
+	}
+	return d.off
 }
 
 // requestHeaderCut is headerCut for a request: the API key and version,
@@ -281,12 +295,11 @@ func requestHeaderCut(m *parser.Message, key, ver int16) (bool, bool) {
 // copies into the response's attributes. A response to an unknown request
 // is complete after its correlation id.
 func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
-	r := m.Reader()
-	size := r.Int32()
-	corr := r.Int32()
-	if !r.Ok() {
+	if len(m.Data) < 8 {
 		return m.Fail(ErrShort)
 	}
+	size := int32(binary.BigEndian.Uint32(m.Data))
+	corr := int32(binary.BigEndian.Uint32(m.Data[4:]))
 	st, _ := m.State.(*connState)
 	if st != nil {
 		st.respKV = false
@@ -306,12 +319,11 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 	}
 	off := 8
 	if ResponseHeaderVersion(key, ver) >= 1 {
-		d := decoder{b: m.Data[8:end], flex: true}
-		d.tags()
-		if !d.ok() {
+		n := headerTags(m.Data[off:end])
+		if n < 0 {
 			return headerCut(m)
 		}
-		off += d.off
+		off += n
 	}
 	m.Offset = off
 	if decodedAtRoot(key, ver) && c.decodeBody(m, parser.Response, key, ver) == nil {
