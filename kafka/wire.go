@@ -147,15 +147,24 @@ func (d *decoder) Int64() int64 {
 
 // Uvarint reads an unsigned varint. Kafka's are at most 5 bytes (uint32);
 // the one-byte form, by far the most common (small counts and lengths, the
-// empty tag section), is read inline.
+// empty tag section), is read by uvarint1, which inlines.
 func (d *decoder) Uvarint() uint64 {
-	if off := d.off; uint(off) < uint(len(d.b)) {
-		if v := d.b[off]; v < 0x80 && d.err == nil {
-			d.off = off + 1
-			return uint64(v)
-		}
+	if v, ok := d.uvarint1(); ok {
+		return v
 	}
 	return d.uvarintSlow()
+}
+
+// uvarint1 reads a one-byte uvarint, and reports false (reading nothing)
+// for any other: then the caller calls uvarintSlow. It makes no call, so
+// that it inlines into the string, bytes and array readers.
+func (d *decoder) uvarint1() (uint64, bool) {
+	off := d.off
+	if uint(off) < uint(len(d.b)) && d.b[off] < 0x80 && d.err == nil {
+		d.off = off + 1
+		return uint64(d.b[off]), true
+	}
+	return 0, false
 }
 
 func (d *decoder) uvarintSlow() uint64 {
@@ -187,22 +196,39 @@ func (d *decoder) length(n uint64) int {
 
 // str reads a string: compact (uvarint length+1, 0 = null) in flexible
 // versions, int16 length (-1 = null) otherwise. null reports a null string.
+// The readers of lengths (str, bytes, array) read their fields straight
+// from the slice: they run for every string, record set and array.
 func (d *decoder) str() (b []byte, null bool) {
 	if d.flex {
-		n := d.Uvarint()
+		n, ok := d.uvarint1()
+		if !ok {
+			n = d.uvarintSlow()
+		}
 		if n == 0 {
 			return nil, true
 		}
 		return d.Bytes(d.length(n - 1)), false
 	}
-	n := d.Int16()
+	off := d.off
+	if d.err != nil || len(d.b)-off < 2 {
+		d.need(2)
+		return nil, false
+	}
+	n := int(int16(binary.BigEndian.Uint16(d.b[off:])))
+	off += 2
+	d.off = off
 	if n < 0 {
 		if n != -1 {
-			d.fail(ErrMalformedBody)
+			d.err = ErrMalformedBody
 		}
 		return nil, true
 	}
-	return d.Bytes(d.length(uint64(n))), false
+	if n > len(d.b)-off {
+		d.err = ErrLength
+		return nil, false
+	}
+	d.off = off + n
+	return d.b[off : off+n : off+n], false
 }
 
 // skipStr skips a string.
@@ -212,20 +238,35 @@ func (d *decoder) skipStr() { d.str() }
 // (-1 = null) otherwise.
 func (d *decoder) bytes() []byte {
 	if d.flex {
-		n := d.Uvarint()
+		n, ok := d.uvarint1()
+		if !ok {
+			n = d.uvarintSlow()
+		}
 		if n == 0 {
 			return nil
 		}
 		return d.Bytes(d.length(n - 1))
 	}
-	n := d.Int32()
+	off := d.off
+	if d.err != nil || len(d.b)-off < 4 {
+		d.need(4)
+		return nil
+	}
+	n := int64(int32(binary.BigEndian.Uint32(d.b[off:])))
+	off += 4
+	d.off = off
 	if n < 0 {
 		if n != -1 {
-			d.fail(ErrMalformedBody)
+			d.err = ErrMalformedBody
 		}
 		return nil
 	}
-	return d.Bytes(d.length(uint64(n)))
+	if n > int64(len(d.b)-off) {
+		d.err = ErrLength
+		return nil
+	}
+	d.off = off + int(n)
+	return d.b[off : off+int(n) : off+int(n)]
 }
 
 // array reads an array count (compact in flexible versions), 0 for a null
@@ -233,20 +274,34 @@ func (d *decoder) bytes() []byte {
 // bytes left is rejected here, and loops over it end.
 func (d *decoder) array() int {
 	if d.flex {
-		n := d.Uvarint()
+		n, ok := d.uvarint1()
+		if !ok {
+			n = d.uvarintSlow()
+		}
 		if n == 0 {
 			return 0
 		}
 		return d.length(n - 1)
 	}
-	n := d.Int32()
+	off := d.off
+	if d.err != nil || len(d.b)-off < 4 {
+		d.need(4)
+		return 0
+	}
+	n := int64(int32(binary.BigEndian.Uint32(d.b[off:])))
+	off += 4
+	d.off = off
 	if n < 0 {
 		if n != -1 {
-			d.fail(ErrMalformedBody)
+			d.err = ErrMalformedBody
 		}
 		return 0
 	}
-	return d.length(uint64(n))
+	if n > int64(len(d.b)-off) {
+		d.err = ErrLength
+		return 0
+	}
+	return int(n)
 }
 
 // skipArray skips an array of fixed-size elements ([int32], [int64]).
