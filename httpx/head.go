@@ -408,10 +408,13 @@ func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, er
 		if h.Fields > p.maxHeaders {
 			return off, errAt("header", off, ErrTooManyHeaders)
 		}
-		if code := fieldCode(b[off:i]); code != fieldOther || len(p.extraNames) > 0 {
-			if err := p.field(h, code, b[off:i], b[vs:ve:ve], vs, req); err != nil {
+		if code := fieldCode(b[off:i]); code != fieldOther {
+			if err := p.field(h, code, b[vs:ve:ve], req); err != nil {
 				return off, errAt(string(b[off:i]), off, err)
 			}
+		}
+		if len(p.extraNames) > 0 {
+			p.extraField(h, b[off:i], b[vs:ve:ve], vs)
 		}
 		off = next
 	}
@@ -514,10 +517,9 @@ func le64(s string) uint64 {
 	return uint64(le32(s[:4])) | uint64(le32(s[4:8]))<<32
 }
 
-// field interprets one header field, whose name fieldCode identified as
-// code (fieldOther for any other name), and records it when it is one of
-// the extra headers.
-func (p *Parser) field(h *Header, code uint8, name, value []byte, voff int, req *Request) error {
+// field interprets one header field whose name fieldCode identified as
+// code.
+func (p *Parser) field(h *Header, code uint8, value []byte, req *Request) error {
 	switch code {
 	case fieldHost:
 		if req != nil {
@@ -537,6 +539,16 @@ func (p *Parser) field(h *Header, code uint8, name, value []byte, voff int, req 
 	case fieldConnection:
 		if h.Connection == nil {
 			h.Connection = value
+		}
+		// The usual values, a single option, without the list walk.
+		switch {
+		case len(value) == 10 && binary.LittleEndian.Uint64(value)|lsb*0x20 == le64("keep-ali") &&
+			binary.LittleEndian.Uint16(value[8:])|0x2020 == uint16(le32("ve\x00\x00")):
+			h.ConnKeepAlive = true
+			return nil
+		case len(value) == 5 && binary.LittleEndian.Uint32(value)|0x20202020 == le32("clos") && value[4]|0x20 == 'e':
+			h.ConnClose = true
+			return nil
 		}
 		for rest := value; len(rest) > 0; {
 			var e []byte
@@ -580,13 +592,18 @@ func (p *Parser) field(h *Header, code uint8, name, value []byte, voff int, req 
 			h.Chunked = equalFold(e, "chunked")
 		}
 	}
+	return nil
+}
+
+// extraField records the field when its name is one of the extra headers
+// (first occurrence).
+func (p *Parser) extraField(h *Header, name, value []byte, voff int) {
 	for i, n := range p.extraNames {
 		if h.found&(1<<i) == 0 && equalFold(name, n) {
 			h.extra[i].off, h.extra[i].n = uint32(voff), uint32(len(value))
 			h.found |= 1 << i
 		}
 	}
-	return nil
 }
 
 // parseContentLength parses 1*DIGIT of at most 18 digits (so it cannot
