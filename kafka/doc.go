@@ -22,6 +22,10 @@
 //	              ├─ …
 //	              └─ request.undecoded
 //
+// The root node decodes Produce and Fetch bodies itself, the bulk of a
+// cluster's traffic, and sends them down the tree only when they do not
+// decode (to report why), which saves a tree level per message.
+//
 // Every API key and version in the generated table (zapis.go, from
 // franz-go's kmsg) gets its header decoded, with the right header version
 // (v2 with tagged fields for flexible versions, v0 for ControlledShutdown
@@ -54,6 +58,10 @@
 //	SaslHandshake        sasl_mechanism
 //	every response       error_code (first non-zero in wire order, else 0),
 //	                     error_name, throttle_time_ms where the version has it
+//
+// The API name, key and version are the last attributes set (so JSON output
+// lists them last): a response is parsed with its request's key and
+// version, and Attributes lookups find the newest attributes first.
 //
 // Topic ids: recent versions name topics by 16-byte id only. A TopicCache
 // (Options.TopicCache, shared across connections) learns id→name pairs

@@ -82,7 +82,9 @@ func requestAPI(req *parser.Attributes) (key, version int16, ok bool) {
 // The root jumps straight to the API key's branch (PkgParser.Skip). A
 // branch decodes every version of its API: a level of per-version nodes
 // would cost every message a node (a fast-fail call, a rollback mark, a
-// parse call) for a choice the decoder makes with a version compare.
+// parse call) for a choice the decoder makes with a version compare. The
+// root itself decodes the bodies of the hot APIs, Produce and Fetch (see
+// decodedAtRoot), and hands them to their branch only when they fail.
 func (c *config) requestTree() *parser.PkgParser {
 	root := parser.NewPkgParser("kafka.request", c.requestFastFail, c.parseRequestHeader)
 	for _, key := range decodedAPIs {
