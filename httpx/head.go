@@ -505,6 +505,7 @@ const (
 	contentMask = lsb * 0x20 &^ (0x20 << 56) // "content-"
 	lengthMask  = lsb * 0x20 &^ (0x20 << 8)  // "t-length"
 	encodinMask = lsb * 0x20 &^ 0x20         // "-encodin"
+	keepAliMask = lsb * 0x20 &^ (0x20 << 32) // "keep-ali"
 )
 
 // le32 and le64 are the little-endian words of a 4- or 8-byte string
@@ -542,7 +543,7 @@ func (p *Parser) field(h *Header, code uint8, value []byte, req *Request) error 
 		}
 		// The usual values, a single option, without the list walk.
 		switch {
-		case len(value) == 10 && binary.LittleEndian.Uint64(value)|lsb*0x20 == le64("keep-ali") &&
+		case len(value) == 10 && binary.LittleEndian.Uint64(value)|keepAliMask == le64("keep-ali") &&
 			binary.LittleEndian.Uint16(value[8:])|0x2020 == uint16(le32("ve\x00\x00")):
 			h.ConnKeepAlive = true
 			return nil
