@@ -147,18 +147,20 @@ func nextElem(b []byte) (elem, rest []byte) {
 
 // outMask flags (bit 7 of each byte) the bytes of x outside 0x20-0x7e:
 // control bytes, DEL, and bytes with bit 7 set (obs-text, which callers
-// accept after a second look: it is rare). Borrows of the subtraction
-// and the carry of 0xff only run upwards from a flagged byte, so the
-// lowest flagged byte is always a true hit (the callers take only that
-// one). Five operations: cheaper than ctlMask, which must not flag
+// accept after a second look: it is rare). Subtracting 0x20 sets bit 7
+// of the bytes below 0x20 and from 0xa0 up; adding 1 sets it from 0x7f to
+// 0xfe. Borrows and the carry out of 0xff only run upwards from a byte
+// that is flagged itself, so the lowest flagged byte is always a true hit
+// (the callers take only that one), and no byte outside the range goes
+// unflagged. Four operations: cheaper than ctlMask, which must pass
 // obs-text.
 func outMask(x uint64) uint64 {
-	return ((x - lsb*0x20) | (x + lsb) | x) & msb
+	return ((x - lsb*0x20) | (x + lsb)) & msb
 }
 
 // outSpaceMask is outMask that also flags SP.
 func outSpaceMask(x uint64) uint64 {
-	return ((x - lsb*0x21) | (x + lsb) | x) & msb
+	return ((x - lsb*0x21) | (x + lsb)) & msb
 }
 
 // printableEnd returns the index of the first byte at or after i that is
