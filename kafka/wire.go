@@ -205,9 +205,9 @@ func (d *decoder) str() (b []byte, null bool) {
 			n = d.uvarintSlow()
 		}
 		if n == 0 {
-			return nil, true
+			return nil, true // null, or an error (which reads as 0)
 		}
-		return d.Bytes(d.length(n - 1)), false
+		return d.compact(n - 1), false
 	}
 	off := d.off
 	if d.err != nil || len(d.b)-off < 2 {
@@ -231,6 +231,19 @@ func (d *decoder) str() (b []byte, null bool) {
 	return d.b[off : off+n : off+n], false
 }
 
+// compact returns the next n bytes of a compact string or bytes field,
+// whose length uvarint was just read without error.
+func (d *decoder) compact(n uint64) []byte {
+	off := d.off
+	if n > uint64(len(d.b)-off) {
+		d.err = ErrLength
+		return nil
+	}
+	end := off + int(n)
+	d.off = end
+	return d.b[off:end:end]
+}
+
 // skipStr skips a string.
 func (d *decoder) skipStr() { d.str() }
 
@@ -245,7 +258,7 @@ func (d *decoder) bytes() []byte {
 		if n == 0 {
 			return nil
 		}
-		return d.Bytes(d.length(n - 1))
+		return d.compact(n - 1)
 	}
 	off := d.off
 	if d.err != nil || len(d.b)-off < 4 {
@@ -281,7 +294,11 @@ func (d *decoder) array() int {
 		if n == 0 {
 			return 0
 		}
-		return d.length(n - 1)
+		if n-1 > uint64(len(d.b)-d.off) { // no error is set: n != 0
+			d.err = ErrLength
+			return 0
+		}
+		return int(n - 1)
 	}
 	off := d.off
 	if d.err != nil || len(d.b)-off < 4 {
