@@ -322,7 +322,23 @@ func (d *decoder) array() int {
 }
 
 // skipArray skips an array of fixed-size elements ([int32], [int64]).
+// The compact count of one byte, the usual case (Metadata's replica and
+// ISR lists), is read inline.
 func (d *decoder) skipArray(elem int) {
+	if d.flex {
+		if n, ok := d.uvarint1(); ok {
+			if n == 0 {
+				return // null
+			}
+			left := uint64(len(d.b) - d.off)
+			if n-1 > left || (n-1)*uint64(elem) > left {
+				d.err = ErrLength
+				return
+			}
+			d.off += int(n-1) * elem
+			return
+		}
+	}
 	n := d.array()
 	if n > 0 {
 		d.Skip(d.length(uint64(n) * uint64(elem)))
