@@ -163,34 +163,6 @@ func outSpaceMask(x uint64) uint64 {
 	return ((x - lsb*0x21) | (x + lsb)) & msb
 }
 
-// printableEnd returns the index of the first byte at or after i that is
-// outside 0x20-0x7e (see outMask), or len(b): 16 bytes per step.
-func printableEnd(b []byte, i int) int {
-	s := b[i:]
-	for len(s) >= 16 {
-		x, y := binary.LittleEndian.Uint64(s), binary.LittleEndian.Uint64(s[8:])
-		if mx, my := outMask(x), outMask(y); mx|my != 0 {
-			if mx != 0 {
-				return len(b) - len(s) + bits.TrailingZeros64(mx)>>3
-			}
-			return len(b) - len(s) + 8 + bits.TrailingZeros64(my)>>3
-		}
-		s = s[16:]
-	}
-	if len(s) >= 8 {
-		if m := outMask(binary.LittleEndian.Uint64(s)); m != 0 {
-			return len(b) - len(s) + bits.TrailingZeros64(m)>>3
-		}
-		s = s[8:]
-	}
-	for j, c := range s {
-		if c < 0x20 || c >= 0x7f {
-			return len(b) - len(s) + j
-		}
-	}
-	return len(b)
-}
-
 // firstNotVisible returns the index of the first byte at or after i that
 // is a control byte, SP or DEL, or len(b) (for the request-target, which
 // ends at a space; obs-text bytes pass).
@@ -233,9 +205,20 @@ const (
 // for lineBad, end is the offending byte's index.
 func lineEnd(b []byte, i int) (end, next int, st uint8) {
 	for {
-		i = printableEnd(b, i)
-		if i >= len(b) {
-			return i, 0, lineShort
+		if len(b)-i >= 8 {
+			m := outMask(binary.LittleEndian.Uint64(b[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else {
+			for i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
+				i++
+			}
+			if i == len(b) {
+				return i, 0, lineShort
+			}
 		}
 		switch c := b[i]; c {
 		case '\r':
