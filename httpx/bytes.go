@@ -83,13 +83,10 @@ func validValue(v []byte) bool {
 }
 
 // tokenEnd returns the index of the first byte at or after i that is not
-// a tchar, or len(b). Four bytes are tested per step, with one branch.
+// a tchar, or len(b). A plain loop: it leaves at one place, which costs
+// fewer mispredicted exits than steps of four bytes for the short names
+// of header fields.
 func tokenEnd(b []byte, i int) int {
-	for ; i+4 <= len(b); i += 4 {
-		if !(tcharTable[b[i]] && tcharTable[b[i+1]] && tcharTable[b[i+2]] && tcharTable[b[i+3]]) {
-			break
-		}
-	}
 	for i < len(b) && tcharTable[b[i]] {
 		i++
 	}

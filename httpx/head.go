@@ -350,7 +350,7 @@ func (p *Parser) scanFields(h *Header, b []byte, off int, req *Request) (int, er
 			}
 			return off, errAt("header name", off, ErrBadHeader)
 		}
-		i := tokenEnd(b, off)
+		i := tokenEnd(b, off+1) // b[off] is a tchar
 		if i >= len(b) {
 			return off, parser.ErrShort
 		}
