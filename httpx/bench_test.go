@@ -91,8 +91,10 @@ func BenchmarkParseResponseChunked(b *testing.B) {
 	benchParse(b, parser.Response, chunkedResponse(b))
 }
 
-// BenchmarkParsePair parses the GET request and its 200 + 1 KiB response,
-// the response seeing the request's attributes as parser.Conn arranges.
+// BenchmarkParsePair parses the GET request and its 200 + 1 KiB response
+// with the trees alone (no State, so each tree decodes its message), the
+// response seeing the request's attributes as parser.Conn arranges.
+// BenchmarkPair is the target: framing included.
 func BenchmarkParsePair(b *testing.B) {
 	req, resp := payload(b, "http_get_req"), payload(b, "http_200_1k_resp")
 	proto := httpx.Protocol()

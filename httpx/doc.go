@@ -30,7 +30,9 @@
 // http.status_code, ... see the Attr constants), per-connection State,
 // in-order pairing. parser.Conn drives it over a captured connection and
 // reports request/response exchanges; 1xx responses are marked
-// parser.Interim and counted, not paired.
+// parser.Interim and counted, not paired. A message is decoded once: when
+// a tree is handed the token its connection's State has just framed (as
+// parser.Conn does), it sets the attributes from the head Split decoded.
 //
 // # Limits
 //

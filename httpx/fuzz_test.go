@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"path/filepath"
+	"slices"
 	"testing"
 	"testing/iotest"
 
@@ -90,9 +91,11 @@ func scanTokens(split bufio.SplitFunc, r *bufio.Reader) ([]string, bool) {
 
 // FuzzSplit frames the input as a request stream and as a response
 // stream. Properties: no panic; every token is a prefix of the remaining
-// input and advance never exceeds it; framing the input fed all at once
-// and fed one byte at a time gives the same messages and the same
-// success or failure.
+// input and advance never exceeds it; the tree parsing a token with the
+// State that framed it (reusing the head Split decoded) gives the same
+// result, attributes and flags as the tree decoding a copy on its own;
+// framing the input fed all at once and fed one byte at a time gives the
+// same messages and the same success or failure.
 func FuzzSplit(f *testing.F) {
 	for _, s := range fuzzSeeds(f, parser.Request) {
 		f.Add(s, false)
@@ -101,6 +104,7 @@ func FuzzSplit(f *testing.F) {
 		f.Add(s, true)
 	}
 	p := fuzzParser(f)
+	proto := p.Protocol()
 	f.Fuzz(func(t *testing.T, data []byte, response bool) {
 		split := func() bufio.SplitFunc {
 			s := p.NewState()
@@ -109,7 +113,13 @@ func FuzzSplit(f *testing.F) {
 			}
 			return s.SplitRequest
 		}
-		sp := split()
+		st := p.NewState()
+		sp := st.SplitRequest
+		parse := func(m *parser.Message, msg []byte, state any) bool { return proto.ParseRequest(m, msg, state) }
+		if response {
+			sp = st.SplitResponse
+			parse = func(m *parser.Message, msg []byte, state any) bool { return proto.ParseResponse(m, msg, nil, state) }
+		}
 		for b, steps := data, 0; len(b) > 0; steps++ {
 			adv, tok, err := sp(b, true)
 			if err != nil {
@@ -120,6 +130,15 @@ func FuzzSplit(f *testing.F) {
 			}
 			if tok != nil && !bytes.HasPrefix(b, tok) {
 				t.Fatalf("token is not a prefix of the input")
+			}
+			if tok != nil {
+				var fused, plain parser.Message
+				okF, okP := parse(&fused, tok, st), parse(&plain, bytes.Clone(tok), nil)
+				if okF != okP || fused.Flags != plain.Flags || fused.Offset != plain.Offset ||
+					!slices.Equal(attrList(&fused.Attrs), attrList(&plain.Attrs)) {
+					t.Fatalf("token %q: with the framing State %v %v %v %v, alone %v %v %v %v", tok,
+						okF, fused.Flags, fused.Offset, attrList(&fused.Attrs), okP, plain.Flags, plain.Offset, attrList(&plain.Attrs))
+				}
 			}
 			if adv == 0 {
 				break

@@ -118,7 +118,7 @@ type Response struct {
 // allocates on success.
 //
 // Each byte of the head is looked at once: the scan that finds a line's
-// end is the one that validates it (eight bytes per step).
+// end is the one that validates it (eight bytes per step for values).
 func (p *Parser) ParseRequest(req *Request, b []byte) error {
 	*req = Request{Header: Header{ContentLength: -1}}
 	return p.parseRequest(req, b)
