@@ -44,6 +44,13 @@ func (*noCopy) Unlock() {}
 // compared), the State acts as after Gap. A caller that knows of a gap
 // should call Gap itself.
 //
+// The token a Split call returns carries its decoded head: a parser tree
+// handed that very token next (same first byte address and length, as
+// parser.Conn does) with this State as Message.State sets the attributes
+// from it instead of decoding the head again. Any other message, or the
+// same bytes after the next Split call of that direction, is decoded from
+// its bytes.
+//
 // A State is not safe for concurrent use; each connection's framing runs
 // on one goroutine.
 type State struct {
