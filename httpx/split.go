@@ -73,14 +73,17 @@ type State struct {
 	// reqHead/resHead (decoded from those very bytes). The parser trees
 	// take it (see takeFramed) instead of decoding the head again. Every
 	// Split call clears it first, so it never outlives the token.
-	framed [2]struct {
-		at *byte
-		n  int
-	}
+	framed [2]framedToken
 
 	skipped  int64
 	interim  int64
 	unpaired int64
+}
+
+// framedToken identifies a token by its first byte's address and length.
+type framedToken struct {
+	at *byte
+	n  int
 }
 
 // dirState is one direction's progress on the message at the front of
@@ -154,10 +157,7 @@ func (p *Parser) NewState() *State {
 // middle of a message.
 func (s *State) Reset() {
 	s.dir = [2]dirState{}
-	s.framed = [2]struct {
-		at *byte
-		n  int
-	}{}
+	s.framed = [2]framedToken{}
 	s.head, s.n, s.gate, s.upgraded = 0, 0, 0, false
 }
 
