@@ -261,7 +261,7 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 			}
 			return 0, nil, nil
 		}
-		if !s.headMayEnd(d, data, atEOF) {
+		if d.headScan != 0 && !s.headMayEnd(d, data, atEOF) {
 			return 0, nil, nil
 		}
 		req := &s.reqHead
@@ -312,7 +312,7 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 		return 0, nil, nil
 	}
 	if !d.active {
-		if !s.headMayEnd(d, data, atEOF) {
+		if d.headScan != 0 && !s.headMayEnd(d, data, atEOF) {
 			return 0, nil, nil
 		}
 		resp := &s.resHead
