@@ -415,6 +415,13 @@ func TestTruncated(t *testing.T) {
 		ok := p.Request.Parse(&m)
 		require.True(t, ok, "cut %d: %v", cut, m.Err)
 		assertInt(t, &m.Attrs, AttrCorrelationID, 7)
+		// A client id cut short is not reported (rather than as "").
+		id, ok := m.Attrs.String(AttrClientID)
+		if cut >= 14+10 {
+			assert.Equal(t, "producer-1", id, "cut %d", cut)
+		} else {
+			assert.False(t, ok, "cut %d: client id %q", cut, id)
+		}
 		if cut >= 14+10+8 { // header with client id "producer-1", txn id null, acks, timeout
 			assertInt(t, &m.Attrs, AttrAcks, -1)
 			s, _ := m.Attrs.String(AttrBodyError)
