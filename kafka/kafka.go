@@ -22,8 +22,8 @@ const (
 	AttrAPIVersion = "kafka.api_version"
 	// AttrCorrelationID is the correlation id pairing a response to its request (int).
 	AttrCorrelationID = "kafka.correlation_id"
-	// AttrClientID is the request header's client id (string; absent when null
-	// or for header v0).
+	// AttrClientID is the request header's client id (string; absent when null,
+	// for header v0, or when a truncated message ends inside it).
 	AttrClientID = "kafka.client_id"
 	// AttrMessageSize is the size prefix: the message length without the
 	// 4 prefix bytes (int).
