@@ -155,7 +155,10 @@ func (s *State) noReply() bool {
 func (p *proto) split(state any, dir parser.Direction) bufio.SplitFunc {
 	st, _ := state.(*State)
 	f := &framer{l: &p.l, st: st, req: dir == parser.Request}
-	return f.split
+	if f.req {
+		return f.splitRequest
+	}
+	return f.splitReply
 }
 
 // framer is one direction's framing function and its "need more" bound.
@@ -177,63 +180,85 @@ func headOf(b []byte) uint64 {
 	return h
 }
 
-func (f *framer) split(data []byte, atEOF bool) (int, []byte, error) {
-	if len(data) == 0 {
-		return 0, nil, nil
-	}
-	if !atEOF && f.need > len(data) && len(data) >= f.seen && headOf(data) == f.head {
+// waiting reports whether data is still shorter than the bound computed for
+// the message pending at its start, so that scanning it again is useless.
+func (f *framer) waiting(data []byte, atEOF bool) bool {
+	return !atEOF && f.need > len(data) && len(data) >= f.seen && headOf(data) == f.head
+}
+
+// splitRequest frames one request (the bufio.SplitFunc of the request
+// direction), leaving its argument positions in the State for the parser.
+func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
+	if len(data) == 0 || f.need > 0 && f.waiting(data, atEOF) {
 		return 0, nil, nil
 	}
 	f.need = 0
+	var a *argList
+	st := f.st
+	if st != nil {
+		a = &st.framedReq
+		st.framedReqAt = nil
+	}
+	n, skip, err := f.l.requestLen(data, a)
+	if err != nil {
+		return f.fail(data, atEOF, n, err)
+	}
+	if skip {
+		if st != nil {
+			st.Skipped++
+		}
+		return n, nil, nil
+	}
+	if st != nil && !a.inline {
+		st.framedReqAt, st.framedReqLen = &data[0], n
+	}
+	return n, data[:n:n], nil
+}
+
+// splitReply frames one reply (the bufio.SplitFunc of the response
+// direction), noting in the State that it is valid.
+func (f *framer) splitReply(data []byte, atEOF bool) (int, []byte, error) {
+	if len(data) == 0 || f.need > 0 && f.waiting(data, atEOF) {
+		return 0, nil, nil
+	}
+	f.need = 0
+	st := f.st
+	if st != nil {
+		st.framedRespAt = nil
+	}
 	var n int
 	var err error
-	var skip bool
+	switch Type(data[0]) {
+	case TypeSimple, TypeError:
+		// The most common replies are one line ("+OK", "-ERR ..."):
+		// find its end directly rather than through scan's aggregate
+		// loop, which answers the same, slower.
+		var e int
+		if e, err = f.l.lineEnd(data, 1); err == nil {
+			n = e + 2
+		} else if err == errShort {
+			n = len(data) + 1 // what scan says: at least one more byte
+		}
+	default:
+		n, err = f.l.scan(data, 0, 1)
+	}
+	if err != nil {
+		return f.fail(data, atEOF, n, err)
+	}
+	if st != nil {
+		st.framedRespAt, st.framedRespLen = &data[0], n
+	}
+	return n, data[:n:n], nil
+}
+
+// fail turns a scan error into the split answer: not this protocol, a
+// protocol error, a message cut short at EOF or over the size limit, or
+// "need more" with the bound n remembered.
+func (f *framer) fail(data []byte, atEOF bool, n int, err error) (int, []byte, error) {
 	field := "reply"
-	st := f.st
-	if f.req {
-		field = "request"
-		var a *argList
-		if st != nil {
-			a = &st.framedReq
-			st.framedReqAt = nil
-		}
-		n, skip, err = f.l.requestLen(data, a)
-		if err == nil && st != nil && !skip && !a.inline {
-			st.framedReqAt, st.framedReqLen = &data[0], n
-		}
-	} else {
-		if st != nil {
-			st.framedRespAt = nil
-		}
-		switch Type(data[0]) {
-		case TypeSimple, TypeError:
-			// The most common replies are one line ("+OK", "-ERR ..."):
-			// find its end directly rather than through scan's aggregate
-			// loop, which answers the same, slower.
-			var e int
-			if e, err = f.l.lineEnd(data, 1); err == nil {
-				n = e + 2
-			} else if err == errShort {
-				n = len(data) + 1 // what scan says: at least one more byte
-			}
-		default:
-			n, err = f.l.scan(data, 0, 1)
-		}
-		if err == nil && st != nil {
-			st.framedRespAt, st.framedRespLen = &data[0], n
-		}
-	}
-	if err == nil {
-		if skip {
-			if st != nil {
-				st.Skipped++
-			}
-			return n, nil, nil
-		}
-		return n, data[:n:n], nil
-	}
 	var notProto bool
 	if f.req {
+		field = "request"
 		notProto = !isInlineStart(data[0]) && data[0] != '*'
 	} else {
 		notProto = !isValueStart(data[0])

@@ -477,7 +477,14 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 			}
 		}
 		if k > 0 && k < a.avail {
-			m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(a.arg(k))))
+			var key []byte
+			if k < argCache && !a.inline {
+				sp := a.cache[k]
+				key = msg[sp.start:sp.end]
+			} else {
+				key = a.arg(k)
+			}
+			m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(key)))
 		}
 		if st != nil && cmd.flags&flagConnState != 0 {
 			switch cmd.name {
