@@ -241,8 +241,9 @@ type Attributes struct {
 	list  []Attr
 	floor int    // keys at index >= floor belong to the parser node running now
 	arena []byte // owned string storage for CopyFrom
-	// mask has bit keyBit(k) set for every key k at index >= floor, so that
-	// Set appends a key it has not seen without scanning the list.
+	// mask has bit keyBit(k) set for every key k that Set (not Add) put at
+	// index >= floor, so that Set appends a key it has not seen without
+	// scanning the list.
 	mask uint64
 }
 
@@ -312,8 +313,12 @@ func (a *Attributes) Set(key string, v Value) {
 // node reading fixed fields). If the node did set key before, the later
 // value wins for Get and All, and the earlier one stays in the list until
 // Reset. Use Set when a key may be set twice.
+//
+// Add is one append and nothing else (Kafka sets some 26 attributes per
+// request and response, so every store counts): it does not record key in
+// the mask Set consults, so a later Set of the same key appends a newer
+// entry instead of overwriting this one, with the same result for readers.
 func (a *Attributes) Add(key string, v Value) {
-	a.mask |= keyBit(key)
 	a.list = append(a.list, Attr{Key: key, Value: v})
 }
 

@@ -144,7 +144,7 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 				return m.Fail(wrap("null", pos, ErrBadValue))
 			}
 		}
-		m.Attrs.Set(AttrType, parser.StringValue(t.Name()))
+		m.Attrs.Add(AttrType, parser.StringValue(t.Name()))
 		end = e + 2
 	case TypeBulk, TypeBlobError, TypeVerbatim:
 		n, next, err := l.readLen(b, pos+1, t == TypeBulk)
@@ -153,18 +153,18 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 		}
 		switch {
 		case n == -1 && t == TypeBulk:
-			m.Attrs.SetString(AttrType, "null")
+			m.Attrs.Add(AttrType, parser.StringValue("null"))
 			end = next
 		case n == lenStreamed:
-			m.Attrs.SetString(AttrType, t.Name())
+			m.Attrs.Add(AttrType, parser.StringValue(t.Name()))
 		case n < 0:
 			return m.Fail(wrap("length", pos, ErrBadLength))
 		default:
 			if n > l.maxBulk {
 				return m.Fail(wrap("length", pos, ErrBulkTooLarge))
 			}
-			m.Attrs.SetString(AttrType, t.Name())
-			m.Attrs.SetInt(AttrLength, int64(n))
+			m.Attrs.Add(AttrType, parser.StringValue(t.Name()))
+			m.Attrs.Add(AttrLength, parser.IntValue(int64(n)))
 			if t == TypeBlobError {
 				end := next + n
 				if end > len(b) {
@@ -180,16 +180,16 @@ func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
 		}
 		switch {
 		case n == -1 && t == TypeArray:
-			m.Attrs.SetString(AttrType, "null")
+			m.Attrs.Add(AttrType, parser.StringValue("null"))
 		case n == lenStreamed:
-			m.Attrs.SetString(AttrType, t.Name())
+			m.Attrs.Add(AttrType, parser.StringValue(t.Name()))
 		case n < 0:
 			return m.Fail(wrap("count", pos, ErrBadLength))
 		case n > l.maxElements:
 			return m.Fail(wrap("count", pos, ErrTooManyElements))
 		default:
-			m.Attrs.SetString(AttrType, t.Name())
-			m.Attrs.SetInt(AttrElements, int64(n))
+			m.Attrs.Add(AttrType, parser.StringValue(t.Name()))
+			m.Attrs.Add(AttrElements, parser.IntValue(int64(n)))
 			if (t == TypeArray || t == TypePush) && n > 0 {
 				p.pubsub(m, t, b, next, n)
 			}
