@@ -383,11 +383,13 @@ func (c *Conn) request(msg []byte, ts time.Time, err error) {
 	if c.n == len(c.q) {
 		c.grow()
 	}
-	c.q[(c.head+c.n)%len(c.q)] = p
+	c.q[(c.head+c.n)&(len(c.q)-1)] = p
 	c.n++
 }
 
-func (c *Conn) at(i int) *pending { return c.q[(c.head+i)%len(c.q)] }
+// at returns the i-th pending request. The ring's length is a power of
+// two (8, doubled by grow), so the index wraps with a mask, not a division.
+func (c *Conn) at(i int) *pending { return c.q[(c.head+i)&(len(c.q)-1)] }
 
 func (c *Conn) grow() {
 	size := 2 * len(c.q)
@@ -405,10 +407,10 @@ func (c *Conn) grow() {
 func (c *Conn) remove(i int) {
 	p := c.at(i)
 	for j := i; j > 0; j-- { // shift the older ones up by one
-		c.q[(c.head+j)%len(c.q)] = c.q[(c.head+j-1)%len(c.q)]
+		c.q[(c.head+j)&(len(c.q)-1)] = c.q[(c.head+j-1)&(len(c.q)-1)]
 	}
 	c.q[c.head] = nil
-	c.head = (c.head + 1) % len(c.q)
+	c.head = (c.head + 1) & (len(c.q) - 1)
 	c.n--
 	c.release(p)
 }
