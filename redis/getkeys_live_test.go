@@ -2,7 +2,8 @@
 
 // This differential test checks redis.key against a live redis-server's own
 // COMMAND GETKEYS over thousands of argument vectors built from the command
-// table. It needs a server, so it only runs with the build tag:
+// table (see keys_battery_test.go). It needs a server, so it only runs
+// with the build tag; .ci/run starts one and runs it:
 //
 //	redis-server --port 16999 --bind 127.0.0.1 --save '' --appendonly no &
 //	go test ./redis -tags redislive -run TestGetKeysLive -addr 127.0.0.1:16999
@@ -24,15 +25,6 @@ import (
 )
 
 var liveAddr = flag.String("addr", "127.0.0.1:16999", "redis-server for TestGetKeysLive")
-
-func encodeCmd(args []string) []byte {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*%d\r\n", len(args))
-	for _, a := range args {
-		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	return []byte(b.String())
-}
 
 // liveReply reads one RESP2 reply: the first element of an array, or "" for
 // errors and empty arrays.
@@ -64,71 +56,6 @@ func liveReply(r *bufio.Reader) (first string, isErr bool, n int, err error) {
 		return first, false, n, nil
 	}
 	return "", false, 0, fmt.Errorf("unexpected %q", line)
-}
-
-func battery() [][]string {
-	var out [][]string
-	fills := [][]string{
-		{"k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"},
-		{"2", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8"},
-		{"0", "0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"},
-		{"k1", "2", "k2", "k3", "k4", "k5", "k6", "k7", "k8"},
-		{"k1", "1", "k2", "k3", "k4", "k5", "k6", "k7", "k8"},
-		{"", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8"},
-	}
-	keywords := []string{"STREAMS", "KEYS", "STORE", "STOREDIST", "GET", "BY"}
-	add := func(name []string, n int) {
-		for _, f := range fills {
-			args := append([]string{}, name...)
-			args = append(args, f[:n]...)
-			out = append(out, args)
-		}
-		for _, kw := range keywords {
-			for at := 0; at < n; at++ {
-				args := append([]string{}, name...)
-				args = append(args, fills[0][:n]...)
-				args[len(name)+at] = kw
-				out = append(out, args)
-			}
-		}
-	}
-	for i := range commands {
-		c := &commands[i]
-		if c.flags&flagContainer != 0 {
-			for j := c.subLo; j < c.subHi; j++ {
-				s := &subcommands[j]
-				for n := 0; n <= 6; n++ {
-					add([]string{strings.ToLower(c.name), strings.ToLower(s.name)}, n)
-				}
-			}
-			continue
-		}
-		for n := 0; n <= 8; n++ {
-			add([]string{strings.ToLower(c.name)}, n)
-		}
-	}
-	out = append(out,
-		[]string{"set", "user", "get"},
-		[]string{"eval", "s", "0"},
-		[]string{"eval", "s", "2", "a", "b"},
-		[]string{"eval", "s", "3", "a", "b"},
-		[]string{"xread", "count", "1", "streams", "a", "0"},
-		[]string{"xread", "streams", "a", "b", "0"},
-		[]string{"xreadgroup", "group", "g", "c", "streams", "a", "0"},
-		[]string{"migrate", "h", "1", "", "0", "5", "keys", "a", "b"},
-		[]string{"migrate", "h", "1", "", "0", "5", "auth", "keys", "a", "b"},
-		[]string{"migrate", "h", "1", "k", "0", "5"},
-		[]string{"sort", "k", "store", "d"},
-		[]string{"georadius", "k", "0", "0", "1", "m", "store", "d"},
-		[]string{"zunionstore", "d", "2", "a", "b"},
-		[]string{"zunionstore", "d", "0", "a", "b"},
-		[]string{"lmpop", "2", "a", "b", "left"},
-		[]string{"object", "encoding", "k"},
-		[]string{"memory", "usage", "k"},
-		[]string{"xinfo", "stream", "s"},
-		[]string{"bitfield", "k", "get", "u8", "0"},
-	)
-	return out
 }
 
 func TestGetKeysLive(t *testing.T) {
