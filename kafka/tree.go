@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -73,18 +74,21 @@ func requestAPI(req *parser.Attributes) (key, version int16, ok bool) {
 //
 //	kafka.request (header v0/v1/v2: size, api key, version, correlation id,
 //	               client id, tagged fields)
-//	├── kafka.request.Produce (api key 0): the body of every version
-//	├── kafka.request.Fetch   (api key 1)
-//	├── ...                   (every decoded API)
+//	├── request.Produce (api key 0): version check
+//	│   ├── request.Produce.v0 … request.Produce.v13: the body of one version
+//	├── request.Fetch   (api key 1)
+//	│   ├── request.Fetch.v0 … request.Fetch.v18
+//	├── ...             (every decoded API, a child per version)
 //	└── kafka.request.undecoded: any other key or version, or a body that
 //	    failed to decode; header attributes plus AttrBodyNotDecoded.
 //
-// The root jumps straight to the API key's branch (PkgParser.Skip). A
-// branch decodes every version of its API: a level of per-version nodes
-// would cost every message a node (a fast-fail call, a rollback mark, a
-// parse call) for a choice the decoder makes with a version compare. The
-// root itself decodes the bodies of the hot APIs, Produce and Fetch (see
-// decodedAtRoot), and hands them to their branch only when they fail.
+// The root jumps straight to the API key's branch, and the branch to the
+// version's child (PkgParser.Skip), so a message costs two tree levels
+// whatever the number of keys and versions. Each level costs a message
+// about 10 ns (a jump, a fast-fail and a parse call, a rollback mark), so
+// the root itself decodes the bodies of the hot APIs, Produce and Fetch
+// (see decodedAtRoot), and hands them down the tree only when they fail:
+// most traffic is then parsed by one node.
 func (c *config) requestTree() *parser.PkgParser {
 	root := parser.NewPkgParser("kafka.request", c.requestFastFail, c.parseRequestHeader)
 	for _, key := range decodedAPIs {
@@ -137,36 +141,43 @@ func (c *config) responseTree() *parser.PkgParser {
 		})
 }
 
-// apiNode is the branch of one API key: it decodes the body of every
-// version the table knows, and fails with ErrNewerVersion on a newer one.
+// apiNode is the branch of one API key: a node that checks the version
+// against the table (a newer one fails with ErrNewerVersion, and the
+// message goes to the undecoded fallback with its header attributes),
+// then one child per version, reached by a Skip jump, which decodes the
+// body of that version.
 func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
 	maxV := apis[key].maxVersion
 	name := dir.String() + "." + apis[key].name
-	if dir == parser.Request {
-		return parser.NewPkgParser(name,
-			func(m *parser.Message) bool {
-				return len(m.Data) < 8 || int16(binary.BigEndian.Uint16(m.Data[4:])) != key
-			},
-			func(m *parser.Message) (bool, bool) {
-				v := int16(binary.BigEndian.Uint16(m.Data[6:])) // len checked by fastFail
-				if v < 0 || v > maxV {
-					return m.Fail(ErrNewerVersion)
-				}
-				return c.parseBody(m, parser.Request, key, v)
-			})
+	keyVersion := responseKeyVersion
+	fastFail := func(m *parser.Message) bool {
+		k, _, ok := responseKeyVersion(m)
+		return !ok || k != key
 	}
-	return parser.NewPkgParser(name,
-		func(m *parser.Message) bool {
-			k, _, ok := responseKeyVersion(m)
-			return !ok || k != key
-		},
-		func(m *parser.Message) (bool, bool) {
-			_, v, _ := responseKeyVersion(m)
-			if v < 0 || v > maxV {
-				return m.Fail(ErrNewerVersion)
-			}
-			return c.parseBody(m, parser.Response, key, v)
-		})
+	if dir == parser.Request {
+		keyVersion = requestKeyVersion
+		fastFail = func(m *parser.Message) bool {
+			return len(m.Data) < 8 || int16(binary.BigEndian.Uint16(m.Data[4:])) != key
+		}
+	}
+	node := parser.NewPkgParser(name, fastFail, func(m *parser.Message) (bool, bool) {
+		if _, v, _ := keyVersion(m); v < 0 || v > maxV {
+			return m.Fail(ErrNewerVersion)
+		}
+		return true, false
+	})
+	for v := int16(0); v <= maxV; v++ {
+		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)),
+			func(m *parser.Message) bool {
+				_, mv, _ := keyVersion(m)
+				return mv != v
+			},
+			func(m *parser.Message) (bool, bool) { return c.parseBody(m, dir, key, v) }))
+	}
+	return node.Skip(func(m *parser.Message) int {
+		_, v, _ := keyVersion(m)
+		return int(v) // checked against the table by the node's parse
+	})
 }
 
 // requestFastFail rules out bytes that cannot start a Kafka request: a
