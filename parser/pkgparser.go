@@ -80,14 +80,6 @@ func (p *PkgParser) Parse(m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
 		return m.noMatch()
 	}
-	if p.children == nil && p.parse != nil {
-		// A one-node tree (Redis, HTTP, Dubbo2 ...): nothing to walk or
-		// roll back, so skip parseNode's frame.
-		if ok, complete := p.parse(m); ok && complete {
-			return true
-		}
-		return m.noMatch() // failed, or incomplete with no child to go on
-	}
 	return p.parseNode(m)
 }
 

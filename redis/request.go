@@ -434,13 +434,7 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 		m.Advance(len(msg))
 		return true, true
 	}
-	var name []byte
-	if a.inline {
-		name = a.arg(0)
-	} else {
-		sp := a.cache[0]
-		name = msg[sp.start:sp.end]
-	}
+	name := a.arg(0)
 	var cmd *cmdInfo
 	if st != nil && st.lastCmd != nil && equalFold(st.lastCmd.name, name) {
 		cmd = st.lastCmd // pipelines repeat commands: skip the hash lookup
@@ -477,14 +471,7 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 			}
 		}
 		if k > 0 && k < a.avail {
-			var key []byte
-			if k < argCache && !a.inline {
-				sp := a.cache[k]
-				key = msg[sp.start:sp.end]
-			} else {
-				key = a.arg(k)
-			}
-			m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(key)))
+			m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(a.arg(k))))
 		}
 		if st != nil && cmd.flags&flagConnState != 0 {
 			switch cmd.name {
@@ -498,7 +485,7 @@ func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, er
 			}
 		}
 	}
-	if st != nil && (st.skip > 0 || st.replyOff) && st.noReply() {
+	if st != nil && st.noReply() {
 		m.Flags |= parser.OneWay
 	}
 	m.Advance(len(msg))
