@@ -279,15 +279,22 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 		if err := s.push(kind); err != nil {
 			return 0, nil, err
 		}
-		d.begin(f, req.Len, req.ContentLength)
-		d.headAt = &data[0]
-		adv, tok, err := s.body(d, data, atEOF, parser.Request)
-		if adv == 0 && err == nil {
-			d.remember(data) // the message goes on in later calls
-		}
-		return adv, tok, err
+		return s.startBody(d, f, req.Len, req.ContentLength, data, atEOF, parser.Request)
 	}
 	return s.body(d, data, atEOF, parser.Request)
+}
+
+// startBody begins framing the body of the message whose head, headLen
+// bytes at the start of data, was just decoded, and frames as much of it as
+// data holds.
+func (s *State) startBody(d *dirState, f Framing, headLen int, contentLength int64, data []byte, atEOF bool, dir parser.Direction) (int, []byte, error) {
+	d.begin(f, headLen, contentLength)
+	d.headAt = &data[0]
+	adv, tok, err := s.body(d, data, atEOF, dir)
+	if adv == 0 && err == nil {
+		d.remember(data) // the message goes on in later calls
+	}
+	return adv, tok, err
 }
 
 // SplitResponse frames the server-to-client byte stream into responses,
@@ -333,13 +340,7 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 		if err != nil {
 			return 0, nil, err
 		}
-		d.begin(f, resp.Len, resp.ContentLength)
-		d.headAt = &data[0]
-		adv, tok, err := s.body(d, data, atEOF, parser.Response)
-		if adv == 0 && err == nil {
-			d.remember(data) // the message goes on in later calls
-		}
-		return adv, tok, err
+		return s.startBody(d, f, resp.Len, resp.ContentLength, data, atEOF, parser.Response)
 	}
 	return s.body(d, data, atEOF, parser.Response)
 }
