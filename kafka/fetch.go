@@ -39,11 +39,7 @@ func (d *decoder) fetchRequest() {
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 13 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(13)
 		np := d.array()
 		skip := 4 + 8 + 4 // partition, fetch offset, partition max bytes
 		if d.v >= 9 {
@@ -97,11 +93,7 @@ func (d *decoder) fetchResponse() {
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 13 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(13)
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			// Partition, ErrorCode, HighWatermark, LastStableOffset,

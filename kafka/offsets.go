@@ -105,11 +105,7 @@ func (d *decoder) offsetCommitRequest() {
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 10 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(10)
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			d.Skip(skip)
@@ -128,11 +124,7 @@ func (d *decoder) offsetCommitResponse() {
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 10 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(10)
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			d.Skip(4)
@@ -150,11 +142,7 @@ func (d *decoder) offsetCommitResponse() {
 func (d *decoder) offsetFetchTopics() {
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 10 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(10)
 		np := d.array()
 		d.Skip(d.length(uint64(np) * 4))
 		d.partitions += int64(np)
@@ -194,11 +182,7 @@ func (d *decoder) offsetFetchRequest() {
 func (d *decoder) offsetFetchRespTopics() {
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 10 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(10)
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			d.Skip(4 + 8)

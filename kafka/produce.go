@@ -25,11 +25,7 @@ func (d *decoder) produceRequest() {
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 13 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(13)
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			d.Skip(4)
@@ -52,11 +48,7 @@ func (d *decoder) produceResponse() {
 	}
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		if d.v >= 13 {
-			d.topicIDOnly(d.uuid())
-		} else {
-			d.topicName(d.str())
-		}
+		d.topicRef(13)
 		np := d.array()
 		for j := 0; j < np && d.ok(); j++ {
 			// Partition, ErrorCode, BaseOffset, LogAppendTime, LogStartOffset.

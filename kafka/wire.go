@@ -416,6 +416,16 @@ func (d *decoder) throttleTime() {
 	}
 }
 
+// topicRef reads a topic reference: its name, or from version idSince on
+// (the KIP-516 versions of Fetch, Produce, ListOffsets ...) its 16-byte id.
+func (d *decoder) topicRef(idSince int16) {
+	if d.v >= idSince {
+		d.topicIDOnly(d.uuid())
+	} else {
+		d.topicName(d.str())
+	}
+}
+
 // topicName counts a topic named on the wire and keeps the first one.
 func (d *decoder) topicName(name []byte, null bool) {
 	d.topics++
