@@ -2,9 +2,9 @@ package parser
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"iter"
 	"strconv"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -183,7 +183,7 @@ func (v Value) String() string {
 func (v Value) AppendJSON(dst []byte) []byte {
 	switch v.Kind() {
 	case KindString:
-		return appendJSONString(dst, v.str())
+		return AppendJSONString(dst, v.str())
 	case KindInt:
 		return strconv.AppendInt(dst, v.n, 10)
 	case KindBool:
@@ -199,9 +199,37 @@ func (v Value) AppendJSON(dst []byte) []byte {
 // MarshalJSON implements json.Marshaler.
 func (v Value) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
 
-func appendJSONString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s) // strings never fail to marshal
-	return append(dst, b...)
+// AppendJSONString appends s as a JSON string, without allocating:
+// quotes, backslashes and control characters are escaped, and invalid
+// UTF-8 becomes \ufffd, as encoding/json does (which also escapes <, >
+// and &; there is no need to here). Protocol packages rendering JSON use
+// it so that every rendering quotes alike.
+func AppendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else {
+			dst = append(dst, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(dst, '"')
 }
 
 // Equal reports whether two values have the same kind and content.
@@ -425,7 +453,7 @@ func (a *Attributes) AppendJSON(dst []byte) []byte {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = appendJSONString(dst, k)
+		dst = AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		dst = v.AppendJSON(dst)
 	}
