@@ -234,15 +234,7 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 	if s.upgraded {
 		return 0, nil, parser.ErrUpgraded
 	}
-	s.framed[parser.Request].at = nil
-	d := &s.dir[parser.Request]
-	if d.active && (len(data) < d.seen || !d.same(data)) {
-		s.Gap(parser.Request) // not the message we were framing: start over
-	}
-	if len(data) < d.seen {
-		d.headScan = 0
-	}
-	d.seen = len(data)
+	d := s.enter(parser.Request, data)
 	if len(data) == 0 {
 		return 0, nil, nil
 	}
@@ -297,6 +289,23 @@ func (s *State) startBody(d *dirState, f Framing, headLen int, contentLength int
 	return adv, tok, err
 }
 
+// enter starts a Split call of direction dir over data: it drops the hold
+// on the token returned last, starts over when data is not the message
+// being framed (a gap the caller did not report), and notes data's length
+// for the next call.
+func (s *State) enter(dir parser.Direction, data []byte) *dirState {
+	s.framed[dir].at = nil
+	d := &s.dir[dir]
+	if d.active && (len(data) < d.seen || !d.same(data)) {
+		s.Gap(dir) // not the message we were framing: start over
+	}
+	if len(data) < d.seen {
+		d.headScan = 0
+	}
+	d.seen = len(data)
+	return d
+}
+
 // SplitResponse frames the server-to-client byte stream into responses,
 // with the same contract as SplitRequest. Each 1xx interim response is a
 // message of its own. A read-until-close body is returned only at EOF
@@ -306,15 +315,7 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 	if s.upgraded {
 		return 0, nil, parser.ErrUpgraded
 	}
-	s.framed[parser.Response].at = nil
-	d := &s.dir[parser.Response]
-	if d.active && (len(data) < d.seen || !d.same(data)) {
-		s.Gap(parser.Response) // not the message we were framing: start over
-	}
-	if len(data) < d.seen {
-		d.headScan = 0
-	}
-	d.seen = len(data)
+	d := s.enter(parser.Response, data)
 	if len(data) == 0 {
 		return 0, nil, nil
 	}
