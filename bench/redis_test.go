@@ -93,7 +93,34 @@ func BenchmarkRedisSetPair_wirekit(b *testing.B) {
 	}
 }
 
+// wirekit's single-pass Decoder over the pipeline, as parser.Conn reads it:
+// each call frames one command and parses it (command, argument count,
+// first key) into a reused Message, like one ReadNextCommand call.
 func BenchmarkRedisPipeline100_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	buf := redisPayload(b, "resp_set_pipeline100")
+	decode := p.Decoder(p.NewState(), parser.Request)
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		n := 0
+		for rest := buf; len(rest) > 0; n++ {
+			adv, framed, ok, err := decode(&m, rest, false)
+			if err != nil || !framed || !ok {
+				b.Fatal(err, m.Err)
+			}
+			rest = rest[adv:]
+		}
+		if n != 100 {
+			b.Fatal(n)
+		}
+	}
+}
+
+// The same through the two calls Decoder stands for: Split, then
+// ParseRequest on the token.
+func BenchmarkRedisPipeline100_wirekitSplitParse(b *testing.B) {
 	p := redis.Protocol()
 	buf := redisPayload(b, "resp_set_pipeline100")
 	st := p.NewState()

@@ -68,7 +68,8 @@ type pending struct {
 }
 
 type dirState struct {
-	split  bufio.SplitFunc
+	decode DecodeFunc      // frames and parses; nil for keyed responses
+	split  bufio.SplitFunc // frames, when decode is nil
 	buf    []byte
 	bufTS  time.Time
 	resync bool // after a gap: skip to a point the tree's fastFail accepts
@@ -127,8 +128,16 @@ func NewConn(p *Protocol, opts ConnOptions, emit func(*Exchange)) *Conn {
 	if p.NewState != nil {
 		c.state = p.NewState()
 	}
-	c.dirs[Request].split = p.Split(c.state, Request)
-	c.dirs[Response].split = p.Split(c.state, Response)
+	for dir := range Direction(2) {
+		d := &c.dirs[dir]
+		if dir == Response && p.Pairing == PairByKey && p.Key != nil {
+			// A keyed response's request is found from its framed bytes,
+			// before it is parsed: frame, then parse.
+			d.split = p.Split(c.state, dir)
+		} else {
+			d.decode = p.Decoder(c.state, dir)
+		}
+	}
 	return c
 }
 
@@ -226,7 +235,27 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 				return off
 			}
 		}
-		adv, tok, err := d.split(data[off:], atEOF)
+		var (
+			adv             int
+			tok             []byte
+			err             error
+			framed, matched bool
+			req             *pending
+			idx             = -1
+		)
+		if d.decode != nil {
+			// Frame and parse in one call; an in-order response's request
+			// (the oldest pending) is known before it is framed.
+			m := &c.msg
+			m.Request = nil
+			if dir == Response && c.n > 0 {
+				req, idx = c.at(0), 0
+				m.Request = &req.attrs
+			}
+			adv, framed, matched, err = d.decode(m, data[off:], atEOF)
+		} else {
+			adv, tok, err = d.split(data[off:], atEOF)
+		}
 		if err != nil {
 			if d.resync && !errors.Is(err, ErrShort) {
 				// A false start while resynchronising: skip a byte, go on.
@@ -241,7 +270,7 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 			c.stop(dir, err, len(data)-off)
 			return len(data)
 		}
-		if adv < 0 || adv > len(data)-off || (adv == 0 && tok != nil) {
+		if adv < 0 || adv > len(data)-off || (adv == 0 && (tok != nil || framed)) {
 			c.stop(dir, ErrMalformed, len(data)-off)
 			return len(data)
 		}
@@ -253,7 +282,9 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 			break // need more
 		}
 		d.resync = false
-		if tok != nil {
+		if framed {
+			c.parsed(dir, ts, 0, matched, req, idx)
+		} else if tok != nil {
 			c.handle(dir, tok, ts, 0)
 		}
 		off += adv
@@ -280,49 +311,52 @@ func (c *Conn) syncPoint(dir Direction, b []byte) int {
 
 // handle parses one framed message and pairs it.
 func (c *Conn) handle(dir Direction, msg []byte, ts time.Time, flags Flags) {
-	c.stats.Messages[dir]++
-	if flags&Truncated != 0 {
-		c.stats.Truncated[dir]++
-	}
-	m := &c.msg
-	if dir == Request {
-		m.Reset(msg, Request)
-		m.Flags = flags
-		m.State = c.state
-		ok := c.p.Request.Parse(m)
-		var err error
-		if !ok {
-			err = parseErr(m.Err)
-			c.stats.ParseErrors[Request]++
-		}
-		c.request(msg, ts, err)
-		return
-	}
 	var req *pending
 	idx := -1
-	if c.p.Pairing == PairByKey && c.p.Key != nil {
-		if k, ok := c.p.Key(Response, msg); ok {
-			for i := 0; i < c.n; i++ {
-				if p := c.at(i); p.key == k {
-					req, idx = p, i
-					break
+	root := c.p.Request
+	if dir == Response {
+		root = c.p.Response
+		if c.p.Pairing == PairByKey && c.p.Key != nil {
+			if k, ok := c.p.Key(Response, msg); ok {
+				for i := 0; i < c.n; i++ {
+					if p := c.at(i); p.key == k {
+						req, idx = p, i
+						break
+					}
 				}
 			}
+		} else if c.n > 0 {
+			req, idx = c.at(0), 0
 		}
-	} else if c.n > 0 {
-		req, idx = c.at(0), 0
 	}
-	m.Reset(msg, Response)
+	m := &c.msg
+	m.Reset(msg, dir)
 	m.Flags = flags
 	m.State = c.state
 	if req != nil {
 		m.Request = &req.attrs
 	}
-	ok := c.p.Response.Parse(m)
+	c.parsed(dir, ts, flags, root.Parse(m), req, idx)
+}
+
+// parsed pairs or queues the message just parsed into c.msg (whose tree
+// matched or not): for a response, req is its request (nil when none),
+// pending at index idx.
+func (c *Conn) parsed(dir Direction, ts time.Time, flags Flags, matched bool, req *pending, idx int) {
+	m := &c.msg
+	msg := m.Data
+	c.stats.Messages[dir]++
+	if flags&Truncated != 0 {
+		c.stats.Truncated[dir]++
+	}
 	var err error
-	if !ok {
+	if !matched {
 		err = parseErr(m.Err)
-		c.stats.ParseErrors[Response]++
+		c.stats.ParseErrors[dir]++
+	}
+	if dir == Request {
+		c.request(msg, ts, err)
+		return
 	}
 	switch {
 	case m.Flags&Unsolicited != 0:

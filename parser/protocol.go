@@ -40,6 +40,13 @@ type Protocol struct {
 	// state is the connection's NewState value; a stateless protocol may
 	// return one shared function.
 	Split func(state any, dir Direction) bufio.SplitFunc
+	// Decode, when not nil, returns a function that frames and parses one
+	// direction in a single pass: what Split then the direction's tree do,
+	// with the same answers (see DecodeFunc), for a protocol whose framing
+	// already reads most of what its parser needs. It is optional: Decoder
+	// composes Split and the tree for protocols without it, and Conn uses
+	// Decoder. state is as for Split.
+	Decode func(state any, dir Direction) DecodeFunc
 	// Pairing selects in-order or keyed pairing.
 	Pairing Pairing
 	// Key extracts the pairing key from a whole framed message, for
@@ -48,6 +55,46 @@ type Protocol struct {
 	// Ports are the protocol's well-known server ports, used as a hint for
 	// detection and for deciding which side of a connection is the server.
 	Ports []uint16
+}
+
+// A DecodeFunc frames the next message at the start of data and parses it
+// into m, in one call: Split and ParseRequest (or ParseResponse) at once.
+//
+// advance and err are what the direction's bufio.SplitFunc answers for
+// data and atEOF: the bytes to consume, 0 for "need more", or the framing
+// error. framed reports whether a message was framed; when it was, m has
+// been reset to it (m.Data is exactly the message's bytes, data[:advance])
+// and parsed by the direction's tree, matched reports whether the tree
+// matched and, when it did not, m.Err says why; m.State is the
+// connection's state, and m.Request is kept as the caller set it, so that
+// a response sees its request's attributes. When framed is false m holds
+// nothing new (skipped bytes, need more, or err).
+//
+// A DecodeFunc belongs to one connection and direction, like the SplitFunc
+// it stands for.
+type DecodeFunc func(m *Message, data []byte, atEOF bool) (advance int, framed, matched bool, err error)
+
+// Decoder returns the DecodeFunc of one direction of a connection whose
+// per-connection value is state: the protocol's own single-pass Decode
+// when it has one, else Split followed by the direction's tree.
+func (p *Protocol) Decoder(state any, dir Direction) DecodeFunc {
+	if p.Decode != nil {
+		return p.Decode(state, dir)
+	}
+	split, root := p.Split(state, dir), p.Request
+	if dir == Response {
+		root = p.Response
+	}
+	return func(m *Message, data []byte, atEOF bool) (int, bool, bool, error) {
+		adv, tok, err := split(data, atEOF)
+		if err != nil || tok == nil {
+			return adv, false, false, err
+		}
+		req := m.Request
+		m.Reset(tok, dir)
+		m.Request, m.State = req, state
+		return adv, true, root.Parse(m), nil
+	}
 }
 
 // ParseRequest resets m and parses msg as a request. It reports whether the

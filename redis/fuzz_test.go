@@ -211,3 +211,43 @@ func FuzzParseResponse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzShortRequestLen checks the tight framing pass against the general
+// one: whenever shortRequestLen accepts bytes, anyRequestLen must frame
+// them to the same length with the same arguments, under default limits
+// and under limits small enough to bite.
+func FuzzShortRequestLen(f *testing.F) {
+	reqs, _ := seedMessages(f)
+	for _, m := range reqs {
+		f.Add(m)
+	}
+	for _, s := range extraSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("*2\r\n$03\r\nGET\r\n$99\r\n" + strings.Repeat("k", 99) + "\r\n"))
+	lims := []limits{
+		Options{}.limits(),
+		Options{MaxBulk: 98, MaxElements: 2, MaxMessage: 40}.limits(),
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, l := range lims {
+			var short, general argList
+			n, ok := l.shortRequestLen(data, &short)
+			if !ok {
+				continue
+			}
+			gn, skip, err := l.anyRequestLen(data, &general)
+			if err != nil || skip || gn != n {
+				t.Fatalf("short framed %d bytes, general %d, %v, skip %v", n, gn, err, skip)
+			}
+			if short.n != general.n || short.avail != general.avail || short.inline {
+				t.Fatalf("counts: short %d/%d, general %d/%d", short.n, short.avail, general.n, general.avail)
+			}
+			for i := 0; i < short.n; i++ {
+				if !bytes.Equal(short.arg(i), general.arg(i)) {
+					t.Fatalf("argument %d: short %q, general %q", i, short.arg(i), general.arg(i))
+				}
+			}
+		}
+	})
+}

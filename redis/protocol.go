@@ -12,7 +12,8 @@ const DefaultPort = 6379
 // proto holds a Protocol's limits; its methods are the parser nodes and
 // the framing functions.
 type proto struct {
-	l limits
+	l                 limits
+	reqTree, respTree *parser.PkgParser // the trees, for decode
 }
 
 // NewProtocol returns the Redis protocol with the given limits, for
@@ -21,12 +22,15 @@ type proto struct {
 // per-connection State. Build it once and share it between connections.
 func NewProtocol(opts Options) *parser.Protocol {
 	p := &proto{l: opts.limits()}
+	p.reqTree = parser.NewPkgParser("redis.request", fastFailRequest, p.parseRequest)
+	p.respTree = parser.NewPkgParser("redis.response", fastFailResponse, p.parseResponse)
 	return &parser.Protocol{
 		Name:     "redis",
-		Request:  parser.NewPkgParser("redis.request", fastFailRequest, p.parseRequest),
-		Response: parser.NewPkgParser("redis.response", fastFailResponse, p.parseResponse),
+		Request:  p.reqTree,
+		Response: p.respTree,
 		NewState: func() any { return new(State) },
 		Split:    p.split,
+		Decode:   p.decode,
 		Pairing:  parser.PairInOrder,
 		Ports:    []uint16{DefaultPort},
 	}
@@ -69,6 +73,11 @@ type State struct {
 	framedRespLen int
 
 	lastCmd *cmdInfo // the command of the last request, tried before the table
+	// How the last request spelled lastCmd's name: its bytes packed by
+	// nameWord, and its length (0: not packed). The same spelling again
+	// is the same command, known by one comparison.
+	lastName    uint64
+	lastNameLen int
 	// lastCmd's first key position for lastKeyArgc arguments, when it
 	// depends on nothing else (0 argc: not known).
 	lastKey, lastKeyArgc int
@@ -159,6 +168,79 @@ func (p *proto) split(state any, dir parser.Direction) bufio.SplitFunc {
 		return f.splitRequest
 	}
 	return f.splitReply
+}
+
+// decode returns the single-pass parser.DecodeFunc of one direction
+// (Protocol.Decode). Its answers are those of the direction's framer
+// followed by its tree; TestDecodeAgrees and FuzzDecode check that.
+func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
+	st, _ := state.(*State)
+	d := &decoder{
+		p:     p,
+		f:     framer{l: &p.l, st: st, req: dir == parser.Request},
+		dir:   dir,
+		state: state,
+		root:  p.respTree,
+	}
+	d.split = d.f.splitReply
+	if dir == parser.Request {
+		d.split, d.root = d.f.splitRequest, p.reqTree
+		if st != nil {
+			return d.request
+		}
+	}
+	return d.any
+}
+
+// decoder holds one direction's DecodeFunc.
+type decoder struct {
+	p     *proto
+	f     framer
+	split bufio.SplitFunc
+	dir   parser.Direction
+	state any
+	root  *parser.PkgParser
+	args  argList // what request's scan found
+}
+
+// any frames a message with the framer, then parses it with the tree,
+// which takes the framer's scan over instead of reading the message again
+// (see State.framedArgs).
+func (d *decoder) any(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+	n, tok, err := d.split(data, atEOF)
+	if tok == nil {
+		return n, false, false, err
+	}
+	req := m.Request
+	m.Reset(tok, d.dir)
+	m.Request, m.State = req, d.state
+	return n, true, d.root.Parse(m), nil
+}
+
+// request decodes a request. The one nearly every client sends, an array
+// of a few short bulk strings (see shortRequestLen), is framed and parsed
+// in one pass; any other goes through the framer and the tree.
+//
+// For such an array the tree's walk comes down to its one node's parse
+// with the framer's scan: the array passes the node's fastFail ("*" and a
+// digit), and the parse always completes. So that parse is called here
+// directly, on the scan just made.
+func (d *decoder) request(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+	a := &d.args
+	n, ok := d.p.l.shortRequestLen(data, a)
+	if !ok {
+		return d.any(m, data, atEOF)
+	}
+	st := d.f.st
+	d.f.need = 0         // what splitRequest does when it frames a message
+	st.framedReqAt = nil // no scan handed over: this one is used here
+	msg := data[:n:n]
+	req := m.Request
+	m.Reset(msg, parser.Request)
+	m.Request, m.State = req, d.state
+	requestAttrs(m, st, a)
+	m.Advance(n)
+	return n, true, true, nil
 }
 
 // framer is one direction's framing function and its "need more" bound.

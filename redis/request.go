@@ -2,6 +2,7 @@ package redis
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	"github.com/wirekit/wirekit/parser"
 )
@@ -19,8 +20,18 @@ import (
 // array request are recorded in it as they are scanned (see argList), so
 // the parser need not scan them again.
 func (l *limits) requestLen(b []byte, a *argList) (n int, skip bool, err error) {
+	if a != nil { // (only a framer without State passes none)
+		if n, ok := l.shortRequestLen(b, a); ok {
+			return n, false, nil
+		}
+	}
+	return l.anyRequestLen(b, a)
+}
+
+// anyRequestLen is requestLen for every request shortRequestLen declines.
+func (l *limits) anyRequestLen(b []byte, a *argList) (n int, skip bool, err error) {
 	if a != nil {
-		a.msg, a.l, a.n, a.avail, a.inline = b, l, 0, 0, false
+		a.msg, a.l, a.n, a.avail, a.plain, a.inline = b, l, 0, 0, 0, false
 	}
 	if len(b) == 0 {
 		return 1, false, errShort
@@ -68,6 +79,7 @@ func (l *limits) requestLen(b []byte, a *argList) (n int, skip bool, err error) 
 			if next, err = l.skipBlob(b, next, size); err == nil && a != nil {
 				if i < argCache {
 					a.cache[i] = span{start: int32(start), end: int32(start + size)}
+					a.plain++
 				} else if i == argCache {
 					a.curIdx, a.curPos = argCache, pos
 				}
@@ -85,6 +97,58 @@ func (l *limits) requestLen(b []byte, a *argList) (n int, skip bool, err error) 
 	}
 	return pos, false, nil
 }
+
+// shortRequestLen frames, in one tight pass, the request clients send
+// nearly always: an array of 1 to 9 bulk strings of under 100 bytes each,
+// wholly in b, within the limits, with its arguments recorded in a (not
+// nil) as requestLen records them. It reports false for anything else,
+// and requestLen then frames b the general way, which finds the same
+// length and arguments for what this accepts, and the right error or
+// "need more" for the rest; FuzzShortRequestLen checks that they agree.
+//
+// CRLFs are checked as 16-bit words; a header is "$", one or two digits,
+// CRLF. (Loading a whole header as one word measured slower: it lengthens
+// the chain of loads from one argument's position to the next.)
+func (l *limits) shortRequestLen(b []byte, a *argList) (int, bool) {
+	if len(b) < 4 || b[0] != '*' || binary.LittleEndian.Uint16(b[2:4]) != crlf {
+		return 0, false
+	}
+	count := int(b[1]) - '0'
+	if uint(count-1) > 8 /* 1 to 9 */ || count > l.maxElements || l.maxBulk < 99 {
+		return 0, false
+	}
+	pos := 4
+	for i := 0; i < count; i++ {
+		if pos+4 > len(b) || b[pos] != '$' {
+			return 0, false
+		}
+		size, start := int(b[pos+1])-'0', pos+4
+		if uint(size) > 9 {
+			return 0, false
+		}
+		if binary.LittleEndian.Uint16(b[pos+2:pos+4]) != crlf {
+			d := int(b[pos+2]) - '0'
+			if pos+5 > len(b) || binary.LittleEndian.Uint16(b[pos+3:pos+5]) != crlf || uint(d) > 9 {
+				return 0, false
+			}
+			size, start = size*10+d, pos+5
+		}
+		end := start + size
+		if end+2 > len(b) || binary.LittleEndian.Uint16(b[end:end+2]) != crlf {
+			return 0, false
+		}
+		a.cache[i&(argCache-1)] = span{start: int32(start), end: int32(end)}
+		pos = end + 2
+	}
+	if pos > l.maxMessage {
+		return 0, false
+	}
+	a.msg, a.l, a.n, a.avail, a.plain, a.inline = b, l, count, count, count, false
+	return pos, true
+}
+
+// crlf is "\r\n" read as a little-endian 16-bit word.
+const crlf = '\n'<<8 | '\r'
 
 // inlineEnd returns the length of the inline command line at the start of
 // b, its LF included.
@@ -135,6 +199,7 @@ type argList struct {
 	l      *limits
 	n      int // argument count, the command name included
 	avail  int // arguments wholly present (less than n for a truncated message)
+	plain  int // arguments cache holds that need no decoding: all of an array's
 	inline bool
 	cache  [argCache]span
 	// cursor: the argument curIdx starts at curPos (walks beyond the cache)
@@ -147,6 +212,9 @@ func (a *argList) count() int { return a.n }
 // arg returns argument i (0 is the command name), nil when it is absent.
 // Inline arguments with quotes or escapes are decoded into a new slice.
 func (a *argList) arg(i int) []byte {
+	if b, ok := a.cached(i); ok {
+		return b
+	}
 	if i < 0 || i >= a.avail {
 		return nil
 	}
@@ -176,6 +244,18 @@ func (a *argList) arg(i int) []byte {
 		return decodeInline(a.msg[s.start:s.end])
 	}
 	return a.msg[s.start:s.end]
+}
+
+// cached is arg for the arguments nearly every request asks for: those in
+// the cache that need no decoding. It is small enough to be inlined, which
+// arg is not, so the request parser's hot path calls it first; ok is false
+// for the other arguments.
+func (a *argList) cached(i int) (b []byte, ok bool) {
+	if uint(i) < uint(a.plain) {
+		s := a.cache[i&(argCache-1)]
+		return a.msg[s.start:s.end], true
+	}
+	return nil, false
 }
 
 // next reads the argument at pos (already validated by load).
@@ -217,7 +297,7 @@ func (a *argList) load(l *limits, msg []byte) error {
 
 // loadInline tokenizes an inline command line.
 func (a *argList) loadInline(l *limits, msg []byte) error {
-	a.msg, a.l, a.n, a.avail, a.inline = msg, l, 0, 0, true
+	a.msg, a.l, a.n, a.avail, a.plain, a.inline = msg, l, 0, 0, 0, true
 	line := msg
 	if len(line) > l.maxInline {
 		return ErrLineTooLong
@@ -416,80 +496,174 @@ func (p *proto) loadRequest(m *parser.Message, msg []byte, st *State) (ok, compl
 	return p.request(m, msg, st, &a, err)
 }
 
-// request sets the attributes of a scanned request.
+// request sets the attributes of a scanned request. It is the hot path of
+// every request, so what most requests skip (errors, containers, commands
+// that change the connection's state, unknown names) is out of line.
 func (p *proto) request(m *parser.Message, msg []byte, st *State, a *argList, err error) (ok, complete bool) {
+	if err != nil || a.n == 0 {
+		if ok, done := oddRequest(m, msg, a, err); done {
+			return ok, ok
+		}
+	}
+	requestAttrs(m, st, a)
+	m.Advance(len(msg))
+	return true, true
+}
+
+// requestAttrs sets the attributes of a request whose arguments a holds
+// and applies what it does to the connection's state (st, may be nil).
+func requestAttrs(m *parser.Message, st *State, a *argList) {
+	name, ok := a.cached(0)
+	if !ok {
+		name = a.arg(0)
+	}
+	// Pipelines repeat commands, most often spelled the same way: try the
+	// last one before the hash lookup.
+	var cmd *cmdInfo
+	if w, ok := nameWord(name); ok && st != nil && len(name) == st.lastNameLen && w == st.lastName {
+		cmd = st.lastCmd
+	} else if st != nil && st.lastCmd != nil && equalFold(st.lastCmd.name, name) {
+		cmd = st.lastCmd
+		st.lastName, st.lastNameLen = w, len(name)*btoi(ok)
+	} else if cmd = st.command(name); cmd == nil {
+		unknownCommand(m, a)
+		st.reply(m)
+		return
+	}
+	// Each key is set once per message by this single node: Add, not Set.
+	m.Attrs.Add(AttrCommand, parser.StringValue(cmd.name))
+	m.Attrs.Add(AttrArgs, parser.IntValue(int64(a.n-1)))
+	if cmd.flags&(flagContainer|flagConnState) != 0 || a.inline {
+		st.special(m, cmd, a)
+	}
+	k := 0
+	if st != nil && st.lastKeyArgc == a.n && st.lastCmd == cmd {
+		k = st.lastKey // same command, same argument count: same key position
+	} else {
+		k = st.keyPos(cmd, a)
+	}
+	if k > 0 && k < a.avail {
+		key, ok := a.cached(k)
+		if !ok {
+			key = a.arg(k)
+		}
+		m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(key)))
+	}
+	if st != nil && (st.skip > 0 || st.replyOff) {
+		st.reply(m)
+	}
+}
+
+// reply marks m OneWay when the server will not answer it (CLIENT REPLY).
+func (s *State) reply(m *parser.Message) {
+	if s != nil && s.noReply() {
+		m.Flags |= parser.OneWay
+	}
+}
+
+// oddRequest handles a request that did not scan whole or has no command.
+// done reports whether that settles it (with ok), else the request goes on
+// as a truncated one.
+//
+//go:noinline
+func oddRequest(m *parser.Message, msg []byte, a *argList, err error) (ok, done bool) {
 	switch {
 	case err == errShort:
 		if a.avail == 0 {
-			return m.Fail(wrap("request", len(msg), parser.ErrShort))
+			m.Fail(wrap("request", len(msg), parser.ErrShort))
+			return false, true
 		}
 		m.Flags |= parser.Truncated
 		m.Err = wrap("request", len(msg), parser.ErrShort)
+		return true, false
 	case err != nil:
-		return m.Fail(wrap("request", 0, err))
-	case a.n == 0:
-		// "*0", "*-1" or a blank line: the server ignores it and sends
-		// nothing back.
-		m.Flags |= parser.OneWay
-		m.Advance(len(msg))
-		return true, true
+		m.Fail(wrap("request", 0, err))
+		return false, true
 	}
-	name := a.arg(0)
-	var cmd *cmdInfo
-	if st != nil && st.lastCmd != nil && equalFold(st.lastCmd.name, name) {
-		cmd = st.lastCmd // pipelines repeat commands: skip the hash lookup
-	} else if cmd = lookupCommand(name); st != nil && cmd != nil {
-		st.lastCmd, st.lastKeyArgc = cmd, 0
-	}
-	// Each key is set once per message by this single node: Add, not Set.
-	if cmd != nil {
-		m.Attrs.Add(AttrCommand, parser.StringValue(cmd.name))
-	} else {
-		setUpper(&m.Attrs, AttrCommand, name)
-	}
+	// "*0", "*-1" or a blank line: the server ignores it and sends
+	// nothing back.
+	m.Flags |= parser.OneWay
+	m.Advance(len(msg))
+	return true, true
+}
+
+// unknownCommand sets the attributes of a request whose name is no
+// command redis-server knows.
+func unknownCommand(m *parser.Message, a *argList) {
+	setUpper(&m.Attrs, AttrCommand, a.arg(0))
 	m.Attrs.Add(AttrArgs, parser.IntValue(int64(a.n-1)))
 	if a.inline {
 		m.Attrs.Add(AttrInline, parser.BoolValue(true))
 	}
-	if cmd != nil {
-		if cmd.flags&flagContainer != 0 && a.avail > 1 {
-			sub := a.arg(1)
-			if s := cmd.lookupSub(sub); s != nil {
-				m.Attrs.Add(AttrSubcommand, parser.StringValue(s.name))
-			} else {
-				setUpper(&m.Attrs, AttrSubcommand, sub)
-			}
-		}
-		var k int
-		if st != nil && st.lastKeyArgc == a.n && st.lastCmd == cmd {
-			k = st.lastKey // same command, same argument count: same key position
+}
+
+// command looks up the command named name (nil when unknown) and makes it
+// the last command.
+func (s *State) command(name []byte) *cmdInfo {
+	cmd := lookupCommand(name)
+	if s != nil && cmd != nil {
+		s.lastCmd, s.lastKeyArgc = cmd, 0
+		w, ok := nameWord(name)
+		s.lastName, s.lastNameLen = w, len(name)*btoi(ok)
+	}
+	return cmd
+}
+
+// nameWord packs a command name of 1 to 8 bytes into a word, reading the
+// 8 bytes at its start (the bytes after it are masked off): ok is false
+// when the name is longer, empty, or its slice's capacity ends before 8
+// bytes (a command alone at the end of a buffer).
+func nameWord(b []byte) (w uint64, ok bool) {
+	if len(b) == 0 || len(b) > 8 || cap(b) < 8 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(b[:8]) & (^uint64(0) >> (64 - 8*len(b))), true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// keyPos returns the position of cmd's first key in a (see keyPosFixed),
+// remembered for the next request with the same command and argument
+// count when it depends on nothing else.
+func (s *State) keyPos(cmd *cmdInfo, a *argList) int {
+	k, fixed := keyPosFixed(cmd, a)
+	if s != nil && fixed && s.lastCmd == cmd {
+		s.lastKey, s.lastKeyArgc = k, a.n
+	}
+	return k
+}
+
+// special sets what only some requests have: the inline flag, the
+// subcommand of a container command, and the connection state a command
+// changes.
+func (s *State) special(m *parser.Message, cmd *cmdInfo, a *argList) {
+	if a.inline {
+		m.Attrs.Add(AttrInline, parser.BoolValue(true))
+	}
+	if cmd.flags&flagContainer != 0 && a.avail > 1 {
+		sub := a.arg(1)
+		if c := cmd.lookupSub(sub); c != nil {
+			m.Attrs.Add(AttrSubcommand, parser.StringValue(c.name))
 		} else {
-			var fixed bool
-			k, fixed = keyPosFixed(cmd, a)
-			if st != nil && fixed && st.lastCmd == cmd {
-				st.lastKey, st.lastKeyArgc = k, a.n
-			}
-		}
-		if k > 0 && k < a.avail {
-			m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(a.arg(k))))
-		}
-		if st != nil && cmd.flags&flagConnState != 0 {
-			switch cmd.name {
-			case "CLIENT":
-				st.clientReply(a)
-			case "RESET":
-				st.replyOff, st.skip = false, 0 // RESET turns CLIENT REPLY back on
-				st.modeRequests++
-			case "MONITOR":
-				st.modeRequests++
-			}
+			setUpper(&m.Attrs, AttrSubcommand, sub)
 		}
 	}
-	if st != nil && st.noReply() {
-		m.Flags |= parser.OneWay
+	if s != nil && cmd.flags&flagConnState != 0 {
+		switch cmd.name {
+		case "CLIENT":
+			s.clientReply(a)
+		case "RESET":
+			s.replyOff, s.skip = false, 0 // RESET turns CLIENT REPLY back on
+			s.modeRequests++
+		case "MONITOR":
+			s.modeRequests++
+		}
 	}
-	m.Advance(len(msg))
-	return true, true
 }
 
 // fastFailRequest rules out bytes that cannot start a request: an array
