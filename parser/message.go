@@ -72,6 +72,19 @@ type Message struct {
 	Err error
 }
 
+// Start prepares m for parsing data in direction dir with the
+// connection's state, keeping storage and m.Request: what a DecodeFunc does
+// with the message it framed (see DecodeFunc).
+func (m *Message) Start(data []byte, dir Direction, state any) {
+	m.Data = data
+	m.Offset = 0
+	m.Dir = dir
+	m.Attrs.Reset()
+	m.State = state
+	m.Flags = 0
+	m.Err = nil
+}
+
 // Reset prepares m for parsing data in direction dir, keeping storage.
 func (m *Message) Reset(data []byte, dir Direction) {
 	m.Data = data

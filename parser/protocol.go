@@ -90,9 +90,7 @@ func (p *Protocol) Decoder(state any, dir Direction) DecodeFunc {
 		if err != nil || tok == nil {
 			return adv, false, false, err
 		}
-		req := m.Request
-		m.Reset(tok, dir)
-		m.Request, m.State = req, state
+		m.Start(tok, dir, state)
 		return adv, true, root.Parse(m), nil
 	}
 }

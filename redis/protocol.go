@@ -183,13 +183,35 @@ func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 		root:  p.respTree,
 	}
 	d.split = d.f.splitReply
-	if dir == parser.Request {
-		d.split, d.root = d.f.splitRequest, p.reqTree
-		if st != nil {
-			return d.request
-		}
+	if dir != parser.Request {
+		return d.any
 	}
-	return d.any
+	d.split, d.root = d.f.splitRequest, p.reqTree
+	if st == nil {
+		return d.any
+	}
+	// The request nearly every client sends, an array of a few short bulk
+	// strings (see shortRequestLen), is framed and parsed in one pass; any
+	// other goes through the framer and the tree.
+	//
+	// For such an array the tree's walk comes down to its one node's parse
+	// with the framer's scan: the array passes the node's fastFail ("*" and
+	// a digit), and the parse always completes. So what that parse does is
+	// done here directly, on the scan just made. (The body is in this
+	// closure rather than in a method, whose method value would add a call.)
+	return func(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+		a := &d.args
+		n, ok := p.l.shortRequestLen(data, a)
+		if !ok {
+			return d.any(m, data, atEOF)
+		}
+		d.f.need = 0         // what splitRequest does when it frames a message
+		st.framedReqAt = nil // no scan handed over: this one is used here
+		m.Start(data[:n:n], parser.Request, state)
+		requestAttrs(m, st, a)
+		m.Offset = n
+		return n, true, true, nil
+	}
 }
 
 // decoder holds one direction's DecodeFunc.
@@ -211,36 +233,8 @@ func (d *decoder) any(m *parser.Message, data []byte, atEOF bool) (int, bool, bo
 	if tok == nil {
 		return n, false, false, err
 	}
-	req := m.Request
-	m.Reset(tok, d.dir)
-	m.Request, m.State = req, d.state
+	m.Start(tok, d.dir, d.state)
 	return n, true, d.root.Parse(m), nil
-}
-
-// request decodes a request. The one nearly every client sends, an array
-// of a few short bulk strings (see shortRequestLen), is framed and parsed
-// in one pass; any other goes through the framer and the tree.
-//
-// For such an array the tree's walk comes down to its one node's parse
-// with the framer's scan: the array passes the node's fastFail ("*" and a
-// digit), and the parse always completes. So that parse is called here
-// directly, on the scan just made.
-func (d *decoder) request(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
-	a := &d.args
-	n, ok := d.p.l.shortRequestLen(data, a)
-	if !ok {
-		return d.any(m, data, atEOF)
-	}
-	st := d.f.st
-	d.f.need = 0         // what splitRequest does when it frames a message
-	st.framedReqAt = nil // no scan handed over: this one is used here
-	msg := data[:n:n]
-	req := m.Request
-	m.Reset(msg, parser.Request)
-	m.Request, m.State = req, d.state
-	requestAttrs(m, st, a)
-	m.Advance(n)
-	return n, true, true, nil
 }
 
 // framer is one direction's framing function and its "need more" bound.
