@@ -82,7 +82,9 @@ func (m *Message) Start(data []byte, dir Direction, state any) {
 	m.Attrs.Reset()
 	m.State = state
 	m.Flags = 0
-	m.Err = nil
+	if m.Err != nil { // most messages parse: skip the store and its write barrier check
+		m.Err = nil
+	}
 }
 
 // Reset prepares m for parsing data in direction dir, keeping storage.

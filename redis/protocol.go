@@ -205,8 +205,14 @@ func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 		if !ok {
 			return d.any(m, data, atEOF)
 		}
-		d.f.need = 0         // what splitRequest does when it frames a message
-		st.framedReqAt = nil // no scan handed over: this one is used here
+		// What splitRequest does when it frames a message (no "need more"
+		// bound pending, no scan handed over), stored only when it changes.
+		if d.f.need != 0 {
+			d.f.need = 0
+		}
+		if st.framedReqAt != nil {
+			st.framedReqAt = nil
+		}
 		m.Start(data[:n:n], parser.Request, state)
 		requestAttrs(m, st, a)
 		m.Offset = n
