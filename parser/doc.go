@@ -30,8 +30,19 @@
 // A Protocol bundles a name, the request and response trees, a framing
 // function per direction with the contract of bufio.SplitFunc (so it can
 // also drive a bufio.Scanner), and how responses pair with requests: in
-// order or by a key. Conn drives one protocol over the two directions of a
-// connection: it buffers partial messages, frames, parses, pairs, and
+// order or by a key.
+//
+// Decoder frames and parses in one call, for code that reads a stream
+// itself: each call takes the bytes buffered so far and answers like the
+// SplitFunc (consumed N, need more, or an error), with the message it
+// framed already parsed into a reused Message. A protocol may provide its
+// own single-pass Decode (redis does, for the arrays clients pipeline);
+// Decoder otherwise composes Split and the tree, so every protocol has one,
+// with the same answers either way.
+//
+// Conn drives one protocol over the two directions of a connection
+// (through Decoder, except for keyed responses, which are framed first so
+// that their request can be found): it buffers partial messages, frames, parses, pairs, and
 // reports each Exchange (including one-way requests, requests left without
 // a response, responses without a request and unsolicited pushes, so
 // nothing is lost silently). Detector picks the candidate protocols for a

@@ -8,8 +8,9 @@
 // limits) returns a *parser.Protocol for parser.Conn, which reassembles the
 // exchanges of a connection, and for parser.Detector. The framing function
 // (Protocol.Split) follows bufio.SplitFunc, so it also drives a
-// bufio.Scanner, and Protocol.ParseRequest / ParseResponse parse single
-// messages. It is not a client: it never writes, and it keeps no values.
+// bufio.Scanner; Protocol.ParseRequest / ParseResponse parse single
+// messages; and Protocol.Decoder frames and parses in one call, the way
+// redcon's ReadNextCommand reads a pipeline. It is not a client: it never writes, and it keeps no values.
 //
 // # Requests
 //
@@ -85,7 +86,15 @@
 // or subcommand name, the decoding of a quoted inline argument, and the
 // *parser.Error of a message that fails. The framer hands its scan of each
 // message to the parser through State, so a message framed and then parsed
-// (as parser.Conn does) is scanned once. String attributes alias the
+// is scanned once. The request Decoder (which parser.Conn uses) goes
+// further for the request nearly every client sends, an array of up to 9
+// bulk strings under 100 bytes: one tight pass frames it and records its
+// arguments, and the command, argument count and first key are set from
+// that pass, with the last command's table entry and key position reused
+// when the next request repeats them. Framing and parsing 100 pipelined
+// SETs that way takes about 18 ns a command, against 20 for redcon's
+// ReadNextCommand, which only splits the arguments; the two-call path,
+// Split then ParseRequest, takes about 30. String attributes alias the
 // message bytes and are valid while those are; parser.Attributes.CopyFrom
 // makes an owned copy.
 package redis

@@ -60,3 +60,32 @@ func Example_scanner() {
 	// {"redis.integer":42,"redis.type":"integer"}
 	// {"redis.error":"ERR unknown command 'FOO'","redis.error_prefix":"ERR","redis.type":"error"}
 }
+
+// Read a pipeline with the Decoder: each call frames one command and
+// parses it, like redcon's ReadNextCommand, and says how many bytes it
+// took, or that it needs more.
+func Example_decoder() {
+	p := redis.Protocol()
+	decode := p.Decoder(p.NewState(), parser.Request)
+	buf := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nget\r\n$1\r\nk\r\nPING\r\n*2\r\n$3\r\nGET")
+	var m parser.Message
+	for {
+		n, framed, ok, err := decode(&m, buf, false)
+		if err != nil || n == 0 {
+			fmt.Printf("need more: %q (%v)\n", buf, err)
+			break
+		}
+		if framed && ok {
+			cmd, _ := m.Attrs.String(redis.AttrCommand)
+			key, _ := m.Attrs.String(redis.AttrKey)
+			args, _ := m.Attrs.Int(redis.AttrArgs)
+			fmt.Println(cmd, key, args)
+		}
+		buf = buf[n:]
+	}
+	// Output:
+	// SET k 2
+	// GET k 1
+	// PING  0
+	// need more: "*2\r\n$3\r\nGET" (<nil>)
+}
