@@ -176,7 +176,6 @@ func (p *proto) split(state any, dir parser.Direction) bufio.SplitFunc {
 func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 	st, _ := state.(*State)
 	d := &decoder{
-		p:     p,
 		f:     framer{l: &p.l, st: st, req: dir == parser.Request},
 		dir:   dir,
 		state: state,
@@ -222,13 +221,12 @@ func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 
 // decoder holds one direction's DecodeFunc.
 type decoder struct {
-	p     *proto
 	f     framer
 	split bufio.SplitFunc
 	dir   parser.Direction
 	state any
 	root  *parser.PkgParser
-	args  argList // what request's scan found
+	args  argList // the arguments the request fast path scanned
 }
 
 // any frames a message with the framer, then parses it with the tree,
