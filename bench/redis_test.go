@@ -44,7 +44,23 @@ func BenchmarkRedisFastFail_wirekit(b *testing.B) {
 	}
 }
 
+// The request framed and parsed by the Decoder, as parser.Conn reads it.
 func BenchmarkRedisSetRequest_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	req := redisPayload(b, "redis_set_req")
+	decode := p.Decoder(p.NewState(), parser.Request)
+	var m parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req)))
+	for b.Loop() {
+		if n, framed, ok, err := decode(&m, req, false); err != nil || !framed || !ok || n != len(req) {
+			b.Fatal(err, m.Err)
+		}
+	}
+}
+
+// The same through Split, then ParseRequest.
+func BenchmarkRedisSetRequest_wirekitSplitParse(b *testing.B) {
 	p := redis.Protocol()
 	req := redisPayload(b, "redis_set_req")
 	st := p.NewState()
@@ -73,7 +89,29 @@ func BenchmarkRedisSetRequest_redcon(b *testing.B) {
 	}
 }
 
+// Request and reply each framed and parsed by their Decoder, the reply
+// seeing the request's attributes, as parser.Conn pairs them.
 func BenchmarkRedisSetPair_wirekit(b *testing.B) {
+	p := redis.Protocol()
+	req, resp := redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp")
+	st := p.NewState()
+	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
+	var mreq, mresp parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		if _, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok {
+			b.Fatal(err, mreq.Err)
+		}
+		mresp.Request = &mreq.Attrs
+		if _, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok {
+			b.Fatal(err, mresp.Err)
+		}
+	}
+}
+
+// The same through Split, then ParseRequest and ParseResponse.
+func BenchmarkRedisSetPair_wirekitSplitParse(b *testing.B) {
 	p := redis.Protocol()
 	req, resp := redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp")
 	st := p.NewState()

@@ -69,10 +69,32 @@ func BenchmarkParseResponse(b *testing.B) {
 	}
 }
 
-// BenchmarkSetPair: frame and parse SET key value and its +OK, the
-// response parsed against the request's attributes (Kindling: 665 ns,
-// 10 allocs for the pair).
+// BenchmarkSetPair: frame and parse SET key value and its +OK with each
+// direction's Decoder, the response parsed against the request's
+// attributes, as parser.Conn does (Kindling: 665 ns, 10 allocs for the
+// pair).
 func BenchmarkSetPair(b *testing.B) {
+	p := Protocol()
+	req, resp := benchPayload(b, "redis_set_req"), benchPayload(b, "redis_set_resp")
+	st := p.NewState()
+	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
+	var mreq, mresp parser.Message
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		if _, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok {
+			b.Fatal(err, mreq.Err)
+		}
+		mresp.Request = &mreq.Attrs
+		if _, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok {
+			b.Fatal(err, mresp.Err)
+		}
+	}
+}
+
+// BenchmarkSetPairSplitParse: the same through Split, then ParseRequest
+// and ParseResponse.
+func BenchmarkSetPairSplitParse(b *testing.B) {
 	p := Protocol()
 	req, resp := benchPayload(b, "redis_set_req"), benchPayload(b, "redis_set_resp")
 	st := p.NewState()
