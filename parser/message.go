@@ -87,15 +87,11 @@ func (m *Message) Start(data []byte, dir Direction, state any) {
 	}
 }
 
-// Reset prepares m for parsing data in direction dir, keeping storage.
+// Reset prepares m for parsing data in direction dir, keeping storage
+// and m.State, with no request (see Start).
 func (m *Message) Reset(data []byte, dir Direction) {
-	m.Data = data
-	m.Offset = 0
-	m.Dir = dir
-	m.Attrs.Reset()
+	m.Start(data, dir, m.State)
 	m.Request = nil
-	m.Flags = 0
-	m.Err = nil
 }
 
 // Rest returns the unread bytes, Data[Offset:].

@@ -60,6 +60,21 @@ func seedMessages(tb testing.TB) (reqs, resps [][]byte) {
 	return reqs, resps
 }
 
+// seedOne adds the corpus messages of one direction, then extraSeeds, to
+// a fuzz target taking one []byte.
+func seedOne(f *testing.F, responses bool) {
+	msgs, resps := seedMessages(f)
+	if responses {
+		msgs = resps
+	}
+	for _, m := range msgs {
+		f.Add(m)
+	}
+	for _, s := range extraSeeds {
+		f.Add([]byte(s))
+	}
+}
+
 var extraSeeds = []string{
 	"*1\r\n$-7\r\n", // redcon panics on this
 	"*3\r\n$3\r\nSET\r\n$4\r\nuser\r\n$3\r\nget\r\n",
@@ -159,13 +174,7 @@ func checkParsed(t *testing.T, m *parser.Message, data []byte) {
 // FuzzParseRequest runs the request tree on arbitrary bytes, as a complete
 // message (possibly truncated).
 func FuzzParseRequest(f *testing.F) {
-	reqs, _ := seedMessages(f)
-	for _, m := range reqs {
-		f.Add(m)
-	}
-	for _, s := range extraSeeds {
-		f.Add([]byte(s))
-	}
+	seedOne(f, false)
 	p := NewProtocol(Options{MaxBulk: 1 << 20, MaxElements: 1 << 12})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var m parser.Message
@@ -184,13 +193,7 @@ func FuzzParseRequest(f *testing.F) {
 // FuzzParseResponse runs the response tree on arbitrary bytes, with and
 // without a pending (UN)SUBSCRIBE, on a subscribed connection.
 func FuzzParseResponse(f *testing.F) {
-	_, resps := seedMessages(f)
-	for _, m := range resps {
-		f.Add(m)
-	}
-	for _, s := range extraSeeds {
-		f.Add([]byte(s))
-	}
+	seedOne(f, true)
 	p := NewProtocol(Options{MaxBulk: 1 << 20, MaxElements: 1 << 12})
 	var req parser.Message
 	if !p.ParseRequest(&req, []byte(cmd("SUBSCRIBE", "a", "b")), nil) {
@@ -217,13 +220,7 @@ func FuzzParseResponse(f *testing.F) {
 // them to the same length with the same arguments, under default limits
 // and under limits small enough to bite.
 func FuzzShortRequestLen(f *testing.F) {
-	reqs, _ := seedMessages(f)
-	for _, m := range reqs {
-		f.Add(m)
-	}
-	for _, s := range extraSeeds {
-		f.Add([]byte(s))
-	}
+	seedOne(f, false)
 	f.Add([]byte("*2\r\n$03\r\nGET\r\n$99\r\n" + strings.Repeat("k", 99) + "\r\n"))
 	lims := []limits{
 		Options{}.limits(),
