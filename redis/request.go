@@ -269,10 +269,13 @@ func (a *argList) arg(i int) []byte {
 // the cache that need no decoding. It is small enough to be inlined, which
 // arg is not, so the request parser's hot path calls it first; ok is false
 // for the other arguments.
+//
+// The slice's capacity runs to the end of the message's bytes, no further
+// (nameWord reads within it).
 func (a *argList) cached(i int) (b []byte, ok bool) {
 	if uint(i) < uint(a.plain) {
 		s := a.cache[i&(argCache-1)]
-		return a.msg[s.start:s.end], true
+		return a.msg[s.start:s.end:len(a.msg)], true
 	}
 	return nil, false
 }
@@ -631,7 +634,9 @@ func (s *State) command(name []byte) *cmdInfo {
 // nameWord packs a command name of 1 to 8 bytes into a word, reading the
 // 8 bytes at its start (the bytes after it are masked off): ok is false
 // when the name is longer, empty, or its slice's capacity ends before 8
-// bytes (a command alone at the end of a buffer).
+// bytes (a command alone at the end of a buffer). The name comes from
+// argList.cached, whose capacity ends with the message's bytes, so the
+// bytes read are the caller's, never memory beyond what it handed over.
 func nameWord(b []byte) (w uint64, ok bool) {
 	if len(b) == 0 || len(b) > 8 || cap(b) < 8 {
 		return 0, false
