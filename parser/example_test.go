@@ -104,3 +104,27 @@ func ExampleDetector() {
 	// "GET color\n": 1 candidate(s)
 	// "*1\r\n$4\r\nPING\r\n": 0 candidate(s)
 }
+
+// Frame and parse a buffered stream one message per call, reusing one
+// Message: each call says how many bytes it took, or that it needs more.
+func ExampleProtocol_Decoder() {
+	p := newToyProtocol()
+	decode := p.Decoder(nil, parser.Request)
+	buf := []byte("GET color\nPUT x\nGET si")
+	var m parser.Message
+	for {
+		n, framed, ok, err := decode(&m, buf, false)
+		if err != nil || n == 0 {
+			fmt.Printf("need more: %q\n", buf)
+			break
+		}
+		if framed {
+			fmt.Printf("%q matched=%v %s\n", m.Data, ok, m.Attrs.AppendJSON(nil))
+		}
+		buf = buf[n:]
+	}
+	// Output:
+	// "GET color\n" matched=true {"toy.command":"GET","toy.key":"color"}
+	// "PUT x\n" matched=false {}
+	// need more: "GET si"
+}

@@ -58,6 +58,28 @@ func TestAllocs(t *testing.T) {
 		})
 		assert.Zero(t, allocs, "%q", r)
 	}
+	// The Decoders, the requests' single pass included.
+	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
+	for _, r := range reqs {
+		b := []byte(r)
+		allocs := testing.AllocsPerRun(100, func() {
+			if n, framed, ok, err := decReq(&m, b, false); err != nil || !framed || !ok || n != len(b) {
+				t.Fatal(n, err, m.Err)
+			}
+		})
+		assert.Zero(t, allocs, "decoding %q", r)
+	}
+	p.ParseRequest(&m, []byte(cmd("SUBSCRIBE", "c")), st)
+	for _, r := range resps {
+		b := []byte(r)
+		allocs := testing.AllocsPerRun(100, func() {
+			mr.Request = &m.Attrs
+			if n, framed, ok, err := decResp(&mr, b, false); err != nil || !framed || !ok || n != len(b) {
+				t.Fatal(n, err, mr.Err)
+			}
+		})
+		assert.Zero(t, allocs, "decoding %q", r)
+	}
 	// Need-more answers allocate nothing either.
 	part := []byte("*3\r\n$3\r\nSET\r\n$3\r\nke")
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
