@@ -3,6 +3,7 @@ package parser
 import (
 	"bufio"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -392,6 +393,8 @@ func (c *Conn) request(msg []byte, ts time.Time, err error) {
 	if n := len(c.free); n > 0 {
 		p = c.free[n-1]
 		c.free = c.free[:n-1]
+	} else if q, ok := pendingPool.Get().(*pending); ok {
+		p = q
 	} else {
 		p = new(pending)
 	}
@@ -522,4 +525,16 @@ func (c *Conn) Close(ts time.Time) {
 		d.buf = nil
 	}
 	c.flushPending(ErrClosed)
+	// Every request record is free now: hand them to the next Conns.
+	for i, p := range c.free {
+		pendingPool.Put(p)
+		c.free[i] = nil
+	}
+	c.free = c.free[:0]
+	c.msg.Request = nil
 }
+
+// pendingPool holds the request records (each with its attribute list and
+// string arena) of closed Conns, so that a capture of many short
+// connections reuses them instead of allocating them for each one.
+var pendingPool sync.Pool

@@ -306,3 +306,28 @@ func TestConnTellsStateAboutGaps(t *testing.T) {
 	c.Gap(Request, 1)
 	assert.Equal(t, []Direction{Response, Request}, c.State().(*gapState).gaps)
 }
+
+// TestConnRecordsReusedClean: the request records a closed Conn hands on
+// carry nothing of their old requests into the next Conn's exchanges.
+func TestConnRecordsReusedClean(t *testing.T) {
+	p := lineProto(PairInOrder)
+	var got []rec
+	c := NewConn(p, ConnOptions{}, collect(&got))
+	c.Feed(Request, []byte("Q 1 old\nQ 2 old\nQ 3 old\n"), t0)
+	c.Close(t0)
+	require.Len(t, got, 3)
+	got = got[:0]
+	for range 3 {
+		c = NewConn(p, ConnOptions{}, collect(&got))
+		c.Feed(Request, []byte("Q 7\nQ 8\n"), t0)
+		c.Feed(Response, []byte("A 7\nA 8\n"), t0)
+		c.Close(t0)
+	}
+	require.Len(t, got, 6)
+	for _, r := range got {
+		assert.Equal(t, Complete, r.kind)
+		assert.Equal(t, r.reqID, r.respID)
+		assert.Empty(t, r.reqWord, "a reused record kept an old attribute")
+		assert.Empty(t, r.respReqWord)
+	}
+}
