@@ -116,8 +116,11 @@ type Conn struct {
 	q       []*pending
 	head, n int
 	free    []*pending
-	seq     uint64 // requests framed so far
-	stats   ConnStats
+	// The first storage of q and free, inside the Conn: a connection with
+	// up to 8 requests in flight allocates neither.
+	qArr, freeArr [8]*pending
+	seq           uint64 // requests framed so far
+	stats         ConnStats
 }
 
 // NewConn returns a Conn parsing protocol p, reporting exchanges to emit.
@@ -126,6 +129,8 @@ type Conn struct {
 func NewConn(p *Protocol, opts ConnOptions, emit func(*Exchange)) *Conn {
 	opts.setDefaults()
 	c := &Conn{p: p, opts: opts, emit: emit}
+	c.free = c.freeArr[:0]
+	c.msg.Attrs.list = make([]Attr, 0, 8) // one allocation, not one per doubling
 	if p.NewState != nil {
 		c.state = p.NewState()
 	}
@@ -429,11 +434,10 @@ func (c *Conn) request(msg []byte, ts time.Time, err error) {
 func (c *Conn) at(i int) *pending { return c.q[(c.head+i)&(len(c.q)-1)] }
 
 func (c *Conn) grow() {
-	size := 2 * len(c.q)
-	if size == 0 {
-		size = 8
+	q := c.qArr[:]
+	if len(c.q) > 0 {
+		q = make([]*pending, 2*len(c.q))
 	}
-	q := make([]*pending, size)
 	for i := 0; i < c.n; i++ {
 		q[i] = c.at(i)
 	}
