@@ -32,10 +32,17 @@ func getBuf(n int) []byte {
 		return make([]byte, 0, n)
 	}
 	if p, ok := bufPools[c].Get().(*[]byte); ok {
-		return (*p)[:0]
+		b := (*p)[:0]
+		*p = nil
+		boxes.Put(p)
+		return b
 	}
 	return make([]byte, 0, 1<<(c+minBufShift))
 }
+
+// boxes holds the *[]byte a buffer travels in through its pool (a Pool
+// takes pointers), so that returning a buffer does not allocate one.
+var boxes sync.Pool
 
 // putBuf returns b to its pool.
 func putBuf(b []byte) {
@@ -46,6 +53,10 @@ func putBuf(b []byte) {
 	if c >= len(bufPools) {
 		return
 	}
-	b = b[:0]
-	bufPools[c].Put(&b)
+	p, ok := boxes.Get().(*[]byte)
+	if !ok {
+		p = new([]byte)
+	}
+	*p = b[:0]
+	bufPools[c].Put(p)
 }

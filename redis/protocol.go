@@ -181,11 +181,10 @@ func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 		state: state,
 		root:  p.respTree,
 	}
-	d.split = d.f.splitReply
 	if dir != parser.Request {
 		return d.any
 	}
-	d.split, d.root = d.f.splitRequest, p.reqTree
+	d.root = p.reqTree
 	if st == nil {
 		return d.any
 	}
@@ -222,7 +221,6 @@ func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 // decoder holds one direction's DecodeFunc.
 type decoder struct {
 	f     framer
-	split bufio.SplitFunc
 	dir   parser.Direction
 	state any
 	root  *parser.PkgParser
@@ -233,7 +231,14 @@ type decoder struct {
 // which takes the framer's scan over instead of reading the message again
 // (see State.framedArgs).
 func (d *decoder) any(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
-	n, tok, err := d.split(data, atEOF)
+	var n int
+	var tok []byte
+	var err error
+	if d.f.req {
+		n, tok, err = d.f.splitRequest(data, atEOF)
+	} else {
+		n, tok, err = d.f.splitReply(data, atEOF)
+	}
 	if tok == nil {
 		return n, false, false, err
 	}
