@@ -4,7 +4,8 @@ import (
 	"encoding/base64"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/wirekit/wirekit/parser"
 )
 
 // jsonlEncoder writes one JSON object per item and line:
@@ -48,10 +49,10 @@ func (jsonlEncoder) encode(dst []byte, it *Item) []byte {
 		dst = strconv.AppendUint(dst, it.Offset, 10)
 	case KindRecord:
 		dst = append(dst, `,"type":`...)
-		dst = appendJSONString(dst, it.Type)
+		dst = parser.AppendJSONString(dst, it.Type)
 	case KindSnapshot:
 		dst = append(dst, `,"name":`...)
-		dst = appendJSONString(dst, it.Type)
+		dst = parser.AppendJSONString(dst, it.Type)
 		dst = append(dst, `,"hash":"`...)
 		dst = appendHex16(dst, it.Hash)
 		dst = append(dst, '"')
@@ -64,33 +65,4 @@ func (jsonlEncoder) encode(dst []byte, it *Item) []byte {
 		dst = append(dst, '"')
 	}
 	return append(dst, "}\n"...)
-}
-
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else {
-			dst = append(dst, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(dst, '"')
 }
