@@ -12,6 +12,7 @@ import (
 
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 var corpusFiles = []struct {
@@ -80,7 +81,8 @@ func TestCorpusTruth(t *testing.T) {
 	proto := httpx.Protocol()
 	for _, cf := range corpusFiles {
 		conns := readConns(t, filepath.Join("testdata", cf.name+".pcap"))
-		truth := readTruth(t, filepath.Join("testdata", cf.name+".truth.jsonl"))
+		truth, err := pcaptest.ReadTruth(filepath.Join("testdata", cf.name+".truth.jsonl"))
+		require.NoError(t, err)
 		require.Len(t, conns, cf.conns)
 		for _, mode := range feedModes {
 			t.Run(cf.name+"/"+mode.name, func(t *testing.T) {

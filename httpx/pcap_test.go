@@ -2,7 +2,6 @@ package httpx_test
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -112,28 +111,6 @@ func readConns(t testing.TB, path string) []*tcpConn {
 		c.segs = append(c.segs, segment{dir: dir, data: append([]byte(nil), payload...), ts: ci.Timestamp})
 	}
 	return order
-}
-
-// truthRow is one line of a *.truth.jsonl file.
-type truthRow struct {
-	Protocol string         `json:"protocol"`
-	Client   string         `json:"client"`
-	Server   string         `json:"server"`
-	Request  map[string]any `json:"request"`
-	Response map[string]any `json:"response"`
-}
-
-func readTruth(t testing.TB, path string) []truthRow {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var rows []truthRow
-	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		var r truthRow
-		require.NoError(t, json.Unmarshal([]byte(line), &r))
-		rows = append(rows, r)
-	}
-	return rows
 }
 
 // payload reads a hex bench payload from testdata.

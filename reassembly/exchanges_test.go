@@ -1,9 +1,7 @@
 package reassembly_test
 
 import (
-	"bufio"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -15,33 +13,10 @@ import (
 
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 	"github.com/wirekit/wirekit/reassembly"
 	"github.com/wirekit/wirekit/redis"
 )
-
-type truthRow struct {
-	Protocol string         `json:"protocol"`
-	Client   string         `json:"client"`
-	Server   string         `json:"server"`
-	Request  map[string]any `json:"request"`
-	Response map[string]any `json:"response"`
-}
-
-func readTruth(t *testing.T, name string) []truthRow {
-	f, err := os.Open("testdata/" + name + ".truth.jsonl")
-	require.NoError(t, err)
-	defer f.Close()
-	var rows []truthRow
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var r truthRow
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &r))
-		rows = append(rows, r)
-	}
-	require.NoError(t, sc.Err())
-	return rows
-}
 
 type gotRow struct {
 	client, server string
@@ -104,7 +79,8 @@ func TestExchangesMatchTruth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			truth := readTruth(t, tt.file)
+			truth, err := pcaptest.ReadTruth("testdata/" + tt.file + ".truth.jsonl")
+			require.NoError(t, err)
 			sort.SliceStable(truth, func(i, j int) bool { return truth[i].Client < truth[j].Client })
 			all := collectExchanges(t, tt.file, tt.opts)
 			var got []gotRow
