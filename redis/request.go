@@ -586,8 +586,6 @@ func (s *State) reply(m *parser.Message) {
 // oddRequest handles a request that did not scan whole or has no command.
 // done reports whether that settles it (with ok), else the request goes on
 // as a truncated one.
-//
-//go:noinline
 func oddRequest(m *parser.Message, msg []byte, a *argList, err error) (ok, done bool) {
 	switch {
 	case err == errShort:
