@@ -92,7 +92,7 @@ func BenchmarkDecodeCapture(b *testing.B) {
 	var exchanges int
 	for b.Loop() {
 		exchanges = 0
-		d := NewDecoder(protocols(), nil, func(r *Record) {
+		d := NewDecoder(builtinProtocols(), nil, func(r *Record) {
 			if r.Kind != parser.Push {
 				exchanges++
 			}
@@ -117,12 +117,12 @@ func TestBigSampleIsValid(t *testing.T) {
 	}
 	capture := bigSample(t, 100<<20)
 	var one, many int
-	d := NewDecoder(protocols(), nil, func(r *Record) { one++ })
+	d := NewDecoder(builtinProtocols(), nil, func(r *Record) { one++ })
 	if err := d.Read(bytes.NewReader(sample)); err != nil {
 		t.Fatal(err)
 	}
 	d.Finish()
-	d = NewDecoder(protocols(), nil, func(r *Record) { many++ })
+	d = NewDecoder(builtinProtocols(), nil, func(r *Record) { many++ })
 	if err := d.Read(bytes.NewReader(capture)); err != nil {
 		t.Fatal(err)
 	}

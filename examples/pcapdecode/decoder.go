@@ -5,20 +5,14 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/wirekit/wirekit/dubbo2"
-	"github.com/wirekit/wirekit/httpx"
-	"github.com/wirekit/wirekit/kafka"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/protocols"
 	"github.com/wirekit/wirekit/reassembly"
-	"github.com/wirekit/wirekit/redis"
 )
 
-// protocols returns the protocols the decoder detects, in detection order.
-// HTTP goes before Redis: an HTTP request line is also a valid Redis inline
-// command, and the binary protocols' fastFail is exact.
-func protocols() []*parser.Protocol {
-	return []*parser.Protocol{httpx.Protocol(), kafka.Protocol(), dubbo2.Protocol(), redis.Protocol()}
-}
+// builtinProtocols returns the protocols the decoder detects, in detection
+// order: the shared list of package protocols.
+func builtinProtocols() []*parser.Protocol { return protocols.All() }
 
 // Record is one exchange with the connection it belongs to.
 type Record struct {

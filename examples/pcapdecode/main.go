@@ -70,7 +70,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	protos := protocols()
+	protos := builtinProtocols()
 	byName := map[string]*parser.Protocol{}
 	var names []string
 	for _, p := range protos {

@@ -13,15 +13,12 @@ package builtin
 import (
 	"encoding/json"
 
-	"github.com/wirekit/wirekit/dubbo2"
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/filter/deny"
 	"github.com/wirekit/wirekit/filter/sniff"
 	"github.com/wirekit/wirekit/filter/tcpcopy"
-	"github.com/wirekit/wirekit/httpx"
-	"github.com/wirekit/wirekit/kafka"
 	"github.com/wirekit/wirekit/parser"
-	"github.com/wirekit/wirekit/redis"
+	"github.com/wirekit/wirekit/protocols"
 )
 
 // Options are what the built-in filters need from the program.
@@ -43,11 +40,9 @@ type Options struct {
 	OnSniff func(*sniff.Factory)
 }
 
-// Protocols returns every wirekit protocol with default options: HTTP/1.x,
-// Redis, Kafka, Dubbo2.
-func Protocols() []*parser.Protocol {
-	return []*parser.Protocol{httpx.Protocol(), redis.Protocol(), kafka.Protocol(), dubbo2.Protocol()}
-}
+// Protocols returns every built-in protocol with default options, in
+// detection order: protocols.All.
+func Protocols() []*parser.Protocol { return protocols.All() }
 
 // Register adds the built-in filter types to r. It fails with
 // filter.ErrDuplicate if one of the names is taken.

@@ -1,0 +1,37 @@
+package protocols_test
+
+import (
+	"testing"
+
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/protocols"
+)
+
+func TestAllDetectsEachProtocolsOwnFirstBytes(t *testing.T) {
+	cases := map[string][]byte{
+		"http":  []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+		"redis": []byte("*1\r\n$4\r\nPING\r\n"),
+		// Kafka ApiVersions v3 request header, client id "c".
+		"kafka":  {0, 0, 0, 13, 0, 18, 0, 3, 0, 0, 0, 1, 0, 1, 'c', 0, 0},
+		"dubbo2": {0xda, 0xbb, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0},
+	}
+	det := parser.NewDetector(protocols.All()...)
+	for name, first := range cases {
+		got := det.Detect(parser.Request, first, 0)
+		if len(got) == 0 || got[0].Name != name {
+			var names []string
+			for _, p := range got {
+				names = append(names, p.Name)
+			}
+			t.Errorf("%s first bytes: detected %v, want %s first", name, names, name)
+		}
+	}
+	for _, name := range protocols.Names() {
+		if p := protocols.ByName(name); p == nil || p.Name != name {
+			t.Errorf("ByName(%q) = %v", name, p)
+		}
+	}
+	if protocols.ByName("nope") != nil {
+		t.Error("ByName of an unknown name is not nil")
+	}
+}
