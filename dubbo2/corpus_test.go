@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // segment is one TCP payload of a capture, in capture order.
@@ -184,7 +184,7 @@ func identity(x exchange) string {
 func TestCorpusTruth(t *testing.T) {
 	for _, opts := range []Options{{}, {DecodeAttachments: true, DecodeArguments: true}} {
 		t.Run(fmt.Sprintf("attachments=%v", opts.DecodeAttachments), func(t *testing.T) {
-			base := filepath.Join("testdata", "dubbo2_dubbogo_userprovider")
+			base := pcaptest.Corpus("dubbo2_dubbogo_userprovider")
 			got, stats := runCorpus(t, NewProtocol(opts), base+".pcap")
 			want := readTruth(t, base+".truth.jsonl")
 			require.Len(t, got, len(want))
@@ -225,7 +225,7 @@ func TestCorpusTruth(t *testing.T) {
 // capture's client log states: the exception results of Fail and
 // NoSuchMethod, argument types, heartbeats and attachments.
 func TestCorpusDetails(t *testing.T) {
-	base := filepath.Join("testdata", "dubbo2_dubbogo_userprovider")
+	base := pcaptest.Corpus("dubbo2_dubbogo_userprovider")
 	got, _ := runCorpus(t, NewProtocol(Options{DecodeAttachments: true, DecodeArguments: true}), base+".pcap")
 	sort.Slice(got, func(i, j int) bool { return identity(got[i]) < identity(got[j]) })
 	byMethod := map[string][]exchange{}

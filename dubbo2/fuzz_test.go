@@ -2,13 +2,13 @@ package dubbo2
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/apache/dubbo-go-hessian2/java_exception"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // fuzzSeeds returns whole messages of each direction: every frame of the
@@ -18,7 +18,7 @@ func fuzzSeeds(f testing.TB) (reqs, resps [][]byte) {
 	split := Protocol().Split(nil, parser.Request)
 	streams := map[string][]byte{}
 	dirs := map[string]parser.Direction{}
-	for _, s := range readSegments(f, filepath.Join("testdata", "dubbo2_dubbogo_userprovider.pcap")) {
+	for _, s := range readSegments(f, pcaptest.Corpus("dubbo2_dubbogo_userprovider.pcap")) {
 		k := s.client + s.dir.String()
 		streams[k] = append(streams[k], s.data...)
 		dirs[k] = s.dir

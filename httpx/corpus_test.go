@@ -3,7 +3,6 @@ package httpx_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -80,8 +79,8 @@ func runConn(t *testing.T, proto *parser.Protocol, tc *tcpConn, mode feedMode, r
 func TestCorpusTruth(t *testing.T) {
 	proto := httpx.Protocol()
 	for _, cf := range corpusFiles {
-		conns := readConns(t, filepath.Join("testdata", cf.name+".pcap"))
-		truth, err := pcaptest.ReadTruth(filepath.Join("testdata", cf.name+".truth.jsonl"))
+		conns := readConns(t, pcaptest.Corpus(cf.name+".pcap"))
+		truth, err := pcaptest.ReadTruth(pcaptest.Corpus(cf.name + ".truth.jsonl"))
 		require.NoError(t, err)
 		require.Len(t, conns, cf.conns)
 		for _, mode := range feedModes {

@@ -3,13 +3,13 @@ package httpx_test
 import (
 	"bufio"
 	"bytes"
-	"path/filepath"
 	"slices"
 	"testing"
 	"testing/iotest"
 
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // maxSeed caps seeds taken from the captures (their 200 KiB bodies would
@@ -23,7 +23,7 @@ func fuzzSeeds(f *testing.F, dir parser.Direction) [][]byte {
 	var seeds [][]byte
 	add := func(b []byte) { seeds = append(seeds, b[:min(len(b), maxSeed)]) }
 	for _, cf := range corpusFiles {
-		for _, tc := range readConns(f, filepath.Join("testdata", cf.name+".pcap")) {
+		for _, tc := range readConns(f, pcaptest.Corpus(cf.name+".pcap")) {
 			add(tc.stream(dir)) // the whole (pipelined) stream
 			s := tc.stream(dir)
 			for len(s) > 0 {

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // view is what both implementations report about one message.
@@ -140,7 +140,7 @@ func normalize(want, got view) (view, view) {
 func TestNetHTTPCorpus(t *testing.T) {
 	n := 0
 	for _, cf := range corpusFiles {
-		for _, tc := range readConns(t, filepath.Join("testdata", cf.name+".pcap")) {
+		for _, tc := range readConns(t, pcaptest.Corpus(cf.name+".pcap")) {
 			reqs := tc.stream(parser.Request)
 			var methods []string
 			for len(reqs) > 0 {

@@ -2,7 +2,6 @@ package httpx_test
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // attrList is a message's attributes in order, values as text.
@@ -37,7 +37,7 @@ func TestTreesReuseFramedHead(t *testing.T) {
 
 	var streams [][2][]byte // request stream, response stream
 	for _, cf := range corpusFiles {
-		for _, tc := range readConns(t, filepath.Join("testdata", cf.name+".pcap")) {
+		for _, tc := range readConns(t, pcaptest.Corpus(cf.name+".pcap")) {
 			streams = append(streams, [2][]byte{tc.stream(parser.Request), tc.stream(parser.Response)})
 		}
 	}

@@ -3,7 +3,6 @@ package kafka
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,9 +18,9 @@ import (
 // truth leaves out, such as kafka.topic for topic-less requests, absent).
 func TestCorpusTruth(t *testing.T) {
 	for _, name := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
-		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
 		require.NoError(t, err)
-		truth, err := pcaptest.ReadTruth(filepath.Join("testdata", name+".truth.jsonl"))
+		truth, err := pcaptest.ReadTruth(pcaptest.Corpus(name + ".truth.jsonl"))
 		require.NoError(t, err)
 		for _, feed := range pcaptest.Feeds() {
 			t.Run(name+"/"+feed.Name, func(t *testing.T) {

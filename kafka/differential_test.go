@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"encoding/binary"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -25,7 +24,7 @@ func TestCorpusDifferential(t *testing.T) {
 	p := NewProtocol(Options{})
 	checked := map[string]int{}
 	for _, name := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
-		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
 		require.NoError(t, err)
 		for _, s := range streams {
 			reqs, err := pcaptest.Messages(p, s, parser.Request)

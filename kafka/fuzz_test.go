@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"encoding/binary"
-	"path/filepath"
 	"testing"
 
 	"github.com/wirekit/wirekit/parser"
@@ -31,7 +30,7 @@ func seedMessages(f *testing.F, dir parser.Direction) {
 		f.Add(payload(f, "kafka_"+n+suffix))
 	}
 	for _, n := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
-		pcaptest.Seed(f, filepath.Join("testdata", n+".pcap"), Protocol(), dir)
+		pcaptest.Seed(f, pcaptest.Corpus(n+".pcap"), Protocol(), dir)
 	}
 }
 
@@ -183,7 +182,7 @@ func corpusBodies(tb testing.TB) []corpusBody {
 	p := Protocol()
 	var out []corpusBody
 	for _, n := range []string{"kafka_kgo_v2_4", "kafka_sarama_v0_11"} {
-		streams, err := pcaptest.ReadFile(filepath.Join("testdata", n+".pcap"))
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(n + ".pcap"))
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -10,7 +10,7 @@ import (
 
 // Reassemble a capture into per-connection byte streams.
 func ExampleReadFile() {
-	streams, err := pcaptest.ReadFile("testdata/http_gonet_pipelined.pcap")
+	streams, err := pcaptest.ReadFile(pcaptest.Corpus("http_gonet_pipelined.pcap"))
 	if err != nil {
 		panic(err)
 	}

@@ -35,7 +35,7 @@ func headOnly() *parser.Protocol {
 }
 
 func TestMessagesAndExchanges(t *testing.T) {
-	streams, err := ReadFile("testdata/http_gonet_pipelined.pcap")
+	streams, err := ReadFile(Corpus("http_gonet_pipelined.pcap"))
 	require.NoError(t, err)
 	require.Len(t, streams, 1)
 	s := streams[0]
@@ -54,7 +54,7 @@ func TestMessagesAndExchanges(t *testing.T) {
 	assert.Equal(t, len(s.Data[0]), n[0])
 	assert.Equal(t, len(s.Data[1]), n[1])
 
-	ex, stats, err := Exchanges("testdata/http_gonet_pipelined.pcap", headOnly())
+	ex, stats, err := Exchanges(Corpus("http_gonet_pipelined.pcap"), headOnly())
 	require.NoError(t, err)
 	// The head-only framing cannot frame the response bodies: the first
 	// response pairs, then the body bytes fail framing and are counted.
@@ -71,7 +71,7 @@ func TestReadStreamsRejectsGarbage(t *testing.T) {
 }
 
 func TestReadTruthAndTruthValue(t *testing.T) {
-	rows, err := ReadTruth("testdata/http_gonet_pipelined.truth.jsonl")
+	rows, err := ReadTruth(Corpus("http_gonet_pipelined.truth.jsonl"))
 	require.NoError(t, err)
 	require.Len(t, rows, 2)
 	assert.Equal(t, "http", rows[0].Protocol)

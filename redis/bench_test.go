@@ -182,7 +182,7 @@ func BenchmarkSplitLargeReply(b *testing.B) {
 // over 9 connections, 16 commands per segment) through parser.Conn:
 // framing, parsing and pairing as a user of the library gets them.
 func BenchmarkConnPipeline16(b *testing.B) {
-	streams, err := pcaptest.ReadFile("testdata/redis_benchmark_pipeline16.pcap")
+	streams, err := pcaptest.ReadFile(pcaptest.Corpus("redis_benchmark_pipeline16.pcap"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package redis
 import (
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/wirekit/wirekit/pcaptest"
 )
 
-// The captures in testdata are copies of ../shared/corpus: real redis-cli,
+// The captures in testdata/corpus (pcaptest.Corpus) are real redis-cli,
 // redis-benchmark and go-redis traffic against redis-server 7.0.15, with
 // their truth files (tshark's RESP dissector, the server's COMMAND GETKEYS,
 // the client logs).
@@ -43,11 +42,11 @@ func pushedMessages(t *testing.T, path string) int {
 // as many as the cross-check file counts, and never paired.
 func TestCorpusTruth(t *testing.T) {
 	for _, name := range corpusFiles {
-		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
 		require.NoError(t, err)
-		truth, err := pcaptest.ReadTruth(filepath.Join("testdata", name+".truth.jsonl"))
+		truth, err := pcaptest.ReadTruth(pcaptest.Corpus(name + ".truth.jsonl"))
 		require.NoError(t, err)
-		wantPushes := pushedMessages(t, filepath.Join("testdata", name+".xcheck.txt"))
+		wantPushes := pushedMessages(t, pcaptest.Corpus(name+".xcheck.txt"))
 		for _, feed := range pcaptest.Feeds() {
 			t.Run(name+"/"+feed.Name, func(t *testing.T) {
 				if raceEnabled && feed.Name == "one byte at a time" && name != "redis_benchmark_pipeline16" {

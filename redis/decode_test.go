@@ -2,7 +2,6 @@ package redis
 
 import (
 	"bytes"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -106,7 +105,7 @@ func TestDecodeAgrees(t *testing.T) {
 	p := Protocol()
 	total := 0
 	for _, name := range corpusFiles {
-		streams, err := pcaptest.ReadFile(filepath.Join("testdata", name+".pcap"))
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
 		require.NoError(t, err)
 		for _, s := range streams {
 			for _, chunk := range []int{0, 1, 7, 1460} {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,7 +23,7 @@ import (
 func seedMessages(tb testing.TB) (reqs, resps [][]byte) {
 	seen := map[string]bool{}
 	for _, name := range corpusFiles {
-		rq, rs, err := pcaptest.FileMessages(filepath.Join("testdata", name+".pcap"), Protocol())
+		rq, rs, err := pcaptest.FileMessages(pcaptest.Corpus(name+".pcap"), Protocol())
 		if err != nil {
 			tb.Fatal(err)
 		}

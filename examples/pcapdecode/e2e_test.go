@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // row is one exchange as the truth files and -json both write it.
@@ -48,14 +49,14 @@ func readRows(t *testing.T, b []byte) []row {
 var knownExceptions = map[string]string{}
 
 // TestCorpusAgreesWithTruth runs the program, as a user would with -json,
-// on every capture in testdata that has a truth file, and compares every
+// on every capture in the corpus (pcaptest.Corpus) that has a truth file, and compares every
 // exchange with the truth field by field. For each protocol, the fields
 // compared are all the fields its truth rows use: a field the truth lists
 // must be present with the same value, and a field the truth leaves out of
 // a row (a Redis command without a key, a Kafka request without a topic)
 // must be absent.
 func TestCorpusAgreesWithTruth(t *testing.T) {
-	truths, err := filepath.Glob("testdata/*.truth.jsonl")
+	truths, err := filepath.Glob(pcaptest.Corpus("*.truth.jsonl"))
 	require.NoError(t, err)
 	require.NotEmpty(t, truths)
 	matched, total := map[string]int{}, map[string]int{}
@@ -210,7 +211,7 @@ func TestRunSampleAndFlags(t *testing.T) {
 	require.Equal(t, 2, run([]string{"-proto", "6379=nosuch"}, nil, &out, &errb))
 	require.Contains(t, errb.String(), "known: http, kafka, dubbo2, redis")
 	// stdin and -proto override
-	f, err := os.Open("testdata/redis_cli_session.pcap")
+	f, err := os.Open(pcaptest.Corpus("redis_cli_session.pcap"))
 	require.NoError(t, err)
 	defer f.Close()
 	out.Reset()

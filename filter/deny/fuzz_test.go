@@ -16,7 +16,7 @@ import (
 // input, through the deny filter for Redis: whatever happens, only whole
 // requests are forwarded and none of them is denied.
 func FuzzDeny(f *testing.F) {
-	pcaptest.Seed(f, "testdata/redis_cli_session.pcap", redis.Protocol(), parser.Request)
+	pcaptest.Seed(f, pcaptest.Corpus("redis_cli_session.pcap"), redis.Protocol(), parser.Request)
 	f.Add([]byte("*1\r\n$8\r\nFLUSHALL\r\n"))
 	f.Add([]byte("flushall\r\n")) // inline command
 	f.Add([]byte("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$8\r\nflushALL\r\n"))

@@ -122,8 +122,8 @@ func TestCorpusExchangesAgreeWithTruth(t *testing.T) {
 			f, err := New(protos, parser.SnifferOptions{}, collect(out))
 			require.NoError(t, err)
 			seen := map[string]string{}
-			replay(t, "testdata/"+name+".pcap", f, out, seen)
-			truth := readTruth(t, "testdata/"+name+".truth.jsonl")
+			replay(t, pcaptest.Corpus(name+".pcap"), f, out, seen)
+			truth := readTruth(t, pcaptest.Corpus(name+".truth.jsonl"))
 			total, agree := 0, 0
 			for client, rows := range truth {
 				gs := out[client]
