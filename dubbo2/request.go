@@ -72,7 +72,7 @@ func (c *codec) request(m *parser.Message) (ok, complete bool) {
 }
 
 // bytesValue is a string attribute value aliasing message bytes.
-func bytesValue(b []byte) parser.Value { return parser.StringValue(parser.UnsafeString(b)) }
+func bytesValue(b []byte) parser.Value { return parser.UnsafeStringValue(b) }
 
 // extraError ends the parse of a body whose leading fields were read but
 // whose optional part (arguments, attachments, exception) could not be: the

@@ -148,7 +148,7 @@ func (p *Parser) setRequest(a *parser.Attributes, req *Request) {
 }
 
 // bytesString is the string value aliasing b (see parser.UnsafeString).
-func bytesString(b []byte) parser.Value { return parser.StringValue(parser.UnsafeString(b)) }
+func bytesString(b []byte) parser.Value { return parser.UnsafeStringValue(b) }
 
 // parseResponseNode is the response tree's root; like parseRequestNode,
 // it uses the head Split decoded when m holds the response the State
@@ -177,7 +177,7 @@ func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
 	}
 	kind := kindOther
 	if m.Request != nil {
-		if method, ok := m.Request.String(AttrMethod); ok {
+		if method, ok := m.Request.UnsafeString(AttrMethod); ok {
 			kind = methodKindString(method)
 		}
 	}

@@ -261,7 +261,7 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 			if n > end-off {
 				return requestHeaderCut(m, key, ver)
 			}
-			addStr(a, AttrClientID, parser.UnsafeString(d[off:off+n]))
+			a.Add(AttrClientID, parser.UnsafeStringValue(d[off:off+n]))
 			off += n
 		}
 	}

@@ -513,12 +513,14 @@ func (d *decoder) txnID(b []byte, null bool) {
 // value; they inline, which folds each constant key's hash to a constant.
 func addInt(a *parser.Attributes, key string, n int64) { a.Add(key, parser.IntValue(n)) }
 
-func addStr(a *parser.Attributes, key, s string) { a.Add(key, parser.StringValue(s)) }
+// addStr's s may alias the message (most do), so the value is marked
+// aliasing: readers that keep it get a copy.
+func addStr(a *parser.Attributes, key, s string) { a.Add(key, parser.UnsafeStringValueOf(s)) }
 
 // addBytes is one step too costly to inline: hot paths call
 // addStr(a, key, parser.UnsafeString(b)) instead.
 func addBytes(a *parser.Attributes, key string, b []byte) {
-	a.Add(key, parser.StringValue(parser.UnsafeString(b)))
+	a.Add(key, parser.UnsafeStringValue(b))
 }
 
 func addBool(a *parser.Attributes, key string, b bool) { a.Add(key, parser.BoolValue(b)) }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"iter"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -14,7 +15,7 @@ type Kind uint8
 // Value kinds.
 const (
 	KindNone   Kind = iota // the zero Value: absent
-	KindString             // a string (may alias message bytes, see UnsafeString)
+	KindString             // a string (stable, or aliasing message bytes: see Value)
 	KindInt                // an int64
 	KindBool               // a bool
 	KindBytes              // a byte slice (may alias message bytes)
@@ -45,6 +46,17 @@ func (k Kind) String() string {
 // the kind for ints and bools; n is the int, the bool, or the length, with
 // bytesFlag set for bytes.
 //
+// A string value is either stable or aliasing. A stable string (made by
+// StringValue: a protocol's table constant such as an interned command
+// name, or a string the Go heap owns) stays valid for ever, and String,
+// Str and Attributes.String hand it out without copying. An aliasing
+// string (made by UnsafeStringValue from message bytes) is valid only while
+// those bytes are, which for the Attributes of an Exchange is until the
+// callback returns: String, Str and Attributes.String return a copy of it,
+// so what a user keeps stays right; the zero-copy UnsafeStr and
+// Attributes.UnsafeString are for code that is done with the value before
+// the message goes (the library's own hot paths).
+//
 // Compare Values with Equal, or compare what Any returns: == and
 // reflect.DeepEqual compare where a string lives, not what it says.
 type Value struct {
@@ -57,12 +69,39 @@ var (
 	intMarker, boolMarker, emptyMarker byte
 )
 
-const bytesFlag = 1 << 62
+const (
+	bytesFlag  = 1 << 62 // n of a KindBytes value
+	stableFlag = 1 << 61 // n of a KindString value that does not alias message bytes
+	lenMask    = stableFlag - 1
+)
 
-// StringValue makes a KindString value.
+// StringValue makes a stable KindString value: s must stay valid and
+// unchanged for as long as the value is used, as a constant (an interned
+// command name, a status name) or a string of its own on the Go heap does.
+// For a string that aliases message bytes use UnsafeStringValue.
 func StringValue(s string) Value {
 	if len(s) == 0 {
-		return Value{p: unsafe.Pointer(&emptyMarker)}
+		return Value{p: unsafe.Pointer(&emptyMarker), n: stableFlag}
+	}
+	return Value{p: unsafe.Pointer(unsafe.StringData(s)), n: int64(len(s)) | stableFlag}
+}
+
+// UnsafeStringValue makes a KindString value that aliases b, without
+// copying: valid only while b is neither modified nor reused. Readers that
+// keep the string get a copy (see Value).
+func UnsafeStringValue(b []byte) Value {
+	if len(b) == 0 {
+		return Value{p: unsafe.Pointer(&emptyMarker), n: stableFlag}
+	}
+	return Value{p: unsafe.Pointer(unsafe.SliceData(b)), n: int64(len(b))}
+}
+
+// UnsafeStringValueOf is UnsafeStringValue for a string that already
+// aliases message bytes (one UnsafeString made): the value is marked
+// aliasing, so readers that keep it get a copy.
+func UnsafeStringValueOf(s string) Value {
+	if len(s) == 0 {
+		return Value{p: unsafe.Pointer(&emptyMarker), n: stableFlag}
 	}
 	return Value{p: unsafe.Pointer(unsafe.StringData(s)), n: int64(len(s))}
 }
@@ -109,9 +148,13 @@ func (v Value) isText() bool {
 }
 
 // textLen is the length of a string or bytes value.
-func (v Value) textLen() int { return int(v.n &^ bytesFlag) }
+func (v Value) textLen() int { return int(v.n & lenMask) }
 
-// str returns the bytes of a string or bytes value as a string.
+// stable reports whether a text value does not alias message bytes.
+func (v Value) stable() bool { return v.n&stableFlag != 0 && v.n&bytesFlag == 0 }
+
+// str returns the bytes of a string or bytes value as a string, without
+// copying.
 func (v Value) str() string {
 	n := v.textLen()
 	if n == 0 {
@@ -120,13 +163,39 @@ func (v Value) str() string {
 	return unsafe.String((*byte)(v.p), n)
 }
 
-// Str returns the string of a KindString or KindBytes value, else "".
+// kept returns the text of v as a string the caller may keep: the value's
+// own string when it is stable, else a copy.
+func (v Value) kept() string {
+	if v.stable() {
+		return v.str()
+	}
+	return strings.Clone(v.str())
+}
+
+// Str returns the string of a KindString or KindBytes value, else "". The
+// result stays valid after the message is gone: a stable string is
+// returned as it is, an aliasing one is copied (see Value).
 func (v Value) Str() string {
+	if v.isText() {
+		return v.kept()
+	}
+	return ""
+}
+
+// UnsafeStr is Str without the copy: the result may alias the message's
+// bytes and is valid only as long as they are (for an Exchange's
+// attributes, until the callback returns). For code that is done with the
+// string before then.
+func (v Value) UnsafeStr() string {
 	if v.isText() {
 		return v.str()
 	}
 	return ""
 }
+
+// Stable reports whether a string value does not alias message bytes, so
+// that UnsafeStr's result stays valid. It is false for the other kinds.
+func (v Value) Stable() bool { return v.isText() && v.stable() }
 
 // Int returns the integer of a KindInt value, else 0.
 func (v Value) Int() int64 {
@@ -139,8 +208,11 @@ func (v Value) Int() int64 {
 // Bool returns the boolean of a KindBool value, else false.
 func (v Value) Bool() bool { return v.p == unsafe.Pointer(&boolMarker) && v.n != 0 }
 
-// Bytes returns the bytes of a KindBytes or KindString value. The result
-// aliases the value's memory and must not be modified.
+// Bytes returns the bytes of a KindBytes or KindString value, without
+// copying. The result aliases the value's memory: it must not be modified,
+// and for an aliasing value it is valid only as long as the message bytes
+// are (for an Exchange's attributes, until the callback returns); copy it
+// to keep it.
 func (v Value) Bytes() []byte {
 	if v.isText() && v.textLen() > 0 {
 		return unsafe.Slice((*byte)(v.p), v.textLen())
@@ -148,11 +220,13 @@ func (v Value) Bytes() []byte {
 	return nil
 }
 
-// Any returns the value as a plain Go value (string, int64, bool, []byte or nil).
+// Any returns the value as a plain Go value (string, int64, bool, []byte or
+// nil) that stays valid after the message is gone (strings and bytes that
+// alias the message are copied).
 func (v Value) Any() any {
 	switch v.Kind() {
 	case KindString:
-		return v.str()
+		return v.kept()
 	case KindInt:
 		return v.n
 	case KindBool:
@@ -163,11 +237,12 @@ func (v Value) Any() any {
 	return nil
 }
 
-// String formats the value for humans.
+// String formats the value for humans. The result stays valid after the
+// message is gone.
 func (v Value) String() string {
 	switch v.Kind() {
 	case KindString:
-		return v.str()
+		return v.kept()
 	case KindInt:
 		return strconv.FormatInt(v.n, 10)
 	case KindBool:
@@ -260,8 +335,14 @@ type Attr struct {
 // Iteration order is the order keys were first set.
 //
 // String and bytes values may alias the bytes of the message they were
-// parsed from (see UnsafeString). CopyFrom makes an owned copy, backed by an
-// arena the Attributes reuses after Reset.
+// parsed from (see Value): String returns a string that stays valid
+// (a copy when the value aliases), UnsafeString the zero-copy one. CopyFrom
+// makes an owned copy, backed by an arena the Attributes reuses after Reset.
+//
+// The readers (Get, Has, String, UnsafeString, Int, Bool, Len, All, Map,
+// AppendJSON) are safe on a nil *Attributes, which has no attributes: an
+// Exchange's Response is nil for a request that was never answered, and
+// e.Response.String(k) then reports ("", false) rather than panicking.
 //
 // The zero value is ready to use. An Attributes must not be copied after
 // first use (copy with CopyFrom instead).
@@ -298,6 +379,9 @@ func (a *Attributes) Reset() {
 
 // Len is the number of distinct keys.
 func (a *Attributes) Len() int {
+	if a == nil {
+		return 0
+	}
 	n := 0
 	for i := range a.list {
 		if a.latest(i) {
@@ -353,9 +437,10 @@ func (a *Attributes) Add(key string, v Value) {
 // SetString sets a string attribute.
 func (a *Attributes) SetString(key, s string) { a.Set(key, StringValue(s)) }
 
-// SetBytesString sets a string attribute from message bytes without copying.
+// SetBytesString sets an aliasing string attribute from message bytes,
+// without copying (see UnsafeStringValue).
 func (a *Attributes) SetBytesString(key string, b []byte) {
-	a.Set(key, StringValue(UnsafeString(b)))
+	a.Set(key, UnsafeStringValue(b))
 }
 
 // SetInt sets an integer attribute.
@@ -369,6 +454,9 @@ func (a *Attributes) SetBytes(key string, b []byte) { a.Set(key, BytesValue(b)) 
 
 // Get returns the value of key and whether it is present.
 func (a *Attributes) Get(key string) (Value, bool) {
+	if a == nil {
+		return Value{}, false
+	}
 	for i := len(a.list) - 1; i >= 0; i-- {
 		if a.list[i].Key == key {
 			return a.list[i].Value, true
@@ -383,8 +471,23 @@ func (a *Attributes) Has(key string) bool {
 	return ok
 }
 
-// String returns the string value of key ("" and false when absent or not a string).
+// String returns the string value of key ("" and false when absent or not
+// a string). The result stays valid after the message is gone, so it can
+// be kept (a map key, a slice element): a stable value is returned as it
+// is, at no cost; an aliasing one is copied.
 func (a *Attributes) String(key string) (string, bool) {
+	v, ok := a.Get(key)
+	if !ok || !v.isText() {
+		return "", false
+	}
+	return v.kept(), true
+}
+
+// UnsafeString is String without the copy: the result may alias the
+// message's bytes and is valid only while they are; for an Exchange's
+// attributes, until the callback returns. Use it where the string is
+// compared, hashed or written out before then; keep a String instead.
+func (a *Attributes) UnsafeString(key string) (string, bool) {
 	v, ok := a.Get(key)
 	if !ok || !v.isText() {
 		return "", false
@@ -414,6 +517,9 @@ func (a *Attributes) Bool(key string) (bool, bool) {
 // each key once with its current value.
 func (a *Attributes) All() iter.Seq2[string, Value] {
 	return func(yield func(string, Value) bool) {
+		if a == nil {
+			return
+		}
 		for i := range a.list {
 			k := a.list[i].Key
 			first := true
@@ -437,6 +543,9 @@ func (a *Attributes) All() iter.Seq2[string, Value] {
 // Map returns the attributes as a new Go map of plain values (see Value.Any).
 // It allocates; it is meant for tests, JSON and logging, not hot paths.
 func (a *Attributes) Map() map[string]any {
+	if a == nil {
+		return map[string]any{}
+	}
 	m := make(map[string]any, len(a.list))
 	for k, v := range a.All() {
 		m[k] = v.Any()
@@ -463,16 +572,17 @@ func (a *Attributes) AppendJSON(dst []byte) []byte {
 // MarshalJSON implements json.Marshaler.
 func (a *Attributes) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil), nil }
 
-// CopyFrom replaces a's contents with an owned copy of src: string and bytes
-// values are copied into a's arena, so they stay valid after the message
-// src was parsed from is gone, until a is Reset or copied into again.
+// CopyFrom replaces a's contents with an owned copy of src: aliasing string
+// and bytes values are copied into a's arena, so they stay valid after the
+// message src was parsed from is gone, until a is Reset or copied into
+// again; stable strings are shared, not copied.
 // Keys are not copied: they are expected to be the protocol packages'
 // constants. Steady-state copies allocate nothing.
 func (a *Attributes) CopyFrom(src *Attributes) {
 	a.Reset()
 	need := 0
 	for i := range src.list {
-		if v := src.list[i].Value; v.isText() {
+		if v := src.list[i].Value; v.isText() && !v.stable() {
 			need += v.textLen()
 		}
 	}
@@ -484,7 +594,7 @@ func (a *Attributes) CopyFrom(src *Attributes) {
 	}
 	for i := range src.list {
 		at := src.list[i]
-		if v := at.Value; v.isText() && v.textLen() > 0 {
+		if v := at.Value; v.isText() && v.textLen() > 0 && !v.stable() {
 			start := len(a.arena)
 			a.arena = append(a.arena, v.Bytes()...)
 			at.Value.p = unsafe.Pointer(&a.arena[start])

@@ -52,7 +52,7 @@ func BenchmarkAttributes(b *testing.B) {
 		a.SetBytesString("kafka.topic", val)
 		a.SetInt("kafka.acks", -1)
 		a.Int("kafka.api_key")
-		a.String("kafka.topic")
+		a.UnsafeString("kafka.topic")
 		a.Has("kafka.error_code")
 	}
 }

@@ -51,8 +51,8 @@ func lineProto(pairing Pairing) *Protocol {
 			m.Flags |= Interim
 		}
 		if m.Request != nil {
-			if w, ok := m.Request.String("t.word"); ok {
-				m.Attrs.SetString("t.reqword", w)
+			if w, ok := m.Request.UnsafeString("t.word"); ok {
+				m.Attrs.Set("t.reqword", UnsafeStringValueOf(w))
 			}
 		}
 		if m.Data[len(m.Data)-1] != '\n' {

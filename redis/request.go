@@ -569,7 +569,7 @@ func requestAttrs(m *parser.Message, st *State, a *argList) {
 		if !ok {
 			key = a.arg(k)
 		}
-		m.Attrs.Add(AttrKey, parser.StringValue(parser.UnsafeString(key)))
+		m.Attrs.Add(AttrKey, parser.UnsafeStringValue(key))
 	}
 	if st != nil && (st.skip > 0 || st.replyOff) {
 		st.reply(m)

@@ -241,7 +241,7 @@ func (p *proto) simpleState(m *parser.Message, st *State, line []byte) {
 	if st.modeRequests == 0 || m.Request == nil {
 		return // no MONITOR or RESET waiting for its reply: skip the lookup
 	}
-	switch cmd, _ := m.Request.String(AttrCommand); cmd {
+	switch cmd, _ := m.Request.UnsafeString(AttrCommand); cmd {
 	case "MONITOR":
 		st.modeRequests--
 		st.monitor = string(line) == "OK"
@@ -302,7 +302,7 @@ func (p *proto) pubsub(m *parser.Message, t Type, b []byte, pos, n int) {
 	st, _ := m.State.(*State)
 	reqCmd := ""
 	if m.Request != nil {
-		reqCmd, _ = m.Request.String(AttrCommand)
+		reqCmd, _ = m.Request.UnsafeString(AttrCommand)
 	}
 	if t == TypeArray {
 		subscribed := st != nil && st.subscribed

@@ -253,7 +253,7 @@ func (cf *connFilter) text(v parser.Value) string {
 	case parser.KindBool:
 		return strconv.FormatBool(v.Bool())
 	}
-	return v.Str()
+	return v.UnsafeStr()
 }
 
 func (cf *connFilter) bad(err error) filter.Status {
