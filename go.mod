@@ -1,14 +1,17 @@
 module github.com/wirekit/wirekit
 
-go 1.26.8
+go 1.26.0
 
 require (
-	github.com/apache/dubbo-go-hessian2 v1.13.2 // indirect
+	github.com/apache/dubbo-go-hessian2 v1.13.2
+	github.com/google/gopacket v1.1.19
+	github.com/stretchr/testify v1.12.1
+	github.com/twmb/franz-go/pkg/kmsg v1.15.0
+)
+
+require (
 	github.com/dubbogo/gost v1.13.1 // indirect
-	github.com/google/gopacket v1.1.19 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
-	github.com/twmb/franz-go/pkg/kmsg v1.15.0 // indirect
 	go.uber.org/atomic v1.9.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/net v0.0.0-20210525063256-abc453219eb5 // indirect
