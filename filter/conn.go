@@ -34,8 +34,9 @@ type ConnOptions struct {
 	// DefaultBufferSize.
 	BufferSize int
 	// MaxBuffer caps the bytes held per direction while a filter stops the
-	// chain, default DefaultMaxBuffer. A read that finds the buffer full
-	// closes the connection with ErrBufferFull.
+	// chain, default DefaultMaxBuffer; a value below BufferSize is raised to
+	// BufferSize. A read that finds the buffer full closes the connection
+	// with ErrBufferFull.
 	MaxBuffer int
 }
 

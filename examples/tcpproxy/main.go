@@ -1,4 +1,6 @@
-// Command tcpproxy is a working L4 proxy built on wirekit's filter package:
+// Command tcpproxy is a working L4 proxy: a thin main over package proxy
+// (github.com/wirekit/wirekit/proxy), which does the socket side on
+// wirekit's filter package:
 // it listens, dials an upstream host per connection and copies both
 // directions through a MOSN-style filter chain (connection limits, protocol
 // sniffing with access logs, sampled traffic dumps, deny lists), with
@@ -9,8 +11,8 @@
 //
 //	tcpproxy -config proxy.json [-log-level debug] [-log-format json]
 //
-// The configuration has the shape of MOSN's (see Config); testdata/ has
-// examples.
+// The configuration has the shape of MOSN's (see proxy.Config); testdata/
+// has examples.
 package main
 
 import (
@@ -21,7 +23,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
+
+	"github.com/wirekit/wirekit/proxy"
 )
 
 func main() {
@@ -53,29 +56,23 @@ func run(args []string) error {
 	}
 	log := slog.New(h)
 
-	cfg, err := loadConfig(*path)
+	cfg, err := proxy.LoadConfig(*path)
 	if err != nil {
 		return err
 	}
-	reg, closeFilters, err := newRegistry(log)
+	reg, closeFilters, err := proxy.NewRegistry(log)
 	if err != nil {
 		return err
 	}
 	defer closeFilters()
-	p, err := NewProxy(cfg, reg, log)
+	p, err := proxy.New(cfg, reg, log)
 	if err != nil {
 		return err
 	}
-	if err := p.Start(); err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	<-ctx.Done()
-	stop() // a second signal kills the process the default way
-	sctx, cancel := context.WithTimeout(context.Background(), p.graceful)
-	defer cancel()
-	start := time.Now()
-	err = p.Shutdown(sctx)
-	log.Info("stopped", "took", time.Since(start), "forced", err != nil)
-	return nil
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills the process the default way
+	}()
+	return p.Run(ctx)
 }

@@ -1,4 +1,4 @@
-package main
+package proxy
 
 import (
 	"context"
@@ -50,9 +50,11 @@ func (c *cluster) pick() string {
 	return c.hosts[(c.next.Add(1)-1)%uint64(len(c.hosts))]
 }
 
-// NewProxy builds a proxy from cfg, creating every filter chain with reg,
-// so any configuration error surfaces here, before a socket is opened.
-func NewProxy(cfg *Config, reg *filter.Registry, log *slog.Logger) (*Proxy, error) {
+// New builds a proxy from cfg, creating every filter chain with reg (see
+// NewRegistry for the built-in filters), so any configuration error
+// surfaces here, before a socket is opened. log receives the proxy's
+// connection and shutdown lines (slog.New(slog.DiscardHandler) for none).
+func New(cfg *Config, reg *filter.Registry, log *slog.Logger) (*Proxy, error) {
 	p := &Proxy{log: log, sessions: make(map[*session]struct{}), graceful: defaultGraceful}
 	clusters := map[string]*cluster{}
 	for _, cc := range cfg.ClusterManager.Clusters {
@@ -62,7 +64,7 @@ func NewProxy(cfg *Config, reg *filter.Registry, log *slog.Logger) (*Proxy, erro
 		}
 		for _, h := range cc.Hosts {
 			if _, _, err := net.SplitHostPort(h.Address); err != nil {
-				return nil, fmt.Errorf("%w: cluster %q: host %q: %v", errConfig, cc.Name, h.Address, err)
+				return nil, fmt.Errorf("%w: cluster %q: host %q: %v", ErrConfig, cc.Name, h.Address, err)
 			}
 			cl.hosts = append(cl.hosts, h.Address)
 		}
@@ -75,7 +77,7 @@ func NewProxy(cfg *Config, reg *filter.Registry, log *slog.Logger) (*Proxy, erro
 		}
 		for _, lc := range sc.Listeners {
 			if lc.Name == "" || seen[lc.Name] {
-				return nil, fmt.Errorf("%w: listener name %q empty or duplicate", errConfig, lc.Name)
+				return nil, fmt.Errorf("%w: listener name %q empty or duplicate", ErrConfig, lc.Name)
 			}
 			seen[lc.Name] = true
 			l, err := newListener(lc, reg, clusters)
@@ -86,30 +88,30 @@ func NewProxy(cfg *Config, reg *filter.Registry, log *slog.Logger) (*Proxy, erro
 		}
 	}
 	if len(p.listeners) == 0 {
-		return nil, fmt.Errorf("%w: no listeners", errConfig)
+		return nil, fmt.Errorf("%w: no listeners", ErrConfig)
 	}
 	return p, nil
 }
 
 func newListener(lc ListenerConfig, reg *filter.Registry, clusters map[string]*cluster) (*listener, error) {
 	if len(lc.FilterChains) != 1 {
-		return nil, fmt.Errorf("%w: need exactly one filter chain, got %d", errConfig, len(lc.FilterChains))
+		return nil, fmt.Errorf("%w: need exactly one filter chain, got %d", ErrConfig, len(lc.FilterChains))
 	}
 	fs := lc.FilterChains[0].Filters
 	if len(fs) == 0 || fs[len(fs)-1].Type != "tcp_proxy" {
-		return nil, fmt.Errorf("%w: the last filter must be tcp_proxy", errConfig)
+		return nil, fmt.Errorf("%w: the last filter must be tcp_proxy", ErrConfig)
 	}
 	var tc TCPProxyConfig
 	if err := filter.DecodeConfig(fs[len(fs)-1].Config, &tc); err != nil {
-		return nil, fmt.Errorf("%w: tcp_proxy: %v", errConfig, err)
+		return nil, fmt.Errorf("%w: tcp_proxy: %v", ErrConfig, err)
 	}
 	cl := clusters[tc.Cluster]
 	if cl == nil {
-		return nil, fmt.Errorf("%w: tcp_proxy: unknown cluster %q", errConfig, tc.Cluster)
+		return nil, fmt.Errorf("%w: tcp_proxy: unknown cluster %q", ErrConfig, tc.Cluster)
 	}
 	for _, s := range fs[:len(fs)-1] {
 		if s.Type == "tcp_proxy" {
-			return nil, fmt.Errorf("%w: tcp_proxy must be the last filter only", errConfig)
+			return nil, fmt.Errorf("%w: tcp_proxy must be the last filter only", ErrConfig)
 		}
 	}
 	chain, err := reg.NewChain(fs[:len(fs)-1]...)
@@ -121,7 +123,7 @@ func newListener(lc ListenerConfig, reg *filter.Registry, clusters map[string]*c
 		l.idle = time.Duration(*tc.IdleTimeout)
 	}
 	if tc.MaxBuffer < 0 {
-		return nil, fmt.Errorf("%w: tcp_proxy: max_buffer %d", errConfig, tc.MaxBuffer)
+		return nil, fmt.Errorf("%w: tcp_proxy: max_buffer %d", ErrConfig, tc.MaxBuffer)
 	}
 	return l, nil
 }
@@ -134,7 +136,9 @@ func (p *Proxy) Start() error {
 			p.closeListeners()
 			return err
 		}
+		p.mu.Lock()
 		l.ln = ln
+		p.mu.Unlock()
 		p.log.Info("listening", "listener", l.name, "address", ln.Addr().String(),
 			"filters", l.chain.Names(), "cluster", l.cluster.name)
 	}
@@ -145,8 +149,12 @@ func (p *Proxy) Start() error {
 	return nil
 }
 
-// Addr returns the bound address of the named listener (nil before Start).
+// Addr returns the bound address of the named listener (nil before Start
+// has bound it). It may be called from any goroutine, for example while
+// Run starts.
 func (p *Proxy) Addr(name string) net.Addr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, l := range p.listeners {
 		if l.name == name && l.ln != nil {
 			return l.ln.Addr()
@@ -156,11 +164,37 @@ func (p *Proxy) Addr(name string) net.Addr {
 }
 
 func (p *Proxy) closeListeners() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, l := range p.listeners {
 		if l.ln != nil {
 			l.ln.Close()
 		}
 	}
+}
+
+// GracefulTimeout is how long Run's shutdown waits for open connections:
+// the configuration's graceful_timeout, default 30s.
+func (p *Proxy) GracefulTimeout() time.Duration { return p.graceful }
+
+// Run starts the proxy, serves until ctx is done, then shuts down
+// gracefully within GracefulTimeout. It returns Start's error, or nil once
+// every connection has ended (forced or not; the log says which).
+//
+//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//	defer stop()
+//	err := p.Run(ctx)
+func (p *Proxy) Run(ctx context.Context) error {
+	if err := p.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), p.graceful)
+	defer cancel()
+	start := time.Now()
+	err := p.Shutdown(sctx)
+	p.log.Info("stopped", "took", time.Since(start), "forced", err != nil)
+	return nil
 }
 
 // Shutdown stops accepting, waits for open connections to end until ctx is
@@ -181,16 +215,20 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	}
 	p.mu.Lock()
 	for s := range p.sessions {
-		s.abort(errShutdown)
+		s.abort(ErrShutdown)
 	}
 	p.mu.Unlock()
 	<-done
 	return ctx.Err()
 }
 
+// Reasons a connection was closed by the proxy, as its "closed" log line
+// and the filter chain's OnClose report them.
 var (
-	errShutdown = errors.New("tcpproxy: shutdown deadline passed")
-	errIdle     = errors.New("tcpproxy: idle timeout")
+	// ErrShutdown: the shutdown deadline passed with the connection open.
+	ErrShutdown = errors.New("proxy: shutdown deadline passed")
+	// ErrIdle: neither side sent anything for the idle timeout.
+	ErrIdle = errors.New("proxy: idle timeout")
 )
 
 func (p *Proxy) accept(l *listener) {
@@ -396,8 +434,8 @@ func (s *session) pump(fc *filter.Conn, dir int, src, dst *net.TCPConn) error {
 				src.SetReadDeadline(last.Add(idle))
 				continue
 			}
-			s.abort(errIdle)
-			return errIdle
+			s.abort(ErrIdle)
+			return ErrIdle
 		}
 		if errors.Is(err, io.EOF) {
 			dst.CloseWrite()
@@ -417,8 +455,8 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// loadConfig reads and decodes a configuration file.
-func loadConfig(path string) (*Config, error) {
+// LoadConfig reads and decodes a configuration file (see ParseConfig).
+func LoadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package main
+package proxy
 
 import (
 	"bytes"
@@ -14,11 +14,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -204,7 +202,7 @@ func TestIdleTimeout(t *testing.T) {
 	require.ErrorIs(t, err, io.EOF)
 	assert.Less(t, time.Since(start), 3*time.Second)
 	require.Eventually(t, func() bool { return len(lb.records("closed")) == 1 }, 5*time.Second, 10*time.Millisecond)
-	assert.Equal(t, errIdle.Error(), lb.records("closed")[0]["error"])
+	assert.Equal(t, ErrIdle.Error(), lb.records("closed")[0]["error"])
 }
 
 func TestUpstreamDown(t *testing.T) {
@@ -290,51 +288,8 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-// TestBinarySIGTERM builds the command, runs it with a config file and
-// stops it with SIGTERM while a connection is open and then closed.
-func TestBinarySIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	srv := httptest.NewServer(http.HandlerFunc(echoHandler))
-	defer srv.Close()
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "tcpproxy")
-	b, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, string(b))
-	port := freePort(t)
-	cfg := strings.Replace(proxyConfig(srv.Listener.Addr().String(), "30s"), "127.0.0.1:0", fmt.Sprintf("127.0.0.1:%d", port), 1)
-	cfgPath := filepath.Join(dir, "proxy.json")
-	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "-config", cfgPath, "-log-format", "json")
-	cmd.Stderr = &logs
-	require.NoError(t, cmd.Start())
-	defer cmd.Process.Kill()
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	var resp *http.Response
-	require.Eventually(t, func() bool {
-		resp, err = http.Get("http://" + addr + "/alive")
-		return err == nil
-	}, 10*time.Second, 20*time.Millisecond)
-	resp.Body.Close()
-	assert.Equal(t, "/alive", resp.Header.Get("X-Path"))
-	http.DefaultClient.CloseIdleConnections()
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		require.NoError(t, err, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatalf("proxy did not exit on SIGTERM: %s", logs.String())
-	}
-	assert.Contains(t, logs.String(), `"msg":"stopped"`)
-	assert.Contains(t, logs.String(), `"forced":false`)
-}
-
 func TestConfigErrors(t *testing.T) {
-	reg, _, err := newRegistry(nopLogger())
+	reg, _, err := NewRegistry(nopLogger())
 	require.NoError(t, err)
 	tests := []struct {
 		name, doc, want string
@@ -351,29 +306,10 @@ func TestConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := ParseConfig([]byte(tt.doc))
 			if err == nil {
-				_, err = NewProxy(cfg, reg, nopLogger())
+				_, err = New(cfg, reg, nopLogger())
 			}
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
-	}
-}
-
-func TestExampleConfigsBuild(t *testing.T) {
-	reg, closeFilters, err := newRegistry(nopLogger())
-	require.NoError(t, err)
-	defer closeFilters()
-	files, err := filepath.Glob("testdata/*.json")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, f := range files {
-		doc, err := os.ReadFile(f)
-		require.NoError(t, err)
-		// Keep the example's dump files out of /var/tmp.
-		doc = bytes.ReplaceAll(doc, []byte("/var/tmp/tcpproxy-dump"), []byte(t.TempDir()))
-		cfg, err := ParseConfig(doc)
-		require.NoError(t, err, f)
-		_, err = NewProxy(cfg, reg, nopLogger())
-		require.NoError(t, err, f)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package proxy
 
 import (
 	"bytes"
@@ -67,7 +67,9 @@ type TCPProxyConfig struct {
 	// for this long, default 10m; "0s" disables it.
 	IdleTimeout *Duration `json:"idle_timeout"`
 	// MaxBuffer caps the bytes filters may hold per direction (default
-	// filter.DefaultMaxBuffer).
+	// filter.DefaultMaxBuffer, at least filter.DefaultBufferSize). A
+	// connection whose filters would hold more is closed with
+	// filter.ErrBufferFull, logged as its "closed" line's error.
 	MaxBuffer int `json:"max_buffer"`
 }
 
@@ -122,36 +124,36 @@ const (
 	defaultConnTimeout = 3 * time.Second
 )
 
-// errConfig marks configuration errors.
-var errConfig = errors.New("tcpproxy: bad config")
+// ErrConfig marks configuration errors (test with errors.Is).
+var ErrConfig = errors.New("proxy: bad config")
 
 // ParseConfig decodes a configuration strictly (unknown fields are errors).
-// Filter chains are checked when the proxy is built (NewProxy), against
+// Filter chains are checked when the proxy is built (New), against
 // the registry.
 func ParseConfig(doc []byte) (*Config, error) {
 	var c Config
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("%w: %v", errConfig, err)
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: trailing data", errConfig)
+		return nil, fmt.Errorf("%w: trailing data", ErrConfig)
 	}
 	if len(c.Servers) == 0 {
-		return nil, fmt.Errorf("%w: no servers", errConfig)
+		return nil, fmt.Errorf("%w: no servers", ErrConfig)
 	}
 	names := map[string]bool{}
 	for _, cl := range c.ClusterManager.Clusters {
 		switch {
 		case cl.Name == "":
-			return nil, fmt.Errorf("%w: cluster without a name", errConfig)
+			return nil, fmt.Errorf("%w: cluster without a name", ErrConfig)
 		case names[cl.Name]:
-			return nil, fmt.Errorf("%w: duplicate cluster %q", errConfig, cl.Name)
+			return nil, fmt.Errorf("%w: duplicate cluster %q", ErrConfig, cl.Name)
 		case len(cl.Hosts) == 0:
-			return nil, fmt.Errorf("%w: cluster %q has no hosts", errConfig, cl.Name)
+			return nil, fmt.Errorf("%w: cluster %q has no hosts", ErrConfig, cl.Name)
 		case cl.LBType != "" && cl.LBType != "LB_ROUNDROBIN":
-			return nil, fmt.Errorf("%w: cluster %q: lb_type %q not supported (LB_ROUNDROBIN only)", errConfig, cl.Name, cl.LBType)
+			return nil, fmt.Errorf("%w: cluster %q: lb_type %q not supported (LB_ROUNDROBIN only)", ErrConfig, cl.Name, cl.LBType)
 		}
 		names[cl.Name] = true
 	}

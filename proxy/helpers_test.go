@@ -1,4 +1,4 @@
-package main
+package proxy
 
 import (
 	"bufio"
@@ -88,9 +88,9 @@ func startTestProxy(t *testing.T, doc string) *testProxy {
 	log := slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg, err := ParseConfig([]byte(doc))
 	require.NoError(t, err)
-	reg, closeFilters, err := newRegistry(log)
+	reg, closeFilters, err := NewRegistry(log)
 	require.NoError(t, err)
-	p, err := NewProxy(cfg, reg, log)
+	p, err := New(cfg, reg, log)
 	require.NoError(t, err)
 	require.NoError(t, p.Start())
 	tp := &testProxy{p: p, addr: p.Addr("test").String(), log: lb}

@@ -1,4 +1,4 @@
-package main
+package proxy
 
 import (
 	"errors"
@@ -12,12 +12,12 @@ import (
 	"github.com/wirekit/wirekit/parser"
 )
 
-// newRegistry returns the registry of filter types the proxy's
+// NewRegistry returns the registry of filter types the proxy's
 // configuration can name (the built-ins, with sniff writing an access log
 // line per exchange), and a function to call at exit: it stops the tcpcopy
 // dumpers the configuration created, writing out what they hold, and logs
 // their counters and the sniff filters'.
-func newRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
+func NewRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
 	var mu sync.Mutex
 	var dumpers []*tcpcopy.Factory
 	var sniffs []*sniff.Factory
