@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bufio"
 	"errors"
 	"sync"
 	"time"
@@ -69,8 +68,7 @@ type pending struct {
 }
 
 type dirState struct {
-	decode DecodeFunc      // frames and parses; nil for keyed responses
-	split  bufio.SplitFunc // frames, when decode is nil
+	decode DecodeFunc // frames and parses: the direction's one decoding path
 	buf    []byte
 	bufTS  time.Time
 	resync bool // after a gap: skip to a point the tree's fastFail accepts
@@ -135,14 +133,7 @@ func NewConn(p *Protocol, opts ConnOptions, emit func(*Exchange)) *Conn {
 		c.state = p.NewState()
 	}
 	for dir := range Direction(2) {
-		d := &c.dirs[dir]
-		if dir == Response && p.Pairing == PairByKey && p.Key != nil {
-			// A keyed response's request is found from its framed bytes,
-			// before it is parsed: frame, then parse.
-			d.split = p.Split(c.state, dir)
-		} else {
-			d.decode = p.Decoder(c.state, dir)
-		}
+		c.dirs[dir].decode = p.Decoder(c.state, dir)
 	}
 	return c
 }
@@ -241,27 +232,19 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 				return off
 			}
 		}
-		var (
-			adv             int
-			tok             []byte
-			err             error
-			framed, matched bool
-			req             *pending
-			idx             = -1
-		)
-		if d.decode != nil {
-			// Frame and parse in one call; an in-order response's request
-			// (the oldest pending) is known before it is framed.
-			m := &c.msg
-			m.Request = nil
-			if dir == Response && c.n > 0 {
-				req, idx = c.at(0), 0
+		// Frame and parse in one call. A response's request is known
+		// before it is framed: the oldest pending one (in order), or the
+		// one whose key the response's first bytes carry (by key).
+		m := &c.msg
+		m.Request = nil
+		var req *pending
+		idx := -1
+		if dir == Response && c.n > 0 {
+			if req, idx = c.requestFor(data[off:]); req != nil {
 				m.Request = &req.attrs
 			}
-			adv, framed, matched, err = d.decode(m, data[off:], atEOF)
-		} else {
-			adv, tok, err = d.split(data[off:], atEOF)
 		}
+		adv, framed, matched, err := d.decode(m, data[off:], atEOF)
 		if err != nil {
 			if d.resync && !errors.Is(err, ErrShort) {
 				// A false start while resynchronising: skip a byte, go on.
@@ -276,7 +259,7 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 			c.stop(dir, err, len(data)-off)
 			return len(data)
 		}
-		if adv < 0 || adv > len(data)-off || (adv == 0 && (tok != nil || framed)) {
+		if adv < 0 || adv > len(data)-off || (adv == 0 && framed) {
 			c.stop(dir, ErrMalformed, len(data)-off)
 			return len(data)
 		}
@@ -290,8 +273,6 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 		d.resync = false
 		if framed {
 			c.parsed(dir, ts, 0, matched, req, idx)
-		} else if tok != nil {
-			c.handle(dir, tok, ts, 0)
 		}
 		off += adv
 	}
@@ -315,25 +296,36 @@ func (c *Conn) syncPoint(dir Direction, b []byte) int {
 	return len(b)
 }
 
-// handle parses one framed message and pairs it.
+// requestFor returns the pending request a response starting with b
+// answers, and its index: the oldest (in-order pairing), or the one whose
+// key b carries (keyed pairing; Protocol.Key reads it from the message's
+// first bytes). nil, -1 when there is none.
+func (c *Conn) requestFor(b []byte) (*pending, int) {
+	if c.n == 0 {
+		return nil, -1
+	}
+	if c.p.Pairing != PairByKey || c.p.Key == nil {
+		return c.at(0), 0
+	}
+	if k, ok := c.p.Key(Response, b); ok {
+		for i := 0; i < c.n; i++ {
+			if p := c.at(i); p.key == k {
+				return p, i
+			}
+		}
+	}
+	return nil, -1
+}
+
+// handle parses one message cut short (by a gap or the end of the stream)
+// with the direction's tree and pairs it.
 func (c *Conn) handle(dir Direction, msg []byte, ts time.Time, flags Flags) {
 	var req *pending
 	idx := -1
 	root := c.p.Request
 	if dir == Response {
 		root = c.p.Response
-		if c.p.Pairing == PairByKey && c.p.Key != nil {
-			if k, ok := c.p.Key(Response, msg); ok {
-				for i := 0; i < c.n; i++ {
-					if p := c.at(i); p.key == k {
-						req, idx = p, i
-						break
-					}
-				}
-			}
-		} else if c.n > 0 {
-			req, idx = c.at(0), 0
-		}
+		req, idx = c.requestFor(msg)
 	}
 	m := &c.msg
 	m.Reset(msg, dir)
@@ -497,6 +489,9 @@ func (c *Conn) Gap(dir Direction, n int) {
 	if g, ok := c.state.(GapNotifier); ok {
 		g.Gap(dir)
 	}
+	// The decoder's progress on the message in progress ends here: the
+	// next bytes start somewhere else (see DecodeFunc).
+	d.decode = c.p.Decoder(c.state, dir)
 	if len(d.buf) > 0 {
 		c.handle(dir, d.buf, d.bufTS, Truncated)
 		d.buf = d.buf[:0]

@@ -72,9 +72,11 @@ func lineProto(pairing Pairing) *Protocol {
 		Split:    func(any, Direction) bufio.SplitFunc { return split },
 		Pairing:  pairing,
 		Key: func(dir Direction, msg []byte) (uint64, bool) {
+			// The id is the second field, known once a space or the
+			// line's end follows it.
 			var arr [3][]byte
 			f := fields3(msg, &arr)
-			if len(f) < 2 {
+			if len(f) < 2 || len(f) == 2 && msg[len(msg)-1] != '\n' && msg[len(msg)-1] != ' ' {
 				return 0, false
 			}
 			var k uint64

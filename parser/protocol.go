@@ -49,8 +49,11 @@ type Protocol struct {
 	Decode func(state any, dir Direction) DecodeFunc
 	// Pairing selects in-order or keyed pairing.
 	Pairing Pairing
-	// Key extracts the pairing key from a whole framed message, for
-	// PairByKey. It must be cheap and must not allocate.
+	// Key extracts the pairing key from a message's first bytes, for
+	// PairByKey: Conn reads it from a response's buffered bytes, before
+	// decoding it, to hand the decoder its request (Message.Request). It
+	// answers ok=false while those bytes do not hold the whole key yet. It
+	// must be cheap and must not allocate.
 	Key func(dir Direction, msg []byte) (key uint64, ok bool)
 	// Ports are the protocol's well-known server ports, used as a hint for
 	// detection and for deciding which side of a connection is the server.
@@ -71,7 +74,14 @@ type Protocol struct {
 // nothing new (skipped bytes, need more, or err).
 //
 // A DecodeFunc belongs to one connection and direction, like the SplitFunc
-// it stands for.
+// it stands for, and it is resumable: until a call consumes bytes
+// (advance > 0), every call's data starts with the same message as the
+// previous call's, extended (Conn, the Sniffer, pcaptest and
+// bufio.Scanner all call it so). A DecodeFunc may therefore keep how far
+// it framed the message in progress and go on from there, so that the
+// work per byte stays bounded whatever the chunking; it forgets that
+// progress when it consumes bytes, returns an error, or is handed a
+// shorter buffer. After a gap Conn takes a new DecodeFunc from Decoder.
 type DecodeFunc func(m *Message, data []byte, atEOF bool) (advance int, framed, matched bool, err error)
 
 // Decoder returns the DecodeFunc of one direction of a connection whose

@@ -52,6 +52,18 @@ type Sniffer struct {
 	chunks     []heldChunk
 	skipped    [2]uint64
 	err        error
+	// The candidates' decoders tried on the held bytes so far, each kept
+	// from one Feed to the next so that its framing resumes where it
+	// stopped (the held bytes only grow).
+	tries []sniffTry
+	msg   Message
+}
+
+// sniffTry is one candidate's decoder for one direction's held bytes.
+type sniffTry struct {
+	p      *Protocol
+	dir    Direction
+	decode DecodeFunc
 }
 
 // NewSniffer returns a Sniffer choosing among d's protocols for a
@@ -140,19 +152,40 @@ func (s *Sniffer) decide(final bool) {
 		s.err = ErrUndetected
 		s.skipped[Request] += uint64(len(s.held[Request]))
 		s.skipped[Response] += uint64(len(s.held[Response]))
-		s.held, s.chunks = [2][]byte{}, nil
+		s.held, s.chunks, s.tries = [2][]byte{}, nil, nil
+		s.msg = Message{}
 	}
 }
 
-// frames reports whether p's framing accepts the held bytes of dir: a
-// whole first message, or a plausible start of one.
+// frames reports whether p's decoder accepts the held bytes of dir: a
+// whole first message, or a plausible start of one. It is the decoder a
+// Conn would use (the one path from bytes to messages), on its own state.
 func (s *Sniffer) frames(p *Protocol, dir Direction) bool {
-	var state any
-	if p.NewState != nil {
-		state = p.NewState()
+	var t *sniffTry
+	for i := range s.tries {
+		if s.tries[i].p == p && s.tries[i].dir == dir {
+			t = &s.tries[i]
+			break
+		}
 	}
-	_, _, err := p.Split(state, dir)(s.held[dir], false)
-	return err == nil
+	if t == nil {
+		var state any
+		if p.NewState != nil {
+			state = p.NewState()
+		}
+		s.tries = append(s.tries, sniffTry{p: p, dir: dir, decode: p.Decoder(state, dir)})
+		t = &s.tries[len(s.tries)-1]
+	}
+	if t.decode == nil {
+		return false // it refused these bytes before: they only grew
+	}
+	s.msg.Request = nil
+	_, _, _, err := t.decode(&s.msg, s.held[dir], false)
+	if err != nil {
+		t.decode = nil
+		return false
+	}
+	return true
 }
 
 func (s *Sniffer) choose(p *Protocol) {
@@ -164,5 +197,6 @@ func (s *Sniffer) choose(p *Protocol) {
 		}
 		s.conn.Feed(c.dir, s.held[c.dir][c.off:c.off+c.n], c.ts)
 	}
-	s.held, s.chunks = [2][]byte{}, nil
+	s.held, s.chunks, s.tries = [2][]byte{}, nil, nil
+	s.msg = Message{}
 }

@@ -102,25 +102,27 @@ func Messages(p *parser.Protocol, s *Stream, dir parser.Direction) ([][]byte, er
 		state = p.NewState()
 	}
 	if dir == parser.Response {
-		if _, err := frame(p.Split(state, parser.Request), s.Data[parser.Request]); err != nil {
+		if _, err := frame(p.Decoder(state, parser.Request), s.Data[parser.Request]); err != nil {
 			return nil, fmt.Errorf("pcaptest: framing requests first: %w", err)
 		}
 	}
-	return frame(p.Split(state, dir), s.Data[dir])
+	return frame(p.Decoder(state, dir), s.Data[dir])
 }
 
-func frame(split func([]byte, bool) (int, []byte, error), b []byte) ([][]byte, error) {
+// frame runs a direction's decoder (the path parser.Conn takes) over b.
+func frame(decode parser.DecodeFunc, b []byte) ([][]byte, error) {
 	var out [][]byte
+	var m parser.Message
 	for len(b) > 0 {
-		adv, tok, err := split(b, true)
+		adv, framed, _, err := decode(&m, b, true)
 		if err != nil {
 			return out, err
 		}
 		if adv <= 0 || adv > len(b) {
 			return out, fmt.Errorf("pcaptest: framing stalled with %d bytes left", len(b))
 		}
-		if tok != nil {
-			out = append(out, bytes.Clone(tok))
+		if framed {
+			out = append(out, bytes.Clone(m.Data))
 		}
 		b = b[adv:]
 	}

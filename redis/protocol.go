@@ -62,16 +62,6 @@ type State struct {
 	// inline lines.
 	Skipped int
 
-	// The framer's scan of the message it returned last, so that parsing
-	// that very message (same first byte address and length) does not scan
-	// it again: the argument positions of a request, the validity of a
-	// reply. Parsing consumes it.
-	framedReq     argList
-	framedReqAt   *byte
-	framedReqLen  int
-	framedRespAt  *byte
-	framedRespLen int
-
 	lastCmd *cmdInfo // the command of the last request, tried before the table
 	// How the last request spelled lastCmd's name: its bytes packed by
 	// nameWord, and its length (0: not packed). The same spelling again
@@ -102,28 +92,6 @@ func (*noCopy) Unlock() {}
 // as the last (un)subscribe confirmation said.
 func (s *State) Subscribed() bool { return s.subscribed }
 
-// framedArgs returns the framer's argument positions for msg when msg is
-// the request it framed last, consuming them; nil otherwise.
-func (s *State) framedArgs(msg []byte) *argList {
-	if s == nil || len(msg) == 0 || s.framedReqAt != &msg[0] || s.framedReqLen != len(msg) {
-		return nil
-	}
-	s.framedReqAt = nil
-	a := &s.framedReq
-	a.msg = msg
-	return a
-}
-
-// framedValid reports whether msg is the reply the framer validated last,
-// consuming that fact.
-func (s *State) framedValid(msg []byte) bool {
-	if s == nil || len(msg) == 0 || s.framedRespAt != &msg[0] || s.framedRespLen != len(msg) {
-		return false
-	}
-	s.framedRespAt = nil
-	return true
-}
-
 // clientReply applies CLIENT REPLY ON|OFF|SKIP.
 func (s *State) clientReply(a *argList) {
 	if a.count() != 3 || !equalFold("REPLY", a.arg(1)) {
@@ -150,17 +118,8 @@ func (s *State) noReply() bool {
 	return s.replyOff
 }
 
-// split returns the framing function of one direction.
-//
-// A message spanning many segments is offered again and again, longer each
-// time. When a scan stops short it also yields a lower bound on the length
-// the message needs (each value still expected takes at least 3 bytes, a
-// bulk string its whole announced length); until that many bytes are
-// buffered the framer answers "need more" without rescanning, so framing a
-// large reply byte by byte is not quadratic. The bound is only a shortcut:
-// it is dropped when the buffer does not start like the message it was
-// computed for or is shorter than before, and every message is framed by a
-// full scan.
+// split returns the framing function of one direction: the decoder's
+// framing alone, for bufio.Scanner and other SplitFunc users.
 func (p *proto) split(state any, dir parser.Direction) bufio.SplitFunc {
 	st, _ := state.(*State)
 	f := &framer{l: &p.l, st: st, req: dir == parser.Request}
@@ -170,46 +129,37 @@ func (p *proto) split(state any, dir parser.Direction) bufio.SplitFunc {
 	return f.splitReply
 }
 
-// decode returns the single-pass parser.DecodeFunc of one direction
-// (Protocol.Decode). Its answers are those of the direction's framer
-// followed by its tree; TestDecodeAgrees and FuzzDecode check that.
+// decode returns the parser.DecodeFunc of one direction (Protocol.Decode):
+// the one path from bytes to a parsed message. It frames a message with
+// the direction's framer, which keeps its scan position while the message
+// is incomplete (see framer), and parses it with the tree's node on the
+// framer's scan: the arguments it found, the validity it checked. Its
+// answers are those of Split followed by the tree; TestDecodeAgrees and
+// FuzzDecode check that.
 func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 	st, _ := state.(*State)
-	d := &decoder{
-		f:     framer{l: &p.l, st: st, req: dir == parser.Request},
-		dir:   dir,
-		state: state,
-		root:  p.respTree,
-	}
+	d := &decoder{p: p, f: framer{l: &p.l, st: st, req: dir == parser.Request}, dir: dir, state: state}
 	if dir != parser.Request {
-		return d.any
+		return d.reply
 	}
-	d.root = p.reqTree
+	d.f.args = &d.args
 	if st == nil {
-		return d.any
+		return d.request
 	}
 	// The request nearly every client sends, an array of a few short bulk
 	// strings (see shortRequestLen), is framed and parsed in one pass; any
-	// other goes through the framer and the tree.
-	//
-	// For such an array the tree's walk comes down to its one node's parse
-	// with the framer's scan: the array passes the node's fastFail ("*" and
-	// a digit), and the parse always completes. So what that parse does is
-	// done here directly, on the scan just made. (The body is in this
-	// closure rather than in a method, whose method value would add a call.)
+	// other goes through the framer. For such an array the node's fastFail
+	// ("*" and a digit) passes and its parse always completes, so what the
+	// parse does is done here directly. (The body is in this closure rather
+	// than in a method, whose method value would add a call.)
 	return func(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
 		a := &d.args
 		n, ok := p.l.shortRequestLen(data, a)
 		if !ok {
-			return d.any(m, data, atEOF)
+			return d.request(m, data, atEOF)
 		}
-		// What splitRequest does when it frames a message (no "need more"
-		// bound pending, no scan handed over), stored only when it changes.
-		if d.f.need != 0 {
-			d.f.need = 0
-		}
-		if st.framedReqAt != nil {
-			st.framedReqAt = nil
+		if d.f.seen != 0 {
+			d.f.restart()
 		}
 		m.Start(data[:n:n], parser.Request, state)
 		requestAttrs(m, st, a)
@@ -220,119 +170,189 @@ func (p *proto) decode(state any, dir parser.Direction) parser.DecodeFunc {
 
 // decoder holds one direction's DecodeFunc.
 type decoder struct {
+	p     *proto
 	f     framer
 	dir   parser.Direction
 	state any
-	root  *parser.PkgParser
-	args  argList // the arguments the request fast path scanned
+	args  argList // the arguments the framer scanned
 }
 
-// any frames a message with the framer, then parses it with the tree,
-// which takes the framer's scan over instead of reading the message again
-// (see State.framedArgs).
-func (d *decoder) any(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
-	var n int
-	var tok []byte
-	var err error
-	if d.f.req {
-		n, tok, err = d.f.splitRequest(data, atEOF)
-	} else {
-		n, tok, err = d.f.splitReply(data, atEOF)
-	}
+// request frames a request and parses it on the framer's scan: the node's
+// fastFail, then its parse with the arguments already found.
+func (d *decoder) request(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+	n, tok, err := d.f.splitRequest(data, atEOF)
 	if tok == nil {
 		return n, false, false, err
 	}
 	m.Start(tok, d.dir, d.state)
-	return n, true, d.root.Parse(m), nil
+	if fastFailRequest(m) {
+		return n, true, noMatch(m, false), nil
+	}
+	var ok bool
+	if d.args.inline {
+		ok, _ = d.p.loadRequest(m, tok, d.f.st)
+	} else {
+		d.args.msg = tok
+		ok, _ = d.p.request(m, tok, d.f.st, &d.args, nil)
+	}
+	return n, true, noMatch(m, ok), nil
 }
 
-// framer is one direction's framing function and its "need more" bound.
+// reply frames a reply and parses it knowing the framer validated it.
+func (d *decoder) reply(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+	n, tok, err := d.f.splitReply(data, atEOF)
+	if tok == nil {
+		return n, false, false, err
+	}
+	m.Start(tok, d.dir, d.state)
+	if fastFailResponse(m) {
+		return n, true, noMatch(m, false), nil
+	}
+	ok, _ := d.p.response(m, true)
+	return n, true, noMatch(m, ok), nil
+}
+
+// noMatch is what the tree's walk does with its node's answer: a failure
+// says why (parser.ErrNoMatch when the node did not).
+func noMatch(m *parser.Message, ok bool) bool {
+	if !ok && m.Err == nil {
+		m.Err = parser.ErrNoMatch
+	}
+	return ok
+}
+
+// framer is one direction's framing, resumable: while the message at the
+// front of the buffer is incomplete it keeps how far it got, and the next
+// call goes on from there instead of scanning from the start. So framing a
+// message costs a bounded amount of work per byte whatever the chunking
+// ("*1\r\n" nested 40,000 deep, fed 7 bytes at a time, is scanned once:
+// TestFramingLinear counts the bytes).
+//
+// It relies on the contract every caller of a SplitFunc or DecodeFunc
+// keeps (parser.Conn, bufio.Scanner): until a call consumes bytes, each
+// call's data starts with the same message, extended. A shorter buffer is
+// taken as a new message. parser.Conn makes a new decoder after a gap.
 type framer struct {
 	l    *limits
 	st   *State
 	req  bool
-	need int    // buffer length below which the pending message cannot be whole
-	seen int    // buffer length when need was computed
-	head uint64 // the first bytes of that buffer
+	args *argList // where a request's argument positions go (nil: not kept)
+	// need is the buffer length below which the pending message cannot be
+	// whole (each value still expected takes at least 3 bytes, a bulk
+	// string its whole announced length): until then the answer is "need
+	// more" without looking.
+	need int
+	seen int // buffer length at the last "need more"
+	// Where the scan of an incomplete reply stopped: the first value not
+	// yet complete, and what was still expected there.
+	rs     scanState
+	resume bool
+	// lineFrom: an incomplete inline request has no LF in data[:lineFrom].
+	lineFrom int
 }
 
-// headOf packs up to 8 leading bytes, to recognise the same pending message.
-func headOf(b []byte) uint64 {
-	var h uint64
-	for i := 0; i < len(b) && i < 8; i++ {
-		h = h<<8 | uint64(b[i])
-	}
-	return h
+// restart forgets the message in progress.
+func (f *framer) restart() {
+	f.need, f.seen, f.resume, f.lineFrom = 0, 0, false, 0
 }
 
-// waiting reports whether data is still shorter than the bound computed for
-// the message pending at its start, so that scanning it again is useless.
+// continues reports whether data continues the message of the previous
+// call that answered "need more" (else that progress is dropped), and
+// whether it is still too short to be worth looking at.
 func (f *framer) waiting(data []byte, atEOF bool) bool {
-	return !atEOF && f.need > len(data) && len(data) >= f.seen && headOf(data) == f.head
+	if len(data) < f.seen {
+		f.restart()
+		return false
+	}
+	return !atEOF && f.need > len(data)
 }
 
 // splitRequest frames one request (the bufio.SplitFunc of the request
-// direction), leaving its argument positions in the State for the parser.
+// direction), leaving its argument positions in f.args when set.
 func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
-	if len(data) == 0 || f.need > 0 && f.waiting(data, atEOF) {
+	if len(data) == 0 {
 		return 0, nil, nil
 	}
-	f.need = 0
-	var a *argList
-	st := f.st
-	if st != nil {
-		a = &st.framedReq
-		st.framedReqAt = nil
+	if f.seen > 0 && f.waiting(data, atEOF) {
+		return 0, nil, nil
 	}
-	n, skip, err := f.l.requestLen(data, a)
+	if !isInlineStart(data[0]) && data[0] != '*' {
+		// Not a command, whole line or not: the same answer whatever the
+		// chunking, and the same as the tree's fastFail.
+		f.restart()
+		return 0, nil, wrap("request", 0, parser.ErrNotProtocol)
+	}
+	var n int
+	var skip bool
+	var err error
+	if data[0] != '*' && f.lineFrom > 0 {
+		n, skip, err = f.l.inlineFrom(data, f.lineFrom, f.args)
+	} else {
+		n, skip, err = f.l.requestLen(data, f.args)
+	}
 	if err != nil {
-		return f.fail(data, atEOF, n, err)
+		n, tok, err := f.fail(data, atEOF, n, err)
+		if err == nil && data[0] != '*' { // need more: no LF in data yet
+			f.lineFrom = len(data)
+		}
+		return n, tok, err
 	}
+	f.restart()
 	if skip {
-		if st != nil {
-			st.Skipped++
+		if f.st != nil {
+			f.st.Skipped++
 		}
 		return n, nil, nil
-	}
-	if st != nil && !a.inline {
-		st.framedReqAt, st.framedReqLen = &data[0], n
 	}
 	return n, data[:n:n], nil
 }
 
 // splitReply frames one reply (the bufio.SplitFunc of the response
-// direction), noting in the State that it is valid.
+// direction).
 func (f *framer) splitReply(data []byte, atEOF bool) (int, []byte, error) {
-	if len(data) == 0 || f.need > 0 && f.waiting(data, atEOF) {
+	if len(data) == 0 {
 		return 0, nil, nil
 	}
-	f.need = 0
-	st := f.st
-	if st != nil {
-		st.framedRespAt = nil
+	if f.seen > 0 && f.waiting(data, atEOF) {
+		return 0, nil, nil
 	}
 	var n int
 	var err error
-	switch Type(data[0]) {
-	case TypeSimple, TypeError:
+	switch {
+	case f.resume:
+		n, err = f.l.resumeScan(data, &f.rs)
+	case Type(data[0]) == TypeSimple || Type(data[0]) == TypeError:
 		// The most common replies are one line ("+OK", "-ERR ..."):
 		// find its end directly rather than through scan's aggregate
-		// loop, which answers the same, slower.
+		// loop, which answers the same, slower. A line already searched
+		// in part is searched on from there (from its last byte, which
+		// may be the CR), while the buffer is within MaxLine, where that
+		// answers what a search from the start does.
+		from := 1
+		if f.lineFrom > 1 && len(data) <= f.l.maxLine {
+			from = f.lineFrom - 1
+		}
 		var e int
-		if e, err = f.l.lineEnd(data, 1); err == nil {
+		if e, err = f.l.lineEnd(data, from); err == nil {
 			n = e + 2
 		} else if err == errShort {
 			n = len(data) + 1 // what scan says: at least one more byte
+			f.lineFrom = len(data)
 		}
 	default:
-		n, err = f.l.scan(data, 0, 1)
+		f.rs.pos, f.rs.pending, f.rs.sp = 0, 1, 0
+		n, err = f.l.resumeScan(data, &f.rs)
 	}
 	if err != nil {
-		return f.fail(data, atEOF, n, err)
+		lineFrom := f.lineFrom
+		resume := err == errShort && Type(data[0]) != TypeSimple && Type(data[0]) != TypeError
+		n, tok, err := f.fail(data, atEOF, n, err)
+		if err == nil { // need more: keep the progress
+			f.resume, f.lineFrom = resume, lineFrom
+		}
+		return n, tok, err
 	}
-	if st != nil {
-		st.framedRespAt, st.framedRespLen = &data[0], n
-	}
+	f.restart()
 	return n, data[:n:n], nil
 }
 
@@ -349,18 +369,22 @@ func (f *framer) fail(data []byte, atEOF bool, n int, err error) (int, []byte, e
 		notProto = !isValueStart(data[0])
 	}
 	if notProto {
+		f.restart()
 		return 0, nil, wrap(field, 0, parser.ErrNotProtocol)
 	}
 	if err != errShort {
+		f.restart()
 		return 0, nil, wrap(field, n, err)
 	}
 	if atEOF {
+		f.restart()
 		return 0, nil, wrap(field, len(data), parser.ErrShort)
 	}
 	if n > f.l.maxMessage || len(data) >= f.l.maxMessage {
+		f.restart()
 		return 0, nil, wrap(field, len(data), ErrMessageTooLarge)
 	}
-	f.need, f.seen, f.head = n, len(data), headOf(data)
+	f.need, f.seen = n, len(data)
 	return 0, nil, nil
 }
 

@@ -147,6 +147,24 @@ func (l *limits) shortRequestLen(b []byte, a *argList) (int, bool) {
 	return pos, true
 }
 
+// inlineFrom is requestLen for an inline request of which data[:from]
+// is known to hold no LF: it searches on from there. It answers what
+// requestLen does (it defers to it when the line may be over MaxInline).
+func (l *limits) inlineFrom(b []byte, from int, a *argList) (n int, skip bool, err error) {
+	if len(b) >= l.maxInline || from >= len(b) {
+		return l.requestLen(b, a)
+	}
+	if a != nil {
+		a.msg, a.l, a.n, a.avail, a.plain, a.inline = b, l, 0, 0, 0, true
+	}
+	i := bytes.IndexByte(b[from:], '\n')
+	if i < 0 {
+		return len(b) + 1, false, errShort
+	}
+	e := from + i + 1
+	return e, isBlank(b[:e]), nil
+}
+
 // crlf is "\r\n" read as a little-endian 16-bit word.
 const crlf = '\n'<<8 | '\r'
 
@@ -502,13 +520,8 @@ func asciiUpper(b []byte) string {
 // parseRequest is the request tree's node: it reads the command, its
 // subcommand, first key and argument count, and applies CLIENT REPLY.
 func (p *proto) parseRequest(m *parser.Message) (ok, complete bool) {
-	msg := m.Rest()
 	st, _ := m.State.(*State)
-	if a := st.framedArgs(msg); a != nil {
-		// The framer just scanned this very request: reuse its work.
-		return p.request(m, msg, st, a, nil)
-	}
-	return p.loadRequest(m, msg, st)
+	return p.loadRequest(m, m.Rest(), st)
 }
 
 // loadRequest scans a request the framer did not hand over.

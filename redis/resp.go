@@ -258,14 +258,31 @@ func (l *limits) lineEnd(b []byte, pos int) (int, error) {
 // add to a counter, streamed aggregates push the outer counter on a fixed
 // stack of MaxStreamDepth.
 func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
-	n, err := l.scanWith(b, pos, pending, nil)
+	n, err := l.scanWith(b, pos, pending, nil, 0, nil)
 	if err == errStreamed {
 		// Rare: a RESP3 streamed aggregate. Scan again with a stack (kept
 		// off the common path, which would otherwise zero it every call).
 		var stack [MaxStreamDepth]int
-		n, err = l.scanWith(b, pos, pending, &stack)
+		n, err = l.scanWith(b, pos, pending, &stack, 0, nil)
 	}
 	return n, err
+}
+
+// scanState is where a scan stopped short: the first value not yet
+// complete (at pos), the values still expected counting it, and the
+// streamed aggregates open around it.
+type scanState struct {
+	pos, pending, sp int
+	stack            [MaxStreamDepth]int
+}
+
+// resumeScan is scan going on from s, the point where an earlier scan of
+// a shorter b (the same bytes, fewer of them) stopped; when b ends first
+// again it moves s to where this scan stopped. Each byte before s.pos is
+// never looked at again, so scanning a message that arrives in many
+// pieces costs about one scan of it. Its answers are scan's.
+func (l *limits) resumeScan(b []byte, s *scanState) (int, error) {
+	return l.scanWith(b, s.pos, s.pending, &s.stack, s.sp, s)
 }
 
 // errStreamed asks scan to retry with a stack for streamed aggregates.
@@ -273,8 +290,9 @@ var errStreamed = errors.New("redis: streamed aggregate")
 
 // scanWith is scan; with a nil stack it stops at the first streamed
 // aggregate with errStreamed.
-func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth]int) (int, error) {
-	sp := 0
+// It starts inside sp streamed aggregates (on stack), and when b ends
+// first records in rec (when not nil) where it stopped (see scanState).
+func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth]int, sp int, rec *scanState) (int, error) {
 	for {
 		if pending == 0 {
 			if sp == 0 {
@@ -283,6 +301,7 @@ func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth
 			// Between the items of a streamed aggregate: either its end
 			// marker or one more item.
 			if pos+2 >= len(b) {
+				rec.stop(pos, 0, sp)
 				return shortNeed(pos+3, 0, stackOf(stack, sp-1)), errShort
 			}
 			if b[pos] == byte(TypeStreamEnd) {
@@ -297,6 +316,7 @@ func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth
 			pending = 1
 		}
 		if pos >= len(b) {
+			rec.stop(pos, pending, sp)
 			return shortNeed(pos+3, pending-1, stackOf(stack, sp)), errShort
 		}
 		if pos > l.maxMessage {
@@ -396,7 +416,15 @@ func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth
 		}
 		// The value at pos is incomplete: next is how far it must reach
 		// (skipBlob and scanChunks say; lines and headers need one more byte).
+		rec.stop(pos, pending, sp)
 		return shortNeed(max(next, len(b)+1), pending-1, stackOf(stack, sp)), errShort
+	}
+}
+
+// stop records where a scan stopped short; the stack is the record's own.
+func (s *scanState) stop(pos, pending, sp int) {
+	if s != nil {
+		s.pos, s.pending, s.sp = pos, pending, sp
 	}
 }
 

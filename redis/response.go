@@ -80,11 +80,16 @@ func fastFailResponse(m *parser.Message) bool {
 // validates the whole value, and decides whether it answers the pending
 // request or is an unsolicited pub/sub message or push.
 func (p *proto) parseResponse(m *parser.Message) (ok, complete bool) {
+	return p.response(m, false)
+}
+
+// response is parseResponse, told whether the framer has just validated
+// the message (so that its one line or its scan need not be repeated).
+func (p *proto) response(m *parser.Message, valid bool) (ok, complete bool) {
 	b := m.Rest()
 	l := &p.l
 	pos := 0
 	st, _ := m.State.(*State)
-	valid := st.framedValid(b)
 	end := -1 // the value's end, when its head says
 	// RESP3 attributes annotate the reply that follows them: skip them.
 	for pos < len(b) && b[pos] == byte(TypeAttribute) {
