@@ -28,12 +28,12 @@ type tsMsg struct {
 
 // tsSeg is one TCP segment with its pgsql messages.
 type tsSeg struct {
-	stream             int
-	src, dst           string
-	payload            []byte
-	msgs               []tsMsg
-	pgsqlWithoutType   bool
-	frame              int
+	stream           int
+	src, dst         string
+	payload          []byte
+	msgs             []tsMsg
+	pgsqlWithoutType bool
+	frame            int
 }
 
 // pdml reads tshark's PDML of a capture, decoding port 15432 as pgsql.

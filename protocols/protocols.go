@@ -6,7 +6,10 @@
 // The order matters where first bytes are ambiguous: HTTP goes before
 // Redis, because an HTTP request line is also a valid Redis inline
 // command; the binary protocols' fastFail is exact, so their place among
-// themselves does not change what is detected.
+// themselves does not change what is detected, except that PostgreSQL
+// goes before Kafka: a StartupMessage (length, then 0x00030000) also
+// reads as the header of a Kafka Metadata v0 request, while the
+// PostgreSQL check (protocol code, then a parameter name) is exact.
 package protocols
 
 import (
@@ -14,6 +17,7 @@ import (
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/kafka"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/postgres"
 	"github.com/wirekit/wirekit/redis"
 )
 
@@ -22,6 +26,7 @@ import (
 func All() []*parser.Protocol {
 	return []*parser.Protocol{
 		httpx.Protocol(),
+		postgres.Protocol(),
 		kafka.Protocol(),
 		dubbo2.Protocol(),
 		redis.Protocol(),
