@@ -48,7 +48,7 @@ func TestOutOfOrderSteadyStateAllocatesNothing(t *testing.T) {
 }
 
 func TestDecodePacketAllocatesNothing(t *testing.T) {
-	lt, pkts := readPackets(t, "testdata/http_gonet_goclient.pcap")
+	lt, pkts := readPackets(t, corpus("http_gonet_goclient.pcap"))
 	var seg Segment
 	allocs := testing.AllocsPerRun(100, func() {
 		for _, p := range pkts {

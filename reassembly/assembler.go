@@ -128,6 +128,7 @@ func (a *Assembler) Assemble(seg *Segment) {
 	if s != nil && s.closed {
 		if !syn {
 			a.stats.Ignored++
+			a.stats.IgnoredBytes += uint64(len(seg.Payload))
 			return
 		}
 		// Port reuse: a new SYN ends the tombstone.
@@ -145,6 +146,7 @@ func (a *Assembler) Assemble(seg *Segment) {
 			// (or no longer know): opening a stream for it would only
 			// make a ghost.
 			a.stats.Ignored++
+			a.stats.IgnoredBytes += uint64(len(seg.Payload))
 			return
 		}
 		s = a.open(seg, key, srcIsLo)
@@ -161,25 +163,65 @@ func (a *Assembler) Assemble(seg *Segment) {
 	if srcIsLo == s.clientIsLo {
 		dir = ClientToServer
 	}
+	h := &s.half[dir]
+	n := len(seg.Payload) + trunc
+	if s.held != nil && (n > 0 || seg.Flags&(FlagSYN|FlagFIN|FlagRST) != 0) {
+		a.endHold(s, h, seg.Seq, n)
+	}
 
 	if seg.Flags&FlagRST != 0 {
+		if h.started && outside(int32(seg.Seq-h.next), a.opts.MaxAhead) {
+			// A reset far from the receive point is not this
+			// connection's (a blind spoofing attempt, RFC 5961).
+			a.stats.OutOfWindow++
+			a.stats.OutOfWindowBytes += uint64(len(seg.Payload))
+			return
+		}
 		// RST ends both directions. Its payload (a diagnostic text on some
 		// stacks) is not stream data.
+		a.stats.IgnoredBytes += uint64(len(seg.Payload))
 		a.closeStream(s, CloseRST)
 		return
 	}
-	h := &s.half[dir]
 	seq := seg.Seq
 	if syn {
 		seq++ // the SYN takes one sequence number
-		if !h.started || (!h.synSeen && h.offset == 0) {
+		if !h.started || (!h.synSeen && h.offset == 0 && !h.holding) {
 			h.started, h.synSeen, h.isn, h.next = true, true, seg.Seq, seq
+			h.lastIn = a.now
 		}
 	}
 	if !h.started {
-		h.started, h.next = true, seq
+		h.started, h.next, h.startSeq, h.lastIn = true, seq, seq, a.now
+		if n > 0 && seg.Flags&FlagFIN == 0 {
+			// The first segment of a direction picked up mid-stream
+			// waits for the connection's next segment: if that one is
+			// the bytes just before it (the two crossed on the way), the
+			// direction starts there instead of losing them.
+			if trunc > 0 {
+				a.stats.Truncated++
+			}
+			a.buffer(h, 0, seg.Payload, trunc, seg.Timestamp)
+			h.holding, s.held = true, h
+			a.enforceLimits(s, h)
+			return
+		}
 	}
-	if n := len(seg.Payload) + trunc; n > 0 {
+	if d := int32(seq - h.next); d > 0 && int64(d) > int64(a.opts.MaxAhead) {
+		if !a.resync(s, h) {
+			a.stats.OutOfWindow++
+			a.stats.OutOfWindowBytes += uint64(len(seg.Payload))
+			return
+		}
+		// Nothing in window for a long time: the capture lost more than
+		// the window (or the stream jumped); start again at this segment.
+		a.skipTo(s, h, seq)
+		if s.closed {
+			return
+		}
+	}
+	h.lastIn = a.now
+	if n > 0 {
 		if trunc > 0 {
 			a.stats.Truncated++
 		}
@@ -190,14 +232,108 @@ func (a *Assembler) Assemble(seg *Segment) {
 	}
 	if seg.Flags&FlagFIN != 0 && !h.finSeen {
 		h.finSeen = true
-		end := seq + uint32(len(seg.Payload)+trunc)
+		end := seq + uint32(n)
 		d := int32(end - h.next)
 		if d < 0 {
 			d = 0
 		}
 		h.finOff = h.offset + uint64(d)
+		a.trimAfterFIN(h)
 	}
 	a.checkDone(s, h)
+}
+
+// outside reports whether a sequence distance d is beyond max in either
+// direction.
+func outside(d int32, max int) bool {
+	v := int64(d)
+	if v < 0 {
+		v = -v
+	}
+	return v > int64(max)
+}
+
+// endHold ends the wait of the held first segment of a mid-stream
+// direction: a segment of the same direction just before it moves the
+// direction's start back to that segment; anything else delivers the held
+// bytes before the new segment is processed, so the order of the two
+// directions is kept.
+func (a *Assembler) endHold(s *Stream, h *half, seq uint32, n int) {
+	hh := s.held
+	s.held = nil
+	if !hh.holding {
+		return
+	}
+	if hh == h && n > 0 && hh.offset == 0 && !hh.finSeen {
+		if d := int32(seq - hh.next); d < 0 && -int64(d) <= int64(a.opts.MaxAhead) {
+			delta := uint64(-int64(d))
+			for i := range hh.pend {
+				hh.pend[i].off += delta
+			}
+			hh.next, hh.startSeq = seq, seq
+			hh.holding = false
+			// The new segment now starts at offset 0 and is delivered
+			// live; what follows waits behind it as out-of-order data.
+			return
+		}
+	}
+	hh.holding = false
+	a.drain(s, hh)
+}
+
+// resync reports whether an out-of-window segment for h should restart the
+// direction at it: nothing inside the window arrived for the hole timeout.
+func (a *Assembler) resync(s *Stream, h *half) bool {
+	wait := a.opts.HoleTimeout
+	if wait <= 0 {
+		wait = DefaultHoleTimeout
+	}
+	if a.now-h.lastIn <= int64(wait) {
+		return false
+	}
+	a.stats.Resyncs++
+	return true
+}
+
+// skipTo gives up everything between h's receive point and seq: buffered
+// data is delivered and its holes, and the bytes up to seq, are gaps.
+func (a *Assembler) skipTo(s *Stream, h *half, seq uint32) {
+	for len(h.pend) > 0 && !s.closed {
+		a.skipHole(s, h)
+	}
+	if s.closed {
+		return
+	}
+	if d := int32(seq - h.next); d > 0 {
+		a.gap(s, h, int(d))
+	}
+}
+
+// trimAfterFIN drops buffered bytes at or after h's FIN: they are not
+// stream data (counted in AfterFINBytes).
+func (a *Assembler) trimAfterFIN(h *half) {
+	for i := len(h.pend) - 1; i >= 0; i-- {
+		p := &h.pend[i]
+		if p.end() <= h.finOff {
+			break
+		}
+		if p.off >= h.finOff {
+			if p.data != nil {
+				a.stats.AfterFINBytes += uint64(p.n)
+			}
+			a.release(h, p)
+			h.pend = h.pend[:i]
+			continue
+		}
+		keep := int(h.finOff - p.off)
+		if p.data != nil {
+			a.stats.AfterFINBytes += uint64(p.n - keep)
+		}
+		p.n = keep
+	}
+	if len(h.pend) == 0 {
+		a.unlistPend(h)
+	}
 }
 
 // reusedBy reports whether seg, a SYN without ACK, starts a new connection
@@ -272,18 +408,47 @@ func (a *Assembler) open(seg *Segment, key connKey, srcIsLo bool) *Stream {
 	return s
 }
 
-// segment handles n = len(data)+lost bytes starting at sequence seq.
+// segment handles n = len(data)+lost bytes starting at sequence seq, which
+// is at most Options.MaxAhead past h.next.
 func (a *Assembler) segment(s *Stream, h *half, seq uint32, data []byte, lost int, ts time.Time) {
 	d := int32(seq - h.next)
 	if d < 0 {
 		skip := int(-int64(d))
-		if skip >= len(data)+lost {
+		n := len(data) + lost
+		if !h.synSeen {
+			// Bytes from before the first one seen of a direction
+			// picked up mid-stream: never delivered, counted apart from
+			// retransmissions.
+			if b := int64(int32(h.startSeq - seq)); b > 0 {
+				k := int(min(b, int64(n)))
+				had := len(data)
+				data, lost = skipRun(data, lost, k)
+				a.stats.BeforeStartBytes += uint64(had - len(data))
+				skip -= k
+				n -= k
+			}
+		}
+		if skip >= n {
 			a.stats.Retransmitted++
+			a.stats.DuplicateBytes += uint64(len(data))
 			return
 		}
 		a.stats.Overlaps++
+		had := len(data)
 		data, lost = skipRun(data, lost, skip)
+		a.stats.DuplicateBytes += uint64(had - len(data))
 		d = 0
+	}
+	if h.finSeen {
+		// Bytes at or after the FIN are not stream data.
+		start := h.offset + uint64(d)
+		if start >= h.finOff {
+			a.stats.AfterFINBytes += uint64(len(data))
+			return
+		}
+		if keep := h.finOff - start; keep < uint64(len(data)+lost) {
+			data, lost = cutRun(data, lost, int(keep), &a.stats.AfterFINBytes)
+		}
 	}
 	if d == 0 {
 		a.live(s, h, data, lost, ts)
@@ -304,6 +469,16 @@ func skipRun(data []byte, lost, k int) ([]byte, int) {
 		k = lost
 	}
 	return nil, lost - k
+}
+
+// cutRun keeps the first k bytes of a run made of data then lost bytes,
+// adding the data bytes cut to *cut.
+func cutRun(data []byte, lost, k int, cut *uint64) ([]byte, int) {
+	if k <= len(data) {
+		*cut += uint64(len(data) - k)
+		return data[:k], 0
+	}
+	return data, min(lost, k-len(data))
 }
 
 // live delivers an in-order run. Bytes already buffered for the same range
@@ -330,10 +505,19 @@ func (a *Assembler) live(s *Stream, h *half, data []byte, lost int, ts time.Time
 		if s.closed {
 			return
 		}
+		had := len(data)
 		data, lost = skipRun(data, lost, int(h.offset-before))
+		a.stats.DuplicateBytes += uint64(had - len(data))
 	}
 	if len(h.pend) > 0 {
 		a.drain(s, h)
+		if h.inPendList && h.pendSince < a.now {
+			// The hole in front of the buffered data shrank: the stream
+			// is moving towards it, so its wait starts again. A segment
+			// far ahead of a live stream is not given up by the timeout.
+			a.unlistPend(h)
+			a.listPend(h)
+		}
 	}
 }
 
@@ -347,6 +531,7 @@ func (a *Assembler) emit(s *Stream, h *half, data []byte, lost, n int, ts time.T
 	if k > 0 {
 		h.offset += uint64(k)
 		h.next += uint32(k)
+		a.stats.DeliveredBytes += uint64(k)
 		s.handler.Data(s, h.dir, data[:k], ts)
 		data = data[k:]
 	}
@@ -376,30 +561,45 @@ func (a *Assembler) drain(s *Stream, h *half) {
 			if p.data != nil {
 				h.offset += uint64(p.n - skip)
 				h.next += uint32(p.n - skip)
+				a.stats.DeliveredBytes += uint64(p.n - skip)
+				a.stats.DuplicateBytes += uint64(skip)
 				s.handler.Data(s, h.dir, p.data[skip:p.n], p.ts)
 			} else {
 				a.gap(s, h, p.n-skip)
 			}
+		} else if p.data != nil {
+			a.stats.DuplicateBytes += uint64(p.n)
 		}
 		a.release(h, p)
 	}
 	if i == 0 {
 		return
 	}
+	h.holding = false
 	n := copy(h.pend, h.pend[i:])
 	clear(h.pend[n:])
 	h.pend = h.pend[:n]
 	if n == 0 {
+		if cap(h.pend) > keepPendCap {
+			// A long list that emptied goes back to the garbage
+			// collector, so that idle connections keep no more than a
+			// few entries each.
+			h.pend = nil
+		}
 		a.unlistPend(h)
 	}
 	a.checkDone(s, h)
 }
 
+// keepPendCap is the capacity of an emptied list of buffered runs that a
+// direction keeps for its next out-of-order segment.
+const keepPendCap = 4
+
 // release frees one buffered run's memory and accounting.
 func (a *Assembler) release(h *half, p *pending) {
 	c := PendingOverhead
 	if p.data != nil {
-		c += p.n
+		c += cap(p.data)
 		a.putBuf(p.data)
 		p.data = nil
 	}
@@ -420,7 +620,9 @@ func (a *Assembler) buffer(h *half, off uint64, data []byte, lost int, ts time.T
 			if to > end {
 				to = end
 			}
+			had := len(data)
 			data, lost = skipRun(data, lost, int(to-off))
+			a.stats.DuplicateBytes += uint64(had - len(data))
 			off = to
 			i++
 			continue
@@ -447,7 +649,7 @@ func (a *Assembler) buffer(h *half, off uint64, data []byte, lost int, ts time.T
 		h.pend[i] = p
 		c := PendingOverhead
 		if p.data != nil {
-			c += k
+			c += cap(p.data)
 		}
 		h.pendBytes += c
 		h.stream.pendBytes += c
@@ -635,10 +837,10 @@ func (a *Assembler) FlushAll() {
 	}
 }
 
-// Buffer size classes for out-of-order copies: 512 B .. 64 KiB.
+// Buffer size classes for out-of-order copies: 64 B .. 64 KiB.
 const (
-	minClassShift = 9
-	numClasses    = 8
+	minClassShift = 6
+	numClasses    = 11
 )
 
 func classOf(n int) int {

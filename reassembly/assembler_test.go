@@ -138,13 +138,17 @@ func TestAssemblerTable(t *testing.T) {
 			},
 		},
 		{
-			name: "picked up mid-stream delivers at once",
+			// The first segment of a direction picked up mid-stream waits
+			// for the connection's next segment (here the reply), so the
+			// order of the two directions is kept.
+			name: "picked up mid-stream delivers at the next segment",
 			pkts: []pkt{
 				{dir: c2s, seq: 777, data: "ET / HTTP/1.1\r\n"},
 				{dir: s2c, seq: 9999, data: "HTTP/1.1 200"},
 			},
-			c2s: "ET / HTTP/1.1\r\n", s2c: "HTTP/1.1 200",
-			events: []string{`1 client->server data "ET / HTTP/1.1\r\n"`, `1 server->client data "HTTP/1.1 200"`},
+			flush: true,
+			c2s:   "ET / HTTP/1.1\r\n", s2c: "HTTP/1.1 200",
+			events: []string{`1 client->server data "ET / HTTP/1.1\r\n"`, `1 server->client data "HTTP/1.1 200"`, `1 close flush`},
 
 			check: func(t *testing.T, s *Stream) {
 				assert.True(t, s.MidStream(c2s))
@@ -250,7 +254,7 @@ func TestAssemblerTable(t *testing.T) {
 			events: []string{`1 client->server gap @0+2`, `1 client->server data "cdefgh"`},
 			stats: func(t *testing.T, st Stats) {
 				assert.Equal(t, uint64(1), st.LimitSkips)
-				assert.Equal(t, PendingOverhead+6, st.Buffered)
+				assert.Equal(t, PendingOverhead+64, st.Buffered) // 6 bytes in a 64-byte buffer
 			},
 		},
 		{
@@ -389,11 +393,13 @@ func TestMaxConnsEvictsLeastRecent(t *testing.T) {
 
 func TestTotalLimitReleasesOldestWaiter(t *testing.T) {
 	r := newRecorder()
-	a := NewAssembler(r, Options{MaxBufferedTotal: 3 * (PendingOverhead + 4), HoleTimeout: noWait})
+	a := NewAssembler(r, Options{MaxBufferedTotal: 3 * (PendingOverhead + 64), HoleTimeout: noWait})
 	for i := 0; i < 4; i++ {
-		seg := pkt{dir: c2s, seq: 10, data: "abcd", at: time.Duration(i) * time.Millisecond}.segment()
+		seg := pkt{dir: c2s, seq: 9, flags: syn, at: time.Duration(i) * time.Millisecond}.segment()
 		seg.Src = netip.AddrPortFrom(cli.Addr(), uint16(1000+i))
-		a.Assemble(seg)                           // starts the stream at 10
+		a.Assemble(seg) // starts the stream at 10
+		seg.Seq, seg.Flags, seg.Payload = 10, FlagACK, []byte("abcd")
+		a.Assemble(seg)
 		seg.Seq, seg.Payload = 20, []byte("wxyz") // hole 14..20
 		seg.Timestamp = seg.Timestamp.Add(time.Microsecond)
 		a.Assemble(seg)
@@ -403,7 +409,7 @@ func TestTotalLimitReleasesOldestWaiter(t *testing.T) {
 	assert.Equal(t, "abcd??????wxyz", r.text(1, c2s))
 	assert.Equal(t, "abcd", r.text(2, c2s))
 	assert.Equal(t, uint64(1), a.Stats().LimitSkips)
-	assert.Equal(t, 3*(PendingOverhead+4), a.Stats().Buffered)
+	assert.Equal(t, 3*(PendingOverhead+64), a.Stats().Buffered)
 }
 
 func TestBuffersReturnedOnClose(t *testing.T) {
@@ -516,6 +522,7 @@ func TestIPv6AndIPv4ConnectionsAreDistinct(t *testing.T) {
 	} {
 		a.Assemble(&Segment{Src: p.src, Dst: p.dst, Seq: p.seq, Flags: FlagACK, Payload: []byte(p.data), Timestamp: t0.Add(time.Duration(i))})
 	}
+	a.FlushAll() // "reply4", the last segment of a mid-stream direction, waits for one more
 	require.Len(t, r.streams, 2)
 	assert.Equal(t, v6c, r.streams[0].Client())
 	assert.Equal(t, "six-more", r.text(1, c2s))

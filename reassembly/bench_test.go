@@ -41,7 +41,7 @@ func BenchmarkAssembleOutOfOrderPairs(b *testing.B) {
 }
 
 func BenchmarkDecodePacket(b *testing.B) {
-	lt, pkts := readPackets(b, "testdata/http_gonet_goclient.pcap")
+	lt, pkts := readPackets(b, corpus("http_gonet_goclient.pcap"))
 	var seg Segment
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pkts[len(pkts)/2].data)))
@@ -58,7 +58,7 @@ func BenchmarkDecodePacket(b *testing.B) {
 // BenchmarkReadPcapCorpus: file bytes to reassembled streams for one
 // corpus capture (pcapgo reading + DecodePacket + Assembler).
 func BenchmarkReadPcapCorpus(b *testing.B) {
-	data, err := os.ReadFile("testdata/redis_benchmark_pipeline16.pcap")
+	data, err := os.ReadFile(corpus("redis_benchmark_pipeline16.pcap"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func corpusFiles(t testing.TB) []string {
-	files, err := filepath.Glob("testdata/*.pcap")
+	files, err := filepath.Glob(corpus("*.pcap"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	return files

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 	"github.com/wirekit/wirekit/reassembly"
 )
 
@@ -31,7 +32,7 @@ func Example() {
 	a := reassembly.NewAssembler(reassembly.FactoryFunc(func(*reassembly.Stream) reassembly.Handler {
 		return &streamPrinter{}
 	}), reassembly.Options{})
-	ps, err := reassembly.ReadFile("testdata/http_gonet_pipelined.pcap", a)
+	ps, err := reassembly.ReadFile(pcaptest.Corpus("http_gonet_pipelined.pcap"), a)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -54,7 +55,7 @@ func ExampleExchanges() {
 				s.Client(), path, status, e.ResponseSize, e.Latency() > 0)
 		})
 	a := reassembly.NewAssembler(x, reassembly.Options{})
-	if _, err := reassembly.ReadFile("testdata/http_gonet_pipelined.pcap", a); err != nil {
+	if _, err := reassembly.ReadFile(pcaptest.Corpus("http_gonet_pipelined.pcap"), a); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -42,7 +42,7 @@ func collectExchanges(t *testing.T, file string, opts reassembly.ExchangeOptions
 		rows = append(rows, r)
 	})
 	a := reassembly.NewAssembler(x, reassembly.Options{})
-	_, err := reassembly.ReadFile("testdata/"+file+".pcap", a)
+	_, err := reassembly.ReadFile(pcaptest.Corpus(file+".pcap"), a)
 	require.NoError(t, err)
 	a.FlushAll()
 	sort.SliceStable(rows, func(i, j int) bool {
@@ -79,7 +79,7 @@ func TestExchangesMatchTruth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			truth, err := pcaptest.ReadTruth("testdata/" + tt.file + ".truth.jsonl")
+			truth, err := pcaptest.ReadTruth(pcaptest.Corpus(tt.file + ".truth.jsonl"))
 			require.NoError(t, err)
 			sort.SliceStable(truth, func(i, j int) bool { return truth[i].Client < truth[j].Client })
 			all := collectExchanges(t, tt.file, tt.opts)
@@ -131,7 +131,7 @@ func TestExchangesSkipsUnchosenStreams(t *testing.T) {
 		return nil
 	}}, func(*reassembly.Stream, *parser.Exchange) {})
 	a := reassembly.NewAssembler(x, reassembly.Options{})
-	_, err := reassembly.ReadFile("testdata/http_gonet_curl.pcap", a)
+	_, err := reassembly.ReadFile(pcaptest.Corpus("http_gonet_curl.pcap"), a)
 	require.NoError(t, err)
 	a.FlushAll()
 	assert.Equal(t, a.Stats().ConnsOpened, x.Skipped())
@@ -156,7 +156,7 @@ func TestExchangesOnClose(t *testing.T) {
 		}},
 		func(s *reassembly.Stream, e *parser.Exchange) { emitted[s.Client().String()]++ })
 	a := reassembly.NewAssembler(x, reassembly.Options{})
-	_, err := reassembly.ReadFile("testdata/redis_goredis_mixed.pcap", a)
+	_, err := reassembly.ReadFile(pcaptest.Corpus("redis_goredis_mixed.pcap"), a)
 	require.NoError(t, err)
 	a.FlushAll()
 	assert.Equal(t, 4, closes)
@@ -166,7 +166,7 @@ func TestExchangesOnClose(t *testing.T) {
 // A capture with a lost client segment: the gap reaches the parser, which
 // resynchronises; the other exchanges are still reported.
 func TestExchangesAfterLoss(t *testing.T) {
-	data, err := os.ReadFile("testdata/redis_cli_session.pcap")
+	data, err := os.ReadFile(pcaptest.Corpus("redis_cli_session.pcap"))
 	require.NoError(t, err)
 	// Drop the 30th data segment sent to the server (a whole command).
 	var out []byte

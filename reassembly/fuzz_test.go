@@ -16,6 +16,8 @@ type fuzzHandler struct {
 	t      *testing.T
 	seen   [2]uint64
 	closed bool
+	// totals over all streams: bytes delivered, bytes reported as gaps
+	total *[2]uint64
 }
 
 func (h *fuzzHandler) Data(s *Stream, dir Dir, data []byte, _ time.Time) {
@@ -23,6 +25,9 @@ func (h *fuzzHandler) Data(s *Stream, dir Dir, data []byte, _ time.Time) {
 		h.t.Fatalf("data after close or empty data")
 	}
 	h.seen[dir] += uint64(len(data))
+	if h.total != nil {
+		h.total[0] += uint64(len(data))
+	}
 	if h.seen[dir] != s.Offset(dir) {
 		h.t.Fatalf("offset %d, delivered %d", s.Offset(dir), h.seen[dir])
 	}
@@ -33,6 +38,9 @@ func (h *fuzzHandler) Gap(s *Stream, dir Dir, off uint64, n int) {
 		h.t.Fatalf("bad gap @%d+%d after %d bytes", off, n, h.seen[dir])
 	}
 	h.seen[dir] += uint64(n)
+	if h.total != nil {
+		h.total[1] += uint64(n)
+	}
 }
 
 func (h *fuzzHandler) Close(*Stream, CloseReason) {
@@ -69,7 +77,7 @@ func encodeFuzzRecord(dst []byte, dir, conn int, f Flags, seqOff int16, step byt
 
 func FuzzAssembler(f *testing.F) {
 	// Seeds: the first packets of real captures, and the table scenarios.
-	for _, file := range []string{"testdata/redis_cli_session.pcap", "testdata/http_gonet_pipelined.pcap"} {
+	for _, file := range []string{corpus("redis_cli_session.pcap"), corpus("http_gonet_pipelined.pcap")} {
 		lt, pkts := readPackets(f, file)
 		var rec []byte
 		var base [2]uint32
@@ -103,16 +111,21 @@ func FuzzAssembler(f *testing.F) {
 	rec = encodeFuzzRecord(rec, 1, 1, FlagRST, 0, 1, nil)
 	f.Add(rec)
 
-	f.Fuzz(func(t *testing.T, in []byte) {
+	f.Fuzz(fuzzAssemblerBody)
+}
+
+func fuzzAssemblerBody(t *testing.T, in []byte) {
+	{
 		opts := Options{MaxConns: 4, MaxBufferedPerConn: 1500, MaxBufferedTotal: 4000,
 			HoleTimeout: time.Second, IdleTimeout: 5 * time.Second, CloseWait: time.Second, BufferCacheBytes: 8192}
 		if len(in)%2 == 1 { // odd lengths: no tombstones, no hole timeout
 			opts.CloseWait, opts.HoleTimeout = -1, -1
 		}
 		var streams []*Stream
+		var total [2]uint64
 		a := NewAssembler(FactoryFunc(func(s *Stream) Handler {
 			streams = append(streams, s)
-			return &fuzzHandler{t: t}
+			return &fuzzHandler{t: t, total: &total}
 		}), opts)
 		o := a.opts
 		now := time.Unix(1e9, 0)
@@ -173,11 +186,17 @@ func FuzzAssembler(f *testing.F) {
 		if st.ConnsOpened != st.ConnsClosed {
 			t.Fatalf("opened %d, closed %d", st.ConnsOpened, st.ConnsClosed)
 		}
-	})
+		// Every byte in is delivered or in a counted category, and the
+		// handlers saw exactly what Stats says.
+		c := &accountant{delivered: total[0], gapped: total[1]}
+		if msg := accountingError(st, c); msg != "" {
+			t.Fatal(msg)
+		}
+	}
 }
 
 func FuzzDecodePacket(f *testing.F) {
-	for _, file := range []string{"testdata/redis_cli_session.pcap", "testdata/http_gonet_curl.pcap"} {
+	for _, file := range []string{corpus("redis_cli_session.pcap"), corpus("http_gonet_curl.pcap")} {
 		_, pkts := readPackets(f, file)
 		for i, p := range pkts {
 			if i%7 == 0 {
@@ -200,7 +219,7 @@ func FuzzDecodePacket(f *testing.F) {
 // FuzzReadPcap: any file content reads without panicking, and a record
 // length never makes ReadPcap allocate past MaxPcapRecord.
 func FuzzReadPcap(f *testing.F) {
-	for _, file := range []string{"testdata/redis_cli_session.pcap", "testdata/kafka_kgo_v2_4.pcap"} {
+	for _, file := range []string{corpus("redis_cli_session.pcap"), corpus("kafka_kgo_v2_4.pcap")} {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
@@ -231,7 +250,7 @@ func FuzzReadPcap(f *testing.F) {
 // tracked connections and buffer cache stay within their limits after every
 // packet.
 func FuzzPacketSequence(f *testing.F) {
-	for _, file := range []string{"testdata/redis_cli_session.pcap", "testdata/http_gonet_pipelined.pcap", "testdata/kafka_kgo_v2_4.pcap"} {
+	for _, file := range []string{corpus("redis_cli_session.pcap"), corpus("http_gonet_pipelined.pcap"), corpus("kafka_kgo_v2_4.pcap")} {
 		_, pkts := readPackets(f, file)
 		var in []byte
 		for i, p := range pkts {
@@ -247,9 +266,10 @@ func FuzzPacketSequence(f *testing.F) {
 		opts := Options{MaxConns: 3, MaxBufferedPerConn: 2000, MaxBufferedTotal: 3000,
 			HoleTimeout: 50 * time.Millisecond, IdleTimeout: time.Second, BufferCacheBytes: 4096}
 		var streams []*Stream
+		var total [2]uint64
 		a := NewAssembler(FactoryFunc(func(s *Stream) Handler {
 			streams = append(streams, s)
-			return &fuzzHandler{t: t}
+			return &fuzzHandler{t: t, total: &total}
 		}), opts)
 		o := a.opts
 		now := time.Unix(1e9, 0)
@@ -278,8 +298,12 @@ func FuzzPacketSequence(f *testing.F) {
 			}
 		}
 		a.FlushAll()
-		if st := a.Stats(); st.Buffered != 0 || st.Conns != 0 || st.ConnsOpened != st.ConnsClosed {
+		st := a.Stats()
+		if st.Buffered != 0 || st.Conns != 0 || st.ConnsOpened != st.ConnsClosed {
 			t.Fatalf("after FlushAll: %+v", st)
+		}
+		if msg := accountingError(st, &accountant{delivered: total[0], gapped: total[1]}); msg != "" {
+			t.Fatal(msg)
 		}
 	})
 }

@@ -3,8 +3,15 @@ package reassembly
 import (
 	"fmt"
 	"net/netip"
+	"path/filepath"
 	"time"
 )
+
+// corpus returns the path of a capture of the module's corpus
+// (testdata/corpus at the module root). The package's internal tests
+// cannot import pcaptest, which imports this package; the external ones
+// use pcaptest.Corpus.
+func corpus(name string) string { return filepath.Join("..", "testdata", "corpus", name) }
 
 // event is one Handler callback as recorded by recorder.
 type event struct {

@@ -63,9 +63,9 @@ func readAll(t *testing.T, data []byte) (streamCounts, error) {
 // nanosecond, little- and big-endian), pcapng and gzip gives the same
 // streams.
 func TestReadPcapFormats(t *testing.T) {
-	orig, err := os.ReadFile("testdata/http_gonet_goclient.pcap")
+	orig, err := os.ReadFile(corpus("http_gonet_goclient.pcap"))
 	require.NoError(t, err)
-	lt, pkts := readPackets(t, "testdata/http_gonet_goclient.pcap")
+	lt, pkts := readPackets(t, corpus("http_gonet_goclient.pcap"))
 	want, err := readAll(t, orig)
 	require.NoError(t, err)
 	require.NotZero(t, want.st.Bytes)
@@ -132,7 +132,7 @@ func bigEndianPcap(t *testing.T, le []byte) []byte {
 }
 
 func TestReadPcapBadInput(t *testing.T) {
-	orig, err := os.ReadFile("testdata/redis_cli_session.pcap")
+	orig, err := os.ReadFile(corpus("redis_cli_session.pcap"))
 	require.NoError(t, err)
 	full, err := readAll(t, orig)
 	require.NoError(t, err)
@@ -198,7 +198,7 @@ func TestPcapngReaderMatchesPcapgo(t *testing.T) {
 }
 
 func TestPcapngMalformed(t *testing.T) {
-	good := corpusAsPcapng(t, "testdata/redis_cli_session.pcap")
+	good := corpusAsPcapng(t, corpus("redis_cli_session.pcap"))
 	tests := []struct {
 		name   string
 		mutate func(b []byte) []byte
@@ -228,7 +228,7 @@ func TestPcapngMalformed(t *testing.T) {
 // TestReadPcapBytesMatchesReadPcap: the in-memory path reads every format
 // the same as the streaming one, including cut files.
 func TestReadPcapBytesMatchesReadPcap(t *testing.T) {
-	orig, err := os.ReadFile("testdata/redis_goredis_mixed.pcap")
+	orig, err := os.ReadFile(corpus("redis_goredis_mixed.pcap"))
 	require.NoError(t, err)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
@@ -236,7 +236,7 @@ func TestReadPcapBytesMatchesReadPcap(t *testing.T) {
 	require.NoError(t, zw.Close())
 	inputs := map[string][]byte{
 		"pcap":   orig,
-		"pcapng": corpusAsPcapng(t, "testdata/redis_goredis_mixed.pcap"),
+		"pcapng": corpusAsPcapng(t, corpus("redis_goredis_mixed.pcap")),
 		"gzip":   gz.Bytes(),
 		"cut":    orig[:len(orig)/2],
 		"empty":  nil,
@@ -288,6 +288,7 @@ func TestReadPcapCountsSkippedFrames(t *testing.T) {
 	a := NewAssembler(r, Options{})
 	ps, err := ReadPcapBytes(buf.Bytes(), a)
 	require.NoError(t, err)
+	a.FlushAll()
 	assert.Equal(t, PcapStats{Packets: 5, TCP: 1, NotTCP: 1, Fragments: 1, Malformed: 2}, ps)
 	require.Len(t, r.streams, 1)
 	assert.Equal(t, "GET /", r.text(1, ClientToServer))

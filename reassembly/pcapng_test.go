@@ -34,7 +34,7 @@ func le32(v ...uint32) []byte {
 // offset), enhanced, simple and obsolete packet blocks, a packet naming an
 // undescribed interface and an unknown block type.
 func TestPcapngBlockKinds(t *testing.T) {
-	_, pkts := readPackets(t, "testdata/redis_cli_session.pcap")
+	_, pkts := readPackets(t, corpus("redis_cli_session.pcap"))
 	frame := pkts[3].data // a TCP data segment
 	require.NoError(t, DecodePacket(LinkEthernet, frame, &Segment{}))
 

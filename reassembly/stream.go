@@ -24,6 +24,9 @@ type Stream struct {
 	lastSeen       int64 // unix nanoseconds of the latest segment
 	prev, next     *Stream
 	pendBytes      int // buffered bytes (with per-entry overhead) of both halves
+	// held is the half whose first segment (picked up mid-stream) waits
+	// for the connection's next segment, or nil.
+	held *half
 }
 
 // Client returns the client (initiator) endpoint.
@@ -89,14 +92,17 @@ func (p *pending) end() uint64 { return p.off + uint64(p.n) }
 
 // half is one direction of a connection.
 type half struct {
-	started bool   // next/offset are valid
-	synSeen bool   // started at a SYN
-	finSeen bool   // a FIN was seen; finOff is valid
-	done    bool   // offset reached finOff
-	isn     uint32 // the SYN's sequence number when synSeen
-	next    uint32 // sequence number of the byte at offset
-	offset  uint64 // stream offset of the next byte to deliver
-	finOff  uint64
+	started  bool   // next/offset are valid
+	synSeen  bool   // started at a SYN
+	finSeen  bool   // a FIN was seen; finOff is valid
+	holding  bool   // its first (mid-stream) segment is buffered, waiting (Stream.held)
+	startSeq uint32 // sequence number of the first byte when started mid-stream
+	lastIn   int64  // capture time of the latest segment inside the window
+	done     bool   // offset reached finOff
+	isn      uint32 // the SYN's sequence number when synSeen
+	next     uint32 // sequence number of the byte at offset
+	offset   uint64 // stream offset of the next byte to deliver
+	finOff   uint64
 	// pend is sorted by off, non-overlapping, and every entry starts after
 	// offset (entries reaching offset are delivered at once).
 	pend      []pending
