@@ -29,7 +29,9 @@ type Config struct {
 	// with several sinks.
 	Workers int
 	// QueueSize is the capacity of each worker's queue in items, default
-	// 4096. A submission that finds the queue full is dropped and counted.
+	// 4096. A submission that finds the queue full is dropped and counted
+	// (Stats.DroppedQueueFull); a connection's close item (Conn.Close) is
+	// queued even then, so every recorded connection gets its FIN.
 	QueueSize int
 	// MaxQueuedBytes caps the payload bytes waiting in queues, default
 	// 64 MiB. A submission over the cap is dropped as queue full.

@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 	"github.com/stretchr/testify/require"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // corpusSegment is one TCP payload of a corpus capture.
@@ -48,7 +48,7 @@ type corpusCapture struct {
 // segments with stream offsets derived from the TCP sequence numbers.
 func readCorpus(t testing.TB, name string, serverPort uint16) *corpusCapture {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	f, err := os.Open(pcaptest.Corpus(name))
 	require.NoError(t, err)
 	defer f.Close()
 	r, err := pcapgo.NewReader(f)
@@ -349,7 +349,7 @@ type truthRow struct {
 }
 
 func readTruth(t *testing.T, pcap string) []truthRow {
-	b, err := os.ReadFile(filepath.Join("testdata", strings.TrimSuffix(pcap, ".pcap")+".truth.jsonl"))
+	b, err := os.ReadFile(pcaptest.Corpus(strings.TrimSuffix(pcap, ".pcap")+".truth.jsonl"))
 	require.NoError(t, err)
 	var rows []truthRow
 	for _, ln := range bytes.Split(bytes.TrimSpace(b), []byte{'\n'}) {
@@ -390,7 +390,7 @@ func TestPcapngDissectedByTshark(t *testing.T) {
 			port, _ := strconv.Atoi(strings.Split(strings.Split(tc.decodeAs, "==")[1], ",")[0])
 			cc := readCorpus(t, tc.file, uint16(port))
 			dumped, _, _ := dumpCorpus(t, cc)
-			want := tsharkFields(t, tshark, filepath.Join("testdata", tc.file), tc.decodeAs, tc.filter, tc.fields...)
+			want := tsharkFields(t, tshark, pcaptest.Corpus(tc.file), tc.decodeAs, tc.filter, tc.fields...)
 			got := tsharkFields(t, tshark, dumped, tc.decodeAs, tc.filter, tc.fields...)
 			require.NotEmpty(t, want)
 			require.Equal(t, want, got, "tshark sees the same requests in the dump as in the capture")

@@ -63,10 +63,33 @@
 //
 // # Accounting
 //
-// Stats: Accepted, Written, DroppedGate, DroppedQueueFull,
+// Stats: Accepted, Written, WrittenPartial, DroppedGate, DroppedQueueFull,
 // DroppedWriteError (items and bytes), DuplicateBytes, windows, gate
-// closings, probe errors and per-sink counters. Once drained, Accepted =
-// Written + DroppedWriteError: nothing is lost silently.
+// closings, probe errors and per-sink counters (items and bytes written and
+// failed, errors, down). Written counts items at least one sink wrote and
+// DroppedWriteError items no sink wrote, so one failing sink does not hide
+// what a healthy one wrote (WrittenPartial counts the items only some sinks
+// wrote). Once drained, Accepted = Written + DroppedWriteError: nothing is
+// lost silently.
+//
+// # Limits and what happens at each
+//
+//   - Config.QueueSize items per worker queue, Config.MaxQueuedBytes of
+//     payload: a submission that does not fit returns DroppedQueueFull and
+//     is counted (Stats.DroppedQueueFull, DroppedQueueFullBytes). A
+//     connection's close item is queued even over QueueSize, so a pcapng
+//     has the FIN of every connection it has data for.
+//   - Config.MaxRecordSize: Record and Snapshot return ErrTooLarge.
+//   - A failing sink: its batch counts in SinkStats.Failed and, if no sink
+//     wrote it, Stats.DroppedWriteError; the sink is skipped for
+//     Config.RetryBackoff (doubling to MaxRetryBackoff) and retried.
+//   - FileOptions.MaxFileBytes, MaxFileAge: the file rotates;
+//     MaxTotalBytes: the oldest files are deleted (FileSinkStats.Removed).
+//
+// # Files
+//
+// Dump files hold full payloads, passwords included: file sinks create
+// their directories with mode 0700 and their files with mode 0600.
 //
 // # Timestamps
 //

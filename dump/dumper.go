@@ -89,6 +89,7 @@ type counters struct {
 	dropGate, dropGateBytes   atomic.Uint64
 	dropQueue, dropQueueBytes atomic.Uint64
 	dropWrite, dropWriteBytes atomic.Uint64
+	partial, partialBytes     atomic.Uint64
 	duplicateBytes            atomic.Uint64
 }
 
@@ -108,15 +109,17 @@ type shard struct {
 }
 
 type sinkState struct {
-	mu        sync.Mutex
-	s         Sink
-	written   atomic.Uint64
-	failed    atomic.Uint64
-	errors    atomic.Uint64
-	down      atomic.Bool
-	downUntil time.Time
-	backoff   time.Duration
-	lastErr   atomic.Pointer[error]
+	mu      sync.Mutex
+	s       Sink
+	written atomic.Uint64
+	failed  atomic.Uint64
+	// payload bytes of the items written and failed
+	writtenBytes, failedBytes atomic.Uint64
+	errors                    atomic.Uint64
+	down                      atomic.Bool
+	downUntil                 time.Time
+	backoff                   time.Duration
+	lastErr                   atomic.Pointer[error]
 }
 
 // noCopy makes go vet flag copies of a Dumper.
@@ -513,7 +516,10 @@ func (d *Dumper) push(i int, it *Item, data []byte) Verdict {
 		sh.mu.Unlock()
 		return NotSampled
 	}
-	if len(sh.items) >= d.cfg.QueueSize || int64(len(sh.arena)+n) > d.maxArena {
+	// A connection's close item is kept even over QueueSize (it has no
+	// payload, and a connection closes once), so a pcapng has the FIN of
+	// every connection it has data for.
+	if (len(sh.items) >= d.cfg.QueueSize && it.Kind != KindClose) || int64(len(sh.arena)+n) > d.maxArena {
 		sh.mu.Unlock()
 		d.sub.dropQueue.Add(1)
 		d.sub.dropQueueBytes.Add(uint64(n))
@@ -592,16 +598,21 @@ func (d *Dumper) Record(businessType string, payload []byte) (Verdict, error) {
 // once the queue is drained, Accepted = Written + DroppedWriteError.
 type Stats struct {
 	Accepted, AcceptedBytes uint64
-	// Written counts items every sink wrote; WrittenBytes their payload.
+	// Written counts items at least one sink wrote; WrittenBytes their
+	// payload. With several sinks, one failing does not hide what the
+	// others wrote: see Sinks for each sink's own counts.
 	Written, WrittenBytes uint64
+	// WrittenPartial counts the Written items that some sink failed to
+	// write (or skipped while down) although another wrote them.
+	WrittenPartial, WrittenPartialBytes uint64
 	// DroppedGate counts submissions inside a window refused by the closed
 	// load gate.
 	DroppedGate, DroppedGateBytes uint64
 	// DroppedQueueFull counts submissions refused because the queue or its
 	// byte cap was full.
 	DroppedQueueFull, DroppedQueueFullBytes uint64
-	// DroppedWriteError counts accepted items at least one sink failed to
-	// write (or skipped while down).
+	// DroppedWriteError counts accepted items no sink wrote (every sink
+	// failed them or was down).
 	DroppedWriteError, DroppedWriteErrorBytes uint64
 	// DuplicateBytes counts bytes shown again by the caller and not
 	// recorded twice.
@@ -629,6 +640,7 @@ func (d *Dumper) Stats() Stats {
 		DroppedGate: d.sub.dropGate.Load(), DroppedGateBytes: d.sub.dropGateBytes.Load(),
 		DroppedQueueFull: d.sub.dropQueue.Load(), DroppedQueueFullBytes: d.sub.dropQueueBytes.Load(),
 		DroppedWriteError: d.wrk.dropWrite.Load(), DroppedWriteErrorBytes: d.wrk.dropWriteBytes.Load(),
+		WrittenPartial: d.wrk.partial.Load(), WrittenPartialBytes: d.wrk.partialBytes.Load(),
 		DuplicateBytes: d.sub.duplicateBytes.Load(),
 		Queued:         d.queuedBytes(),
 		Windows:        d.windows.Load(), Window: d.Window(),
@@ -637,6 +649,7 @@ func (d *Dumper) Stats() Stats {
 	}
 	for _, ss := range d.sinks {
 		s := SinkStats{Name: ss.s.Name(), Written: ss.written.Load(), Failed: ss.failed.Load(),
+			WrittenBytes: ss.writtenBytes.Load(), FailedBytes: ss.failedBytes.Load(),
 			Errors: ss.errors.Load(), Down: ss.down.Load()}
 		if e := ss.lastErr.Load(); e != nil {
 			s.LastError = *e

@@ -326,6 +326,45 @@ func TestQueueFullDropsAndCounts(t *testing.T) {
 	}
 }
 
+// Issue 14.7: with the queue full, a connection's close item is kept, so
+// the pcapng has the FIN of every connection it has data for.
+func TestCloseItemKeptWhenQueueFull(t *testing.T) {
+	block := make(chan struct{})
+	r := newRig(t, on, func(c *Config) { c.QueueSize = 4; c.BatchSize = 1 })
+	r.drain()
+	entered := make(chan struct{}, 1)
+	r.sink.mu.Lock()
+	r.sink.block, r.sink.entered = block, entered
+	r.sink.mu.Unlock()
+	var conns []*Conn
+	for i := range 6 {
+		conns = append(conns, r.d.Open(ConnInfo{ID: uint64(10 + i)}))
+	}
+	assert.Equal(t, Accepted, conns[0].Append(ClientToServer, []byte("held")))
+	<-entered // the worker holds this item in the blocked sink
+	for _, c := range conns[1:5] {
+		assert.Equal(t, Accepted, c.Append(ClientToServer, []byte("data")))
+	}
+	assert.Equal(t, DroppedQueueFull, conns[5].Append(ClientToServer, []byte("data")), "queue full")
+	for _, c := range conns {
+		c.Close()
+	}
+	close(block)
+	require.NoError(t, r.d.Close())
+	st := r.d.Stats()
+	assert.Equal(t, st.Accepted, st.Written)
+	closed := map[uint64]bool{}
+	for _, it := range r.sink.kinds(KindClose) {
+		closed[it.Conn.ID] = true
+	}
+	for _, it := range r.sink.kinds(KindFlow) {
+		assert.True(t, closed[it.Conn.ID], "connection %d has data but no close", it.Conn.ID)
+	}
+	for id := uint64(10); id < 15; id++ {
+		assert.True(t, closed[id], "close of connection %d", id)
+	}
+}
+
 func TestByteCapDrops(t *testing.T) {
 	block := make(chan struct{})
 	r := newRig(t, on, func(c *Config) { c.MaxQueuedBytes = 1000; c.BatchSize = 1 })
@@ -353,6 +392,7 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 	r.drain()
 	c := r.d.Open(ConnInfo{ID: 8})
 	base := r.d.Stats()
+	base0 := base
 
 	enospc := fmt.Errorf("write dump.pcapng: %w", syscall.ENOSPC)
 	for _, tc := range []struct {
@@ -362,7 +402,10 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 		r.sink.setFail(tc.w, tc.f)
 		c.Append(ClientToServer, []byte("lost-"))
 		st := r.drain()
-		assert.Equal(t, base.DroppedWriteError+1, st.DroppedWriteError, tc.name)
+		// The healthy sink wrote it: written (partially), not lost.
+		assert.Equal(t, base.DroppedWriteError, st.DroppedWriteError, tc.name)
+		assert.Equal(t, base.Written+1, st.Written, tc.name)
+		assert.Equal(t, base.WrittenPartial+1, st.WrittenPartial, tc.name)
 		assert.True(t, st.Sinks[0].Down, tc.name)
 		assert.False(t, st.Sinks[1].Down, tc.name)
 		require.Error(t, st.Sinks[0].LastError)
@@ -372,7 +415,7 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 		flushes := r.sink.flushes
 		c.Append(ClientToServer, []byte("skip-"))
 		st = r.drain()
-		assert.Equal(t, base.DroppedWriteError+2, st.DroppedWriteError, tc.name)
+		assert.Equal(t, base.WrittenPartial+2, st.WrittenPartial, tc.name)
 		assert.Equal(t, flushes, r.sink.flushes, "down sink not called")
 
 		// After the back-off it is tried again and recovers.
@@ -380,7 +423,9 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 		c.Append(ClientToServer, []byte("good-"))
 		st = r.drain()
 		assert.False(t, st.Sinks[0].Down, tc.name)
-		assert.Equal(t, base.DroppedWriteError+2, st.DroppedWriteError)
+		assert.Equal(t, base.WrittenPartial+2, st.WrittenPartial)
+		assert.Equal(t, base.Written+3, st.Written)
+		assert.Zero(t, st.DroppedWriteError, "the healthy sink wrote everything")
 		base = st
 	}
 	if e := r.d.Stats().Sinks[0].LastError; assert.Error(t, e) {
@@ -399,7 +444,13 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 	assert.Equal(t, []string{"good-", "good-"}, some)
 	st := r.d.Stats()
 	assert.Equal(t, uint64(4), st.Sinks[0].Failed)
+	assert.Equal(t, uint64(4*5), st.Sinks[0].FailedBytes)
 	assert.Equal(t, uint64(2), st.Sinks[0].Errors)
+	assert.Equal(t, uint64(6*5), st.Sinks[1].WrittenBytes-base0.Sinks[1].WrittenBytes)
+	// Issue 14.7: Written no longer reads 0 while the healthy sink wrote
+	// everything.
+	assert.Equal(t, st.Accepted, st.Written+st.DroppedWriteError)
+	assert.Equal(t, uint64(6), st.Written-base0.Written)
 }
 
 func TestBackoffDoubles(t *testing.T) {

@@ -20,8 +20,9 @@ type encoder interface {
 
 // FileOptions configure a rotating file sink.
 type FileOptions struct {
-	// Dir is the directory files are written to (created if missing).
-	// Required.
+	// Dir is the directory files are written to, created if missing with
+	// mode 0700 (its missing parents too); files are created with mode
+	// 0600, since they hold full payloads. Required.
 	Dir string
 	// Prefix starts every file name, default "dump". Files are named
 	// PREFIX-YYYYMMDDTHHMMSS.NNNNNNNNNZ-SEQ.EXT and are self-contained (each
@@ -128,12 +129,12 @@ func newFileSink(o FileOptions, enc encoder, kind string) (*FileSink, error) {
 	if o.MaxFileBytes < 0 || o.MaxFileAge < 0 || o.MaxTotalBytes < 0 {
 		return nil, fmt.Errorf("%w: negative FileOptions limit", ErrInvalidConfig)
 	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil { // dumps hold full payloads (passwords included): owner only
 		return nil, err
 	}
 	s := &FileSink{o: o, enc: enc, name: kind + ":" + filepath.Join(o.Dir, o.Prefix)}
 	s.open = func(p string) (file, error) {
-		return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		return os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	}
 	return s, nil
 }

@@ -180,3 +180,31 @@ func TestWriterSinkHeaderAfterFailure(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// Issue 14.6: dump files hold full payloads (AUTH passwords included), so
+// the files and the directories the sink creates are owner-only, whatever
+// the process umask lets through.
+func TestFileSinkCreatesOwnerOnlyFiles(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := t.TempDir() + "/a/b"
+	for _, mk := range []func(FileOptions) (*FileSink, error){NewPcapngFileSink, NewJSONLFileSink} {
+		clk := newFakeClock()
+		s, err := mk(FileOptions{Dir: dir, Prefix: "perm", Clock: clk})
+		require.NoError(t, err)
+		require.NoError(t, s.Write(flowItem(0, clk)))
+		require.NoError(t, s.Flush())
+		require.NoError(t, s.Close())
+		require.NotEmpty(t, s.Files())
+		for _, f := range s.Files() {
+			fi, err := os.Stat(f)
+			require.NoError(t, err)
+			assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), f)
+		}
+	}
+	for _, d := range []string{dir, dir + "/.."} {
+		fi, err := os.Stat(d)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm(), d)
+	}
+}

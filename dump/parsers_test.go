@@ -2,7 +2,6 @@ package dump
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"testing"
 
@@ -50,7 +49,7 @@ func TestDumpReadBackByParsers(t *testing.T) {
 			require.NotNil(t, p)
 			cc := readCorpus(t, cf.file, cf.port)
 			pcapngPath, _, _ := dumpCorpus(t, cc)
-			want := exchangeLines(t, filepath.Join("testdata", cf.file), p)
+			want := exchangeLines(t, pcaptest.Corpus(cf.file), p)
 			require.NotEmpty(t, want)
 			require.Equal(t, want, exchangeLines(t, pcapngPath, p))
 		})

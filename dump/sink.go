@@ -32,6 +32,8 @@ type SinkStats struct {
 	// Failed items: in a batch whose Write or Flush failed, or routed to the
 	// sink while it was down.
 	Failed uint64
+	// WrittenBytes and FailedBytes are the payload bytes of those items.
+	WrittenBytes, FailedBytes uint64
 	// Errors is the number of failed batches.
 	Errors uint64
 	// Down is true while the sink is in its retry back-off.

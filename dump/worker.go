@@ -11,7 +11,6 @@ func (d *Dumper) worker(sh *shard) {
 	defer d.workDone.Done()
 	var spareItems []Item
 	var spareArena []byte
-	failed := make([]bool, d.cfg.BatchSize)
 	for {
 		sh.mu.Lock()
 		for len(sh.items) == 0 {
@@ -34,7 +33,7 @@ func (d *Dumper) worker(sh *shard) {
 				bytes += len(rest[n].Data)
 				n++
 			}
-			d.writeBatch(rest[:n], failed[:n])
+			d.writeBatch(rest[:n])
 			rest = rest[n:]
 		}
 		clear(items) // drop references to connections and strings
@@ -48,34 +47,39 @@ func (d *Dumper) worker(sh *shard) {
 	}
 }
 
-func (d *Dumper) writeBatch(batch []Item, failed []bool) {
-	clear(failed)
+func (d *Dumper) writeBatch(batch []Item) {
 	now := d.clock.Now()
+	var n, b uint64
+	for i := range batch {
+		n, b = n+1, b+uint64(len(batch[i].Data))
+	}
+	ok := 0
 	for _, ss := range d.sinks {
 		ss.mu.Lock()
-		ok := d.writeSink(ss, batch, now)
-		ss.mu.Unlock()
-		if !ok {
-			for i := range failed {
-				failed[i] = true
-			}
-		}
-	}
-	var okN, okB, badN, badB uint64
-	for i := range batch {
-		n := uint64(len(batch[i].Data))
-		if failed[i] {
-			badN, badB = badN+1, badB+n
+		if d.writeSink(ss, batch, now) {
+			ok++
+			ss.writtenBytes.Add(b)
 		} else {
-			okN, okB = okN+1, okB+n
+			ss.failedBytes.Add(b)
 		}
+		ss.mu.Unlock()
 	}
-	// Failed items are counted before written ones: a reader that sees
-	// Accepted == Written + DroppedWriteError then sees final values.
-	d.wrk.dropWrite.Add(badN)
-	d.wrk.dropWriteBytes.Add(badB)
-	d.wrk.writtenBytes.Add(okB)
-	d.wrk.written.Add(okN)
+	// A sink takes or fails a whole batch. Items no sink wrote are lost;
+	// items some sink wrote are written (and counted as partial when
+	// another sink failed them). Failed items are counted before written
+	// ones: a reader that sees Accepted == Written + DroppedWriteError then
+	// sees final values.
+	switch {
+	case ok == 0 && len(d.sinks) > 0:
+		d.wrk.dropWriteBytes.Add(b)
+		d.wrk.dropWrite.Add(n)
+		return
+	case ok < len(d.sinks):
+		d.wrk.partialBytes.Add(b)
+		d.wrk.partial.Add(n)
+	}
+	d.wrk.writtenBytes.Add(b)
+	d.wrk.written.Add(n)
 }
 
 // writeSink hands the batch to one sink (ss.mu held) and applies the retry

@@ -67,7 +67,7 @@ func dumpFiles(t *testing.T, dir, ext string) []string {
 // reassembles to the same streams as the original capture.
 func TestRecordsEveryByte(t *testing.T) {
 	f, dir := newFactory(t, onStrategy, "pcapng")
-	orig := replay(t, f, "testdata/redis_cli_session.pcap")
+	orig := replay(t, f, pcaptest.Corpus("redis_cli_session.pcap"))
 	require.NoError(t, f.Close())
 	st := f.Dumper().Stats()
 	assert.Zero(t, st.DroppedQueueFull+st.DroppedGate+st.DroppedWriteError, "%+v", st)
@@ -98,7 +98,7 @@ func TestPcapngDissectsWithTshark(t *testing.T) {
 		t.Skip("tshark not on PATH")
 	}
 	f, dir := newFactory(t, onStrategy, "pcapng")
-	replay(t, f, "testdata/http_gonet_goclient.pcap")
+	replay(t, f, pcaptest.Corpus("http_gonet_goclient.pcap"))
 	require.NoError(t, f.Close())
 	files := dumpFiles(t, dir, "pcapng")
 	require.Len(t, files, 1)
@@ -108,7 +108,7 @@ func TestPcapngDissectsWithTshark(t *testing.T) {
 	got := strings.Split(strings.TrimSpace(string(out)), "\n")
 
 	var want []string
-	tf, err := os.Open("testdata/http_gonet_goclient.truth.jsonl")
+	tf, err := os.Open(pcaptest.Corpus("http_gonet_goclient.truth.jsonl"))
 	require.NoError(t, err)
 	defer tf.Close()
 	sc := bufio.NewScanner(tf)
@@ -125,7 +125,7 @@ func TestPcapngDissectsWithTshark(t *testing.T) {
 
 func TestSwitchOffRecordsNothing(t *testing.T) {
 	f, dir := newFactory(t, `{"switch":"OFF"}`, "jsonl")
-	replay(t, f, "testdata/redis_cli_session.pcap")
+	replay(t, f, pcaptest.Corpus("redis_cli_session.pcap"))
 	require.NoError(t, f.Close())
 	files := dumpFiles(t, dir, "jsonl")
 	require.Len(t, files, 1)
@@ -138,7 +138,7 @@ func TestSwitchOffRecordsNothing(t *testing.T) {
 
 	// With the switch on, the same traffic is recorded.
 	f2, dir2 := newFactory(t, onStrategy, "jsonl")
-	replay(t, f2, "testdata/redis_cli_session.pcap")
+	replay(t, f2, pcaptest.Corpus("redis_cli_session.pcap"))
 	require.NoError(t, f2.Close())
 	b, err = os.ReadFile(dumpFiles(t, dir2, "jsonl")[0])
 	require.NoError(t, err)
