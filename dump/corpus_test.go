@@ -349,7 +349,7 @@ type truthRow struct {
 }
 
 func readTruth(t *testing.T, pcap string) []truthRow {
-	b, err := os.ReadFile(pcaptest.Corpus(strings.TrimSuffix(pcap, ".pcap")+".truth.jsonl"))
+	b, err := os.ReadFile(pcaptest.Corpus(strings.TrimSuffix(pcap, ".pcap") + ".truth.jsonl"))
 	require.NoError(t, err)
 	var rows []truthRow
 	for _, ln := range bytes.Split(bytes.TrimSpace(b), []byte{'\n'}) {
