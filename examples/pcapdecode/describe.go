@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/wirekit/wirekit/dubbo2"
 	"github.com/wirekit/wirekit/httpx"
@@ -12,120 +10,151 @@ import (
 	"github.com/wirekit/wirekit/redis"
 )
 
-var errorsIs = errors.Is
+// The renderers below append to a caller's buffer and read attributes with
+// UnsafeString: the text is copied into the buffer before the callback
+// returns, so nothing is allocated per exchange.
 
-// str and num read attributes, "" and false when absent.
-func str(a *parser.Attributes, k string) string {
-	if a == nil {
-		return ""
-	}
-	v, _ := a.Get(k)
-	return v.String()
+// ustr reads a string attribute without copying, "" when absent; valid
+// only until the exchange's callback returns.
+func ustr(a *parser.Attributes, k string) string {
+	v, _ := a.UnsafeString(k)
+	return v
 }
 
-func num(a *parser.Attributes, k string) (int64, bool) {
-	if a == nil {
-		return 0, false
+// appendAttr appends attribute k in its text form (strings as they are,
+// ints in decimal), nothing when absent.
+func appendAttr(b []byte, a *parser.Attributes, k string) []byte {
+	v, ok := a.Get(k)
+	if !ok {
+		return b
 	}
-	return a.Int(k)
+	switch v.Kind() {
+	case parser.KindInt:
+		return strconv.AppendInt(b, v.Int(), 10)
+	case parser.KindBool:
+		return strconv.AppendBool(b, v.Bool())
+	case parser.KindBytes:
+		return append(b, v.Bytes()...)
+	}
+	return append(b, v.UnsafeStr()...)
 }
 
-// operation names what a request does, for grouping in the summary: Redis
-// command, HTTP method and path (without the query), Kafka API, Dubbo
-// service#method.
-func operation(proto string, req *parser.Attributes) string {
+// appendOperation appends what a request does, for grouping in the
+// summary: Redis command (and subcommand), HTTP method and path without
+// the query, Kafka API, Dubbo service#method.
+func appendOperation(b []byte, proto string, req *parser.Attributes) []byte {
 	if req == nil {
-		return "(no request)"
+		return append(b, "(no request)"...)
 	}
 	switch proto {
 	case "redis":
-		op := str(req, redis.AttrCommand)
-		if sub := str(req, redis.AttrSubcommand); sub != "" {
-			op += " " + sub
+		b = append(b, ustr(req, redis.AttrCommand)...)
+		if sub := ustr(req, redis.AttrSubcommand); sub != "" {
+			b = append(append(b, ' '), sub...)
 		}
-		return op
+		return b
 	case "http":
-		p := str(req, httpx.AttrPath)
-		if i := strings.IndexByte(p, '?'); i >= 0 {
-			p = p[:i]
+		b = append(append(b, ustr(req, httpx.AttrMethod)...), ' ')
+		p := ustr(req, httpx.AttrPath)
+		for i := 0; i < len(p); i++ {
+			if p[i] == '?' {
+				p = p[:i]
+				break
+			}
 		}
-		return str(req, httpx.AttrMethod) + " " + p
+		return append(b, p...)
 	case "kafka":
-		if n := str(req, kafka.AttrAPIName); n != "" {
-			return n
+		if n := ustr(req, kafka.AttrAPIName); n != "" {
+			return append(b, n...)
 		}
-		return "api " + str(req, kafka.AttrAPIKey)
+		return appendAttr(append(b, "api "...), req, kafka.AttrAPIKey)
 	case "dubbo2":
 		if ev, _ := req.Bool(dubbo2.AttrEvent); ev {
-			return "heartbeat"
+			return append(b, "heartbeat"...)
 		}
-		return str(req, dubbo2.AttrService) + "#" + str(req, dubbo2.AttrMethod)
+		b = append(b, ustr(req, dubbo2.AttrService)...)
+		return append(append(b, '#'), ustr(req, dubbo2.AttrMethod)...)
 	}
-	return proto
+	return append(b, proto...)
 }
 
-// requestSummary is the request column of the table.
-func requestSummary(proto string, req *parser.Attributes) string {
+// appendRequest appends the request column of the table.
+func appendRequest(b []byte, proto string, req *parser.Attributes) []byte {
 	if req == nil {
-		return "-"
+		return append(b, '-')
 	}
 	switch proto {
 	case "redis":
-		s := operation(proto, req)
-		if k := str(req, redis.AttrKey); k != "" {
-			s += " " + k
+		b = appendOperation(b, proto, req)
+		if k := ustr(req, redis.AttrKey); k != "" {
+			b = append(append(b, ' '), k...)
 		}
-		return s
+		return b
 	case "http":
-		return str(req, httpx.AttrMethod) + " " + str(req, httpx.AttrPath)
+		return append(append(append(b, ustr(req, httpx.AttrMethod)...), ' '), ustr(req, httpx.AttrPath)...)
 	case "kafka":
-		s := operation(proto, req) + " v" + str(req, kafka.AttrAPIVersion) + " corr=" + str(req, kafka.AttrCorrelationID)
-		if t := str(req, kafka.AttrTopic); t != "" {
-			s += " topic=" + t
+		b = appendOperation(b, proto, req)
+		b = appendAttr(append(b, " v"...), req, kafka.AttrAPIVersion)
+		b = appendAttr(append(b, " corr="...), req, kafka.AttrCorrelationID)
+		if t := ustr(req, kafka.AttrTopic); t != "" {
+			b = append(append(b, " topic="...), t...)
 		}
-		return s
+		return b
 	case "dubbo2":
-		s := operation(proto, req)
-		if v := str(req, dubbo2.AttrVersion); v != "" {
-			s += ":" + v
+		b = appendOperation(b, proto, req)
+		if v := ustr(req, dubbo2.AttrVersion); v != "" {
+			b = append(append(b, ':'), v...)
 		}
-		return s + " id=" + str(req, dubbo2.AttrRequestID)
+		return appendAttr(append(b, " id="...), req, dubbo2.AttrRequestID)
 	}
-	return string(req.AppendJSON(nil))
+	return req.AppendJSON(b)
 }
 
-// responseSummary is the response column of the table.
-func responseSummary(proto string, resp *parser.Attributes) string {
+// redisSimpleText is the attribute holding a simple-string reply's text
+// ("OK", "QUEUED", "PONG"), when the redis package provides it; the table
+// shows it in place of the type name "simple".
+const redisSimpleText = "redis.simple"
+
+// appendResponse appends the response column of the table.
+func appendResponse(b []byte, proto string, resp *parser.Attributes) []byte {
 	if resp == nil {
-		return "-"
+		return append(b, '-')
 	}
 	switch proto {
 	case "redis":
-		s := str(resp, redis.AttrType)
-		if e := str(resp, redis.AttrError); e != "" {
-			s += " " + strconv.Quote(e)
-		} else if n, ok := num(resp, redis.AttrInteger); ok {
-			s += " " + strconv.FormatInt(n, 10)
-		} else if n, ok := num(resp, redis.AttrElements); ok {
-			s += " [" + strconv.FormatInt(n, 10) + "]"
+		typ := ustr(resp, redis.AttrType)
+		if typ == "simple" {
+			if s, ok := resp.UnsafeString(redisSimpleText); ok {
+				return append(b, s...)
+			}
 		}
-		return s
+		b = append(b, typ...)
+		if e, ok := resp.UnsafeString(redis.AttrError); ok {
+			b = strconv.AppendQuote(append(b, ' '), e)
+		} else if n, ok := resp.Int(redis.AttrInteger); ok {
+			b = strconv.AppendInt(append(b, ' '), n, 10)
+		} else if n, ok := resp.Int(redis.AttrElements); ok {
+			b = append(strconv.AppendInt(append(b, " ["...), n, 10), ']')
+		}
+		return b
 	case "http":
-		return str(resp, httpx.AttrStatusCode) + " " + str(resp, httpx.AttrReason)
+		b = appendAttr(b, resp, httpx.AttrStatusCode)
+		return append(append(b, ' '), ustr(resp, httpx.AttrReason)...)
 	case "kafka":
-		code, _ := num(resp, kafka.AttrErrorCode)
+		code, _ := resp.Int(kafka.AttrErrorCode)
 		if code == 0 {
-			return "ok"
+			return append(b, "ok"...)
 		}
-		return "error " + strconv.FormatInt(code, 10) + " " + str(resp, kafka.AttrErrorName)
+		b = strconv.AppendInt(append(b, "error "...), code, 10)
+		return append(append(b, ' '), ustr(resp, kafka.AttrErrorName)...)
 	case "dubbo2":
-		s := str(resp, dubbo2.AttrStatusName)
-		if c := str(resp, dubbo2.AttrExceptionClass); c != "" {
-			s += " " + c
+		b = append(b, ustr(resp, dubbo2.AttrStatusName)...)
+		if c := ustr(resp, dubbo2.AttrExceptionClass); c != "" {
+			b = append(append(b, ' '), c...)
 		}
-		return s
+		return b
 	}
-	return string(resp.AppendJSON(nil))
+	return resp.AppendJSON(b)
 }
 
 // isError reports whether the response is an error by the protocol's own
@@ -137,16 +166,16 @@ func isError(proto string, resp *parser.Attributes) bool {
 	}
 	switch proto {
 	case "redis":
-		return str(resp, redis.AttrType) == "error"
+		return ustr(resp, redis.AttrType) == "error"
 	case "http":
-		c, _ := num(resp, httpx.AttrStatusCode)
+		c, _ := resp.Int(httpx.AttrStatusCode)
 		return c >= 400
 	case "kafka":
-		c, _ := num(resp, kafka.AttrErrorCode)
+		c, _ := resp.Int(kafka.AttrErrorCode)
 		return c != 0
 	case "dubbo2":
-		c, ok := num(resp, dubbo2.AttrStatus)
-		return (ok && c != 20) || str(resp, dubbo2.AttrExceptionClass) != ""
+		c, ok := resp.Int(dubbo2.AttrStatus)
+		return (ok && c != 20) || ustr(resp, dubbo2.AttrExceptionClass) != ""
 	}
 	return false
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/wirekit/wirekit/pcaptest"
+	"github.com/wirekit/wirekit/protocols"
 )
 
 // row is one exchange as the truth files and -json both write it.
@@ -209,7 +210,7 @@ func TestRunSampleAndFlags(t *testing.T) {
 	require.Contains(t, out.String(), "streams: 0 undetected")
 	out.Reset()
 	require.Equal(t, 2, run([]string{"-proto", "6379=nosuch"}, nil, &out, &errb))
-	require.Contains(t, errb.String(), "known: http, kafka, dubbo2, redis")
+	require.Contains(t, errb.String(), "known: "+strings.Join(protocols.Names(), ", "))
 	// stdin and -proto override
 	f, err := os.Open(pcaptest.Corpus("redis_cli_session.pcap"))
 	require.NoError(t, err)

@@ -1,69 +1,120 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"slices"
-	"sort"
-	"strconv"
-	"strings"
-	"text/tabwriter"
+	"bufio"
 	"time"
 
 	"github.com/wirekit/wirekit/parser"
 )
 
-// tableWriter prints exchanges as an aligned table.
-type tableWriter struct {
-	tw *tabwriter.Writer
+// rowFormat turns a Record into one output line (ending in '\n').
+type rowFormat interface {
+	// row appends the line for r to b.
+	row(b []byte, r *Record) []byte
 }
 
-func newTableWriter(w io.Writer) *tableWriter {
-	t := &tableWriter{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
-	fmt.Fprintln(t.tw, "TIME\tCLIENT\tSERVER\tPROTO\tKIND\tREQUEST\tRESPONSE\tLATENCY")
-	return t
+// Table columns: fixed widths, so that a row can be printed as soon as it
+// is known (a live capture or a pipe) and still line up. A wider value
+// (an IPv6 address, a long request) pushes the rest of its row right.
+var tableColumns = [...]struct {
+	name  string
+	width int
+}{{"TIME", 15}, {"CLIENT", 21}, {"SERVER", 21}, {"PROTO", 6}, {"KIND", 10}, {"REQUEST", 50}, {"RESPONSE", 40}, {"LATENCY", 0}}
+
+const (
+	colRequest  = 5
+	colResponse = 6
+)
+
+// tableFormat prints exchanges as a table: the time of day in UTC to the
+// microsecond, and a date line before the first row and whenever the UTC
+// date changes.
+type tableFormat struct {
+	clk  clock
+	day  [10]byte
+	seen bool
 }
 
-func (t *tableWriter) write(r *Record) {
-	ts := r.RequestTime
-	if ts.IsZero() {
-		ts = r.ResponseTime
+func appendTableHeader(b []byte) []byte {
+	for i, c := range tableColumns {
+		b = pad(append(b, c.name...), len(b), c.width, i == len(tableColumns)-1)
 	}
-	lat := "-"
+	return append(b, '\n')
+}
+
+// pad appends spaces so that the column started at start is width wide,
+// plus two spaces between columns.
+func pad(b []byte, start, width int, last bool) []byte {
+	if last {
+		return b
+	}
+	for n := len(b) - start; n < width; n++ {
+		b = append(b, ' ')
+	}
+	return append(b, "  "...)
+}
+
+func (t *tableFormat) row(b []byte, r *Record) []byte {
+	ts := r.Time()
+	if d := t.clk.date(ts); !t.seen || string(d) != string(t.day[:]) {
+		t.seen = true
+		copy(t.day[:], d)
+		b = append(append(append(b, "== "...), d...), " (UTC) ==\n"...)
+	}
+	s := len(b)
+	b = pad(t.clk.appendTimeOfDay(b, ts), s, tableColumns[0].width, false)
+	s = len(b)
+	b = pad(append(b, r.Stream.ClientText...), s, tableColumns[1].width, false)
+	s = len(b)
+	b = pad(append(b, r.Stream.ServerText...), s, tableColumns[2].width, false)
+	s = len(b)
+	b = pad(append(b, r.Protocol...), s, tableColumns[3].width, false)
+	s = len(b)
+	b = pad(append(b, r.Kind.String()...), s, tableColumns[4].width, false)
+	s = len(b)
+	b = pad(clip(appendRequest(b, r.Protocol, r.Request), s, tableColumns[colRequest].width), s, tableColumns[colRequest].width, false)
+	s = len(b)
+	b = pad(clip(appendResponse(b, r.Protocol, r.Response), s, tableColumns[colResponse].width), s, tableColumns[colResponse].width, false)
 	if r.Kind == parser.Complete {
-		lat = r.Latency().Round(time.Microsecond).String()
+		b = appendLatency(b, r.Latency())
+	} else {
+		b = append(b, '-')
 	}
-	fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ts.UTC().Format("15:04:05.000000"),
-		r.Client, r.Server, r.Protocol, r.Kind, clip(requestSummary(r.Protocol, r.Request)),
-		clip(responseSummary(r.Protocol, r.Response)), lat)
+	return append(b, '\n')
 }
 
-func (t *tableWriter) flush() error { return t.tw.Flush() }
-
-func clip(s string) string {
-	const max = 60
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return '.'
+// clip makes b[start:] printable (control bytes become '.') and cuts it to
+// max bytes, ending in "..." when cut (never inside a UTF-8 sequence).
+func clip(b []byte, start, max int) []byte {
+	for i := start; i < len(b); i++ {
+		if c := b[i]; c < ' ' || c == 0x7f {
+			b[i] = '.'
 		}
-		return r
-	}, s)
-	if len(s) > max {
-		return s[:max-3] + "..."
 	}
-	return s
+	if len(b)-start <= max {
+		return b
+	}
+	end := start + max - 3
+	for end > start && b[end]&0xc0 == 0x80 {
+		end--
+	}
+	return append(b[:end], "..."...)
 }
 
-// appendJSON appends one exchange as a JSON object (one line of -json).
-// The attribute names are the protocol packages' constants, the same as
-// the corpus truth files use.
-func appendJSON(b []byte, r *Record) []byte {
+// jsonFormat prints one JSON object per exchange (JSON Lines). The
+// attribute names are the protocol packages' constants, the same as the
+// corpus truth files use.
+type jsonFormat struct {
+	clk clock
+}
+
+func (j *jsonFormat) row(b []byte, r *Record) []byte {
 	b = append(b, `{"protocol":`...)
-	b = strconv.AppendQuote(b, r.Protocol)
+	b = parser.AppendJSONString(b, r.Protocol)
 	b = append(b, `,"client":"`...)
-	b = r.Client.AppendTo(b)
+	b = append(b, r.Stream.ClientText...)
 	b = append(b, `","server":"`...)
-	b = r.Server.AppendTo(b)
+	b = append(b, r.Stream.ServerText...)
 	b = append(b, `","kind":"`...)
 	b = append(b, r.Kind.String()...)
 	b = append(b, `","request":`...)
@@ -72,144 +123,255 @@ func appendJSON(b []byte, r *Record) []byte {
 	b = appendAttrs(b, r.Response)
 	if !r.RequestTime.IsZero() {
 		b = append(b, `,"request_time":"`...)
-		b = r.RequestTime.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = j.clk.appendRFC3339Nano(b, r.RequestTime)
 		b = append(b, '"')
 	}
 	if !r.ResponseTime.IsZero() {
 		b = append(b, `,"response_time":"`...)
-		b = r.ResponseTime.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = j.clk.appendRFC3339Nano(b, r.ResponseTime)
 		b = append(b, '"')
 	}
 	if r.Kind == parser.Complete {
 		b = append(b, `,"latency_us":`...)
-		b = strconv.AppendFloat(b, float64(r.Latency().Nanoseconds())/1e3, 'f', -1, 64)
+		b = appendMicros(b, r.Latency())
 	}
 	if r.RequestSeq > 0 {
 		b = append(b, `,"seq":`...)
-		b = strconv.AppendUint(b, r.RequestSeq, 10)
+		b = appendUint(b, r.RequestSeq)
 	}
-	for _, e := range []struct {
-		k   string
-		err error
-	}{{"request_error", r.RequestErr}, {"response_error", r.ResponseErr}, {"reason", r.Reason}} {
-		if e.err != nil {
-			b = append(b, `,"`+e.k+`":`...)
-			b = strconv.AppendQuote(b, e.err.Error())
-		}
-	}
+	b = appendErr(b, `,"request_error":`, r.RequestErr)
+	b = appendErr(b, `,"response_error":`, r.ResponseErr)
+	b = appendErr(b, `,"reason":`, r.Reason)
 	return append(b, "}\n"...)
 }
 
+// appendAttrs appends a's attributes as a JSON object, null when the
+// exchange has no such half.
 func appendAttrs(b []byte, a *parser.Attributes) []byte {
 	if a == nil {
 		return append(b, "null"...)
 	}
-	return a.AppendJSON(b)
+	return appendAttrsJSON(b, a)
 }
 
-// summary accumulates per-protocol and per-operation statistics.
-type summary struct {
-	protos map[string]*protoSummary
+func appendErr(b []byte, key string, err error) []byte {
+	if err == nil {
+		return b
+	}
+	return parser.AppendJSONString(append(b, key...), err.Error())
 }
 
-type protoSummary struct {
-	kinds  [5]uint64
-	errors uint64
-	ops    map[string]*opSummary
-}
-
-type opSummary struct {
-	count, errors uint64
-	latencies     []time.Duration
-}
-
-func newSummary() *summary { return &summary{protos: map[string]*protoSummary{}} }
-
-func (s *summary) add(r *Record) {
-	p := s.protos[r.Protocol]
-	if p == nil {
-		p = &protoSummary{ops: map[string]*opSummary{}}
-		s.protos[r.Protocol] = p
-	}
-	if int(r.Kind) < len(p.kinds) {
-		p.kinds[r.Kind]++
-	}
-	if r.Kind == parser.Push {
-		return
-	}
-	op := operation(r.Protocol, r.Request)
-	o := p.ops[op]
-	if o == nil {
-		o = &opSummary{}
-		// op may alias message memory that is reused after this call.
-		p.ops[strings.Clone(op)] = o
-	}
-	o.count++
-	if isError(r.Protocol, r.Response) {
-		o.errors++
-		p.errors++
-	}
-	if r.Kind == parser.Complete {
-		o.latencies = append(o.latencies, r.Latency())
-	}
-}
-
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(p*float64(len(sorted))+0.5) - 1
-	i = max(0, min(i, len(sorted)-1))
-	return sorted[i]
-}
-
-func (s *summary) write(w io.Writer, d *Decoder, elapsed time.Duration) {
-	names := make([]string, 0, len(s.protos))
-	for n := range s.protos {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, n := range names {
-		p := s.protos[n]
-		fmt.Fprintf(tw, "%s: %d complete, %d one-way, %d unanswered, %d unmatched responses, %d pushes, %d errors\n",
-			n, p.kinds[parser.Complete], p.kinds[parser.OneWayRequest], p.kinds[parser.Unanswered],
-			p.kinds[parser.UnmatchedResponse], p.kinds[parser.Push], p.errors)
-		fmt.Fprintln(tw, "  OPERATION\tCOUNT\tERRORS\tP50\tP90\tP99")
-		ops := make([]string, 0, len(p.ops))
-		for op := range p.ops {
-			ops = append(ops, op)
-		}
-		sort.Strings(ops)
-		for _, op := range ops {
-			o := p.ops[op]
-			slices.Sort(o.latencies)
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%v\t%v\t%v\n", clip(op), o.count, o.errors,
-				percentile(o.latencies, .5).Round(time.Microsecond), percentile(o.latencies, .9).Round(time.Microsecond),
-				percentile(o.latencies, .99).Round(time.Microsecond))
+func appendUint(b []byte, v uint64) []byte {
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + v%10)
+		if v /= 10; v == 0 {
+			break
 		}
 	}
-	tw.Flush()
+	return append(b, d[i:]...)
+}
 
-	// Everything not parsed, so that nothing is lost silently.
-	as := d.AssemblerStats()
-	fmt.Fprintf(w, "capture: %d packets, %d TCP, %d not TCP, %d IP fragments, %d malformed, %d truncated by snaplen, in %v\n",
-		d.pcap.Packets, d.pcap.TCP, d.pcap.NotTCP, d.pcap.Fragments, d.pcap.Malformed, as.Truncated, elapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "tcp: %d payload bytes, %d connections, %d out-of-order, %d retransmitted, %d gaps (%d bytes lost), %d evicted\n",
-		as.Bytes, as.ConnsOpened, as.OutOfOrder, as.Retransmitted, as.Gaps, as.BytesLost, as.ConnsEvicted)
-	var undetected, stopped, parseErrs, truncated uint64
-	for _, st := range d.Streams() {
-		parseErrs += st.Conn.ParseErrors[0] + st.Conn.ParseErrors[1]
-		truncated += st.Conn.Truncated[0] + st.Conn.Truncated[1]
-		switch {
-		case st.Protocol == "" && st.Bytes[0]+st.Bytes[1] > 0:
-			undetected++
-			fmt.Fprintf(w, "  not parsed: %v -> %v: protocol not detected (%d+%d bytes)\n", st.Client, st.Server, st.Bytes[0], st.Bytes[1])
-		case st.Err != nil:
-			stopped++
-			fmt.Fprintf(w, "  stopped: %v -> %v (%s): %v (%d+%d bytes skipped)\n", st.Client, st.Server, st.Protocol, st.Err, st.Skipped[0], st.Skipped[1])
+// Time ordering. Exchanges are reported as they complete, connection by
+// connection, so a slow response reports its exchange after faster ones
+// that started later. The orderer holds formatted rows back and writes
+// them in order of their time (Record.Time): a row goes out once the
+// decoder's Watermark (no exchange still to come starts before it) has
+// passed it, and at the latest when the newest capture time is hold past
+// it, or when maxHeld rows are waiting (the oldest goes out first). A row
+// that arrives after a later row was written (its exchange started more
+// than hold before it was reported) is written at once and counted in
+// late. When the input is a pipe or a live capture, everything held is
+// also written, and the output flushed, whenever the input pauses
+// (idleFlush), so every row appears within a fraction of a second.
+
+const (
+	// defaultHold is how long, in capture time, a row may be held back
+	// for ordering (-hold).
+	defaultHold = 200 * time.Millisecond
+	// maxHeld bounds the rows held, and so the memory ordering takes.
+	maxHeld = 1 << 16
+	// scanEvery is how often, in capture time, the decoder's Watermark is
+	// recomputed (it walks the connections with requests waiting).
+	scanEvery = time.Millisecond
+	// idleFlush is how long a pipe or live input may be silent before
+	// every held row is written and flushed.
+	idleFlush = 100 * time.Millisecond
+)
+
+type heldRow struct {
+	ts   int64
+	seq  uint64
+	line []byte
+}
+
+type orderer struct {
+	w     *bufio.Writer
+	d     *Decoder
+	hold  int64
+	flush bool // flush after writing rows (pipes, live capture)
+
+	heap      []heldRow
+	free      [][]byte
+	seq       uint64
+	lastOut   int64 // time of the newest row written
+	watermark int64
+	nextScan  int64
+	written   uint64
+	late      uint64 // rows written after a later row
+	forced    uint64 // rows written before the watermark passed them (hold or maxHeld)
+	dirty     bool
+}
+
+func newOrderer(w *bufio.Writer, d *Decoder, hold time.Duration, flush bool) *orderer {
+	return &orderer{w: w, d: d, hold: int64(hold), flush: flush}
+}
+
+func (o *orderer) write(ts int64, line []byte) {
+	if ts < o.lastOut {
+		o.late++
+	} else {
+		o.lastOut = ts
+	}
+	o.w.Write(line)
+	o.written++
+	o.dirty = true
+}
+
+// add takes one formatted row with its time (UnixNano).
+func (o *orderer) add(ts int64, line []byte) {
+	switch {
+	case ts < o.lastOut:
+		o.write(ts, line) // late already: holding it cannot help
+	case len(o.heap) == 0 && ts <= o.watermark:
+		o.write(ts, line)
+	default:
+		var buf []byte
+		if n := len(o.free); n > 0 {
+			buf, o.free = o.free[n-1][:0], o.free[:n-1]
+		}
+		o.seq++
+		o.push(heldRow{ts: ts, seq: o.seq, line: append(buf, line...)})
+	}
+	if latest := o.d.latest.UnixNano(); latest >= o.nextScan || len(o.heap) > maxHeld {
+		o.nextScan = latest + int64(scanEvery)
+		o.watermark = max(o.d.Watermark().UnixNano(), latest-o.hold)
+		o.release(o.watermark)
+		for len(o.heap) > maxHeld {
+			o.forced++
+			o.pop()
 		}
 	}
-	fmt.Fprintf(w, "streams: %d undetected, %d stopped on an error, %d messages that did not parse, %d truncated messages\n",
-		undetected, stopped, parseErrs, truncated)
+	if o.flush && o.dirty {
+		o.w.Flush()
+		o.dirty = false
+	}
+}
+
+// release writes the held rows up to time w.
+func (o *orderer) release(w int64) {
+	for len(o.heap) > 0 && o.heap[0].ts <= w {
+		o.pop()
+	}
+}
+
+// releaseAll writes every held row (the input ended or paused) and
+// flushes when streaming.
+func (o *orderer) releaseAll() {
+	for len(o.heap) > 0 {
+		o.pop()
+	}
+	if o.flush && o.dirty {
+		o.w.Flush()
+		o.dirty = false
+	}
+}
+
+func (o *orderer) less(i, j int) bool {
+	a, b := &o.heap[i], &o.heap[j]
+	return a.ts < b.ts || (a.ts == b.ts && a.seq < b.seq)
+}
+
+func (o *orderer) push(r heldRow) {
+	o.heap = append(o.heap, r)
+	for i := len(o.heap) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !o.less(i, p) {
+			break
+		}
+		o.heap[i], o.heap[p] = o.heap[p], o.heap[i]
+		i = p
+	}
+}
+
+// pop writes the earliest held row and recycles its buffer.
+func (o *orderer) pop() {
+	top := o.heap[0]
+	n := len(o.heap) - 1
+	o.heap[0] = o.heap[n]
+	o.heap[n] = heldRow{}
+	o.heap = o.heap[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && o.less(l, m) {
+			m = l
+		}
+		if r := l + 1; r < n && o.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		o.heap[i], o.heap[m] = o.heap[m], o.heap[i]
+		i = m
+	}
+	o.write(top.ts, top.line)
+	o.free = append(o.free, top.line)
+}
+
+// appendJSONString appends s as JSON exactly as parser.AppendJSONString
+// does, copying runs that need no escaping (almost every attribute key
+// and value) in one append rather than byte by byte.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if jsonEscape[s[i]] {
+			return parser.AppendJSONString(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// jsonEscape marks the bytes a JSON string cannot hold as they are
+// (control bytes, quote, backslash) and those starting UTF-8 sequences,
+// which parser.AppendJSONString validates.
+var jsonEscape = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80
+	}
+	return t
+}()
+
+// appendAttrsJSON appends a as parser.Attributes.AppendJSON does, with
+// appendJSONString.
+func appendAttrsJSON(b []byte, a *parser.Attributes) []byte {
+	b = append(b, '{')
+	first := true
+	for k, v := range a.All() {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		if v.Kind() == parser.KindString {
+			b = appendJSONString(b, v.UnsafeStr())
+		} else {
+			b = v.AppendJSON(b)
+		}
+	}
+	return append(b, '}')
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"strconv"
+	"time"
+)
+
+// clock formats capture times cheaply: the date and the time of day to the
+// second are formatted once per second of capture time (with time's own
+// formatter, in UTC), the fraction by hand. Rows come in time order, so
+// most rows reuse the cached second.
+type clock struct {
+	sec   int64
+	valid bool
+	full  []byte // "2006-01-02T15:04:05"
+}
+
+func (c *clock) second(t time.Time) {
+	if s := t.Unix(); !c.valid || s != c.sec {
+		c.sec, c.valid = s, true
+		c.full = t.UTC().AppendFormat(c.full[:0], "2006-01-02T15:04:05")
+	}
+}
+
+// appendRFC3339Nano appends t as time.RFC3339Nano formats it in UTC
+// (trailing zeros of the fraction removed).
+func (c *clock) appendRFC3339Nano(b []byte, t time.Time) []byte {
+	c.second(t)
+	b = append(b, c.full...)
+	if ns := t.Nanosecond(); ns != 0 {
+		b = appendFrac(b, ns, 9)
+		end := len(b)
+		for b[end-1] == '0' {
+			end--
+		}
+		b = b[:end]
+	}
+	return append(b, 'Z')
+}
+
+// appendTimeOfDay appends t's UTC time of day to the microsecond,
+// "15:04:05.000000".
+func (c *clock) appendTimeOfDay(b []byte, t time.Time) []byte {
+	c.second(t)
+	b = append(b, c.full[11:]...)
+	return appendFrac(b, t.Nanosecond()/1000, 6)
+}
+
+// date returns t's UTC date, "2006-01-02", valid until the next call.
+func (c *clock) date(t time.Time) []byte {
+	c.second(t)
+	return c.full[:10]
+}
+
+// appendFrac appends '.' and v as exactly digits decimal digits.
+func appendFrac(b []byte, v, digits int) []byte {
+	b = append(b, '.')
+	n := len(b)
+	for range digits {
+		b = append(b, '0')
+	}
+	for i := len(b) - 1; i >= n; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
+}
+
+// appendLatency appends d rounded to the microsecond: "850µs" below a
+// millisecond, "1.234ms" below a second, "2.5s" above (trailing zeros
+// dropped), with a sign when negative.
+func appendLatency(b []byte, d time.Duration) []byte {
+	d = d.Round(time.Microsecond)
+	if d < 0 {
+		b = append(b, '-')
+		d = -d
+	}
+	us := int64(d / time.Microsecond)
+	switch {
+	case us < 1000:
+		return append(strconv.AppendInt(b, us, 10), "µs"...)
+	case us < 1000_000:
+		return append(appendDecimal(b, us, 3), "ms"...)
+	}
+	return append(appendDecimal(b, us, 6), 's')
+}
+
+// appendDecimal appends v / 10^scale with its fraction's trailing zeros
+// removed.
+func appendDecimal(b []byte, v int64, scale int) []byte {
+	p := int64(1)
+	for range scale {
+		p *= 10
+	}
+	b = strconv.AppendInt(b, v/p, 10)
+	if f := int(v % p); f != 0 {
+		b = appendFrac(b, f, scale)
+		end := len(b)
+		for b[end-1] == '0' {
+			end--
+		}
+		b = b[:end]
+	}
+	return b
+}
+
+// appendMicros appends d in microseconds as the shortest decimal, as
+// strconv.AppendFloat(b, float64(d)/1e3, 'f', -1, 64) writes it for any
+// latency a capture holds, without going through a float.
+func appendMicros(b []byte, d time.Duration) []byte {
+	if d < 0 {
+		b = append(b, '-')
+		d = -d
+	}
+	return appendDecimal(b, int64(d), 3)
+}
