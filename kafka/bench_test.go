@@ -104,10 +104,12 @@ func benchPair(b *testing.B, reqB, respB []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(reqB) + len(respB)))
 	b.ResetTimer()
+	cpu := procCPU()
 	for b.Loop() {
 		p.ParseRequest(&req, reqB, state)
 		p.ParseResponse(&resp, respB, &req.Attrs, state)
 	}
+	reportCPU(b, cpu)
 }
 
 // benchOne parses one message per iteration (a response is parsed with
@@ -123,15 +125,19 @@ func benchOne(b *testing.B, reqB, respB []byte, dir parser.Direction) {
 	if dir == parser.Request {
 		b.SetBytes(int64(len(reqB)))
 		var m parser.Message
+		cpu := procCPU()
 		for b.Loop() {
 			p.ParseRequest(&m, reqB, state)
 		}
+		reportCPU(b, cpu)
 		return
 	}
 	b.SetBytes(int64(len(respB)))
+	cpu := procCPU()
 	for b.Loop() {
 		p.ParseResponse(&resp, respB, &req.Attrs, state)
 	}
+	reportCPU(b, cpu)
 }
 
 func BenchmarkFastFail(b *testing.B) {

@@ -263,14 +263,6 @@ func ErrorName(code int16) string {
 	return errorNames[i]
 }
 
-// apiInfo is one row of the generated API table (zapis.go).
-type apiInfo struct {
-	name       string
-	maxVersion int16
-	flexReq    int16 // first flexible request version, -1 for none
-	flexResp   int16 // first flexible response version, -1 for none
-}
-
 // RequestHeaderVersion returns the request header version for an API key
 // and version: 2 for flexible versions (client id plus tagged fields), 0
 // for ControlledShutdown v0 (no client id), else 1. Versions newer than

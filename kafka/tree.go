@@ -7,35 +7,40 @@ import (
 	"github.com/wirekit/wirekit/parser"
 )
 
-// decodedAPIs are the API keys whose bodies the parser decodes, in the
-// order their tree nodes are tried (most frequent first).
-var decodedAPIs = [...]int16{
-	0,  // Produce
-	1,  // Fetch
-	3,  // Metadata
-	12, // Heartbeat
-	8,  // OffsetCommit
-	9,  // OffsetFetch
-	2,  // ListOffsets
-	18, // ApiVersions
-	10, // FindCoordinator
-	11, // JoinGroup
-	14, // SyncGroup
-	13, // LeaveGroup
-	15, // DescribeGroups
-	16, // ListGroups
-	17, // SaslHandshake
-	36, // SaslAuthenticate
-	19, // CreateTopics
-	20, // DeleteTopics
-	22, // InitProducerId
-	24, // AddPartitionsToTxn
-	26, // EndTxn
+// api is one row of the generated API table (zapis.go, from franz-go's
+// kmsg): the key, its name, its newest version, the first flexible
+// (KIP-482) version of the request and of the response (-1 for none), and
+// whether its body decoders are generated (zdecode.go) or hand-written.
+// The decoders column is generated as the decoder.request and
+// decoder.response switches beside the table (a call through a func value
+// in the row would move every message's decoder to the heap). The parser
+// trees, that dispatch and DecodedAPIs are derived from the table.
+type api struct {
+	key        int16
+	name       string
+	maxVersion int16
+	flexReq    int16 // first flexible request version, -1 for none
+	flexResp   int16 // first flexible response version, -1 for none
+	generated  bool  // decoders translated from kmsg (zdecode.go), not hand-written
 }
 
-// DecodedAPIs returns the API keys whose bodies are decoded; other keys
-// get their header attributes and AttrBodyNotDecoded.
-func DecodedAPIs() []int16 { return append([]int16(nil), decodedAPIs[:]...) }
+// known reports whether the table has key.
+func known(key int16) bool {
+	return key >= 0 && int(key) < len(apis) && apis[key].name != ""
+}
+
+// DecodedAPIs returns the API keys whose bodies are decoded (in every
+// version up to MaxVersion): every key of the table, in key order. Other
+// keys get their header attributes and AttrBodyNotDecoded.
+func DecodedAPIs() []int16 {
+	var keys []int16
+	for i := range apis {
+		if apis[i].name != "" {
+			keys = append(keys, apis[i].key)
+		}
+	}
+	return keys
+}
 
 // requestKeyVersion reads the API key and version of a framed request
 // (size prefix included) for the tree's branch tests.
@@ -70,56 +75,37 @@ func requestAPI(req *parser.Attributes) (key, version int16, ok bool) {
 	return int16(k), int16(v), ok1 && ok2
 }
 
-// requestTree builds the request parser tree:
+// requestTree builds the request parser tree, from the API table:
 //
 //	kafka.request (header v0/v1/v2: size, api key, version, correlation id,
 //	               client id, tagged fields)
-//	├── request.Produce (api key 0): version check
+//	├── request.Produce (api key 0)
 //	│   ├── request.Produce.v0 … request.Produce.v13: the body of one version
+//	│   └── kafka.request.undecoded
 //	├── request.Fetch   (api key 1)
 //	│   ├── request.Fetch.v0 … request.Fetch.v18
-//	├── ...             (every decoded API, a child per version)
-//	└── kafka.request.undecoded: any other key or version, or a body that
-//	    failed to decode; header attributes plus AttrBodyNotDecoded.
+//	│   └── kafka.request.undecoded
+//	├── ...             (every API key of the table, a child per version)
+//	└── kafka.request.undecoded: a key the table does not know
 //
 // The root jumps straight to the API key's branch, and the branch to the
 // version's child (PkgParser.Skip), so a message costs two tree levels
-// whatever the number of keys and versions. Each level costs a message
-// about 10 ns (a jump, a fast-fail and a parse call, a rollback mark), so
-// the root itself decodes the bodies of the hot APIs, Produce and Fetch
-// (see decodedAtRoot), and hands them down the tree only when they fail:
-// most traffic is then parsed by one node.
+// whatever the number of keys and versions. A branch ends with the
+// undecoded node (one node, shared by every branch), which completes a
+// message of a version newer than the table or whose body failed to
+// decode, with its header attributes, AttrBodyNotDecoded and why: so a
+// branch never fails, no other branch is ever tried for a message, and
+// branches need no fast-fail test of their own.
 func (c *config) requestTree() *parser.PkgParser {
+	undec := parser.NewPkgParser("kafka.request.undecoded", nil, undecoded)
 	root := parser.NewPkgParser("kafka.request", c.requestFastFail, c.parseRequestHeader)
-	for _, key := range decodedAPIs {
-		root.Add(c.apiNode(parser.Request, key))
+	for i := range apis {
+		root.Add(c.requestAPI(&apis[i], undec))
 	}
-	return root.Add(parser.NewPkgParser("kafka.request.undecoded", nil, undecoded)).
-		Skip(func(m *parser.Message) int {
-			k, _, _ := requestKeyVersion(m)
-			return apiBranchOf(k)
-		})
-}
-
-// apiBranch maps an API key to its branch's index among the root's
-// children; keys without a decoded body map to the undecoded fallback.
-var apiBranch = func() (b [MaxAPIKey + 1]int8) {
-	for i := range b {
-		b[i] = int8(len(decodedAPIs))
-	}
-	for i, key := range decodedAPIs {
-		b[key] = int8(i)
-	}
-	return b
-}()
-
-// apiBranchOf is the root child a key's message goes to: every branch
-// before it would fail fast on the key anyway.
-func apiBranchOf(k int16) int {
-	if k < 0 || int(k) >= len(apiBranch) {
-		return len(decodedAPIs) // the undecoded fallback
-	}
-	return int(apiBranch[k])
+	return root.Add(undec).Skip(func(m *parser.Message) int {
+		k, _, _ := requestKeyVersion(m)
+		return apiBranchOf(k)
+	})
 }
 
 // responseTree builds the response parser tree: a header node (size,
@@ -127,56 +113,90 @@ func apiBranchOf(k int16) int {
 // which takes the API key and version from the paired request, then the
 // same per-API branches as the request tree.
 func (c *config) responseTree() *parser.PkgParser {
+	undec := parser.NewPkgParser("kafka.response.undecoded", nil, undecoded)
 	root := parser.NewPkgParser("kafka.response", c.responseFastFail, c.parseResponseHeader)
-	for _, key := range decodedAPIs {
-		root.Add(c.apiNode(parser.Response, key))
+	for i := range apis {
+		root.Add(c.responseAPI(&apis[i], undec))
 	}
-	return root.Add(parser.NewPkgParser("kafka.response.undecoded", nil, undecoded)).
-		Skip(func(m *parser.Message) int {
-			k, _, ok := responseKeyVersion(m)
-			if !ok {
-				return len(decodedAPIs)
-			}
-			return apiBranchOf(k)
-		})
+	return root.Add(undec).Skip(func(m *parser.Message) int {
+		k, _, ok := responseKeyVersion(m)
+		if !ok {
+			return len(apis)
+		}
+		return apiBranchOf(k)
+	})
 }
 
-// apiNode is the branch of one API key: a node that checks the version
-// against the table (a newer one fails with ErrNewerVersion, and the
-// message goes to the undecoded fallback with its header attributes),
-// then one child per version, reached by a Skip jump, which decodes the
-// body of that version.
-func (c *config) apiNode(dir parser.Direction, key int16) *parser.PkgParser {
-	maxV := apis[key].maxVersion
-	name := dir.String() + "." + apis[key].name
-	keyVersion := responseKeyVersion
-	fastFail := func(m *parser.Message) bool {
-		k, _, ok := responseKeyVersion(m)
-		return !ok || k != key
+// apiBranchOf is the root child a key's message goes to: its own branch,
+// or the undecoded fallback for a key the table does not know.
+func apiBranchOf(k int16) int {
+	if !known(k) {
+		return len(apis)
 	}
-	if dir == parser.Request {
-		keyVersion = requestKeyVersion
-		fastFail = func(m *parser.Message) bool {
-			return len(m.Data) < 8 || int16(binary.BigEndian.Uint16(m.Data[4:])) != key
-		}
+	return int(k)
+}
+
+// versionChild is the branch child a version goes to: its own, or the
+// undecoded node (the last child) for one newer than the table.
+func versionChild(v, maxV int16) int {
+	if v < 0 || v > maxV {
+		return int(maxV) + 1
 	}
-	node := parser.NewPkgParser(name, fastFail, func(m *parser.Message) (bool, bool) {
-		if _, v, _ := keyVersion(m); v < 0 || v > maxV {
-			return m.Fail(ErrNewerVersion)
-		}
-		return true, false
-	})
+	return int(v)
+}
+
+// requestAPI is the request branch of one API key: one child per version,
+// reached by a Skip jump, which decodes the body of that version, then
+// the undecoded node. A version child fails for a message of another
+// version (tried only after its own failed), so the walk goes on to the
+// undecoded node.
+func (c *config) requestAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
+	key, maxV := a.key, a.maxVersion
+	name := "request." + a.name
+	node := parser.NewPkgParser(name, nil, nil)
+	if a.name == "" { // a hole in the table: no message gets here
+		return node.Add(undec)
+	}
 	for v := int16(0); v <= maxV; v++ {
-		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)),
-			func(m *parser.Message) bool {
-				_, mv, _ := keyVersion(m)
-				return mv != v
-			},
-			func(m *parser.Message) (bool, bool) { return c.parseBody(m, dir, key, v) }))
+		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, func(m *parser.Message) (bool, bool) {
+			if _, mv, _ := requestKeyVersion(m); mv != v {
+				return false, false
+			}
+			if err := c.decodeBody(m, parser.Request, key, v); err != nil {
+				return m.Fail(err)
+			}
+			return true, true
+		}))
 	}
-	return node.Skip(func(m *parser.Message) int {
-		_, v, _ := keyVersion(m)
-		return int(v) // checked against the table by the node's parse
+	return node.Add(undec).Skip(func(m *parser.Message) int {
+		_, v, _ := requestKeyVersion(m)
+		return versionChild(v, maxV)
+	})
+}
+
+// responseAPI is requestAPI for responses, whose key and version are
+// those of the request they answer.
+func (c *config) responseAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
+	key, maxV := a.key, a.maxVersion
+	name := "response." + a.name
+	node := parser.NewPkgParser(name, nil, nil)
+	if a.name == "" {
+		return node.Add(undec)
+	}
+	for v := int16(0); v <= maxV; v++ {
+		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, func(m *parser.Message) (bool, bool) {
+			if _, mv, _ := responseKeyVersion(m); mv != v {
+				return false, false
+			}
+			if err := c.decodeBody(m, parser.Response, key, v); err != nil {
+				return m.Fail(err)
+			}
+			return true, true
+		}))
+	}
+	return node.Add(undec).Skip(func(m *parser.Message) int {
+		_, v, _ := responseKeyVersion(m)
+		return versionChild(v, maxV)
 	})
 }
 
@@ -273,9 +293,6 @@ func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
 		off += n
 	}
 	m.Offset = off
-	if decodedAtRoot(key, ver) && c.decodeBody(m, parser.Request, key, ver) == nil {
-		return true, true
-	}
 	return true, false
 }
 
@@ -339,9 +356,6 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 		off += n
 	}
 	m.Offset = off
-	if decodedAtRoot(key, ver) && c.decodeBody(m, parser.Response, key, ver) == nil {
-		return true, true
-	}
 	return true, false
 }
 
@@ -374,10 +388,10 @@ func undecoded(m *parser.Message) (bool, bool) {
 	switch {
 	case m.Err != nil && m.Err != parser.ErrNoMatch:
 		addStr(&m.Attrs, AttrBodyError, m.Err.Error())
-	case !ok || APIName(k) == "Unknown":
+	case !ok || !known(k):
 		addStr(&m.Attrs, AttrBodyError, ErrUnknownAPI.Error())
-	case !isDecoded(k):
-		addStr(&m.Attrs, AttrBodyError, ErrNotDecoded.Error())
+	case v < 0 || v > apis[k].maxVersion:
+		addStr(&m.Attrs, AttrBodyError, ErrNewerVersion.Error())
 	default:
 		addStr(&m.Attrs, AttrBodyError, parser.ErrNoMatch.Error())
 	}
@@ -392,24 +406,6 @@ func keyVersion(m *parser.Message) (int16, int16, bool) {
 		return responseKeyVersion(m)
 	}
 	return requestKeyVersion(m)
-}
-
-func isDecoded(key int16) bool {
-	for _, k := range decodedAPIs {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
-
-// parseBody is the parse function of an API node: it decodes the body of
-// one API key and version and fails, saying why, when it does not decode.
-func (c *config) parseBody(m *parser.Message, dir parser.Direction, key, v int16) (bool, bool) {
-	if err := c.decodeBody(m, dir, key, v); err != nil {
-		return m.Fail(err)
-	}
-	return true, true
 }
 
 // decodeBody decodes the body of one API key and version, from m.Offset
@@ -456,16 +452,6 @@ func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int1
 	setAPI(m, key, v)
 	m.Offset = end
 	return nil
-}
-
-// decodedAtRoot reports whether the root node decodes the body itself: the
-// hot APIs, Produce and Fetch, whose decoders set nothing before finish,
-// so a body that fails leaves no trace in the root's attributes. The
-// message then goes down the tree (to the API's branch, which fails the
-// same way and says why, then to the undecoded fallback). Skipping the
-// walk saves a tree level on most of the traffic.
-func decodedAtRoot(key, v int16) bool {
-	return (key == 0 || key == 1) && v >= 0 && v <= apis[key].maxVersion
 }
 
 // finish sets the attributes collected while decoding.
@@ -515,105 +501,5 @@ func (d *decoder) finishHave(a *parser.Attributes) {
 	}
 	if d.have&haveThrottle != 0 {
 		addInt(a, AttrThrottleTimeMs, int64(d.throttle))
-	}
-}
-
-// request decodes a request body.
-func (d *decoder) request(key int16) {
-	switch key {
-	case 0:
-		d.produceRequest()
-	case 1:
-		d.fetchRequest()
-	case 2:
-		d.listOffsetsRequest()
-	case 3:
-		d.metadataRequest()
-	case 8:
-		d.offsetCommitRequest()
-	case 9:
-		d.offsetFetchRequest()
-	case 10:
-		d.findCoordinatorRequest()
-	case 11:
-		d.joinGroupRequest()
-	case 12:
-		d.heartbeatRequest()
-	case 13:
-		d.leaveGroupRequest()
-	case 14:
-		d.syncGroupRequest()
-	case 15:
-		d.describeGroupsRequest()
-	case 16:
-		d.listGroupsRequest()
-	case 17:
-		d.saslHandshakeRequest()
-	case 18:
-		d.apiVersionsRequest()
-	case 19:
-		d.createTopicsRequest()
-	case 20:
-		d.deleteTopicsRequest()
-	case 22:
-		d.initProducerIDRequest()
-	case 24:
-		d.addPartitionsToTxnRequest()
-	case 26:
-		d.endTxnRequest()
-	case 36:
-		d.saslAuthenticateRequest()
-	default:
-		d.fail(ErrNotDecoded)
-	}
-}
-
-// response decodes a response body.
-func (d *decoder) response(key int16) {
-	switch key {
-	case 0:
-		d.produceResponse()
-	case 1:
-		d.fetchResponse()
-	case 2:
-		d.listOffsetsResponse()
-	case 3:
-		d.metadataResponse()
-	case 8:
-		d.offsetCommitResponse()
-	case 9:
-		d.offsetFetchResponse()
-	case 10:
-		d.findCoordinatorResponse()
-	case 11:
-		d.joinGroupResponse()
-	case 12:
-		d.heartbeatResponse()
-	case 13:
-		d.leaveGroupResponse()
-	case 14:
-		d.syncGroupResponse()
-	case 15:
-		d.describeGroupsResponse()
-	case 16:
-		d.listGroupsResponse()
-	case 17:
-		d.saslHandshakeResponse()
-	case 18:
-		d.apiVersionsResponse()
-	case 19:
-		d.createTopicsResponse()
-	case 20:
-		d.deleteTopicsResponse()
-	case 22:
-		d.initProducerIDResponse()
-	case 24:
-		d.addPartitionsToTxnResponse()
-	case 26:
-		d.endTxnResponse()
-	case 36:
-		d.saslAuthenticateResponse()
-	default:
-		d.fail(ErrNotDecoded)
 	}
 }

@@ -2,105 +2,600 @@
 
 package kafka
 
-// MaxAPIKey is the highest API key the tables know.
+// MaxAPIKey is the highest API key the table knows.
 const MaxAPIKey = 94
 
-// apis is indexed by API key. flexReq/flexResp are the first flexible
-// version of the request/response, -1 when no version is flexible.
-var apis = [MaxAPIKey + 1]apiInfo{
-	0:  {name: "Produce", maxVersion: 13, flexReq: 9, flexResp: 9},
-	1:  {name: "Fetch", maxVersion: 18, flexReq: 12, flexResp: 12},
-	2:  {name: "ListOffsets", maxVersion: 11, flexReq: 6, flexResp: 6},
-	3:  {name: "Metadata", maxVersion: 13, flexReq: 9, flexResp: 9},
-	4:  {name: "LeaderAndISR", maxVersion: 7, flexReq: 4, flexResp: 4},
-	5:  {name: "StopReplica", maxVersion: 4, flexReq: 2, flexResp: 2},
-	6:  {name: "UpdateMetadata", maxVersion: 8, flexReq: 6, flexResp: 6},
-	7:  {name: "ControlledShutdown", maxVersion: 3, flexReq: 3, flexResp: 3},
-	8:  {name: "OffsetCommit", maxVersion: 10, flexReq: 8, flexResp: 8},
-	9:  {name: "OffsetFetch", maxVersion: 10, flexReq: 6, flexResp: 6},
-	10: {name: "FindCoordinator", maxVersion: 6, flexReq: 3, flexResp: 3},
-	11: {name: "JoinGroup", maxVersion: 9, flexReq: 6, flexResp: 6},
-	12: {name: "Heartbeat", maxVersion: 4, flexReq: 4, flexResp: 4},
-	13: {name: "LeaveGroup", maxVersion: 5, flexReq: 4, flexResp: 4},
-	14: {name: "SyncGroup", maxVersion: 5, flexReq: 4, flexResp: 4},
-	15: {name: "DescribeGroups", maxVersion: 6, flexReq: 5, flexResp: 5},
-	16: {name: "ListGroups", maxVersion: 5, flexReq: 3, flexResp: 3},
-	17: {name: "SASLHandshake", maxVersion: 1, flexReq: -1, flexResp: -1},
-	18: {name: "ApiVersions", maxVersion: 5, flexReq: 3, flexResp: 3},
-	19: {name: "CreateTopics", maxVersion: 7, flexReq: 5, flexResp: 5},
-	20: {name: "DeleteTopics", maxVersion: 6, flexReq: 4, flexResp: 4},
-	21: {name: "DeleteRecords", maxVersion: 2, flexReq: 2, flexResp: 2},
-	22: {name: "InitProducerID", maxVersion: 5, flexReq: 2, flexResp: 2},
-	23: {name: "OffsetForLeaderEpoch", maxVersion: 4, flexReq: 4, flexResp: 4},
-	24: {name: "AddPartitionsToTxn", maxVersion: 5, flexReq: 3, flexResp: 3},
-	25: {name: "AddOffsetsToTxn", maxVersion: 4, flexReq: 3, flexResp: 3},
-	26: {name: "EndTxn", maxVersion: 5, flexReq: 3, flexResp: 3},
-	27: {name: "WriteTxnMarkers", maxVersion: 2, flexReq: 1, flexResp: 1},
-	28: {name: "TxnOffsetCommit", maxVersion: 6, flexReq: 3, flexResp: 3},
-	29: {name: "DescribeACLs", maxVersion: 3, flexReq: 2, flexResp: 2},
-	30: {name: "CreateACLs", maxVersion: 3, flexReq: 2, flexResp: 2},
-	31: {name: "DeleteACLs", maxVersion: 3, flexReq: 2, flexResp: 2},
-	32: {name: "DescribeConfigs", maxVersion: 4, flexReq: 4, flexResp: 4},
-	33: {name: "AlterConfigs", maxVersion: 2, flexReq: 2, flexResp: 2},
-	34: {name: "AlterReplicaLogDirs", maxVersion: 2, flexReq: 2, flexResp: 2},
-	35: {name: "DescribeLogDirs", maxVersion: 5, flexReq: 2, flexResp: 2},
-	36: {name: "SASLAuthenticate", maxVersion: 2, flexReq: 2, flexResp: 2},
-	37: {name: "CreatePartitions", maxVersion: 3, flexReq: 2, flexResp: 2},
-	38: {name: "CreateDelegationToken", maxVersion: 3, flexReq: 2, flexResp: 2},
-	39: {name: "RenewDelegationToken", maxVersion: 2, flexReq: 2, flexResp: 2},
-	40: {name: "ExpireDelegationToken", maxVersion: 2, flexReq: 2, flexResp: 2},
-	41: {name: "DescribeDelegationToken", maxVersion: 3, flexReq: 2, flexResp: 2},
-	42: {name: "DeleteGroups", maxVersion: 3, flexReq: 2, flexResp: 2},
-	43: {name: "ElectLeaders", maxVersion: 2, flexReq: 2, flexResp: 2},
-	44: {name: "IncrementalAlterConfigs", maxVersion: 1, flexReq: 1, flexResp: 1},
-	45: {name: "AlterPartitionAssignments", maxVersion: 1, flexReq: 0, flexResp: 0},
-	46: {name: "ListPartitionReassignments", maxVersion: 0, flexReq: 0, flexResp: 0},
-	47: {name: "OffsetDelete", maxVersion: 0, flexReq: -1, flexResp: -1},
-	48: {name: "DescribeClientQuotas", maxVersion: 1, flexReq: 1, flexResp: 1},
-	49: {name: "AlterClientQuotas", maxVersion: 1, flexReq: 1, flexResp: 1},
-	50: {name: "DescribeUserSCRAMCredentials", maxVersion: 0, flexReq: 0, flexResp: 0},
-	51: {name: "AlterUserSCRAMCredentials", maxVersion: 0, flexReq: 0, flexResp: 0},
-	52: {name: "Vote", maxVersion: 2, flexReq: 0, flexResp: 0},
-	53: {name: "BeginQuorumEpoch", maxVersion: 1, flexReq: 1, flexResp: 1},
-	54: {name: "EndQuorumEpoch", maxVersion: 1, flexReq: 1, flexResp: 1},
-	55: {name: "DescribeQuorum", maxVersion: 2, flexReq: 0, flexResp: 0},
-	56: {name: "AlterPartition", maxVersion: 3, flexReq: 0, flexResp: 0},
-	57: {name: "UpdateFeatures", maxVersion: 2, flexReq: 0, flexResp: 0},
-	58: {name: "Envelope", maxVersion: 0, flexReq: 0, flexResp: 0},
-	59: {name: "FetchSnapshot", maxVersion: 1, flexReq: 0, flexResp: 0},
-	60: {name: "DescribeCluster", maxVersion: 2, flexReq: 0, flexResp: 0},
-	61: {name: "DescribeProducers", maxVersion: 0, flexReq: 0, flexResp: 0},
-	62: {name: "BrokerRegistration", maxVersion: 4, flexReq: 0, flexResp: 0},
-	63: {name: "BrokerHeartbeat", maxVersion: 2, flexReq: 0, flexResp: 0},
-	64: {name: "UnregisterBroker", maxVersion: 0, flexReq: 0, flexResp: 0},
-	65: {name: "DescribeTransactions", maxVersion: 0, flexReq: 0, flexResp: 0},
-	66: {name: "ListTransactions", maxVersion: 2, flexReq: 0, flexResp: 0},
-	67: {name: "AllocateProducerIDs", maxVersion: 0, flexReq: 0, flexResp: 0},
-	68: {name: "ConsumerGroupHeartbeat", maxVersion: 1, flexReq: 0, flexResp: 0},
-	69: {name: "ConsumerGroupDescribe", maxVersion: 1, flexReq: 0, flexResp: 0},
-	70: {name: "ControllerRegistration", maxVersion: 0, flexReq: 0, flexResp: 0},
-	71: {name: "GetTelemetrySubscriptions", maxVersion: 0, flexReq: 0, flexResp: 0},
-	72: {name: "PushTelemetry", maxVersion: 0, flexReq: 0, flexResp: 0},
-	73: {name: "AssignReplicasToDirs", maxVersion: 0, flexReq: 0, flexResp: 0},
-	74: {name: "ListConfigResources", maxVersion: 1, flexReq: 0, flexResp: 0},
-	75: {name: "DescribeTopicPartitions", maxVersion: 0, flexReq: 0, flexResp: 0},
-	76: {name: "ShareGroupHeartbeat", maxVersion: 1, flexReq: 0, flexResp: 0},
-	77: {name: "ShareGroupDescribe", maxVersion: 1, flexReq: 0, flexResp: 0},
-	78: {name: "ShareFetch", maxVersion: 2, flexReq: 0, flexResp: 0},
-	79: {name: "ShareAcknowledge", maxVersion: 2, flexReq: 0, flexResp: 0},
-	80: {name: "AddRaftVoter", maxVersion: 1, flexReq: 0, flexResp: 0},
-	81: {name: "RemoveRaftVoter", maxVersion: 0, flexReq: 0, flexResp: 0},
-	82: {name: "UpdateRaftVoter", maxVersion: 0, flexReq: 0, flexResp: 0},
-	83: {name: "InitializeShareGroupState", maxVersion: 0, flexReq: 0, flexResp: 0},
-	84: {name: "ReadShareGroupState", maxVersion: 0, flexReq: 0, flexResp: 0},
-	85: {name: "WriteShareGroupState", maxVersion: 1, flexReq: 0, flexResp: 0},
-	86: {name: "DeleteShareGroupState", maxVersion: 0, flexReq: 0, flexResp: 0},
-	87: {name: "ReadShareGroupStateSummary", maxVersion: 1, flexReq: 0, flexResp: 0},
-	88: {name: "StreamsGroupHeartbeat", maxVersion: 1, flexReq: 0, flexResp: 0},
-	89: {name: "StreamsGroupDescribe", maxVersion: 1, flexReq: 0, flexResp: 0},
-	90: {name: "DescribeShareGroupOffsets", maxVersion: 1, flexReq: 0, flexResp: 0},
-	91: {name: "AlterShareGroupOffsets", maxVersion: 0, flexReq: 0, flexResp: 0},
-	92: {name: "DeleteShareGroupOffsets", maxVersion: 0, flexReq: 0, flexResp: 0},
-	93: {name: "StreamsGroupTopologyDescriptionUpdate", maxVersion: 0, flexReq: 0, flexResp: 0},
-	94: {name: "UnregisterController", maxVersion: 0, flexReq: 0, flexResp: 0},
+// apis is the API table, indexed by key, from which the parser trees,
+// the body dispatch and DecodedAPIs are derived. flexReq/flexResp are the
+// first flexible version of the request/response, -1 when no version is
+// flexible. Every key's body is decoded in every version up to maxVersion:
+//
+//	key name                                  versions flexible decoder   attributes (generated decoders)
+//	  0 Produce                               v0-13    v9+      hand      see the package doc
+//	  1 Fetch                                 v0-18    v12+     hand      see the package doc
+//	  2 ListOffsets                           v0-11    v6+      hand      see the package doc
+//	  3 Metadata                              v0-13    v9+      hand      see the package doc
+//	  4 LeaderAndISR                          v0-7     v4+      generated request: topic, topic_id; response: error_code, topic, topic_id
+//	  5 StopReplica                           v0-4     v2+      generated request: topic; response: error_code, topic
+//	  6 UpdateMetadata                        v0-8     v6+      generated request: topic, topic_id; response: error_code
+//	  7 ControlledShutdown                    v0-3     v3+      generated request: -; response: error_code, topic
+//	  8 OffsetCommit                          v0-10    v8+      hand      see the package doc
+//	  9 OffsetFetch                           v0-10    v6+      hand      see the package doc
+//	 10 FindCoordinator                       v0-6     v3+      hand      see the package doc
+//	 11 JoinGroup                             v0-9     v6+      hand      see the package doc
+//	 12 Heartbeat                             v0-4     v4+      hand      see the package doc
+//	 13 LeaveGroup                            v0-5     v4+      hand      see the package doc
+//	 14 SyncGroup                             v0-5     v4+      hand      see the package doc
+//	 15 DescribeGroups                        v0-6     v5+      hand      see the package doc
+//	 16 ListGroups                            v0-5     v3+      hand      see the package doc
+//	 17 SASLHandshake                         v0-1     never    hand      see the package doc
+//	 18 ApiVersions                           v0-5     v3+      hand      see the package doc
+//	 19 CreateTopics                          v0-7     v5+      hand      see the package doc
+//	 20 DeleteTopics                          v0-6     v4+      hand      see the package doc
+//	 21 DeleteRecords                         v0-2     v2+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 22 InitProducerID                        v0-5     v2+      hand      see the package doc
+//	 23 OffsetForLeaderEpoch                  v0-4     v4+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 24 AddPartitionsToTxn                    v0-5     v3+      hand      see the package doc
+//	 25 AddOffsetsToTxn                       v0-4     v3+      generated request: group_id, producer_id, transactional_id; response: error_code, throttle_time_ms
+//	 26 EndTxn                                v0-5     v3+      hand      see the package doc
+//	 27 WriteTxnMarkers                       v0-2     v1+      generated request: topic; response: error_code, topic
+//	 28 TxnOffsetCommit                       v0-6     v3+      generated request: generation_id, group_id, member_id, producer_id, topic, topic_id, transactional_id; response: error_code, throttle_time_ms, topic, topic_id
+//	 29 DescribeACLs                          v0-3     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 30 CreateACLs                            v0-3     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 31 DeleteACLs                            v0-3     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 32 DescribeConfigs                       v0-4     v4+      generated request: -; response: error_code, throttle_time_ms
+//	 33 AlterConfigs                          v0-2     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 34 AlterReplicaLogDirs                   v0-2     v2+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 35 DescribeLogDirs                       v0-5     v2+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 36 SASLAuthenticate                      v0-2     v2+      hand      see the package doc
+//	 37 CreatePartitions                      v0-3     v2+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 38 CreateDelegationToken                 v0-3     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 39 RenewDelegationToken                  v0-2     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 40 ExpireDelegationToken                 v0-2     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 41 DescribeDelegationToken               v0-3     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 42 DeleteGroups                          v0-3     v2+      generated request: -; response: error_code, throttle_time_ms
+//	 43 ElectLeaders                          v0-2     v2+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 44 IncrementalAlterConfigs               v0-1     v1+      generated request: -; response: error_code, throttle_time_ms
+//	 45 AlterPartitionAssignments             v0-1     v0+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 46 ListPartitionReassignments            v0-0     v0+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 47 OffsetDelete                          v0-0     never    generated request: group_id, topic; response: error_code, throttle_time_ms, topic
+//	 48 DescribeClientQuotas                  v0-1     v1+      generated request: -; response: error_code, throttle_time_ms
+//	 49 AlterClientQuotas                     v0-1     v1+      generated request: -; response: error_code, throttle_time_ms
+//	 50 DescribeUserSCRAMCredentials          v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 51 AlterUserSCRAMCredentials             v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 52 Vote                                  v0-2     v0+      generated request: topic; response: error_code, topic
+//	 53 BeginQuorumEpoch                      v0-1     v1+      generated request: topic; response: error_code, topic
+//	 54 EndQuorumEpoch                        v0-1     v1+      generated request: topic; response: error_code, topic
+//	 55 DescribeQuorum                        v0-2     v0+      generated request: topic; response: error_code, topic
+//	 56 AlterPartition                        v0-3     v0+      generated request: topic, topic_id; response: error_code, throttle_time_ms, topic
+//	 57 UpdateFeatures                        v0-2     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 58 Envelope                              v0-0     v0+      generated request: -; response: error_code
+//	 59 FetchSnapshot                         v0-1     v0+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 60 DescribeCluster                       v0-2     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 61 DescribeProducers                     v0-0     v0+      generated request: topic; response: error_code, throttle_time_ms, topic
+//	 62 BrokerRegistration                    v0-4     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 63 BrokerHeartbeat                       v0-2     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 64 UnregisterBroker                      v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 65 DescribeTransactions                  v0-0     v0+      generated request: -; response: error_code, throttle_time_ms, topic
+//	 66 ListTransactions                      v0-2     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 67 AllocateProducerIDs                   v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 68 ConsumerGroupHeartbeat                v0-1     v0+      generated request: group_id, member_id, topic_id; response: error_code, member_id, throttle_time_ms, topic_id
+//	 69 ConsumerGroupDescribe                 v0-1     v0+      generated request: -; response: error_code, throttle_time_ms, topic, topic_id
+//	 70 ControllerRegistration                v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 71 GetTelemetrySubscriptions             v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 72 PushTelemetry                         v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 73 AssignReplicasToDirs                  v0-0     v0+      generated request: topic_id; response: error_code, throttle_time_ms, topic_id
+//	 74 ListConfigResources                   v0-1     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 75 DescribeTopicPartitions               v0-0     v0+      generated request: topic; response: error_code, throttle_time_ms, topic, topic_id
+//	 76 ShareGroupHeartbeat                   v0-1     v0+      generated request: group_id, member_id; response: error_code, member_id, throttle_time_ms, topic_id
+//	 77 ShareGroupDescribe                    v0-1     v0+      generated request: -; response: error_code, throttle_time_ms, topic, topic_id
+//	 78 ShareFetch                            v0-2     v0+      generated request: group_id, member_id, topic_id; response: error_code, records, throttle_time_ms, topic_id
+//	 79 ShareAcknowledge                      v0-2     v0+      generated request: group_id, member_id, topic_id; response: error_code, throttle_time_ms, topic_id
+//	 80 AddRaftVoter                          v0-1     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 81 RemoveRaftVoter                       v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 82 UpdateRaftVoter                       v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+//	 83 InitializeShareGroupState             v0-0     v0+      generated request: group_id, topic_id; response: error_code, topic_id
+//	 84 ReadShareGroupState                   v0-0     v0+      generated request: group_id, topic_id; response: error_code, topic_id
+//	 85 WriteShareGroupState                  v0-1     v0+      generated request: group_id, topic_id; response: error_code, topic_id
+//	 86 DeleteShareGroupState                 v0-0     v0+      generated request: group_id, topic_id; response: error_code, topic_id
+//	 87 ReadShareGroupStateSummary            v0-1     v0+      generated request: group_id, topic_id; response: error_code, topic_id
+//	 88 StreamsGroupHeartbeat                 v0-1     v0+      generated request: group_id, member_id, topic; response: error_code, member_id, throttle_time_ms, topic
+//	 89 StreamsGroupDescribe                  v0-1     v0+      generated request: -; response: error_code, throttle_time_ms, topic
+//	 90 DescribeShareGroupOffsets             v0-1     v0+      generated request: topic; response: error_code, throttle_time_ms, topic, topic_id
+//	 91 AlterShareGroupOffsets                v0-0     v0+      generated request: group_id, topic; response: error_code, throttle_time_ms, topic, topic_id
+//	 92 DeleteShareGroupOffsets               v0-0     v0+      generated request: group_id, topic; response: error_code, throttle_time_ms, topic, topic_id
+//	 93 StreamsGroupTopologyDescriptionUpdate v0-0     v0+      generated request: group_id, member_id; response: error_code, throttle_time_ms
+//	 94 UnregisterController                  v0-0     v0+      generated request: -; response: error_code, throttle_time_ms
+var apis = [MaxAPIKey + 1]api{
+	0:  {key: 0, name: "Produce", maxVersion: 13, flexReq: 9, flexResp: 9, generated: false},
+	1:  {key: 1, name: "Fetch", maxVersion: 18, flexReq: 12, flexResp: 12, generated: false},
+	2:  {key: 2, name: "ListOffsets", maxVersion: 11, flexReq: 6, flexResp: 6, generated: false},
+	3:  {key: 3, name: "Metadata", maxVersion: 13, flexReq: 9, flexResp: 9, generated: false},
+	4:  {key: 4, name: "LeaderAndISR", maxVersion: 7, flexReq: 4, flexResp: 4, generated: true},
+	5:  {key: 5, name: "StopReplica", maxVersion: 4, flexReq: 2, flexResp: 2, generated: true},
+	6:  {key: 6, name: "UpdateMetadata", maxVersion: 8, flexReq: 6, flexResp: 6, generated: true},
+	7:  {key: 7, name: "ControlledShutdown", maxVersion: 3, flexReq: 3, flexResp: 3, generated: true},
+	8:  {key: 8, name: "OffsetCommit", maxVersion: 10, flexReq: 8, flexResp: 8, generated: false},
+	9:  {key: 9, name: "OffsetFetch", maxVersion: 10, flexReq: 6, flexResp: 6, generated: false},
+	10: {key: 10, name: "FindCoordinator", maxVersion: 6, flexReq: 3, flexResp: 3, generated: false},
+	11: {key: 11, name: "JoinGroup", maxVersion: 9, flexReq: 6, flexResp: 6, generated: false},
+	12: {key: 12, name: "Heartbeat", maxVersion: 4, flexReq: 4, flexResp: 4, generated: false},
+	13: {key: 13, name: "LeaveGroup", maxVersion: 5, flexReq: 4, flexResp: 4, generated: false},
+	14: {key: 14, name: "SyncGroup", maxVersion: 5, flexReq: 4, flexResp: 4, generated: false},
+	15: {key: 15, name: "DescribeGroups", maxVersion: 6, flexReq: 5, flexResp: 5, generated: false},
+	16: {key: 16, name: "ListGroups", maxVersion: 5, flexReq: 3, flexResp: 3, generated: false},
+	17: {key: 17, name: "SASLHandshake", maxVersion: 1, flexReq: -1, flexResp: -1, generated: false},
+	18: {key: 18, name: "ApiVersions", maxVersion: 5, flexReq: 3, flexResp: 3, generated: false},
+	19: {key: 19, name: "CreateTopics", maxVersion: 7, flexReq: 5, flexResp: 5, generated: false},
+	20: {key: 20, name: "DeleteTopics", maxVersion: 6, flexReq: 4, flexResp: 4, generated: false},
+	21: {key: 21, name: "DeleteRecords", maxVersion: 2, flexReq: 2, flexResp: 2, generated: true},
+	22: {key: 22, name: "InitProducerID", maxVersion: 5, flexReq: 2, flexResp: 2, generated: false},
+	23: {key: 23, name: "OffsetForLeaderEpoch", maxVersion: 4, flexReq: 4, flexResp: 4, generated: true},
+	24: {key: 24, name: "AddPartitionsToTxn", maxVersion: 5, flexReq: 3, flexResp: 3, generated: false},
+	25: {key: 25, name: "AddOffsetsToTxn", maxVersion: 4, flexReq: 3, flexResp: 3, generated: true},
+	26: {key: 26, name: "EndTxn", maxVersion: 5, flexReq: 3, flexResp: 3, generated: false},
+	27: {key: 27, name: "WriteTxnMarkers", maxVersion: 2, flexReq: 1, flexResp: 1, generated: true},
+	28: {key: 28, name: "TxnOffsetCommit", maxVersion: 6, flexReq: 3, flexResp: 3, generated: true},
+	29: {key: 29, name: "DescribeACLs", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	30: {key: 30, name: "CreateACLs", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	31: {key: 31, name: "DeleteACLs", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	32: {key: 32, name: "DescribeConfigs", maxVersion: 4, flexReq: 4, flexResp: 4, generated: true},
+	33: {key: 33, name: "AlterConfigs", maxVersion: 2, flexReq: 2, flexResp: 2, generated: true},
+	34: {key: 34, name: "AlterReplicaLogDirs", maxVersion: 2, flexReq: 2, flexResp: 2, generated: true},
+	35: {key: 35, name: "DescribeLogDirs", maxVersion: 5, flexReq: 2, flexResp: 2, generated: true},
+	36: {key: 36, name: "SASLAuthenticate", maxVersion: 2, flexReq: 2, flexResp: 2, generated: false},
+	37: {key: 37, name: "CreatePartitions", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	38: {key: 38, name: "CreateDelegationToken", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	39: {key: 39, name: "RenewDelegationToken", maxVersion: 2, flexReq: 2, flexResp: 2, generated: true},
+	40: {key: 40, name: "ExpireDelegationToken", maxVersion: 2, flexReq: 2, flexResp: 2, generated: true},
+	41: {key: 41, name: "DescribeDelegationToken", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	42: {key: 42, name: "DeleteGroups", maxVersion: 3, flexReq: 2, flexResp: 2, generated: true},
+	43: {key: 43, name: "ElectLeaders", maxVersion: 2, flexReq: 2, flexResp: 2, generated: true},
+	44: {key: 44, name: "IncrementalAlterConfigs", maxVersion: 1, flexReq: 1, flexResp: 1, generated: true},
+	45: {key: 45, name: "AlterPartitionAssignments", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	46: {key: 46, name: "ListPartitionReassignments", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	47: {key: 47, name: "OffsetDelete", maxVersion: 0, flexReq: -1, flexResp: -1, generated: true},
+	48: {key: 48, name: "DescribeClientQuotas", maxVersion: 1, flexReq: 1, flexResp: 1, generated: true},
+	49: {key: 49, name: "AlterClientQuotas", maxVersion: 1, flexReq: 1, flexResp: 1, generated: true},
+	50: {key: 50, name: "DescribeUserSCRAMCredentials", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	51: {key: 51, name: "AlterUserSCRAMCredentials", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	52: {key: 52, name: "Vote", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	53: {key: 53, name: "BeginQuorumEpoch", maxVersion: 1, flexReq: 1, flexResp: 1, generated: true},
+	54: {key: 54, name: "EndQuorumEpoch", maxVersion: 1, flexReq: 1, flexResp: 1, generated: true},
+	55: {key: 55, name: "DescribeQuorum", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	56: {key: 56, name: "AlterPartition", maxVersion: 3, flexReq: 0, flexResp: 0, generated: true},
+	57: {key: 57, name: "UpdateFeatures", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	58: {key: 58, name: "Envelope", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	59: {key: 59, name: "FetchSnapshot", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	60: {key: 60, name: "DescribeCluster", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	61: {key: 61, name: "DescribeProducers", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	62: {key: 62, name: "BrokerRegistration", maxVersion: 4, flexReq: 0, flexResp: 0, generated: true},
+	63: {key: 63, name: "BrokerHeartbeat", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	64: {key: 64, name: "UnregisterBroker", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	65: {key: 65, name: "DescribeTransactions", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	66: {key: 66, name: "ListTransactions", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	67: {key: 67, name: "AllocateProducerIDs", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	68: {key: 68, name: "ConsumerGroupHeartbeat", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	69: {key: 69, name: "ConsumerGroupDescribe", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	70: {key: 70, name: "ControllerRegistration", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	71: {key: 71, name: "GetTelemetrySubscriptions", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	72: {key: 72, name: "PushTelemetry", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	73: {key: 73, name: "AssignReplicasToDirs", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	74: {key: 74, name: "ListConfigResources", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	75: {key: 75, name: "DescribeTopicPartitions", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	76: {key: 76, name: "ShareGroupHeartbeat", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	77: {key: 77, name: "ShareGroupDescribe", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	78: {key: 78, name: "ShareFetch", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	79: {key: 79, name: "ShareAcknowledge", maxVersion: 2, flexReq: 0, flexResp: 0, generated: true},
+	80: {key: 80, name: "AddRaftVoter", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	81: {key: 81, name: "RemoveRaftVoter", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	82: {key: 82, name: "UpdateRaftVoter", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	83: {key: 83, name: "InitializeShareGroupState", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	84: {key: 84, name: "ReadShareGroupState", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	85: {key: 85, name: "WriteShareGroupState", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	86: {key: 86, name: "DeleteShareGroupState", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	87: {key: 87, name: "ReadShareGroupStateSummary", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	88: {key: 88, name: "StreamsGroupHeartbeat", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	89: {key: 89, name: "StreamsGroupDescribe", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	90: {key: 90, name: "DescribeShareGroupOffsets", maxVersion: 1, flexReq: 0, flexResp: 0, generated: true},
+	91: {key: 91, name: "AlterShareGroupOffsets", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	92: {key: 92, name: "DeleteShareGroupOffsets", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	93: {key: 93, name: "StreamsGroupTopologyDescriptionUpdate", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+	94: {key: 94, name: "UnregisterController", maxVersion: 0, flexReq: 0, flexResp: 0, generated: true},
+}
+
+// request calls the request body decoder of key (the table's decoder column).
+func (d *decoder) request(key int16) {
+	switch key {
+	case 0:
+		d.produceRequest()
+	case 1:
+		d.fetchRequest()
+	case 2:
+		d.listOffsetsRequest()
+	case 3:
+		d.metadataRequest()
+	case 4:
+		d.leaderAndISRRequest()
+	case 5:
+		d.stopReplicaRequest()
+	case 6:
+		d.updateMetadataRequest()
+	case 7:
+		d.controlledShutdownRequest()
+	case 8:
+		d.offsetCommitRequest()
+	case 9:
+		d.offsetFetchRequest()
+	case 10:
+		d.findCoordinatorRequest()
+	case 11:
+		d.joinGroupRequest()
+	case 12:
+		d.heartbeatRequest()
+	case 13:
+		d.leaveGroupRequest()
+	case 14:
+		d.syncGroupRequest()
+	case 15:
+		d.describeGroupsRequest()
+	case 16:
+		d.listGroupsRequest()
+	case 17:
+		d.saslHandshakeRequest()
+	case 18:
+		d.apiVersionsRequest()
+	case 19:
+		d.createTopicsRequest()
+	case 20:
+		d.deleteTopicsRequest()
+	case 21:
+		d.deleteRecordsRequest()
+	case 22:
+		d.initProducerIDRequest()
+	case 23:
+		d.offsetForLeaderEpochRequest()
+	case 24:
+		d.addPartitionsToTxnRequest()
+	case 25:
+		d.addOffsetsToTxnRequest()
+	case 26:
+		d.endTxnRequest()
+	case 27:
+		d.writeTxnMarkersRequest()
+	case 28:
+		d.txnOffsetCommitRequest()
+	case 29:
+		d.describeACLsRequest()
+	case 30:
+		d.createACLsRequest()
+	case 31:
+		d.deleteACLsRequest()
+	case 32:
+		d.describeConfigsRequest()
+	case 33:
+		d.alterConfigsRequest()
+	case 34:
+		d.alterReplicaLogDirsRequest()
+	case 35:
+		d.describeLogDirsRequest()
+	case 36:
+		d.saslAuthenticateRequest()
+	case 37:
+		d.createPartitionsRequest()
+	case 38:
+		d.createDelegationTokenRequest()
+	case 39:
+		d.renewDelegationTokenRequest()
+	case 40:
+		d.expireDelegationTokenRequest()
+	case 41:
+		d.describeDelegationTokenRequest()
+	case 42:
+		d.deleteGroupsRequest()
+	case 43:
+		d.electLeadersRequest()
+	case 44:
+		d.incrementalAlterConfigsRequest()
+	case 45:
+		d.alterPartitionAssignmentsRequest()
+	case 46:
+		d.listPartitionReassignmentsRequest()
+	case 47:
+		d.offsetDeleteRequest()
+	case 48:
+		d.describeClientQuotasRequest()
+	case 49:
+		d.alterClientQuotasRequest()
+	case 50:
+		d.describeUserSCRAMCredentialsRequest()
+	case 51:
+		d.alterUserSCRAMCredentialsRequest()
+	case 52:
+		d.voteRequest()
+	case 53:
+		d.beginQuorumEpochRequest()
+	case 54:
+		d.endQuorumEpochRequest()
+	case 55:
+		d.describeQuorumRequest()
+	case 56:
+		d.alterPartitionRequest()
+	case 57:
+		d.updateFeaturesRequest()
+	case 58:
+		d.envelopeRequest()
+	case 59:
+		d.fetchSnapshotRequest()
+	case 60:
+		d.describeClusterRequest()
+	case 61:
+		d.describeProducersRequest()
+	case 62:
+		d.brokerRegistrationRequest()
+	case 63:
+		d.brokerHeartbeatRequest()
+	case 64:
+		d.unregisterBrokerRequest()
+	case 65:
+		d.describeTransactionsRequest()
+	case 66:
+		d.listTransactionsRequest()
+	case 67:
+		d.allocateProducerIDsRequest()
+	case 68:
+		d.consumerGroupHeartbeatRequest()
+	case 69:
+		d.consumerGroupDescribeRequest()
+	case 70:
+		d.controllerRegistrationRequest()
+	case 71:
+		d.getTelemetrySubscriptionsRequest()
+	case 72:
+		d.pushTelemetryRequest()
+	case 73:
+		d.assignReplicasToDirsRequest()
+	case 74:
+		d.listConfigResourcesRequest()
+	case 75:
+		d.describeTopicPartitionsRequest()
+	case 76:
+		d.shareGroupHeartbeatRequest()
+	case 77:
+		d.shareGroupDescribeRequest()
+	case 78:
+		d.shareFetchRequest()
+	case 79:
+		d.shareAcknowledgeRequest()
+	case 80:
+		d.addRaftVoterRequest()
+	case 81:
+		d.removeRaftVoterRequest()
+	case 82:
+		d.updateRaftVoterRequest()
+	case 83:
+		d.initializeShareGroupStateRequest()
+	case 84:
+		d.readShareGroupStateRequest()
+	case 85:
+		d.writeShareGroupStateRequest()
+	case 86:
+		d.deleteShareGroupStateRequest()
+	case 87:
+		d.readShareGroupStateSummaryRequest()
+	case 88:
+		d.streamsGroupHeartbeatRequest()
+	case 89:
+		d.streamsGroupDescribeRequest()
+	case 90:
+		d.describeShareGroupOffsetsRequest()
+	case 91:
+		d.alterShareGroupOffsetsRequest()
+	case 92:
+		d.deleteShareGroupOffsetsRequest()
+	case 93:
+		d.streamsGroupTopologyDescriptionUpdateRequest()
+	case 94:
+		d.unregisterControllerRequest()
+	default:
+		d.fail(ErrUnknownAPI)
+	}
+}
+
+// response calls the response body decoder of key (the table's decoder column).
+func (d *decoder) response(key int16) {
+	switch key {
+	case 0:
+		d.produceResponse()
+	case 1:
+		d.fetchResponse()
+	case 2:
+		d.listOffsetsResponse()
+	case 3:
+		d.metadataResponse()
+	case 4:
+		d.leaderAndISRResponse()
+	case 5:
+		d.stopReplicaResponse()
+	case 6:
+		d.updateMetadataResponse()
+	case 7:
+		d.controlledShutdownResponse()
+	case 8:
+		d.offsetCommitResponse()
+	case 9:
+		d.offsetFetchResponse()
+	case 10:
+		d.findCoordinatorResponse()
+	case 11:
+		d.joinGroupResponse()
+	case 12:
+		d.heartbeatResponse()
+	case 13:
+		d.leaveGroupResponse()
+	case 14:
+		d.syncGroupResponse()
+	case 15:
+		d.describeGroupsResponse()
+	case 16:
+		d.listGroupsResponse()
+	case 17:
+		d.saslHandshakeResponse()
+	case 18:
+		d.apiVersionsResponse()
+	case 19:
+		d.createTopicsResponse()
+	case 20:
+		d.deleteTopicsResponse()
+	case 21:
+		d.deleteRecordsResponse()
+	case 22:
+		d.initProducerIDResponse()
+	case 23:
+		d.offsetForLeaderEpochResponse()
+	case 24:
+		d.addPartitionsToTxnResponse()
+	case 25:
+		d.addOffsetsToTxnResponse()
+	case 26:
+		d.endTxnResponse()
+	case 27:
+		d.writeTxnMarkersResponse()
+	case 28:
+		d.txnOffsetCommitResponse()
+	case 29:
+		d.describeACLsResponse()
+	case 30:
+		d.createACLsResponse()
+	case 31:
+		d.deleteACLsResponse()
+	case 32:
+		d.describeConfigsResponse()
+	case 33:
+		d.alterConfigsResponse()
+	case 34:
+		d.alterReplicaLogDirsResponse()
+	case 35:
+		d.describeLogDirsResponse()
+	case 36:
+		d.saslAuthenticateResponse()
+	case 37:
+		d.createPartitionsResponse()
+	case 38:
+		d.createDelegationTokenResponse()
+	case 39:
+		d.renewDelegationTokenResponse()
+	case 40:
+		d.expireDelegationTokenResponse()
+	case 41:
+		d.describeDelegationTokenResponse()
+	case 42:
+		d.deleteGroupsResponse()
+	case 43:
+		d.electLeadersResponse()
+	case 44:
+		d.incrementalAlterConfigsResponse()
+	case 45:
+		d.alterPartitionAssignmentsResponse()
+	case 46:
+		d.listPartitionReassignmentsResponse()
+	case 47:
+		d.offsetDeleteResponse()
+	case 48:
+		d.describeClientQuotasResponse()
+	case 49:
+		d.alterClientQuotasResponse()
+	case 50:
+		d.describeUserSCRAMCredentialsResponse()
+	case 51:
+		d.alterUserSCRAMCredentialsResponse()
+	case 52:
+		d.voteResponse()
+	case 53:
+		d.beginQuorumEpochResponse()
+	case 54:
+		d.endQuorumEpochResponse()
+	case 55:
+		d.describeQuorumResponse()
+	case 56:
+		d.alterPartitionResponse()
+	case 57:
+		d.updateFeaturesResponse()
+	case 58:
+		d.envelopeResponse()
+	case 59:
+		d.fetchSnapshotResponse()
+	case 60:
+		d.describeClusterResponse()
+	case 61:
+		d.describeProducersResponse()
+	case 62:
+		d.brokerRegistrationResponse()
+	case 63:
+		d.brokerHeartbeatResponse()
+	case 64:
+		d.unregisterBrokerResponse()
+	case 65:
+		d.describeTransactionsResponse()
+	case 66:
+		d.listTransactionsResponse()
+	case 67:
+		d.allocateProducerIDsResponse()
+	case 68:
+		d.consumerGroupHeartbeatResponse()
+	case 69:
+		d.consumerGroupDescribeResponse()
+	case 70:
+		d.controllerRegistrationResponse()
+	case 71:
+		d.getTelemetrySubscriptionsResponse()
+	case 72:
+		d.pushTelemetryResponse()
+	case 73:
+		d.assignReplicasToDirsResponse()
+	case 74:
+		d.listConfigResourcesResponse()
+	case 75:
+		d.describeTopicPartitionsResponse()
+	case 76:
+		d.shareGroupHeartbeatResponse()
+	case 77:
+		d.shareGroupDescribeResponse()
+	case 78:
+		d.shareFetchResponse()
+	case 79:
+		d.shareAcknowledgeResponse()
+	case 80:
+		d.addRaftVoterResponse()
+	case 81:
+		d.removeRaftVoterResponse()
+	case 82:
+		d.updateRaftVoterResponse()
+	case 83:
+		d.initializeShareGroupStateResponse()
+	case 84:
+		d.readShareGroupStateResponse()
+	case 85:
+		d.writeShareGroupStateResponse()
+	case 86:
+		d.deleteShareGroupStateResponse()
+	case 87:
+		d.readShareGroupStateSummaryResponse()
+	case 88:
+		d.streamsGroupHeartbeatResponse()
+	case 89:
+		d.streamsGroupDescribeResponse()
+	case 90:
+		d.describeShareGroupOffsetsResponse()
+	case 91:
+		d.alterShareGroupOffsetsResponse()
+	case 92:
+		d.deleteShareGroupOffsetsResponse()
+	case 93:
+		d.streamsGroupTopologyDescriptionUpdateResponse()
+	case 94:
+		d.unregisterControllerResponse()
+	default:
+		d.fail(ErrUnknownAPI)
+	}
 }
