@@ -264,13 +264,18 @@ func joinFanout(fd, id int) (int, error) {
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // program builds the socket filter: a prefix that drops the outgoing copy
-// of loopback frames, then the user's program (BPF, or accept-all with the
-// snaplen).
+// of loopback frames, then the user's program (BPF, Filter compiled, or
+// accept-all with the snaplen).
 func (h *Handle) program() ([]unix.SockFilter, error) {
 	o := &h.opts
 	user := o.BPF
 	switch {
 	case user != nil:
+	case o.Filter != "":
+		var err error
+		if user, err = compileFilter(o.Filter, h.cooked, uint32(o.Snaplen)); err != nil {
+			return nil, fmt.Errorf("capture: filter %q: %w", o.Filter, err)
+		}
 	default:
 		user = []bpf.Instruction{bpf.RetConstant{Val: uint32(o.Snaplen)}}
 	}

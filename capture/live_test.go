@@ -3,13 +3,24 @@
 package capture
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"maps"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/wirekit/wirekit/httpx"
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/reassembly"
 )
 
 // runPipeline opens lo with opts, runs Exchanges into c while traffic()
@@ -139,5 +150,196 @@ func TestCloseLeavesNothing(t *testing.T) {
 	}
 	if n := openFDs(t); n != fds {
 		t.Errorf("%d open fds after Close, %d before", n, fds)
+	}
+}
+
+// TestHTTPLive: curl against a Go net/http server on lo, captured with a
+// compiled filter; every request the server handled is one complete
+// exchange with its method, path and status, and nothing on another port
+// passes the kernel filter.
+func TestHTTPLive(t *testing.T) {
+	needRoot(t)
+	needTool(t, "curl")
+	var mu sync.Mutex
+	served := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		served[r.Method+" "+r.URL.RequestURI()]++
+		mu.Unlock()
+		if r.URL.Path == "/missing" {
+			http.NotFound(w, r)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		w.Write(bytes.Repeat([]byte("x"), 3000))
+	}))
+	defer srv.Close()
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer other.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	h, err := Open(Options{Interface: "lo", Filter: fmt.Sprintf("tcp port %d", port), Workers: 2, BlockSize: 1 << 18, BlockCount: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmu sync.Mutex
+	got := map[string]int{}
+	status := map[int64]int{}
+	done := make(chan error, 1)
+	go func() {
+		done <- h.Exchanges(context.Background(), ExchangeOptions{}, func(int) ExchangeFunc {
+			return func(s *reassembly.Stream, e *parser.Exchange) {
+				cmu.Lock()
+				defer cmu.Unlock()
+				if e.Protocol != "http" || e.Kind != parser.Complete || s.Server().Port() != uint16(port) {
+					got["unexpected "+e.Protocol+" "+e.Kind.String()]++
+					return
+				}
+				m, _ := e.Request.String(httpx.AttrMethod)
+				p, _ := e.Request.String(httpx.AttrPath)
+				code, _ := e.Response.Int(httpx.AttrStatusCode)
+				got[m+" "+p]++
+				status[code]++
+			}
+		})
+	}()
+	var urls []string
+	for i := 0; i < 40; i++ {
+		urls = append(urls, fmt.Sprintf("%s/item/%d?q=%d", srv.URL, i%7, i))
+	}
+	run(t, append([]string{"curl", "-sS", "-o", "/dev/null", "-o", "/dev/null"}, urls...)...)
+	run(t, "curl", "-sS", "-o", "/dev/null", srv.URL+"/missing")
+	run(t, "curl", "-sS", "-o", "/dev/null", "-d", "a=1&b=2", srv.URL+"/form")
+	run(t, "curl", "-sS", "-o", "/dev/null", other.URL+"/elsewhere")
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := h.Stats()
+	if !maps.Equal(got, served) {
+		t.Errorf("exchanges\n got  %v\n want %v (served)", got, served)
+	}
+	if status[404] != 1 || status[200] != len(urls)+1 {
+		t.Errorf("status codes %v", status)
+	}
+	if st.KernelDrops != 0 || st.Assembler.BytesLost != 0 || st.NotTCP != 0 {
+		t.Errorf("loss or unfiltered frames: %+v", st)
+	}
+	t.Logf("%d exchanges, %d frames, %d kernel", len(urls)+2, st.Packets, st.KernelPackets)
+}
+
+// TestFanoutUnion: the same redis traffic captured at once by a 1-worker
+// and a 3-worker handle gives the same exchanges per connection and
+// command, and each connection's exchanges all come from one worker.
+func TestFanoutUnion(t *testing.T) {
+	needRoot(t)
+	needTool(t, "redis-server", "redis-cli", "redis-benchmark")
+	port := freePort(t)
+	startRedis(t, "127.0.0.1", port)
+	filter := fmt.Sprintf("tcp port %d", port)
+	one, many := newRedisCounter(), newRedisCounter()
+	var hs []*Handle
+	var errs []chan error
+	for _, c := range []struct {
+		n   int
+		cnt *redisCounter
+	}{{1, one}, {3, many}} {
+		h, err := Open(Options{Interface: "lo", Filter: filter, Workers: c.n, BlockSize: 1 << 18, BlockCount: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- h.Exchanges(context.Background(), ExchangeOptions{}, c.cnt.forWorker) }()
+		hs, errs = append(hs, h), append(errs, done)
+	}
+	run(t, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-n", "4000", "-c", "12", "-P", "8", "-t", "set,get,incr", "-q")
+	for i, h := range hs {
+		if err := h.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-errs[i]; err != nil {
+			t.Fatal(err)
+		}
+		if st := h.Stats(); st.KernelDrops != 0 || st.Assembler.BytesLost != 0 {
+			t.Errorf("handle %d: loss %+v", i, st)
+		}
+	}
+	if !maps.Equal(one.calls, many.calls) {
+		t.Errorf("per command: 1 worker %v, 3 workers %v", one.calls, many.calls)
+	}
+	workersUsed := map[int]bool{}
+	for conn, ws := range many.byWorker {
+		if len(ws) != 1 {
+			t.Errorf("connection %s split over workers %v", conn, ws)
+		}
+		for w, n := range ws {
+			workersUsed[w] = true
+			if n != one.byWorker[conn][0] {
+				t.Errorf("connection %s: %d exchanges on 3 workers, %d on 1", conn, n, one.byWorker[conn][0])
+			}
+		}
+	}
+	if len(many.byWorker) != len(one.byWorker) || len(one.byWorker) < 12 {
+		t.Errorf("%d connections on 3 workers, %d on 1", len(many.byWorker), len(one.byWorker))
+	}
+	if len(workersUsed) < 2 {
+		t.Errorf("12 connections all hashed to workers %v", workersUsed)
+	}
+	t.Logf("%d exchanges over %d connections; workers used %v", sum(one.calls), len(one.byWorker), workersUsed)
+}
+
+// TestTinyRingDrops: a 2-block ring of 4 KiB read by a slow consumer
+// overflows; the kernel's drops are counted, and every frame the kernel
+// accepted is either delivered or counted as dropped.
+func TestTinyRingDrops(t *testing.T) {
+	needRoot(t)
+	needTool(t, "redis-server", "redis-benchmark")
+	port := freePort(t)
+	startRedis(t, "127.0.0.1", port)
+	h, err := Open(Options{Interface: "lo", Filter: fmt.Sprintf("tcp port %d", port), Workers: 1, BlockSize: 4096, BlockCount: 2, FrameTimeout: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- h.Run(context.Background(), func(int) Consumer {
+			return PacketFunc(func(*Packet) { time.Sleep(200 * time.Microsecond) })
+		})
+	}()
+	run(t, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-n", "3000", "-c", "4", "-t", "set", "-d", "400", "-q")
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	st := h.Stats()
+	if st.KernelDrops == 0 {
+		t.Errorf("no drops counted from an overflowing ring: %+v", st)
+	}
+	if st.KernelPackets != st.Packets+st.Outgoing+st.KernelDrops {
+		t.Errorf("kernel accepted %d frames; delivered %d + outgoing %d + dropped %d", st.KernelPackets, st.Packets, st.Outgoing, st.KernelDrops)
+	}
+	t.Logf("kernel %d, delivered %d, dropped %d, freezes %d", st.KernelPackets, st.Packets, st.KernelDrops, st.KernelFreezes)
+}
+
+// TestOpenErrors: bad options, an unknown interface and a filter the
+// compiler rejects fail Open instead of capturing everything.
+func TestOpenErrors(t *testing.T) {
+	needRoot(t)
+	for _, o := range []Options{
+		{},
+		{Interface: "lo", BlockSize: 1000},
+		{Interface: "lo", Workers: -1},
+		{Interface: "no-such-if0"},
+		{Interface: "lo", Filter: "tcp port"},
+		{Interface: "lo", Filter: "frobnicate 7"},
+	} {
+		if h, err := Open(o); err == nil {
+			h.Close()
+			t.Errorf("Open(%+v) succeeded", o)
+		}
 	}
 }

@@ -16,7 +16,14 @@ type Options struct {
 	// Interface is the device to capture on: a name such as "eth0" or
 	// "lo", or "any" for every device of the network namespace. Required.
 	Interface string
-	// BPF is a classic BPF program the kernel runs on every frame. It sees the
+	// Filter is a pcap-filter expression ("tcp port 6379", "host 10.0.0.1
+	// and (port 80 or port 8080)") compiled by package
+	// capture/filterexpr into a classic BPF program that runs in the
+	// kernel, so rejected packets never reach the ring. An expression the
+	// compiler cannot translate exactly is an error from Open. Empty: every
+	// packet.
+	Filter string
+	// BPF is a raw classic BPF program used instead of Filter. It sees the
 	// frame as it is captured (Ethernet for Ethernet and loopback devices;
 	// from the network header for "any"). It accepts a packet by returning
 	// a non-zero length (the bytes kept) and rejects it by returning 0.
