@@ -315,14 +315,17 @@ func (p *parser) arthCode(t token, a *arth, depth int, ins []bpf.Instruction) ([
 			}
 			return append(ins, bpf.ALUOpConstant{Op: a.op, Val: a.r.k}), nil
 		}
-		if ins, err = p.arthCode(t, a.r, depth, ins); err != nil {
+		// Left operand first, kept in M[depth] while the right one is
+		// computed: a left-associated chain ("a + b + c + ...") needs one
+		// slot whatever its length.
+		if ins, err = p.arthCode(t, a.l, depth, ins); err != nil {
 			return nil, err
 		}
 		ins = append(ins, bpf.StoreScratch{Src: bpf.RegA, N: depth})
-		if ins, err = p.arthCode(t, a.l, depth+1, ins); err != nil {
+		if ins, err = p.arthCode(t, a.r, depth+1, ins); err != nil {
 			return nil, err
 		}
-		return append(ins, bpf.LoadScratch{Dst: bpf.RegX, N: depth}, bpf.ALUOpX{Op: a.op}), nil
+		return append(ins, bpf.TAX{}, bpf.LoadScratch{Dst: bpf.RegA, N: depth}, bpf.ALUOpX{Op: a.op}), nil
 	case aLoad:
 		if a.l.kind == aConst {
 			off := a.base + a.l.k // wraps in 32 bits, as libpcap's offsets do

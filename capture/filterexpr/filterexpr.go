@@ -132,6 +132,9 @@ func Compile(expr string, link Link, snaplen uint32) ([]bpf.Instruction, error) 
 		}
 		root = n
 	}
+	if root.op == opTrue {
+		return []bpf.Instruction{bpf.RetConstant{Val: snaplen}}, nil
+	}
 	prog, gerr := generate(root, snaplen)
 	if gerr != nil {
 		return nil, errorf(ErrTooLarge, expr, 0, "%v", gerr)

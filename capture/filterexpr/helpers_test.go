@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -351,3 +352,31 @@ func compile(t testing.TB, expr string, link filterexpr.Link) []bpf.Instruction 
 	}
 	return prog
 }
+
+func captureInfo(n int) gopacket.CaptureInfo {
+	return gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 0), CaptureLength: n, Length: n}
+}
+
+// readFrames returns every frame of a pcap file.
+func readFrames(t testing.TB, path string) [][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var frames [][]byte
+	for {
+		data, _, err := r.ReadPacketData()
+		if err != nil {
+			return frames
+		}
+		frames = append(frames, data)
+	}
+}
+
+func lookTcpdump() (string, error) { return exec.LookPath("tcpdump") }

@@ -1,0 +1,63 @@
+package filterexpr_test
+
+import (
+	"testing"
+
+	"golang.org/x/net/bpf"
+
+	"github.com/wirekit/wirekit/capture/filterexpr"
+)
+
+// FuzzCompile: any expression either fails with an *Error or compiles to a
+// program that assembles, fits the kernel's limit, ends every path in a
+// return, and runs on any packet in the VM without error.
+func FuzzCompile(f *testing.F) {
+	pkt := []byte{
+		0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00, // Ethernet, IPv4
+		0x45, 0, 0, 0x28, 0, 1, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, // IPv4 TCP 10.0.0.1 > 10.0.0.2
+		0x18, 0xeb, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x10, 0, 0, 0, 0, 0, // 6379 > 80 SYN
+	}
+	for i, tc := range diffExprs {
+		f.Add(tc.expr, pkt, uint8(i%3))
+	}
+	for _, tc := range errorCases {
+		if len(tc.expr) < 200 {
+			f.Add(tc.expr, pkt[:20], uint8(0))
+		}
+	}
+	f.Fuzz(func(t *testing.T, expr string, pkt []byte, link uint8) {
+		l := filterexpr.Link(link % 3)
+		prog, err := filterexpr.Compile(expr, l, 1500)
+		if err != nil {
+			if _, ok := err.(*filterexpr.Error); !ok {
+				t.Fatalf("Compile(%q): error %T is not an *Error", expr, err)
+			}
+			return
+		}
+		if len(prog) == 0 || len(prog) > filterexpr.MaxInstructions {
+			t.Fatalf("Compile(%q): %d instructions", expr, len(prog))
+		}
+		if _, err := bpf.Assemble(prog); err != nil {
+			t.Fatalf("Compile(%q): does not assemble: %v", expr, err)
+		}
+		// The VM only knows the length extension: give the others values.
+		run := make([]bpf.Instruction, len(prog))
+		for i, in := range prog {
+			if le, ok := in.(bpf.LoadExtension); ok && le.Num != bpf.ExtLen {
+				in = bpf.LoadConstant{Dst: bpf.RegA, Val: 0x0800}
+			}
+			run[i] = in
+		}
+		vm, err := bpf.NewVM(run)
+		if err != nil {
+			t.Fatalf("Compile(%q): VM refuses the program: %v", expr, err)
+		}
+		n, err := vm.Run(pkt)
+		if err != nil {
+			t.Fatalf("Compile(%q): VM: %v", expr, err)
+		}
+		if n != 0 && n != 1500 {
+			t.Fatalf("Compile(%q): program returned %d, want 0 or the snaplen", expr, n)
+		}
+	})
+}
