@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wirekit/wirekit/dump"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // The same 1 KiB reads recorded two ways:
@@ -52,7 +53,7 @@ func BenchmarkDumpWrite1K_wirekit(b *testing.B) {
 		for i%128 == 0 && d.Stats().Queued > 2<<20 { // stay lossless: measure writing, not dropping
 			runtime.Gosched()
 		}
-		c.Append(dump.Direction(i&1), p)
+		c.Append(parser.Direction(i&1), p)
 	}
 	if err := d.Close(); err != nil {
 		b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // Allocation budgets of the hot paths (steady state).
@@ -17,7 +18,7 @@ func TestAllocationBudgets(t *testing.T) {
 	c := off.d.Open(ConnInfo{ID: 1})
 	data := make([]byte, 1024)
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { off.d.Sampling(7) }), "gate check, off")
-	assert.Zero(t, testing.AllocsPerRun(1000, func() { c.Flow(ClientToServer, 0, data) }), "Flow, off")
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { c.Flow(parser.Request, 0, data) }), "Flow, off")
 
 	r := newRig(t, always, func(cfg *Config) { cfg.QueueSize = 1 << 20; cfg.MaxQueuedBytes = 2 << 30 })
 	c = r.d.Open(ConnInfo{ID: 2, Client: netip.MustParseAddrPort("10.0.0.1:1"), Server: netip.MustParseAddrPort("10.0.0.2:2")})
@@ -28,14 +29,14 @@ func TestAllocationBudgets(t *testing.T) {
 	r.sink.mu.Lock()
 	r.sink.block, r.sink.entered = block, entered
 	r.sink.mu.Unlock()
-	c.Append(ClientToServer, data)
+	c.Append(parser.Request, data)
 	<-entered
 	sh := r.d.shards[c.shard]
 	sh.mu.Lock()
 	sh.arena = make([]byte, 0, 4<<20)
 	sh.items = make([]Item, 0, 4096)
 	sh.mu.Unlock()
-	assert.Zero(t, testing.AllocsPerRun(1000, func() { c.Append(ClientToServer, data) }), "Flow 1 KiB, on")
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { c.Append(parser.Request, data) }), "Flow 1 KiB, on")
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { r.d.Sampling(7) }), "gate check, on")
 	close(block)
 

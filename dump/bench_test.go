@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wirekit/wirekit/parser"
 )
 
 // discardSink accepts everything and keeps nothing.
@@ -51,7 +53,7 @@ func BenchmarkGateOffFlow(b *testing.B) {
 	data := make([]byte, 1024)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.Flow(ClientToServer, 0, data)
+		c.Flow(parser.Request, 0, data)
 	}
 }
 
@@ -78,7 +80,7 @@ func BenchmarkSubmit1K(b *testing.B) {
 	b.SetBytes(1024)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.Append(ClientToServer, data)
+		c.Append(parser.Request, data)
 	}
 	b.StopTimer()
 	st := d.Stats()
@@ -105,7 +107,7 @@ func BenchmarkSubmit1KCoarseClock(b *testing.B) {
 	b.SetBytes(1024)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.Append(ClientToServer, data)
+		c.Append(parser.Request, data)
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(d.Stats().DroppedQueueFull)/float64(b.N), "drops/op")
@@ -132,7 +134,7 @@ func BenchmarkSubmit1KParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		c := d.Open(ConnInfo{ID: id.Add(1)})
 		for pb.Next() {
-			c.Append(ClientToServer, data)
+			c.Append(parser.Request, data)
 		}
 	})
 	b.StopTimer()
@@ -164,7 +166,7 @@ func benchPipelineFile(b *testing.B, mk func(FileOptions) (*FileSink, error)) {
 		for i%256 == 0 && d.queuedBytes() > 2<<20 {
 			runtime.Gosched()
 		}
-		conns[i%len(conns)].Append(Direction(i&1), data)
+		conns[i%len(conns)].Append(parser.Direction(i&1), data)
 	}
 	if err := d.Close(); err != nil {
 		b.Fatal(err)

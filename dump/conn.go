@@ -1,6 +1,10 @@
 package dump
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/wirekit/wirekit/parser"
+)
 
 // Conn is a connection registered with a Dumper. It remembers, per
 // direction, how far the stream has been recorded, so that bytes the caller
@@ -37,7 +41,7 @@ func (c *Conn) Sampling() bool {
 
 // Recorded returns, per direction, the stream offset up to which bytes have
 // been claimed for recording.
-func (c *Conn) Recorded(dir Direction) uint64 { return c.next[dir&1].Load() }
+func (c *Conn) Recorded(dir parser.Direction) uint64 { return c.next[dir&1].Load() }
 
 // Flow submits bytes of direction dir whose first byte is at stream offset
 // offset (bytes counted from the first byte of that direction). Bytes below
@@ -48,7 +52,7 @@ func (c *Conn) Recorded(dir Direction) uint64 { return c.next[dir&1].Load() }
 //
 // The bytes are copied; data may be reused as soon as Flow returns. Flow
 // never blocks: with the queue full the bytes are dropped and counted.
-func (c *Conn) Flow(dir Direction, offset uint64, data []byte) Verdict {
+func (c *Conn) Flow(dir parser.Direction, offset uint64, data []byte) Verdict {
 	d := c.d
 	s := d.state.Load()
 	if s&stOpen != stOpen {
@@ -68,7 +72,7 @@ func (c *Conn) Flow(dir Direction, offset uint64, data []byte) Verdict {
 	return c.flow(s, dir&1, offset, data)
 }
 
-func (c *Conn) flow(s uint64, dir Direction, offset uint64, data []byte) Verdict {
+func (c *Conn) flow(s uint64, dir parser.Direction, offset uint64, data []byte) Verdict {
 	d := c.d
 	end := offset + uint64(len(data))
 	var start uint64
@@ -105,7 +109,7 @@ func (c *Conn) flow(s uint64, dir Direction, offset uint64, data []byte) Verdict
 // Append submits bytes that directly follow everything submitted before in
 // direction dir (a caller that does not track offsets and never shows bytes
 // twice). Concurrent Appends on one direction are not ordered.
-func (c *Conn) Append(dir Direction, data []byte) Verdict {
+func (c *Conn) Append(dir parser.Direction, data []byte) Verdict {
 	return c.Flow(dir, c.next[dir&1].Load(), data)
 }
 

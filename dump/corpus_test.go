@@ -19,6 +19,7 @@ import (
 	"github.com/google/gopacket/layers"
 	"github.com/google/gopacket/pcapgo"
 	"github.com/stretchr/testify/require"
+	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/pcaptest"
 )
 
@@ -26,7 +27,7 @@ import (
 type corpusSegment struct {
 	ts     time.Time
 	conn   int // index into corpusCapture.conns
-	dir    Direction
+	dir    parser.Direction
 	offset uint64
 	data   []byte
 	fin    bool
@@ -74,10 +75,10 @@ func readCorpus(t testing.TB, name string, serverPort uint16) *corpusCapture {
 			src, _ = netip.AddrFromSlice(ip.SrcIP)
 			dst, _ = netip.AddrFromSlice(ip.DstIP)
 		}
-		dir := ClientToServer
+		dir := parser.Request
 		client, server := netip.AddrPortFrom(src, uint16(tl.SrcPort)), netip.AddrPortFrom(dst, uint16(tl.DstPort))
 		if uint16(tl.SrcPort) == serverPort {
-			dir = ServerToClient
+			dir = parser.Response
 			client, server = server, client
 		}
 		idx, ok := byClient[client]
@@ -188,9 +189,9 @@ func readDumpedPcapng(t *testing.T, path string) (streams map[netip.AddrPort]*[2
 		}
 		a, b := netip.AddrPortFrom(src, uint16(tl.SrcPort)), netip.AddrPortFrom(dst, uint16(tl.DstPort))
 		// The client is the side with the SYN; corpus servers use low ports.
-		client, dir := a, ClientToServer
+		client, dir := a, parser.Request
 		if a.Port() < b.Port() {
-			client, dir = b, ServerToClient
+			client, dir = b, parser.Response
 		}
 		if streams[client] == nil {
 			streams[client] = &[2][]byte{}

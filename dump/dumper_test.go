@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/wirekit/wirekit/parser"
 )
 
 var (
@@ -78,14 +79,14 @@ func TestWindowsOpenAndCloseOnTime(t *testing.T) {
 
 	w1 := r.d.Window()
 	require.NotZero(t, w1, "switch ON: the first window opens at Start")
-	assert.Equal(t, Accepted, c.Append(ClientToServer, []byte("in window 1")))
+	assert.Equal(t, Accepted, c.Append(parser.Request, []byte("in window 1")))
 
 	r.clk.Advance(2999 * time.Millisecond) // fires nothing: still inside
 	assert.Equal(t, w1, r.d.Window())
 	r.step(time.Millisecond) // t = 3 s: window closes
 	assert.Zero(t, r.d.Window())
 	assert.False(t, r.d.Sampling(1))
-	assert.Equal(t, NotSampled, c.Append(ClientToServer, []byte("between windows")))
+	assert.Equal(t, NotSampled, c.Append(parser.Request, []byte("between windows")))
 
 	r.step(7 * time.Second) // t = 10 s: window 2
 	w2 := r.d.Window()
@@ -93,7 +94,7 @@ func TestWindowsOpenAndCloseOnTime(t *testing.T) {
 	assert.NotEqual(t, w1, w2)
 	assert.Equal(t, w1>>32, w2>>32, "same dumper half")
 	assert.Equal(t, w1&0xffffffff+1, w2&0xffffffff)
-	assert.Equal(t, Accepted, c.Append(ClientToServer, []byte("in window 2")))
+	assert.Equal(t, Accepted, c.Append(parser.Request, []byte("in window 2")))
 
 	r.step(3 * time.Second) // t = 13 s: closed
 	assert.Zero(t, r.d.Window())
@@ -153,7 +154,7 @@ func TestLoadGateHysteresis(t *testing.T) {
 		r.step(time.Second)
 		assert.Equal(t, s.open, r.d.GateOpen(), "step %d %+v", i, s)
 		assert.Equal(t, s.open, c.Sampling(), "step %d", i)
-		v := c.Append(ServerToClient, []byte("x"))
+		v := c.Append(parser.Response, []byte("x"))
 		if s.open {
 			assert.Equal(t, Accepted, v, "step %d", i)
 		} else {
@@ -302,10 +303,10 @@ func TestQueueFullDropsAndCounts(t *testing.T) {
 	r.sink.mu.Unlock()
 	c := r.d.Open(ConnInfo{ID: 5})
 	verdicts := map[Verdict]int{}
-	verdicts[c.Append(ClientToServer, []byte("00"))]++
+	verdicts[c.Append(parser.Request, []byte("00"))]++
 	<-entered // the worker holds item 00 in the blocked sink
 	for i := 1; i < 20; i++ {
-		verdicts[c.Append(ClientToServer, []byte(fmt.Sprintf("%02d", i)))]++
+		verdicts[c.Append(parser.Request, []byte(fmt.Sprintf("%02d", i)))]++
 	}
 	// One item is held by the blocked worker, QueueSize wait: the rest drop.
 	assert.Equal(t, 1+4, verdicts[Accepted])
@@ -340,12 +341,12 @@ func TestCloseItemKeptWhenQueueFull(t *testing.T) {
 	for i := range 6 {
 		conns = append(conns, r.d.Open(ConnInfo{ID: uint64(10 + i)}))
 	}
-	assert.Equal(t, Accepted, conns[0].Append(ClientToServer, []byte("held")))
+	assert.Equal(t, Accepted, conns[0].Append(parser.Request, []byte("held")))
 	<-entered // the worker holds this item in the blocked sink
 	for _, c := range conns[1:5] {
-		assert.Equal(t, Accepted, c.Append(ClientToServer, []byte("data")))
+		assert.Equal(t, Accepted, c.Append(parser.Request, []byte("data")))
 	}
-	assert.Equal(t, DroppedQueueFull, conns[5].Append(ClientToServer, []byte("data")), "queue full")
+	assert.Equal(t, DroppedQueueFull, conns[5].Append(parser.Request, []byte("data")), "queue full")
 	for _, c := range conns {
 		c.Close()
 	}
@@ -374,11 +375,11 @@ func TestByteCapDrops(t *testing.T) {
 	r.sink.block, r.sink.entered = block, entered
 	r.sink.mu.Unlock()
 	c := r.d.Open(ConnInfo{ID: 5})
-	assert.Equal(t, Accepted, c.Append(ClientToServer, make([]byte, 600)))
+	assert.Equal(t, Accepted, c.Append(parser.Request, make([]byte, 600)))
 	<-entered // taken by the worker
-	assert.Equal(t, Accepted, c.Append(ClientToServer, make([]byte, 600)))
-	assert.Equal(t, DroppedQueueFull, c.Append(ClientToServer, make([]byte, 600)), "over the byte cap")
-	assert.Equal(t, Accepted, c.Append(ClientToServer, make([]byte, 400)), "fits exactly")
+	assert.Equal(t, Accepted, c.Append(parser.Request, make([]byte, 600)))
+	assert.Equal(t, DroppedQueueFull, c.Append(parser.Request, make([]byte, 600)), "over the byte cap")
+	assert.Equal(t, Accepted, c.Append(parser.Request, make([]byte, 400)), "fits exactly")
 	assert.Equal(t, int64(1000), r.d.Stats().Queued)
 	close(block)
 }
@@ -400,7 +401,7 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 		w, f error
 	}{{"write error", errors.New("boom"), nil}, {"disk full at flush", nil, enospc}} {
 		r.sink.setFail(tc.w, tc.f)
-		c.Append(ClientToServer, []byte("lost-"))
+		c.Append(parser.Request, []byte("lost-"))
 		st := r.drain()
 		// The healthy sink wrote it: written (partially), not lost.
 		assert.Equal(t, base.DroppedWriteError, st.DroppedWriteError, tc.name)
@@ -413,14 +414,14 @@ func TestFailingSinkCountedAndRecovers(t *testing.T) {
 		// While down the sink is skipped (not called) and items count as failed.
 		r.sink.setFail(nil, nil)
 		flushes := r.sink.flushes
-		c.Append(ClientToServer, []byte("skip-"))
+		c.Append(parser.Request, []byte("skip-"))
 		st = r.drain()
 		assert.Equal(t, base.WrittenPartial+2, st.WrittenPartial, tc.name)
 		assert.Equal(t, flushes, r.sink.flushes, "down sink not called")
 
 		// After the back-off it is tried again and recovers.
 		r.clk.Advance(4 * time.Second)
-		c.Append(ClientToServer, []byte("good-"))
+		c.Append(parser.Request, []byte("good-"))
 		st = r.drain()
 		assert.False(t, st.Sinks[0].Down, tc.name)
 		assert.Equal(t, base.WrittenPartial+2, st.WrittenPartial)
@@ -460,7 +461,7 @@ func TestBackoffDoubles(t *testing.T) {
 	c := r.d.Open(ConnInfo{ID: 1})
 	want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second}
 	for _, w := range want {
-		c.Append(ClientToServer, []byte("a"))
+		c.Append(parser.Request, []byte("a"))
 		r.drain()
 		ss := r.d.sinks[0]
 		ss.mu.Lock()
@@ -480,7 +481,7 @@ func TestDuplicateBytesRecordedOnce(t *testing.T) {
 	shows := []struct{ off, end int }{{0, 5}, {0, 9}, {0, 9}, {3, 14}, {14, 20}, {10, 30}, {30, len(stream)}, {0, len(stream)}}
 	var verdicts []Verdict
 	for _, s := range shows {
-		verdicts = append(verdicts, c.Flow(ClientToServer, uint64(s.off), stream[s.off:s.end]))
+		verdicts = append(verdicts, c.Flow(parser.Request, uint64(s.off), stream[s.off:s.end]))
 	}
 	assert.Equal(t, []Verdict{Accepted, Accepted, Duplicate, Accepted, Accepted, Accepted, Accepted, Duplicate}, verdicts)
 	r.drain()
@@ -492,8 +493,8 @@ func TestDuplicateBytesRecordedOnce(t *testing.T) {
 		next += uint64(len(f.Data))
 	}
 	assert.Equal(t, stream, got)
-	assert.Equal(t, uint64(len(stream)), c.Recorded(ClientToServer))
-	assert.Equal(t, uint64(0), c.Recorded(ServerToClient))
+	assert.Equal(t, uint64(len(stream)), c.Recorded(parser.Request))
+	assert.Equal(t, uint64(0), c.Recorded(parser.Response))
 	// Bytes shown again: 0..5, 0..9, 3..9, 10..20 and the whole stream.
 	assert.Equal(t, uint64(5+9+6+10+len(stream)), r.d.Stats().DuplicateBytes)
 }
@@ -505,14 +506,14 @@ func TestLargeFlowIsChunked(t *testing.T) {
 	for i := range big {
 		big[i] = byte(i * 7)
 	}
-	assert.Equal(t, Accepted, c.Flow(ServerToClient, 0, big))
+	assert.Equal(t, Accepted, c.Flow(parser.Response, 0, big))
 	r.drain()
 	flows := r.sink.kinds(KindFlow)
 	require.Len(t, flows, 4)
 	var got []byte
 	for i, f := range flows {
 		assert.Equal(t, uint64(i*MaxChunk), f.Offset)
-		assert.Equal(t, ServerToClient, f.Dir)
+		assert.Equal(t, parser.Response, f.Dir)
 		got = append(got, f.Data...)
 	}
 	assert.Equal(t, big, got)
@@ -531,9 +532,9 @@ func TestConnSampling(t *testing.T) {
 		}
 		if s {
 			picked++
-			assert.Equal(t, Accepted, c.Append(ClientToServer, []byte("a")))
+			assert.Equal(t, Accepted, c.Append(parser.Request, []byte("a")))
 		} else {
-			assert.Equal(t, NotSampled, c.Append(ClientToServer, []byte("a")))
+			assert.Equal(t, NotSampled, c.Append(parser.Request, []byte("a")))
 		}
 	}
 	assert.InDelta(t, n/4, picked, 150)
@@ -556,9 +557,9 @@ func TestCloseLosesNothingConcurrent(t *testing.T) {
 		conns[w] = r.d.Open(ConnInfo{ID: uint64(w), Client: addr("10.0.0.1:1000"), Server: addr("10.0.0.2:80")})
 	}
 	for w := 0; w < writers; w++ {
-		for dir := Direction(0); dir < 2; dir++ {
+		for dir := parser.Direction(0); dir < 2; dir++ {
 			wg.Add(1)
-			go func(c *Conn, dir Direction) {
+			go func(c *Conn, dir parser.Direction) {
 				defer wg.Done()
 				<-start
 				buf := make([]byte, 0, 64)
@@ -580,7 +581,7 @@ func TestCloseLosesNothingConcurrent(t *testing.T) {
 	// Per connection and direction: in order, contiguous, exact bytes.
 	type key struct {
 		id  uint64
-		dir Direction
+		dir parser.Direction
 	}
 	next := map[key]uint64{}
 	count := map[key]int{}
@@ -596,7 +597,7 @@ func TestCloseLosesNothingConcurrent(t *testing.T) {
 	assert.NotZero(t, flows)
 	assert.Equal(t, st.Accepted, uint64(len(r.sink.snapshot())), "every accepted item reached the sink")
 	// After Close nothing is accepted and nothing panics.
-	assert.Equal(t, NotSampled, conns[0].Append(ClientToServer, []byte("late")))
+	assert.Equal(t, NotSampled, conns[0].Append(parser.Request, []byte("late")))
 	assert.False(t, r.d.Sampling(0))
 	assert.NoError(t, r.d.Close())
 }

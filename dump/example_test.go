@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wirekit/wirekit/dump"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // A proxy embeds a Dumper: parse the Layotto-style strategy, choose sinks,
@@ -29,10 +30,10 @@ func Example() {
 	c := d.Open(dump.ConnInfo{ID: 1,
 		Client: netip.MustParseAddrPort("127.0.0.1:51000"), Server: netip.MustParseAddrPort("127.0.0.1:6379")})
 	if c.Sampling() {
-		c.Flow(dump.ClientToServer, 0, []byte("*1\r\n$4\r\nPI"))
+		c.Flow(parser.Request, 0, []byte("*1\r\n$4\r\nPI"))
 		// The next read shows the unconsumed bytes again: recorded once.
-		c.Flow(dump.ClientToServer, 0, []byte("*1\r\n$4\r\nPING\r\n"))
-		c.Flow(dump.ServerToClient, 0, []byte("+PONG\r\n"))
+		c.Flow(parser.Request, 0, []byte("*1\r\n$4\r\nPING\r\n"))
+		c.Flow(parser.Response, 0, []byte("+PONG\r\n"))
 	}
 	d.Record("order", []byte(`{"id":42}`))
 	if err := d.Close(); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/gopacket/pcapgo"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/wirekit/wirekit/parser"
 )
 
 func flowItem(i int, clk Clock) *Item {
@@ -90,7 +91,7 @@ func TestFileSinkDiskFullThroughDumper(t *testing.T) {
 	c := d.Open(ConnInfo{ID: 1, Client: addr("127.0.0.1:40000"), Server: addr("127.0.0.1:6379")})
 	r := &rig{t: t, d: d, clk: clk}
 
-	send := func(s string) { require.Equal(t, Accepted, c.Append(ClientToServer, []byte(s))) }
+	send := func(s string) { require.Equal(t, Accepted, c.Append(parser.Request, []byte(s))) }
 	send("before-")
 	r.drain()
 	full = true

@@ -3,6 +3,8 @@ package dump
 import (
 	"net/netip"
 	"time"
+
+	"github.com/wirekit/wirekit/parser"
 )
 
 // Kind tells what an Item carries.
@@ -36,19 +38,26 @@ func (k Kind) String() string {
 	return "unknown"
 }
 
-// Direction is the direction of flow bytes.
-type Direction uint8
+// Direction is parser.Direction, the library's one direction type: flow
+// bytes are parser.Request (client to server) or parser.Response (server
+// to client).
+//
+// Deprecated: use parser.Direction; the alias keeps older callers building.
+type Direction = parser.Direction
 
-// Directions. ClientToServer is the direction from the connection's
-// initiator (ConnInfo.Client) to its acceptor (ConnInfo.Server).
+// The former names of the two directions.
+//
+// Deprecated: use parser.Request and parser.Response.
 const (
-	ClientToServer Direction = 0
-	ServerToClient Direction = 1
+	ClientToServer = parser.Request
+	ServerToClient = parser.Response
 )
 
-// String returns "c2s" or "s2c".
-func (d Direction) String() string {
-	if d == ClientToServer {
+// dirName is a direction's short name in dumps: "c2s" for parser.Request
+// (from the connection's initiator, ConnInfo.Client, to its acceptor,
+// ConnInfo.Server), "s2c" for parser.Response.
+func dirName(d parser.Direction) string {
+	if d&1 == parser.Request {
 		return "c2s"
 	}
 	return "s2c"
@@ -83,7 +92,7 @@ type Item struct {
 	// Dir and Offset place Data in the connection's byte stream: Offset is
 	// the stream offset of Data[0] in direction Dir, counted from the first
 	// byte the caller ever showed for that direction.
-	Dir    Direction
+	Dir    parser.Direction
 	Offset uint64
 	// Type is the business type of a KindRecord or the name of a
 	// KindSnapshot.

@@ -44,7 +44,7 @@ func (jsonlEncoder) encode(dst []byte, it *Item) []byte {
 	switch it.Kind {
 	case KindFlow:
 		dst = append(dst, `,"dir":"`...)
-		dst = append(dst, it.Dir.String()...)
+		dst = append(dst, dirName(it.Dir)...)
 		dst = append(dst, `","offset":`...)
 		dst = strconv.AppendUint(dst, it.Offset, 10)
 	case KindRecord:

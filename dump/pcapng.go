@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+
+	"github.com/wirekit/wirekit/parser"
 )
 
 // pcapng output: flow items become synthesized Ethernet/IPv4-or-IPv6/TCP
@@ -188,7 +190,7 @@ func (e *pcapngEncoder) close(dst []byte, it *Item) []byte {
 }
 
 // comment builds the packet comment into the encoder's scratch buffer.
-func (e *pcapngEncoder) comment(window uint64, ci *ConnInfo, dir Direction, offset uint64, pc *pconn, event string) []byte {
+func (e *pcapngEncoder) comment(window uint64, ci *ConnInfo, dir parser.Direction, offset uint64, pc *pconn, event string) []byte {
 	b := append(e.cbuf[:0], "wirekit"...)
 	if event != "" {
 		b = append(b, ' ')
@@ -200,7 +202,7 @@ func (e *pcapngEncoder) comment(window uint64, ci *ConnInfo, dir Direction, offs
 	b = strconv.AppendUint(b, ci.ID, 10)
 	if event == "" {
 		b = append(b, " dir="...)
-		b = append(b, dir.String()...)
+		b = append(b, dirName(dir)...)
 		b = append(b, " offset="...)
 		b = strconv.AppendUint(b, offset, 10)
 	}
@@ -248,7 +250,7 @@ func (e *pcapngEncoder) record(dst []byte, it *Item) []byte {
 }
 
 // packet appends an Enhanced Packet Block holding one synthesized segment.
-func (e *pcapngEncoder) packet(dst []byte, pc *pconn, dir Direction, flags uint8, seq, ack uint32, payload []byte, ts time.Time, comment []byte) []byte {
+func (e *pcapngEncoder) packet(dst []byte, pc *pconn, dir parser.Direction, flags uint8, seq, ack uint32, payload []byte, ts time.Time, comment []byte) []byte {
 	ipl := ip4Len
 	if pc.v6 {
 		ipl = ip6Len

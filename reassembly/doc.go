@@ -10,9 +10,11 @@
 //     (optionally gzip-compressed) in place, checking every length, and
 //     decode Ethernet, 802.1Q/802.1ad, Linux SLL/SLL2, loopback and raw IP
 //     frames with the allocation-free [DecodePacket]. Both are
-//     cross-checked against gopacket's pcapgo and layers in the tests.
-//   - [LayerDecoder] and [SegmentFromLayers] adapt gopacket's decoded layers
-//     for callers that already use gopacket.
+//     cross-checked against gopacket's pcapgo and layers in the tests
+//     (DecodePacket in gopacketsrc's).
+//   - Package gopacketsrc (reassembly/gopacketsrc) adapts gopacket's
+//     decoded layers for callers that already use gopacket; this package
+//     imports no packet library.
 //   - [Exchanges] is a ready [Factory] that runs a parser protocol over both
 //     directions of every stream and reports request/response exchanges.
 //

@@ -45,7 +45,7 @@ const (
 
 // Segment is one TCP segment as plain values, so the assembler does not tie
 // its caller to a packet library. The pcap reader ([ReadPcap]) and the
-// gopacket adapter ([LayerDecoder], [SegmentFromLayers]) fill it; any other
+// gopacket adapter (package reassembly/gopacketsrc) fill it; any other
 // source can too.
 type Segment struct {
 	// Src and Dst are the sender's and the receiver's address and port.

@@ -27,6 +27,7 @@ import (
 
 	"github.com/wirekit/wirekit/dump"
 	"github.com/wirekit/wirekit/filter"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // Name is the filter type name tcpcopy is registered under.
@@ -157,16 +158,16 @@ type recorder struct {
 func (r *recorder) OnNewConnection() filter.Status { return filter.Continue }
 
 func (r *recorder) OnData(b *filter.Buffer) filter.Status {
-	r.flow(dump.ClientToServer, b)
+	r.flow(parser.Request, b)
 	return filter.Continue
 }
 
 func (r *recorder) OnWrite(b *filter.Buffer) filter.Status {
-	r.flow(dump.ServerToClient, b)
+	r.flow(parser.Response, b)
 	return filter.Continue
 }
 
-func (r *recorder) flow(dir dump.Direction, b *filter.Buffer) {
+func (r *recorder) flow(dir parser.Direction, b *filter.Buffer) {
 	u := b.Unseen()
 	if len(u) == 0 {
 		return
