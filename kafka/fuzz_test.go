@@ -167,6 +167,18 @@ func FuzzMiscBody(f *testing.F)     { fuzzBodies(f, 17, 18, 36) }
 func FuzzTopicsBody(f *testing.F)   { fuzzBodies(f, 19, 20) }
 func FuzzTxnBody(f *testing.F)      { fuzzBodies(f, 22, 24, 26) }
 
+// FuzzGeneratedBody covers the decoders generated from kmsg (zdecode.go),
+// every key of the table without a hand-written one.
+func FuzzGeneratedBody(f *testing.F) {
+	var keys []int16
+	for _, k := range DecodedAPIs() {
+		if apis[k].generated {
+			keys = append(keys, k)
+		}
+	}
+	fuzzBodies(f, keys...)
+}
+
 // corpusBody is one message of the corpus captures with its API key and
 // version (a response's are its request's) and its body.
 type corpusBody struct {
