@@ -17,7 +17,12 @@ type PcapStats struct {
 	TCP       uint64 // TCP segments given to the Assembler
 	NotTCP    uint64 // not TCP over IPv4/IPv6
 	Fragments uint64 // IP fragments (not reassembled, so not delivered)
-	Malformed uint64 // short or malformed headers, unsupported link types
+	Malformed uint64 // short or malformed headers
+	// OtherLink counts records of interfaces whose link type DecodePacket
+	// does not decode: not errors, just not packets, such as the records
+	// and configuration snapshots package dump writes on a USER0
+	// interface next to the traffic.
+	OtherLink uint64
 }
 
 func (st *PcapStats) count(err error) {
@@ -26,6 +31,8 @@ func (st *PcapStats) count(err error) {
 		st.NotTCP++
 	case errors.Is(err, ErrFragment):
 		st.Fragments++
+	case errors.Is(err, ErrLinkType):
+		st.OtherLink++
 	default:
 		st.Malformed++
 	}
@@ -153,6 +160,10 @@ func readRecords(br peeker, a *Assembler) (PcapStats, error) {
 			return st, fmt.Errorf("reassembly: block after record %d: %w", st.Packets, err)
 		}
 		st.Packets++
+		if lt == ngInvalidInterface { // a packet of an interface never described
+			st.Malformed++
+			continue
+		}
 		if err := DecodePacket(lt, data, &seg); err != nil {
 			st.count(err)
 			continue

@@ -12,12 +12,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/pcaptest"
+	"github.com/wirekit/wirekit/reassembly"
 )
 
 const onStrategy = `{"switch":"ON","interval":1,"duration":1,"cpu_max_rate":100,"mem_max_rate":100}`
@@ -86,6 +88,30 @@ func TestRecordsEveryByte(t *testing.T) {
 		}
 	}
 }
+
+// Issue 19.6: the strategy snapshot the dumper records next to the traffic
+// (a USER0 interface) is not counted as malformed by wirekit's own reader.
+func TestPcapngStrategyRecordNotMalformed(t *testing.T) {
+	f, dir := newFactory(t, onStrategy, "pcapng")
+	replay(t, f, pcaptest.Corpus("redis_cli_session.pcap"))
+	require.NoError(t, f.Close())
+	files := dumpFiles(t, dir, "pcapng")
+	require.Len(t, files, 1)
+	a := reassembly.NewAssembler(reassembly.FactoryFunc(func(*reassembly.Stream) reassembly.Handler { return nopHandler{} }), reassembly.Options{})
+	ps, err := reassembly.ReadFile(files[0], a)
+	require.NoError(t, err)
+	a.FlushAll()
+	assert.Zero(t, ps.Malformed, "%+v", ps)
+	assert.NotZero(t, ps.OtherLink, "the strategy snapshot is there")
+	assert.NotZero(t, ps.TCP)
+	assert.Equal(t, ps.Packets, ps.TCP+ps.OtherLink)
+}
+
+type nopHandler struct{}
+
+func (nopHandler) Data(*reassembly.Stream, reassembly.Dir, []byte, time.Time) {}
+func (nopHandler) Gap(*reassembly.Stream, reassembly.Dir, uint64, int)        {}
+func (nopHandler) Close(*reassembly.Stream, reassembly.CloseReason)           {}
 
 // tshark dissects the requests of the recorded pcapng, and they are the
 // ones of the corpus truth.
