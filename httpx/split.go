@@ -258,6 +258,9 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 		}
 		req := &s.reqHead
 		if err := s.p.ParseRequest(req, data); err != nil {
+			if err != parser.ErrShort && !atEOF && s.lineCut(data, func(b []byte) error { return s.p.ParseRequest(req, b) }) {
+				err = parser.ErrShort
+			}
 			return s.headErr(d, err, data, atEOF)
 		}
 		f, err := s.p.RequestFraming(req)
@@ -325,6 +328,9 @@ func (s *State) SplitResponse(data []byte, atEOF bool) (advance int, token []byt
 		}
 		resp := &s.resHead
 		if err := s.p.ParseResponse(resp, data); err != nil {
+			if err != parser.ErrShort && !atEOF && s.lineCut(data, func(b []byte) error { return s.p.ParseResponse(resp, b) }) {
+				err = parser.ErrShort
+			}
 			return s.headErr(d, err, data, atEOF)
 		}
 		kind := kindOther
@@ -358,6 +364,22 @@ func (s *State) headMayEnd(d *dirState, data []byte, atEOF bool) bool {
 	}
 	d.headScan = len(data)
 	return false
+}
+
+// lineCut reports whether a head that failed to parse failed only in its
+// last line, still without its LF: its complete lines parse as a head not
+// yet ended. Such a head needs more bytes, as it does when the same bytes
+// arrive in pieces (headMayEnd parses again only once an LF arrives), so
+// that framing answers the same whatever the chunking.
+func (s *State) lineCut(data []byte, parse func([]byte) error) bool {
+	if len(data) >= s.p.maxHeaderBytes {
+		return false
+	}
+	i := bytes.LastIndexByte(data, '\n')
+	if i+1 == len(data) {
+		return false
+	}
+	return i < 0 || parse(data[:i+1]) == parser.ErrShort
 }
 
 func (s *State) headErr(d *dirState, err error, data []byte, atEOF bool) (int, []byte, error) {

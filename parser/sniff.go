@@ -32,7 +32,8 @@ type heldChunk struct {
 
 // Sniffer is a Conn that first finds out which protocol the connection
 // speaks. It holds the first bytes of each direction (copied) until the
-// Detector names a candidate whose framing accepts them, then replays
+// Detector names a candidate whose decoder frames them (see decide: the
+// choice depends on the bytes, not on how they were cut), then replays
 // them, in arrival order, into a Conn for that protocol and passes
 // everything after straight through.
 //
@@ -137,18 +138,38 @@ func (s *Sniffer) Close(ts time.Time) {
 	}
 }
 
+// decide chooses a protocol when the held bytes say which, or gives up.
+//
+// The decision depends on the bytes held, never on how they were cut
+// (issue 14.4): the candidates are judged in the Detector's order, each by
+// its own decoder on the held bytes (up to MaxDetectBytes). A candidate
+// whose decoder refuses them is out for good; the first candidate still in
+// decides: it is chosen once it frames a whole message (or skips bytes as
+// its protocol allows), and while it needs more the Sniffer waits, even if
+// a later candidate would frame one already. Past MaxDetectBytes, or at
+// Close, that first candidate is chosen as it is; when none is left the
+// connection is undetected.
 func (s *Sniffer) decide(final bool) {
 	dir := Request
 	if len(s.held[Request]) == 0 {
 		dir = Response
 	}
-	for _, p := range s.det.Detect(dir, s.held[dir], s.serverPort) {
-		if s.frames(p, dir) {
-			s.choose(p)
-			return
-		}
+	data := s.held[dir]
+	full := len(data) >= s.opts.MaxDetectBytes
+	if full {
+		data = data[:s.opts.MaxDetectBytes]
 	}
-	if final || len(s.held[Request]) > s.opts.MaxDetectBytes || len(s.held[Response]) > s.opts.MaxDetectBytes {
+	for _, p := range s.det.Detect(dir, data, s.serverPort) {
+		v := s.verdict(p, dir, data)
+		if v == refused {
+			continue
+		}
+		if v == accepted || final || full {
+			s.choose(p)
+		}
+		return
+	}
+	if final || full || len(s.held[dir^1]) > s.opts.MaxDetectBytes {
 		s.err = ErrUndetected
 		s.skipped[Request] += uint64(len(s.held[Request]))
 		s.skipped[Response] += uint64(len(s.held[Response]))
@@ -157,10 +178,17 @@ func (s *Sniffer) decide(final bool) {
 	}
 }
 
-// frames reports whether p's decoder accepts the held bytes of dir: a
-// whole first message, or a plausible start of one. It is the decoder a
-// Conn would use (the one path from bytes to messages), on its own state.
-func (s *Sniffer) frames(p *Protocol, dir Direction) bool {
+// A candidate's verdict on the held bytes.
+const (
+	needsMore = iota // a plausible start of a message
+	accepted         // a whole message framed, or bytes skipped
+	refused          // not this protocol (final: the bytes only grow)
+)
+
+// verdict runs p's decoder on data, the held bytes of dir: the decoder a
+// Conn would use (the one path from bytes to messages), on its own state,
+// kept from one call to the next so that its framing resumes.
+func (s *Sniffer) verdict(p *Protocol, dir Direction, data []byte) int {
 	var t *sniffTry
 	for i := range s.tries {
 		if s.tries[i].p == p && s.tries[i].dir == dir {
@@ -177,15 +205,18 @@ func (s *Sniffer) frames(p *Protocol, dir Direction) bool {
 		t = &s.tries[len(s.tries)-1]
 	}
 	if t.decode == nil {
-		return false // it refused these bytes before: they only grew
+		return refused
 	}
 	s.msg.Request = nil
-	_, _, _, err := t.decode(&s.msg, s.held[dir], false)
-	if err != nil {
+	adv, _, _, err := t.decode(&s.msg, data, false)
+	switch {
+	case err != nil:
 		t.decode = nil
-		return false
+		return refused
+	case adv > 0:
+		return accepted
 	}
-	return true
+	return needsMore
 }
 
 func (s *Sniffer) choose(p *Protocol) {

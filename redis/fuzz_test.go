@@ -232,7 +232,7 @@ func FuzzShortRequestLen(f *testing.F) {
 			if !ok {
 				continue
 			}
-			gn, skip, err := l.anyRequestLen(data, &general)
+			gn, skip, err := l.anyRequestLen(data, &general, nil)
 			if err != nil || skip || gn != n {
 				t.Fatalf("short framed %d bytes, general %d, %v, skip %v", n, gn, err, skip)
 			}

@@ -247,13 +247,19 @@ type framer struct {
 	// yet complete, and what was still expected there.
 	rs     scanState
 	resume bool
+	// Where the scan of an incomplete request array stopped.
+	reqs reqScan
 	// lineFrom: an incomplete inline request has no LF in data[:lineFrom].
 	lineFrom int
+	// scanned counts the bytes the framer's scans started before the end
+	// of their buffer, a bound on the bytes they looked at (tests read it).
+	scanned int
 }
 
 // restart forgets the message in progress.
 func (f *framer) restart() {
 	f.need, f.seen, f.resume, f.lineFrom = 0, 0, false, 0
+	f.reqs.active = false
 }
 
 // continues reports whether data continues the message of the previous
@@ -286,14 +292,35 @@ func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
 	var skip bool
 	var err error
 	if data[0] != '*' && f.lineFrom > 0 {
+		f.scanned += len(data) - f.lineFrom
 		n, skip, err = f.l.inlineFrom(data, f.lineFrom, f.args)
+	} else if f.reqs.active {
+		f.scanned += len(data) - f.reqs.pos
+		n, skip, err = f.l.anyRequestLen(data, f.args, &f.reqs)
 	} else {
-		n, skip, err = f.l.requestLen(data, f.args)
+		f.scanned += len(data)
+		if f.args != nil {
+			n, skip, err = f.l.requestLen(data, f.args)
+			if err == errShort && data[0] == '*' {
+				// Scan again to record where to resume (rare: a request
+				// over several segments).
+				n, skip, err = f.l.anyRequestLen(data, f.args, &f.reqs)
+			}
+		} else {
+			n, skip, err = f.l.requestLen(data, nil)
+		}
 	}
 	if err != nil {
+		reqs := f.reqs
 		n, tok, err := f.fail(data, atEOF, n, err)
-		if err == nil && data[0] != '*' { // need more: no LF in data yet
-			f.lineFrom = len(data)
+		if err == nil { // need more
+			if data[0] != '*' {
+				f.lineFrom = len(data) // no LF in data yet
+			} else if reqs.active {
+				f.reqs, f.need = reqs, reqs.need
+			} else {
+				f.need = len(data) + 1
+			}
 		}
 		return n, tok, err
 	}
@@ -320,6 +347,7 @@ func (f *framer) splitReply(data []byte, atEOF bool) (int, []byte, error) {
 	var err error
 	switch {
 	case f.resume:
+		f.scanned += len(data) - f.rs.pos
 		n, err = f.l.resumeScan(data, &f.rs)
 	case Type(data[0]) == TypeSimple || Type(data[0]) == TypeError:
 		// The most common replies are one line ("+OK", "-ERR ..."):
@@ -332,6 +360,7 @@ func (f *framer) splitReply(data []byte, atEOF bool) (int, []byte, error) {
 		if f.lineFrom > 1 && len(data) <= f.l.maxLine {
 			from = f.lineFrom - 1
 		}
+		f.scanned += len(data) - from
 		var e int
 		if e, err = f.l.lineEnd(data, from); err == nil {
 			n = e + 2
@@ -341,6 +370,7 @@ func (f *framer) splitReply(data []byte, atEOF bool) (int, []byte, error) {
 		}
 	default:
 		f.rs.pos, f.rs.pending, f.rs.sp = 0, 1, 0
+		f.scanned += len(data)
 		n, err = f.l.resumeScan(data, &f.rs)
 	}
 	if err != nil {
@@ -349,6 +379,10 @@ func (f *framer) splitReply(data []byte, atEOF bool) (int, []byte, error) {
 		n, tok, err := f.fail(data, atEOF, n, err)
 		if err == nil { // need more: keep the progress
 			f.resume, f.lineFrom = resume, lineFrom
+			f.need = len(data) + 1
+			if resume {
+				f.need = f.rs.need
+			}
 		}
 		return n, tok, err
 	}
@@ -382,7 +416,7 @@ func (f *framer) fail(data []byte, atEOF bool, n int, err error) (int, []byte, e
 	}
 	if n > f.l.maxMessage || len(data) >= f.l.maxMessage {
 		f.restart()
-		return 0, nil, wrap(field, len(data), ErrMessageTooLarge)
+		return 0, nil, wrap(field, f.l.maxMessage, ErrMessageTooLarge)
 	}
 	f.need, f.seen = n, len(data)
 	return 0, nil, nil

@@ -25,11 +25,28 @@ func (l *limits) requestLen(b []byte, a *argList) (n int, skip bool, err error) 
 			return n, false, nil
 		}
 	}
-	return l.anyRequestLen(b, a)
+	return l.anyRequestLen(b, a, nil)
+}
+
+// reqScan is where the scan of an incomplete request array stopped: at
+// argument i, whose header starts at pos, of count; need is the length b
+// must reach before that argument can be complete (the bytes before it
+// are payload no scan looks at).
+type reqScan struct {
+	active              bool
+	i, pos, count, need int
 }
 
 // anyRequestLen is requestLen for every request shortRequestLen declines.
-func (l *limits) anyRequestLen(b []byte, a *argList) (n int, skip bool, err error) {
+// With rs it resumes the array scan rs recorded (a holding what that scan
+// found) and, when b ends first again, records where it stopped.
+func (l *limits) anyRequestLen(b []byte, a *argList, rs *reqScan) (n int, skip bool, err error) {
+	if rs != nil && rs.active {
+		if a != nil {
+			a.msg = b
+		}
+		return l.arrayFrom(b, a, rs, rs.i, rs.pos, rs.count)
+	}
 	if a != nil {
 		a.msg, a.l, a.n, a.avail, a.plain, a.inline = b, l, 0, 0, 0, false
 	}
@@ -41,14 +58,18 @@ func (l *limits) anyRequestLen(b []byte, a *argList) (n int, skip bool, err erro
 			a.inline = true
 		}
 		e, err := l.inlineEnd(b)
-		if err != nil {
+		if err == errShort {
 			return len(b) + 1, false, err
+		} else if err != nil {
+			return l.maxInline, false, err
 		}
 		return e, isBlank(b[:e]), nil
 	}
 	count, pos, err := l.readLen(b, 1, false)
-	if err != nil {
+	if err == errShort {
 		return len(b) + 1, false, err
+	} else if err != nil {
+		return 1, false, err // where the count is: the same offset whatever the chunking
 	}
 	if count <= 0 {
 		return pos, true, nil
@@ -59,7 +80,12 @@ func (l *limits) anyRequestLen(b []byte, a *argList) (n int, skip bool, err erro
 	if a != nil {
 		a.n = count
 	}
-	for i := 0; i < count; i++ {
+	return l.arrayFrom(b, a, rs, 0, pos, count)
+}
+
+// arrayFrom scans a request array's arguments from argument i0 at pos.
+func (l *limits) arrayFrom(b []byte, a *argList, rs *reqScan, i0, pos, count int) (n int, skip bool, err error) {
+	for i := i0; i < count; i++ {
 		var next, size int
 		if pos >= len(b) {
 			err = errShort
@@ -87,6 +113,11 @@ func (l *limits) anyRequestLen(b []byte, a *argList) (n int, skip bool, err erro
 			}
 		}
 		if err == errShort {
+			if rs != nil {
+				// Resume at this argument; until b reaches its end no
+				// byte to check can have arrived.
+				*rs = reqScan{active: true, i: i, pos: pos, count: count, need: max(next, len(b)+1)}
+			}
 			// Every argument still to come takes at least "$0\r\n\r\n".
 			return max(next, len(b)+1) + 6*(count-i-1), false, err
 		}

@@ -273,7 +273,11 @@ func (l *limits) scan(b []byte, pos int, pending int) (int, error) {
 // streamed aggregates open around it.
 type scanState struct {
 	pos, pending, sp int
-	stack            [MaxStreamDepth]int
+	// need is the length b must reach before the value at pos can be
+	// complete: until then no byte that a scan checks can have arrived
+	// (a bulk string's payload is not checked).
+	need  int
+	stack [MaxStreamDepth]int
 }
 
 // resumeScan is scan going on from s, the point where an earlier scan of
@@ -301,7 +305,7 @@ func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth
 			// Between the items of a streamed aggregate: either its end
 			// marker or one more item.
 			if pos+2 >= len(b) {
-				rec.stop(pos, 0, sp)
+				rec.stop(pos, 0, sp, len(b)+1)
 				return shortNeed(pos+3, 0, stackOf(stack, sp-1)), errShort
 			}
 			if b[pos] == byte(TypeStreamEnd) {
@@ -316,7 +320,7 @@ func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth
 			pending = 1
 		}
 		if pos >= len(b) {
-			rec.stop(pos, pending, sp)
+			rec.stop(pos, pending, sp, len(b)+1)
 			return shortNeed(pos+3, pending-1, stackOf(stack, sp)), errShort
 		}
 		if pos > l.maxMessage {
@@ -416,15 +420,15 @@ func (l *limits) scanWith(b []byte, pos int, pending int, stack *[MaxStreamDepth
 		}
 		// The value at pos is incomplete: next is how far it must reach
 		// (skipBlob and scanChunks say; lines and headers need one more byte).
-		rec.stop(pos, pending, sp)
+		rec.stop(pos, pending, sp, max(next, len(b)+1))
 		return shortNeed(max(next, len(b)+1), pending-1, stackOf(stack, sp)), errShort
 	}
 }
 
 // stop records where a scan stopped short; the stack is the record's own.
-func (s *scanState) stop(pos, pending, sp int) {
+func (s *scanState) stop(pos, pending, sp, need int) {
 	if s != nil {
-		s.pos, s.pending, s.sp = pos, pending, sp
+		s.pos, s.pending, s.sp, s.need = pos, pending, sp, need
 	}
 }
 
