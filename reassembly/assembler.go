@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"math/bits"
 	"sort"
 	"time"
 )
@@ -844,11 +845,10 @@ const (
 )
 
 func classOf(n int) int {
-	c := 0
-	for size := 1 << minClassShift; size < n; size <<= 1 {
-		c++
+	if n <= 1<<minClassShift {
+		return 0
 	}
-	return c
+	return bits.Len(uint(n-1)) - minClassShift
 }
 
 func (a *Assembler) getBuf(n int) []byte {

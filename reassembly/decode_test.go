@@ -43,7 +43,6 @@ func readPackets(t testing.TB, path string) (LinkType, []rawPacket) {
 	return LinkType(r.LinkType()), out
 }
 
-
 // serialize builds a frame from gopacket layers.
 func serialize(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
 	buf := gopacket.NewSerializeBuffer()
