@@ -51,6 +51,8 @@ type StreamInfo struct {
 	// The endpoints as text, formatted once per connection for the
 	// output writers.
 	ClientText, ServerText string
+
+	rows rowQueue // the connection's rows held back for time ordering
 }
 
 // Decoder turns captured packets into exchanges: it reassembles TCP, detects
@@ -113,7 +115,7 @@ type streamHandler struct {
 
 func (d *Decoder) newStream(s *reassembly.Stream) reassembly.Handler {
 	info := &StreamInfo{ID: s.ID(), Client: s.Client(), Server: s.Server(), SideRule: s.SideRule(),
-		ClientText: s.Client().String(), ServerText: s.Server().String()}
+		ClientText: s.Client().String(), ServerText: s.Server().String(), rows: rowQueue{slot: -1}}
 	d.streams = append(d.streams, info)
 	h := &streamHandler{d: d, info: info, idleAt: s.Start()}
 	h.rec = Record{Client: info.Client, Server: info.Server, StreamID: info.ID, Stream: info}

@@ -105,7 +105,7 @@ func (s *session) emit(r *Record) {
 		return
 	}
 	s.line = s.format.row(s.line[:0], r)
-	s.ord.add(r.Time().UnixNano(), s.line)
+	s.ord.add(&r.Stream.rows, r.Time().UnixNano(), s.line)
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

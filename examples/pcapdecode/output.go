@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"encoding/binary"
+	"sort"
 	"time"
 
 	"github.com/wirekit/wirekit/parser"
@@ -193,6 +195,9 @@ const (
 	defaultHold = 200 * time.Millisecond
 	// maxHeld bounds the rows held, and so the memory ordering takes.
 	maxHeld = 1 << 16
+	// maxStray bounds the rows held out of order within their connection
+	// (each one is inserted in place, so this bounds the work per row).
+	maxStray = 4096
 	// scanEvery is how often, in capture time, the decoder's Watermark is
 	// recomputed (it walks the connections with requests waiting).
 	scanEvery = time.Millisecond
@@ -207,13 +212,30 @@ type heldRow struct {
 	line []byte
 }
 
+// rowQueue holds one connection's rows waiting for the watermark, in time
+// order: a connection reports its exchanges mostly in the order they
+// started, so the orderer only has to merge connections (a heap of the
+// queues with rows, keyed by their first row) rather than sort rows.
+// A row that starts before the last one queued (keyed protocols answer out
+// of order) goes into the orderer's own queue of stragglers instead, one
+// more sorted source merged the same way.
+type rowQueue struct {
+	rows []heldRow
+	head int
+	slot int // index in the orderer's heap, -1 when not in it
+}
+
+func (q *rowQueue) empty() bool { return q.head == len(q.rows) }
+
 type orderer struct {
 	w     *bufio.Writer
 	d     *Decoder
 	hold  int64
 	flush bool // flush after writing rows (pipes, live capture)
 
-	heap      []heldRow
+	heap      []*rowQueue // queues with rows, by their first row
+	stray     rowQueue    // rows out of order within their connection, kept sorted
+	held      int
 	free      [][]byte
 	seq       uint64
 	lastOut   int64 // time of the newest row written
@@ -221,12 +243,12 @@ type orderer struct {
 	nextScan  int64
 	written   uint64
 	late      uint64 // rows written after a later row
-	forced    uint64 // rows written before the watermark passed them (hold or maxHeld)
+	forced    uint64 // rows written before the watermark passed them (maxHeld)
 	dirty     bool
 }
 
 func newOrderer(w *bufio.Writer, d *Decoder, hold time.Duration, flush bool) *orderer {
-	return &orderer{w: w, d: d, hold: int64(hold), flush: flush}
+	return &orderer{w: w, d: d, hold: int64(hold), flush: flush, stray: rowQueue{slot: -1}}
 }
 
 func (o *orderer) write(ts int64, line []byte) {
@@ -240,12 +262,12 @@ func (o *orderer) write(ts int64, line []byte) {
 	o.dirty = true
 }
 
-// add takes one formatted row with its time (UnixNano).
-func (o *orderer) add(ts int64, line []byte) {
+// add takes one formatted row of connection q with its time (UnixNano).
+func (o *orderer) add(q *rowQueue, ts int64, line []byte) {
 	switch {
 	case ts < o.lastOut:
 		o.write(ts, line) // late already: holding it cannot help
-	case len(o.heap) == 0 && ts <= o.watermark:
+	case o.held == 0 && ts <= o.watermark:
 		o.write(ts, line)
 	default:
 		var buf []byte
@@ -253,13 +275,29 @@ func (o *orderer) add(ts int64, line []byte) {
 			buf, o.free = o.free[n-1][:0], o.free[:n-1]
 		}
 		o.seq++
-		o.push(heldRow{ts: ts, seq: o.seq, line: append(buf, line...)})
+		r := heldRow{ts: ts, seq: o.seq, line: append(buf, line...)}
+		if !q.empty() && ts < q.rows[len(q.rows)-1].ts {
+			q = &o.stray
+			q.insert(r)
+			for len(q.rows)-q.head > maxStray {
+				o.forced++
+				o.pop()
+			}
+		} else {
+			q.rows = append(q.rows, r)
+		}
+		o.held++
+		if q.slot < 0 {
+			q.slot = len(o.heap)
+			o.heap = append(o.heap, q)
+		}
+		o.fix(q.slot)
 	}
-	if latest := o.d.latest.UnixNano(); latest >= o.nextScan || len(o.heap) > maxHeld {
+	if latest := o.d.latest.UnixNano(); latest >= o.nextScan || o.held > maxHeld {
 		o.nextScan = latest + int64(scanEvery)
 		o.watermark = max(o.d.Watermark().UnixNano(), latest-o.hold)
 		o.release(o.watermark)
-		for len(o.heap) > maxHeld {
+		for o.held > maxHeld {
 			o.forced++
 			o.pop()
 		}
@@ -270,9 +308,18 @@ func (o *orderer) add(ts int64, line []byte) {
 	}
 }
 
+// insert puts r into q in time order (the straggler queue only).
+func (q *rowQueue) insert(r heldRow) {
+	live := q.rows[q.head:]
+	i := q.head + sort.Search(len(live), func(i int) bool { return live[i].ts > r.ts })
+	q.rows = append(q.rows, heldRow{})
+	copy(q.rows[i+1:], q.rows[i:])
+	q.rows[i] = r
+}
+
 // release writes the held rows up to time w.
 func (o *orderer) release(w int64) {
-	for len(o.heap) > 0 && o.heap[0].ts <= w {
+	for len(o.heap) > 0 && o.heap[0].rows[o.heap[0].head].ts <= w {
 		o.pop()
 	}
 }
@@ -290,30 +337,26 @@ func (o *orderer) releaseAll() {
 }
 
 func (o *orderer) less(i, j int) bool {
-	a, b := &o.heap[i], &o.heap[j]
+	a, b := &o.heap[i].rows[o.heap[i].head], &o.heap[j].rows[o.heap[j].head]
 	return a.ts < b.ts || (a.ts == b.ts && a.seq < b.seq)
 }
 
-func (o *orderer) push(r heldRow) {
-	o.heap = append(o.heap, r)
-	for i := len(o.heap) - 1; i > 0; {
+func (o *orderer) swap(i, j int) {
+	o.heap[i], o.heap[j] = o.heap[j], o.heap[i]
+	o.heap[i].slot, o.heap[j].slot = i, j
+}
+
+// fix restores the heap order around slot i after its key changed.
+func (o *orderer) fix(i int) {
+	for i > 0 {
 		p := (i - 1) / 2
 		if !o.less(i, p) {
 			break
 		}
-		o.heap[i], o.heap[p] = o.heap[p], o.heap[i]
+		o.swap(i, p)
 		i = p
 	}
-}
-
-// pop writes the earliest held row and recycles its buffer.
-func (o *orderer) pop() {
-	top := o.heap[0]
-	n := len(o.heap) - 1
-	o.heap[0] = o.heap[n]
-	o.heap[n] = heldRow{}
-	o.heap = o.heap[:n]
-	for i := 0; ; {
+	for n := len(o.heap); ; {
 		l, m := 2*i+1, i
 		if l < n && o.less(l, m) {
 			m = l
@@ -322,10 +365,32 @@ func (o *orderer) pop() {
 			m = r
 		}
 		if m == i {
-			break
+			return
 		}
-		o.heap[i], o.heap[m] = o.heap[m], o.heap[i]
+		o.swap(i, m)
 		i = m
+	}
+}
+
+// pop writes the earliest held row and recycles its buffer.
+func (o *orderer) pop() {
+	q := o.heap[0]
+	top := q.rows[q.head]
+	q.rows[q.head] = heldRow{}
+	q.head++
+	o.held--
+	if q.empty() {
+		q.rows, q.head = q.rows[:0], 0
+		n := len(o.heap) - 1
+		o.swap(0, n)
+		o.heap[n] = nil
+		o.heap = o.heap[:n]
+		q.slot = -1
+		if n > 0 {
+			o.fix(0)
+		}
+	} else {
+		o.fix(0)
 	}
 	o.write(top.ts, top.line)
 	o.free = append(o.free, top.line)
@@ -335,7 +400,13 @@ func (o *orderer) pop() {
 // does, copying runs that need no escaping (almost every attribute key
 // and value) in one append rather than byte by byte.
 func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if needsEscape8(binary.LittleEndian.Uint64([]byte(s[i : i+8]))) {
+			return parser.AppendJSONString(b, s)
+		}
+	}
+	for ; i < len(s); i++ {
 		if jsonEscape[s[i]] {
 			return parser.AppendJSONString(b, s)
 		}
@@ -343,6 +414,15 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// needsEscape8 reports whether any of the 8 bytes in x is one jsonEscape
+// marks: a byte >= 0x80, < 0x20, '"' or '\\' (bit tricks on the word: a
+// byte of v is zero when v-0x01 borrows into its top bit).
+func needsEscape8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return (x&highs)|((x-0x20*ones) & ^x & highs)|zero(x^('"'*ones))|zero(x^('\\'*ones)) != 0
 }
 
 // jsonEscape marks the bytes a JSON string cannot hold as they are

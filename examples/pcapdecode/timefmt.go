@@ -54,16 +54,13 @@ func (c *clock) date(t time.Time) []byte {
 
 // appendFrac appends '.' and v as exactly digits decimal digits.
 func appendFrac(b []byte, v, digits int) []byte {
-	b = append(b, '.')
-	n := len(b)
-	for range digits {
-		b = append(b, '0')
-	}
-	for i := len(b) - 1; i >= n; i-- {
-		b[i] = byte('0' + v%10)
+	var d [10]byte
+	d[0] = '.'
+	for i := digits; i > 0; i-- {
+		d[i] = byte('0' + v%10)
 		v /= 10
 	}
-	return b
+	return append(b, d[:digits+1]...)
 }
 
 // appendLatency appends d rounded to the microsecond: "850µs" below a
