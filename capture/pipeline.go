@@ -51,6 +51,12 @@ type ExchangeFunc func(s *reassembly.Stream, e *parser.Exchange)
 // in Stats.NotTCP, Stats.Fragments and Stats.DecodeErrors; the assemblers'
 // counters are summed in Stats.Assembler.
 func (h *Handle) Exchanges(ctx context.Context, opts ExchangeOptions, perWorker func(worker int) ExchangeFunc) error {
+	opts = opts.withDefaults()
+	return h.Run(ctx, func(w int) Consumer { return h.newPipeline(w, opts, perWorker(w)) })
+}
+
+// withDefaults fills in the default protocols and the server-port rule.
+func (opts ExchangeOptions) withDefaults() ExchangeOptions {
 	if opts.Protocols == nil {
 		opts.Protocols = protocols.All()
 	}
@@ -66,27 +72,29 @@ func (h *Handle) Exchanges(ctx context.Context, opts ExchangeOptions, perWorker 
 		}
 		opts.Assembler.IsServer = func(ep netip.AddrPort) bool { return ports[ep.Port()] }
 	}
+	return opts
+}
+
+// newPipeline makes worker w's Consumer.
+func (h *Handle) newPipeline(w int, opts ExchangeOptions, emit ExchangeFunc) *pipeline {
 	idle := opts.Assembler.IdleTimeout
 	if idle == 0 {
 		idle = reassembly.DefaultIdleTimeout
 	}
-	return h.Run(ctx, func(w int) Consumer {
-		emit := perWorker(w)
-		xo := reassembly.ExchangeOptions{
-			Detector: parser.NewDetector(opts.Protocols...), // a Detector is not safe for concurrent use
-			Conn:     opts.Conn,
-		}
-		if len(opts.Ports) > 0 {
-			ports := opts.Ports
-			xo.Choose = func(s *reassembly.Stream) *parser.Protocol { return ports[s.Server().Port()] }
-		}
-		if opts.OnClose != nil {
-			onClose := opts.OnClose
-			xo.OnClose = func(s *reassembly.Stream, r reassembly.CloseReason, c *parser.Conn) { onClose(w, s, r, c) }
-		}
-		x := reassembly.NewExchanges(xo, func(s *reassembly.Stream, e *parser.Exchange) { emit(s, e) })
-		return &pipeline{h: h, w: w, asm: reassembly.NewAssembler(x, opts.Assembler), idle: idle}
-	})
+	xo := reassembly.ExchangeOptions{
+		Detector: parser.NewDetector(opts.Protocols...), // a Detector is not safe for concurrent use
+		Conn:     opts.Conn,
+	}
+	if len(opts.Ports) > 0 {
+		ports := opts.Ports
+		xo.Choose = func(s *reassembly.Stream) *parser.Protocol { return ports[s.Server().Port()] }
+	}
+	if opts.OnClose != nil {
+		onClose := opts.OnClose
+		xo.OnClose = func(s *reassembly.Stream, r reassembly.CloseReason, c *parser.Conn) { onClose(w, s, r, c) }
+	}
+	x := reassembly.NewExchanges(xo, func(s *reassembly.Stream, e *parser.Exchange) { emit(s, e) })
+	return &pipeline{h: h, w: w, asm: reassembly.NewAssembler(x, opts.Assembler), idle: idle}
 }
 
 // pipeline is one worker's Consumer: decode, reassemble, parse.
