@@ -71,13 +71,21 @@
 // (0x88a8) or 0x9100 tag (and its ID) and, as in libpcap, moves every
 // offset used by the rest of the expression 4 bytes on, so "vlan and tcp
 // port 80" looks inside the tag and "tcp port 80 or vlan" does not. This
-// is what pcap files hold and what tcpdump -dd -y EN10MB compiles. On a
-// live Linux socket, though, most drivers (and veth) strip the tag before
-// the filter runs and keep it as metadata, so an in-band "vlan" matches
-// nothing there and untagged-looking offsets apply to tagged traffic. On
-// LinkCooked "vlan [N]" therefore tests the kernel's metadata
-// (bpf.ExtVLANTagPresent, bpf.ExtVLANTag), as libpcap does on live
-// sockets, and shifts nothing. LinkRaw rejects "vlan".
+// is what pcap files hold and what tcpdump -dd -y EN10MB compiles.
+//
+// A live Linux packet socket sees something else: the kernel takes a
+// received frame's outer tag out of the data into metadata before any
+// packet socket or filter sees it, so an in-band outer "vlan" matches
+// nothing there, and "tcp port 80" (with no "vlan") also matches tagged
+// traffic. With Options.VLANMetadata (for a filter attached to a live
+// Ethernet socket) the first "vlan [N]" tests that metadata
+// (bpf.ExtVLANTagPresent, bpf.ExtVLANTag) and shifts nothing; a second
+// one (an inner tag, which stays in the data) is in-band again. LinkCooked
+// always works that way and rejects a second "vlan"; LinkRaw rejects
+// "vlan". libpcap on a live socket accepts an outer tag either way,
+// choosing offsets at run time; this package does not, so a frame whose
+// outer tag is still in the data (sent by a driver without VLAN transmit
+// offload) is not matched by "vlan" with VLANMetadata.
 //
 // # Rejected
 //

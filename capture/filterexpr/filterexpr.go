@@ -104,7 +104,37 @@ func errorf(kind error, expr string, pos int, format string, args ...any) *Error
 //
 // Anything Compile cannot translate exactly is an error: it never returns
 // a program that accepts more (or less) than the expression says.
+//
+// Compile(expr, link, snaplen) is CompileWith(expr, Options{Link: link,
+// Snaplen: snaplen}).
 func Compile(expr string, link Link, snaplen uint32) ([]bpf.Instruction, error) {
+	return CompileWith(expr, Options{Link: link, Snaplen: snaplen})
+}
+
+// Options are the settings of CompileWith.
+type Options struct {
+	// Link is the framing of the packets (LinkEthernet is the zero value).
+	Link Link
+	// Snaplen is what the program returns for a matching packet: the
+	// number of bytes to keep. It must not be 0.
+	Snaplen uint32
+	// VLANMetadata makes the first "vlan [N]" on LinkEthernet test the
+	// kernel's VLAN metadata (bpf.ExtVLANTagPresent, bpf.ExtVLANTag)
+	// instead of an in-band tag, without shifting later offsets. Use it
+	// for a filter attached to a live Linux AF_PACKET socket: the kernel
+	// removes a received frame's outer tag from the data before any
+	// packet socket sees it, so an in-band test never matches there.
+	// (libpcap on a live socket accepts either, choosing the offsets at
+	// run time; this package does not, so a frame sent with its tag still
+	// in the data, by a driver without VLAN transmit offload, does not
+	// match.) Leave it off for pcap files and for tcpdump -dd parity.
+	// LinkCooked always behaves this way.
+	VLANMetadata bool
+}
+
+// CompileWith is Compile with all settings in o.
+func CompileWith(expr string, o Options) ([]bpf.Instruction, error) {
+	link, snaplen := o.Link, o.Snaplen
 	if link != LinkEthernet && link != LinkCooked && link != LinkRaw {
 		return nil, errorf(ErrUnsupported, expr, 0, "unknown link %v", link)
 	}
@@ -118,7 +148,7 @@ func Compile(expr string, link Link, snaplen uint32) ([]bpf.Instruction, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: expr, toks: toks, link: link}
+	p := &parser{src: expr, toks: toks, link: link, vlanMeta: o.VLANMetadata}
 	var root *node
 	if toks[0].kind == tEOF {
 		root = &node{op: opTrue}

@@ -193,27 +193,30 @@ func TestTooLarge(t *testing.T) {
 	compile(t, "ip[0] = "+strings.Repeat("ip[1] + ", 100)+"ip[2]", filterexpr.LinkEthernet)
 }
 
-// On a cooked socket "vlan" reads the kernel's tag metadata; the VM has
-// no such extension, so the test substitutes the values.
+// metaRun runs prog on data with the kernel's metadata given: x/net/bpf's
+// VM has no extensions but the length, so their loads become constants.
+func metaRun(t *testing.T, prog []bpf.Instruction, data []byte, present, tci uint32, proto uint16) bool {
+	t.Helper()
+	out := make([]bpf.Instruction, len(prog))
+	for i, in := range prog {
+		if le, ok := in.(bpf.LoadExtension); ok {
+			switch le.Num {
+			case bpf.ExtVLANTagPresent:
+				in = bpf.LoadConstant{Dst: bpf.RegA, Val: present}
+			case bpf.ExtVLANTag:
+				in = bpf.LoadConstant{Dst: bpf.RegA, Val: tci}
+			case bpf.ExtProto:
+				in = bpf.LoadConstant{Dst: bpf.RegA, Val: uint32(proto)}
+			}
+		}
+		out[i] = in
+	}
+	return accepts(t, out, data)
+}
+
+// On a cooked socket "vlan" reads the kernel's tag metadata.
 func TestCookedVLANMetadata(t *testing.T) {
 	prog := compile(t, "vlan 10 and ip", filterexpr.LinkCooked)
-	run := func(present, tci uint32, proto uint16) bool {
-		out := make([]bpf.Instruction, len(prog))
-		for i, in := range prog {
-			if le, ok := in.(bpf.LoadExtension); ok {
-				switch le.Num {
-				case bpf.ExtVLANTagPresent:
-					in = bpf.LoadConstant{Dst: bpf.RegA, Val: present}
-				case bpf.ExtVLANTag:
-					in = bpf.LoadConstant{Dst: bpf.RegA, Val: tci}
-				case bpf.ExtProto:
-					in = bpf.LoadConstant{Dst: bpf.RegA, Val: uint32(proto)}
-				}
-			}
-			out[i] = in
-		}
-		return accepts(t, out, make([]byte, 40))
-	}
 	for _, tc := range []struct {
 		present, tci uint32
 		proto        uint16
@@ -225,8 +228,55 @@ func TestCookedVLANMetadata(t *testing.T) {
 		{0, 10, 0x0800, false},
 		{1, 10, 0x86dd, false},
 	} {
-		if got := run(tc.present, tc.tci, tc.proto); got != tc.want {
+		if got := metaRun(t, prog, make([]byte, 40), tc.present, tc.tci, tc.proto); got != tc.want {
 			t.Errorf("present=%d tci=%#x proto=%#x: %v, want %v", tc.present, tc.tci, tc.proto, got, tc.want)
+		}
+	}
+	if _, err := filterexpr.Compile("vlan and vlan", filterexpr.LinkCooked, 65535); !errors.Is(err, filterexpr.ErrUnsupported) {
+		t.Errorf("inner vlan on cooked: %v, want ErrUnsupported", err)
+	}
+}
+
+// With VLANMetadata an Ethernet filter sees what a live socket sees: the
+// outer tag taken out of the data into metadata, inner tags still in it.
+func TestEthernetVLANMetadata(t *testing.T) {
+	byDesc := map[string][]byte{}
+	for _, pk := range syntheticPackets(t) {
+		byDesc[pk.desc] = pk.eth
+	}
+	get := func(desc string) []byte {
+		b := byDesc[desc]
+		if b == nil {
+			t.Fatalf("no packet %q", desc)
+		}
+		return b
+	}
+	untag := func(desc string) []byte { // what the kernel hands a packet socket
+		b := get(desc)
+		return append(append([]byte(nil), b[:12]...), b[16:]...)
+	}
+	opts := filterexpr.Options{Link: filterexpr.LinkEthernet, Snaplen: 65535, VLANMetadata: true}
+	for _, tc := range []struct {
+		expr    string
+		data    []byte
+		present uint32
+		tci     uint32
+		want    bool
+	}{
+		{"vlan 10 and tcp port 6379", untag("vlan 10 tcp4"), 1, 10, true},
+		{"vlan 10 and tcp port 6379", untag("vlan 10 tcp4"), 1, 100, false},
+		{"vlan 10 and tcp port 6379", get("vlan 10 tcp4"), 0, 0, false}, // in-band only: not matched (documented)
+		{"vlan and ip6", untag("vlan 100 udp6"), 1, 100, true},
+		{"vlan", get("tcp4 10.0.0.1:6379>10.0.0.2:40000"), 0, 0, false},
+		{"vlan 200 and vlan 5 and udp port 53", untag("qinq 200/5 udp4"), 1, 200, true},
+		{"vlan 200 and vlan 6 and udp port 53", untag("qinq 200/5 udp4"), 1, 200, false},
+	} {
+		prog, err := filterexpr.CompileWith(tc.expr, opts)
+		if err != nil {
+			t.Fatalf("CompileWith(%q): %v", tc.expr, err)
+		}
+		if got := metaRun(t, prog, tc.data, tc.present, tc.tci, 0); got != tc.want {
+			t.Errorf("%q present=%d tci=%d: %v, want %v", tc.expr, tc.present, tc.tci, got, tc.want)
 		}
 	}
 }

@@ -26,8 +26,8 @@ func FuzzCompile(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, expr string, pkt []byte, link uint8) {
-		l := filterexpr.Link(link % 3)
-		prog, err := filterexpr.Compile(expr, l, 1500)
+		opts := filterexpr.Options{Link: filterexpr.Link(link % 3), Snaplen: 1500, VLANMetadata: link&4 != 0}
+		prog, err := filterexpr.CompileWith(expr, opts)
 		if err != nil {
 			if _, ok := err.(*filterexpr.Error); !ok {
 				t.Fatalf("Compile(%q): error %T is not an *Error", expr, err)

@@ -93,6 +93,10 @@ type parser struct {
 	i     int
 	link  Link
 	off   uint32 // bytes of in-band VLAN tags seen so far ("vlan" adds 4)
+	// vlanMeta: the outer "vlan" tests the kernel's VLAN metadata
+	// (Options.VLANMetadata; always on LinkCooked).
+	vlanMeta  bool
+	vlanDepth int // "vlan" primitives seen so far
 	depth int
 }
 
@@ -912,8 +916,11 @@ func (p *parser) castPrimitive(pt token, proto int, t token) (*node, error) {
 // vlan is "vlan [ID]". On Ethernet it matches an in-band 802.1Q, 802.1ad
 // or 0x9100 tag and shifts every later offset by the tag's 4 bytes (the
 // libpcap rule: it applies to everything after it in the expression). On
-// a cooked socket it tests the kernel's VLAN metadata, which is where the
-// kernel keeps a stripped tag.
+// a cooked socket, and on Ethernet with Options.VLANMetadata, the first
+// "vlan" tests the kernel's VLAN metadata instead, which is where the
+// kernel keeps a received frame's outer tag, and shifts nothing; later
+// ones (inner tags, which stay in the data) are in-band on Ethernet and
+// rejected on cooked links.
 func (p *parser) vlan(t token) (*node, error) {
 	hasID := false
 	var id uint32
@@ -927,8 +934,18 @@ func (p *parser) vlan(t token) (*node, error) {
 		}
 		hasID, id = true, v
 	}
-	switch p.link {
-	case LinkEthernet:
+	outer := p.vlanDepth == 0
+	p.vlanDepth++
+	if outer && (p.link == LinkCooked || p.link == LinkEthernet && p.vlanMeta) {
+		// The kernel keeps a received frame's outer tag as metadata and
+		// removes it from the data: nothing to shift.
+		n := not(test(bpf.JumpEqual, 0, bpf.LoadExtension{Num: bpf.ExtVLANTagPresent}))
+		if hasID {
+			n = and(n, test(bpf.JumpEqual, id, bpf.LoadExtension{Num: bpf.ExtVLANTag}, bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0x0fff}))
+		}
+		return n, nil
+	}
+	if p.link == LinkEthernet {
 		ld := bpf.LoadAbsolute{Off: 12 + p.off, Size: 2}
 		n := or(test(bpf.JumpEqual, 0x8100, ld), or(test(bpf.JumpEqual, 0x88a8, ld), test(bpf.JumpEqual, 0x9100, ld)))
 		if hasID {
@@ -936,12 +953,9 @@ func (p *parser) vlan(t token) (*node, error) {
 		}
 		p.off += 4
 		return n, nil
-	case LinkCooked:
-		n := not(test(bpf.JumpEqual, 0, bpf.LoadExtension{Num: bpf.ExtVLANTagPresent}))
-		if hasID {
-			n = and(n, test(bpf.JumpEqual, id, bpf.LoadExtension{Num: bpf.ExtVLANTag}, bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: 0x0fff}))
-		}
-		return n, nil
+	}
+	if p.link == LinkCooked {
+		return nil, p.errAt(t, ErrUnsupported, "only the outer VLAN tag can be matched on a cooked link")
 	}
 	return nil, p.errAt(t, ErrUnsupported, "no VLAN support on a %v link", p.link)
 }
