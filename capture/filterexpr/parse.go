@@ -88,16 +88,16 @@ const (
 )
 
 type parser struct {
-	src   string
-	toks  []token
-	i     int
-	link  Link
-	off   uint32 // bytes of in-band VLAN tags seen so far ("vlan" adds 4)
+	src  string
+	toks []token
+	i    int
+	link Link
+	off  uint32 // bytes of in-band VLAN tags seen so far ("vlan" adds 4)
 	// vlanMeta: the outer "vlan" tests the kernel's VLAN metadata
 	// (Options.VLANMetadata; always on LinkCooked).
 	vlanMeta  bool
 	vlanDepth int // "vlan" primitives seen so far
-	depth int
+	depth     int
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
