@@ -147,9 +147,10 @@ func versionChild(v, maxV int16) int {
 
 // requestAPI is the request branch of one API key: one child per version,
 // reached by a Skip jump, which decodes the body of that version, then
-// the undecoded node. A version child fails for a message of another
-// version (tried only after its own failed), so the walk goes on to the
-// undecoded node.
+// the undecoded node. The jump lands on the message's version, so a
+// version child is only ever reached by a message of another version
+// after that version's child failed, saying why (m.Err): then it fails
+// at once, and the walk goes on to the undecoded node, which reports why.
 func (c *config) requestAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
 	key, maxV := a.key, a.maxVersion
 	name := "request." + a.name
@@ -159,7 +160,7 @@ func (c *config) requestAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
 	}
 	for v := int16(0); v <= maxV; v++ {
 		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, func(m *parser.Message) (bool, bool) {
-			if _, mv, _ := requestKeyVersion(m); mv != v {
+			if m.Err != nil { // an earlier version's child failed: not ours
 				return false, false
 			}
 			if err := c.decodeBody(m, parser.Request, key, v); err != nil {
@@ -185,7 +186,7 @@ func (c *config) responseAPI(a *api, undec *parser.PkgParser) *parser.PkgParser 
 	}
 	for v := int16(0); v <= maxV; v++ {
 		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, func(m *parser.Message) (bool, bool) {
-			if _, mv, _ := responseKeyVersion(m); mv != v {
+			if m.Err != nil { // an earlier version's child failed: not ours
 				return false, false
 			}
 			if err := c.decodeBody(m, parser.Response, key, v); err != nil {
