@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/apache/dubbo-go-hessian2 v1.13.2
+	github.com/go-sql-driver/mysql v1.10.2
 	github.com/google/gopacket v1.1.19
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/stretchr/testify v1.12.1
@@ -15,6 +16,7 @@ require (
 )
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/dubbogo/gost v1.13.1 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect

@@ -1,7 +1,7 @@
 package postgres
 
 // Redact appends sql to dst with its literals replaced by '?': quoted
-// strings ('...', E'...', with '' and backslash escapes), dollar-quoted
+// strings ('...', E'...', with ” and backslash escapes), dollar-quoted
 // strings ($$...$$, $tag$...$tag$) and numbers that are not part of an
 // identifier or a $n parameter. Identifiers, keywords, comments and
 // "quoted identifiers" are kept. It is what Options.RedactLiterals

@@ -16,6 +16,7 @@ import (
 	"github.com/wirekit/wirekit/dubbo2"
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/kafka"
+	"github.com/wirekit/wirekit/mysql"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/postgres"
 	"github.com/wirekit/wirekit/redis"
@@ -26,6 +27,7 @@ import (
 func All() []*parser.Protocol {
 	return []*parser.Protocol{
 		httpx.Protocol(),
+		mysql.Protocol(),
 		postgres.Protocol(),
 		kafka.Protocol(),
 		dubbo2.Protocol(),

@@ -1,0 +1,2 @@
+// Package mysql parses the MySQL/MariaDB client/server protocol.
+package mysql

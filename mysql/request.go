@@ -1,0 +1,278 @@
+package mysql
+
+import (
+	"github.com/wirekit/wirekit/parser"
+)
+
+// Connection-phase request names (AttrCommand values beside the COM_
+// names).
+const (
+	CommandHandshake       = "HANDSHAKE"
+	CommandSSLRequest      = "SSL_REQUEST"
+	CommandAuthResponse    = "AUTH_RESPONSE"
+	CommandLocalInfileData = "LOCAL_INFILE_DATA"
+)
+
+// Handshake response capability flags.
+const (
+	capConnectWithDB    = 1 << 3
+	capSecureConnection = 1 << 15
+	capPluginAuth       = 1 << 19
+	capPluginAuthLenenc = 1 << 21
+)
+
+// requestTree builds the request parser: the root reads the packet
+// header; a branch for command packets (sequence 0) with a branch per
+// command family, and branches for the connection phase and LOAD DATA
+// LOCAL's file.
+func requestTree(o *Options) *parser.PkgParser {
+	root := parser.NewPkgParser("mysql.request", requestFastFail(o), parseHeader)
+	cmd := parser.NewPkgParser("mysql.command", notSeq0, parseCommandByte)
+	cmd.Add(
+		parser.NewPkgParser("mysql.text", notCommand(comQuery, comStmtPrepare), func(m *parser.Message) (bool, bool) { return parseText(m, o) }),
+		parser.NewPkgParser("mysql.stmt_execute", notCommand(comStmtExecute), parseExecute),
+		parser.NewPkgParser("mysql.stmt", notCommand(comStmtClose, comStmtReset, comStmtSendLong, comStmtFetch), parseStmtID),
+		parser.NewPkgParser("mysql.init_db", notCommand(comInitDB), parseInitDB),
+		parser.NewPkgParser("mysql.other", nil, parseOther),
+	)
+	root.Add(
+		cmd,
+		parser.NewPkgParser("mysql.handshake_response", notHandshake, parseHandshake),
+		parser.NewPkgParser("mysql.connection_phase", nil, parseConnectionPhase),
+	)
+	return root
+}
+
+// requestFastFail rules out bytes that cannot start a request. On a
+// new stream (no connection state: detection) only a command packet
+// (sequence 0, a known command) passes; with state, any packet within the
+// limit does (authentication packets and LOCAL INFILE data have other
+// sequence ids).
+func requestFastFail(o *Options) parser.FastFailFunc {
+	return func(m *parser.Message) bool {
+		r := m.Reader()
+		n := le24(&r)
+		seq := r.Uint8()
+		cmd := r.Uint8()
+		if !r.Ok() {
+			return r.Offset() >= 3 && n == 0
+		}
+		if int(n) > o.MaxMessageSize {
+			return true
+		}
+		if m.State == nil {
+			return n == 0 || seq != 0 || (cmd > comMaxKnown && cmd != comMariaDBBulkExe)
+		}
+		return false
+	}
+}
+
+// parseHeader reads the first packet's header and leaves the offset at
+// its payload. (A request over 16 MiB continues in further packets: the
+// attributes come from the first.)
+func parseHeader(m *parser.Message) (bool, bool) {
+	r := m.Reader()
+	le24(&r)
+	r.Uint8()
+	if !r.Ok() {
+		return m.Fail(ErrMalformedPacket)
+	}
+	m.Advance(4)
+	return true, false
+}
+
+// seqOf is the first packet's sequence id.
+func seqOf(m *parser.Message) uint8 {
+	r := parser.NewReader(m.Data)
+	r.Skip(3)
+	return r.Uint8()
+}
+
+// payload returns the first packet's payload.
+func payload(m *parser.Message) []byte {
+	p, ok, _ := readPacket(m.Data)
+	if !ok {
+		r := parser.NewReader(m.Data)
+		r.Skip(4)
+		return r.Rest() // truncated: what is there
+	}
+	return p.payload
+}
+
+func notSeq0(m *parser.Message) bool {
+	if st, ok := m.State.(*State); ok && st.lastRequest == reqInfile {
+		return true
+	}
+	return seqOf(m) != 0
+}
+
+func notCommand(cmds ...uint8) parser.FastFailFunc {
+	return func(m *parser.Message) bool {
+		r := parser.NewReader(payload(m))
+		c := r.Uint8()
+		for _, x := range cmds {
+			if c == x {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// parseCommandByte names the command and marks the one-way ones.
+func parseCommandByte(m *parser.Message) (bool, bool) {
+	r := parser.NewReader(payload(m))
+	c := r.Uint8()
+	if !r.Ok() {
+		return m.Fail(ErrEmptyCommand)
+	}
+	name := commandNames[c]
+	if name == "" {
+		name = "UNKNOWN"
+	}
+	m.Attrs.Add(AttrCommand, parser.StringValue(name))
+	switch c {
+	case comQuit, comStmtClose, comStmtSendLong:
+		m.Flags |= parser.OneWay
+	}
+	return true, false
+}
+
+// parseText reads COM_QUERY and COM_STMT_PREPARE: the statement.
+func parseText(m *parser.Message, o *Options) (bool, bool) {
+	r := parser.NewReader(payload(m))
+	r.Skip(1)
+	m.Attrs.Add(AttrStatement, statementValue(m, o, parser.UnsafeString(r.Rest())))
+	return true, true
+}
+
+// statementValue is a statement's value: as sent, or with its literals
+// redacted into the connection's scratch buffer.
+func statementValue(m *parser.Message, o *Options, text string) parser.Value {
+	if !o.RedactLiterals {
+		return parser.UnsafeStringValueOf(text)
+	}
+	st, ok := m.State.(*State)
+	if !ok {
+		st = &State{}
+	}
+	st.redactBuf = Redact(st.redactBuf[:0], text)
+	return parser.UnsafeStringValue(st.redactBuf)
+}
+
+// parseExecute reads COM_STMT_EXECUTE: the statement id, and the
+// statement's text when this connection's STMT_PREPARE of it was seen.
+func parseExecute(m *parser.Message) (bool, bool) {
+	r := parser.NewReader(payload(m))
+	r.Skip(1)
+	id := le32(&r)
+	if !r.Ok() {
+		return m.Fail(ErrMalformedPacket)
+	}
+	m.Attrs.Add(AttrStmtID, parser.IntValue(int64(id)))
+	st, _ := m.State.(*State)
+	if st != nil {
+		if text, ok := st.stmts[id]; ok {
+			if st.opts != nil && st.opts.RedactLiterals {
+				m.Attrs.Add(AttrStatement, statementValue(m, st.opts, text))
+			} else {
+				m.Attrs.Add(AttrStatement, parser.StringValue(text))
+			}
+			return true, true
+		}
+		st.stats.UnknownStatements++
+	}
+	m.Attrs.Add(AttrStatementKnown, parser.BoolValue(false))
+	return true, true
+}
+
+// parseStmtID reads the statement id of STMT_CLOSE, STMT_RESET,
+// STMT_SEND_LONG_DATA and STMT_FETCH; STMT_CLOSE forgets the statement.
+func parseStmtID(m *parser.Message) (bool, bool) {
+	r := parser.NewReader(payload(m))
+	c := r.Uint8()
+	id := le32(&r)
+	if !r.Ok() {
+		return m.Fail(ErrMalformedPacket)
+	}
+	m.Attrs.Add(AttrStmtID, parser.IntValue(int64(id)))
+	if st, ok := m.State.(*State); ok && c == comStmtClose {
+		st.forget(id)
+	}
+	return true, true
+}
+
+// parseInitDB reads COM_INIT_DB: the database.
+func parseInitDB(m *parser.Message) (bool, bool) {
+	r := parser.NewReader(payload(m))
+	r.Skip(1)
+	m.Attrs.Add(AttrDatabase, parser.UnsafeStringValue(r.Rest()))
+	return true, true
+}
+
+func parseOther(*parser.Message) (bool, bool) { return true, true }
+
+// notHandshake rules out all but a handshake response or SSL request:
+// sequence 1 with CLIENT_PROTOCOL_41 and at least the 32 fixed bytes,
+// before the connection's login.
+func notHandshake(m *parser.Message) bool {
+	if st, ok := m.State.(*State); ok && st.lastRequest != reqHandshake && st.lastRequest != reqSSL {
+		return true
+	}
+	r := parser.NewReader(payload(m))
+	caps := le32(&r)
+	return seqOf(m) != 1 || caps&capProtocol41 == 0 || len(payload(m)) < 32
+}
+
+// parseHandshake reads a HandshakeResponse41 (the user, the database,
+// the client's auth plugin; never the auth data) or an SSLRequest.
+func parseHandshake(m *parser.Message) (bool, bool) {
+	p := payload(m)
+	r := parser.NewReader(p)
+	caps := le32(&r)
+	r.Skip(4 + 1 + 23)
+	a := &m.Attrs
+	if len(p) == 32 && caps&capSSL != 0 {
+		a.Add(AttrCommand, parser.StringValue(CommandSSLRequest))
+		a.Add(AttrTLS, parser.BoolValue(true))
+		m.Flags |= parser.OneWay
+		return true, true
+	}
+	a.Add(AttrCommand, parser.StringValue(CommandHandshake))
+	user := nulString(&r)
+	switch {
+	case caps&capPluginAuthLenenc != 0:
+		n, _ := lenenc(&r)
+		r.Skip(int(min(n, uint64(r.Len()+1))))
+	case caps&capSecureConnection != 0:
+		r.Skip(int(r.Uint8()))
+	default:
+		nulString(&r)
+	}
+	if !r.Ok() {
+		return m.Fail(ErrMalformedPacket)
+	}
+	a.Add(AttrUser, parser.UnsafeStringValue(user))
+	if caps&capConnectWithDB != 0 && r.Len() > 0 {
+		a.Add(AttrDatabase, parser.UnsafeStringValue(nulString(&r)))
+	}
+	if caps&capPluginAuth != 0 && r.Len() > 0 {
+		a.Add(AttrClientPlugin, parser.UnsafeStringValue(nulString(&r)))
+	}
+	if st, ok := m.State.(*State); ok && st.serverCaps&capCompress != 0 && caps&capCompress != 0 {
+		a.Add(AttrCompressed, parser.BoolValue(true))
+	}
+	return true, true
+}
+
+// parseConnectionPhase names the other packets a client sends with a
+// sequence id other than 0: authentication data (never exposed) and the
+// file LOAD DATA LOCAL INFILE sends.
+func parseConnectionPhase(m *parser.Message) (bool, bool) {
+	name := CommandAuthResponse
+	if st, ok := m.State.(*State); ok && st.lastRequest == reqInfile {
+		name = CommandLocalInfileData
+	}
+	m.Attrs.Add(AttrCommand, parser.StringValue(name))
+	return true, true
+}
