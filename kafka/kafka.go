@@ -101,10 +101,10 @@ const (
 	// AttrRecordMagic is the magic (format version 0, 1 or 2) of the first
 	// record batch (int).
 	AttrRecordMagic = "kafka.record_magic"
-	// AttrBodyNotDecoded is true when the body was not decoded: an API the
-	// parser does not decode, a version newer than it knows, a response to
-	// an unknown request, or a body that failed to decode (in the last two
-	// cases AttrBodyError says why) (bool).
+	// AttrBodyNotDecoded is true when the body was not decoded: an API key
+	// the table does not know, a version newer than it knows, a response
+	// to an unknown request, or a body that failed to decode; AttrBodyError
+	// says which (bool).
 	AttrBodyNotDecoded = "kafka.body_not_decoded"
 	// AttrBodyError is why a body was not decoded (string).
 	AttrBodyError = "kafka.body_error"
@@ -131,6 +131,8 @@ var (
 	// ErrUnknownAPI: an API key the parser has no table entry for.
 	ErrUnknownAPI = fmt.Errorf("kafka: unknown api key: %w", parser.ErrNoMatch)
 	// ErrNotDecoded: a known API whose body this parser does not decode.
+	// Every key of the table is decoded now, so the parser no longer
+	// reports it; it stays for callers that test for it.
 	ErrNotDecoded = fmt.Errorf("kafka: body of this api is not decoded: %w", parser.ErrNoMatch)
 	// ErrNewerVersion: an API version newer than the parser's table.
 	ErrNewerVersion = fmt.Errorf("kafka: api version newer than the parser knows: %w", parser.ErrNoMatch)
@@ -221,15 +223,16 @@ func NewProtocol(opts Options) *parser.Protocol {
 // Protocol returns NewProtocol(Options{}): default limits, its own topic cache.
 func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 
-// Key returns the correlation id of a whole framed message (size prefix
-// included): bytes 8..12 of a request, 4..8 of a response. It is
-// Protocol.Key.
+// Key returns the correlation id of a message from its first bytes (size
+// prefix included): bytes 8..12 of a request, 4..8 of a response, when
+// they are present and inside the message its size prefix announces. It
+// is Protocol.Key.
 func Key(dir parser.Direction, msg []byte) (uint64, bool) {
 	off := 4
 	if dir == parser.Request {
 		off = 8
 	}
-	if len(msg) < off+4 {
+	if len(msg) < off+4 || binary.BigEndian.Uint32(msg) < uint32(off) {
 		return 0, false
 	}
 	return uint64(binary.BigEndian.Uint32(msg[off:])), true

@@ -146,10 +146,10 @@ func (s *recordStats) set(a *parser.Attributes) {
 	}
 	if s.bad > 0 {
 		addInt(a, AttrRecordBadBatches, s.bad)
-		addStr(a, AttrRecordError, ErrRecordCount.Error())
+		addConst(a, AttrRecordError, ErrRecordCount.Error())
 	}
 	if s.codec >= 0 {
-		addStr(a, AttrCompression, codecNames[s.codec&7])
+		addConst(a, AttrCompression, codecNames[s.codec&7])
 		addInt(a, AttrRecordMagic, int64(s.magic))
 	}
 }

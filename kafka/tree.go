@@ -342,7 +342,7 @@ func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
 	key, ver, ok := requestAPI(m.Request)
 	if !ok {
 		addBool(a, AttrBodyNotDecoded, true)
-		addStr(a, AttrBodyError, ErrUnknownRequest.Error())
+		addConst(a, AttrBodyError, ErrUnknownRequest.Error())
 		return true, true
 	}
 	if st != nil {
@@ -368,7 +368,7 @@ func headerCut(m *parser.Message) (bool, bool) {
 		return m.Fail(ErrShort)
 	}
 	addBool(&m.Attrs, AttrBodyNotDecoded, true)
-	addStr(&m.Attrs, AttrBodyError, ErrTruncated.Error())
+	addConst(&m.Attrs, AttrBodyError, ErrTruncated.Error())
 	return true, true
 }
 
@@ -376,7 +376,7 @@ func headerCut(m *parser.Message) (bool, bool) {
 // that a response finds the key and version at once (see requestAPI); for
 // a response, which does not carry them, from the request it answers.
 func setAPI(m *parser.Message, key, version int16) {
-	addStr(&m.Attrs, AttrAPIName, APIName(key))
+	addConst(&m.Attrs, AttrAPIName, APIName(key))
 	addInt(&m.Attrs, AttrAPIKey, int64(key))
 	addInt(&m.Attrs, AttrAPIVersion, int64(version))
 }
@@ -388,13 +388,13 @@ func undecoded(m *parser.Message) (bool, bool) {
 	addBool(&m.Attrs, AttrBodyNotDecoded, true)
 	switch {
 	case m.Err != nil && m.Err != parser.ErrNoMatch:
-		addStr(&m.Attrs, AttrBodyError, m.Err.Error())
+		addConst(&m.Attrs, AttrBodyError, m.Err.Error())
 	case !ok || !known(k):
-		addStr(&m.Attrs, AttrBodyError, ErrUnknownAPI.Error())
+		addConst(&m.Attrs, AttrBodyError, ErrUnknownAPI.Error())
 	case v < 0 || v > apis[k].maxVersion:
-		addStr(&m.Attrs, AttrBodyError, ErrNewerVersion.Error())
+		addConst(&m.Attrs, AttrBodyError, ErrNewerVersion.Error())
 	default:
-		addStr(&m.Attrs, AttrBodyError, parser.ErrNoMatch.Error())
+		addConst(&m.Attrs, AttrBodyError, parser.ErrNoMatch.Error())
 	}
 	if ok {
 		setAPI(m, k, v)
@@ -439,7 +439,7 @@ func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int1
 			// The message was cut short (a gap, or the capture ended): keep
 			// what could be read, and say the body is incomplete.
 			d.finish()
-			addStr(&m.Attrs, AttrBodyError, ErrTruncated.Error())
+			addConst(&m.Attrs, AttrBodyError, ErrTruncated.Error())
 			setAPI(m, key, v)
 			m.Offset = end
 			return nil
@@ -479,7 +479,7 @@ func (d *decoder) finish() {
 	if d.resp {
 		addInt(a, AttrErrorCode, int64(d.errCode))
 		if d.errCode != 0 {
-			addStr(a, AttrErrorName, ErrorName(d.errCode))
+			addConst(a, AttrErrorName, ErrorName(d.errCode))
 		}
 	}
 	d.rec.set(a)

@@ -523,6 +523,10 @@ func addBytes(a *parser.Attributes, key string, b []byte) {
 	a.Add(key, parser.UnsafeStringValue(b))
 }
 
+// addConst sets a string that never changes (a table name, an error's
+// text): readers keep it without a copy.
+func addConst(a *parser.Attributes, key, s string) { a.Add(key, parser.StringValue(s)) }
+
 func addBool(a *parser.Attributes, key string, b bool) { a.Add(key, parser.BoolValue(b)) }
 
 // tagCount reads the count of a tagged-field section. Every field takes
