@@ -61,10 +61,32 @@ func requestFastFail(o *Options) parser.FastFailFunc {
 			return true
 		}
 		if m.State == nil {
-			return n == 0 || seq != 0 || (cmd > comMaxKnown && cmd != comMariaDBBulkExe)
+			return n == 0 || seq != 0 || !plausibleCommand(cmd, n, r.Peek(1))
 		}
 		return false
 	}
+}
+
+// plausibleCommand is detection's check of a command packet on a new
+// stream: commands without arguments have exactly their one byte,
+// statement-id commands their five, text commands start with a
+// printable byte. Other commands are not taken for MySQL on first bytes
+// alone (a connection seen from its start begins with the greeting).
+func plausibleCommand(cmd uint8, n uint32, next []byte) bool {
+	switch cmd {
+	case comQuit, comStatistics, 0x0a, 0x0d, 0x0e, 0x1f: // QUIT, STATISTICS, PROCESS_INFO, DEBUG, PING, RESET_CONNECTION
+		return n == 1
+	case comStmtClose, comStmtReset:
+		return n == 5
+	case comStmtExecute:
+		return n >= 10
+	case comQuery, comStmtPrepare, comInitDB, comFieldList:
+		if n < 2 {
+			return false
+		}
+		return next == nil || next[0] >= 0x20 && next[0] < 0x7f || next[0] == '\n' || next[0] == '\t' || next[0] == '\r'
+	}
+	return false
 }
 
 // parseHeader reads the first packet's header and leaves the offset at
