@@ -37,6 +37,7 @@ func BenchmarkRedisFastFail_wirekit(b *testing.B) {
 	m := parser.Message{Data: redisPayload(b, "redis_set_req")}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(m.Data)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if p.Request.FastFail(&m) {
 			b.Fatal("fast-failed")
@@ -52,6 +53,7 @@ func BenchmarkRedisSetRequest_wirekit(b *testing.B) {
 	var m parser.Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if n, framed, ok, err := decode(&m, req, false); err != nil || !framed || !ok || n != len(req) {
 			b.Fatal(err, m.Err)
@@ -68,6 +70,7 @@ func BenchmarkRedisSetRequest_wirekitSplitParse(b *testing.B) {
 	var m parser.Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_, tok, err := split(req, false)
 		if err != nil || !p.ParseRequest(&m, tok, st) {
@@ -81,6 +84,7 @@ func BenchmarkRedisSetRequest_redcon(b *testing.B) {
 	args := make([][]byte, 0, 8)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		complete, a, _, _, err := redcon.ReadNextCommand(req, args)
 		if err != nil || !complete || len(a) != 3 {
@@ -99,6 +103,7 @@ func BenchmarkRedisSetPair_wirekit(b *testing.B) {
 	var mreq, mresp parser.Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req) + len(resp)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok {
 			b.Fatal(err, mreq.Err)
@@ -119,6 +124,7 @@ func BenchmarkRedisSetPair_wirekitSplitParse(b *testing.B) {
 	var mreq, mresp parser.Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req) + len(resp)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_, tok, err := splitReq(req, false)
 		if err != nil || !p.ParseRequest(&mreq, tok, st) {
@@ -141,6 +147,7 @@ func BenchmarkRedisPipeline100_wirekit(b *testing.B) {
 	var m parser.Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		n := 0
 		for rest := buf; len(rest) > 0; n++ {
@@ -166,6 +173,7 @@ func BenchmarkRedisPipeline100_wirekitSplitParse(b *testing.B) {
 	var m parser.Message
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		n := 0
 		for rest := buf; len(rest) > 0; n++ {
@@ -192,6 +200,7 @@ func BenchmarkRedisPipeline100_wirekitSplitOnly(b *testing.B) {
 	split := p.Split(p.NewState(), parser.Request)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		n := 0
 		for rest := buf; len(rest) > 0; n++ {
@@ -213,6 +222,7 @@ func BenchmarkRedisPipeline100_redcon(b *testing.B) {
 	args := make([][]byte, 0, 8)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		n := 0
 		for rest := buf; len(rest) > 0; n++ {
@@ -233,6 +243,7 @@ func BenchmarkRedisPipeline100_redconReader(b *testing.B) {
 	buf := redisPayload(b, "resp_set_pipeline100")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		cmds, err := redcon.NewReader(bytes.NewReader(buf)).ReadCommands()
 		if err != nil || len(cmds) != 100 {
