@@ -186,6 +186,9 @@ func (p *parser) bin(t token, l, r *arth) (*arth, error) {
 			return nil, p.errAt(t, ErrSyntax, "shift by more than 31 bits")
 		}
 	}
+	if l.kind == aConst && r.kind == aConst {
+		return &arth{kind: aConst, k: aluConst(op, l.k, r.k)}, nil
+	}
 	return &arth{kind: aBin, op: op, l: l, r: r}, nil
 }
 

@@ -1,6 +1,7 @@
 package filterexpr_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/wirekit/wirekit/capture/filterexpr"
@@ -118,6 +119,16 @@ var diffExprs = []struct {
 func TestDifferentialTcpdump(t *testing.T) {
 	tcpdump := needTcpdump(t)
 	pkts := append(corpusPackets(t), syntheticPackets(t)...)
+	for _, opt := range []bool{true, false} {
+		t.Run(fmt.Sprintf("optimize=%v", opt), func(t *testing.T) {
+			defer filterexpr.SetOptimize(filterexpr.SetOptimize(opt))
+			differential(t, tcpdump, pkts)
+		})
+	}
+}
+
+func differential(t *testing.T, tcpdump string, pkts []packet) {
+	mineLen, refLen := 0, 0
 	compared, agreed, optimizerDiffers := 0, 0, 0
 	for _, tc := range diffExprs {
 		links := []struct {
@@ -134,6 +145,7 @@ func TestDifferentialTcpdump(t *testing.T) {
 				continue
 			}
 			mine := compile(t, tc.expr, l.link)
+			mineLen += len(mine)
 			ref, err := tcpdumpProgram(t, tcpdump, tc.expr, l.dlt, true)
 			if err != nil {
 				t.Errorf("%v", err)
@@ -144,28 +156,30 @@ func TestDifferentialTcpdump(t *testing.T) {
 			// past the end rejects the packet). Such packets are compared
 			// with libpcap's unoptimized program, whose loads come in the
 			// expression's order, as this package's do.
+			refLen += len(ref)
 			refO, err := tcpdumpProgram(t, tcpdump, tc.expr, l.dlt, false)
 			if err != nil {
 				t.Errorf("%v", err)
 				continue
 			}
+			rm, rr, rro := newRunner(t, mine), newRunner(t, ref), newRunner(t, refO)
 			yes, no, bad := 0, 0, 0
 			for _, pk := range pkts {
 				var m, r, ro bool
 				switch l.link {
 				case filterexpr.LinkEthernet:
-					m, r, ro = accepts(t, mine, pk.eth), accepts(t, ref, pk.eth), accepts(t, refO, pk.eth)
+					m, r, ro = rm.run(pk.eth, -1), rr.run(pk.eth, -1), rro.run(pk.eth, -1)
 				case filterexpr.LinkCooked:
 					sll, proto, ok := sllFrame(pk.eth)
 					if !ok {
 						continue
 					}
-					m, r, ro = accepts(t, withProto(mine, proto), sll[16:]), accepts(t, ref, sll), accepts(t, refO, sll)
+					m, r, ro = rm.run(sll[16:], int(proto)), rr.run(sll, -1), rro.run(sll, -1)
 				case filterexpr.LinkRaw:
 					if len(pk.eth) < 14 || !(pk.eth[12] == 0x08 && pk.eth[13] == 0x00 || pk.eth[12] == 0x86 && pk.eth[13] == 0xdd) {
 						continue
 					}
-					m, r, ro = accepts(t, mine, pk.eth[14:]), accepts(t, ref, pk.eth[14:]), accepts(t, refO, pk.eth[14:])
+					m, r, ro = rm.run(pk.eth[14:], -1), rr.run(pk.eth[14:], -1), rro.run(pk.eth[14:], -1)
 				}
 				compared++
 				if m != ro {
@@ -199,6 +213,6 @@ func TestDifferentialTcpdump(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d expressions, %d packets, %d packet decisions compared, %d agree; on truncated packets optimized libpcap decided differently %d times",
-		len(diffExprs), len(pkts), compared, agreed, optimizerDiffers)
+	t.Logf("%d expressions, %d packets, %d packet decisions compared, %d agree; on truncated packets optimized libpcap decided differently %d times; %d instructions in all programs (libpcap's: %d)",
+		len(diffExprs), len(pkts), compared, agreed, optimizerDiffers, mineLen, refLen)
 }

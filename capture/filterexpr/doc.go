@@ -105,9 +105,15 @@
 // arithmetic uses at most the 16 scratch memory words; the program is at
 // most MaxInstructions (4096, the kernel's limit). Conditional jumps
 // farther than 255 instructions go through an unconditional jump, so
-// every program assembles. Compile does not optimize beyond removing
-// jumps to the next instruction: programs are longer than libpcap's
-// optimized ones (23 instructions for "tcp port 6379", where libpcap has
-// 20; 78 for "host 10.0.0.1 and (port 80 or port 8080)", where it has 21),
-// and run a few more instructions per packet.
+// every program assembles.
+//
+// Compile optimizes a little: a test whose outcome is already known on
+// every path to it becomes a jump, unreachable code goes, and a load goes
+// when its value is unused or already in the register and the same load
+// has already succeeded on every path (so a packet too short for a load
+// is rejected exactly as before). Programs are still longer than libpcap's,
+// whose optimizer also duplicates and moves code: over the 95 expressions of
+// the differential test on three links, 3891 instructions against libpcap's
+// 3001 (4551 unoptimized); "tcp port 6379" is 22 (libpcap 20), "host
+// 10.0.0.1 and (port 80 or port 8080)" 68 (libpcap 21).
 package filterexpr

@@ -59,5 +59,24 @@ func FuzzCompile(f *testing.F) {
 		if n != 0 && n != 1500 {
 			t.Fatalf("Compile(%q): program returned %d, want 0 or the snaplen", expr, n)
 		}
+		// The optimizer must not change any decision.
+		old := filterexpr.SetOptimize(false)
+		plain, err := filterexpr.CompileWith(expr, opts)
+		filterexpr.SetOptimize(old)
+		if err != nil {
+			t.Fatalf("Compile(%q) fails unoptimized: %v", expr, err)
+		}
+		for i, in := range plain {
+			if le, ok := in.(bpf.LoadExtension); ok && le.Num != bpf.ExtLen {
+				plain[i] = bpf.LoadConstant{Dst: bpf.RegA, Val: 0x0800}
+			}
+		}
+		pvm, err := bpf.NewVM(plain)
+		if err != nil {
+			t.Fatalf("Compile(%q) unoptimized: VM refuses the program: %v", expr, err)
+		}
+		if pn, _ := pvm.Run(pkt); pn != n {
+			t.Fatalf("Compile(%q): optimized program returns %d, unoptimized %d\noptimized:   %v\nunoptimized: %v", expr, n, pn, prog, plain)
+		}
 	})
 }

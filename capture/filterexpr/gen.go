@@ -36,10 +36,7 @@ func and(a, b *node) *node { return &node{op: opAnd, l: a, r: b} }
 func or(a, b *node) *node  { return &node{op: opOr, l: a, r: b} }
 func not(a *node) *node    { return &node{op: opNot, l: a} }
 
-var (
-	nodeTrue  = &node{op: opTrue}
-	nodeFalse = &node{op: opFalse}
-)
+var nodeFalse = &node{op: opFalse}
 
 // test compares the value ins leave in A with val.
 func test(cond bpf.JumpTest, val uint32, ins ...bpf.Instruction) *node {
@@ -68,6 +65,9 @@ const (
 const maxPseudo = 4 * MaxInstructions
 
 var errProgramTooLarge = errors.New("program too large")
+
+// optimizeOn is switched off by tests to check the unoptimized programs too.
+var optimizeOn = true
 
 type gen struct {
 	out    []pseudo
@@ -137,6 +137,9 @@ func generate(root *node, snaplen uint32) ([]bpf.Instruction, error) {
 		pseudo{kind: pLabel, jt: accept}, pseudo{kind: pPlain, ins: bpf.RetConstant{Val: snaplen}},
 		pseudo{kind: pLabel, jt: reject}, pseudo{kind: pPlain, ins: bpf.RetConstant{Val: 0}})
 	code = dropJumpsToNext(code)
+	if optimizeOn {
+		code = optimize(code)
+	}
 	code, err := fixLongJumps(code, g)
 	if err != nil {
 		return nil, err

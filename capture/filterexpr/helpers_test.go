@@ -97,6 +97,39 @@ func accepts(t testing.TB, prog []bpf.Instruction, pkt []byte) bool {
 	return n != 0
 }
 
+// runner runs one program on many packets; for cooked programs it keeps
+// one VM per protocol value (see withProto).
+type runner struct {
+	t    testing.TB
+	prog []bpf.Instruction
+	vms  map[int]*bpf.VM
+}
+
+func newRunner(t testing.TB, prog []bpf.Instruction) *runner {
+	return &runner{t: t, prog: prog, vms: map[int]*bpf.VM{}}
+}
+
+// run runs the program on pkt; proto >= 0 is the cooked protocol value.
+func (r *runner) run(pkt []byte, proto int) bool {
+	vm := r.vms[proto]
+	if vm == nil {
+		prog := r.prog
+		if proto >= 0 {
+			prog = withProto(prog, uint16(proto))
+		}
+		var err error
+		if vm, err = bpf.NewVM(prog); err != nil {
+			r.t.Fatalf("NewVM: %v", err)
+		}
+		r.vms[proto] = vm
+	}
+	n, err := vm.Run(pkt)
+	if err != nil {
+		r.t.Fatalf("VM run: %v", err)
+	}
+	return n != 0
+}
+
 // packet is one test frame: its Ethernet bytes and what it is.
 type packet struct {
 	desc      string

@@ -300,12 +300,10 @@ func (p *parser) rterm(in quals) (*node, quals, error) {
 		return n, qualErr, err
 	case "less", "greater":
 		p.next()
-		nt := p.peek()
 		v, err := p.pnum()
 		if err != nil {
 			return nil, qualErr, err
 		}
-		_ = nt
 		ld := bpf.LoadExtension{Num: bpf.ExtLen}
 		if t.text == "less" {
 			return not(test(bpf.JumpGreaterThan, v, ld)), qualErr, nil
