@@ -30,6 +30,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"go/ast"
 	"go/format"
@@ -49,7 +50,12 @@ import (
 
 const kmsgModule = "github.com/twmb/franz-go/pkg/kmsg"
 
+// outDir is where the files are written (-out; the package directory by
+// default). The up-to-date test writes them elsewhere and compares.
+var outDir = flag.String("out", ".", "directory to write zapis.go and zdecode.go to")
+
 func main() {
+	flag.Parse()
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "gen_apis:", err)
 		os.Exit(1)
@@ -213,6 +219,9 @@ func run() error {
 	d.WriteString(header)
 	d.WriteString("package kafka\n\n")
 	d.Write(dec.Bytes())
+	if usesTagHelpers {
+		d.WriteString(tagHelpers)
+	}
 	return write("zdecode.go", d.Bytes())
 }
 
@@ -224,6 +233,7 @@ func orNone(r []string) string {
 }
 
 func write(name string, src []byte) error {
+	name = filepath.Join(*outDir, name)
 	out, err := format.Source(src)
 	if err != nil {
 		os.WriteFile(name+".broken", src, 0o644)
@@ -783,6 +793,7 @@ func (t *translator) tagSection(body []ast.Stmt, depth int) {
 		t.line("d.tags()")
 		return
 	}
+	usesTagHelpers = true
 	t.open("if d.flex")
 	t.open("for n := d.tagCount(); n > 0 && d.ok(); n--")
 	t.line("tag, end := d.tagField()")
@@ -799,3 +810,40 @@ func (t *translator) tagSection(body []ast.Stmt, depth int) {
 	t.close()
 	t.close()
 }
+
+// usesTagHelpers is set when a tagged field is decoded (it carries an
+// attribute): zdecode.go then gets tagHelpers.
+var usesTagHelpers bool
+
+const tagHelpers = `// tagCount reads the count of a tagged-field section. Every field takes
+// at least two bytes, so a count above the bytes left is rejected.
+func (d *decoder) tagCount() int { return d.length(d.Uvarint()) }
+
+// tagField reads a tagged field's tag and size and returns the tag and
+// the offset where the field ends (checked against the bytes left).
+func (d *decoder) tagField() (tag uint64, end int) {
+	tag = d.Uvarint()
+	n := d.length(d.Uvarint())
+	if !d.ok() {
+		return tag, d.off
+	}
+	return tag, d.off + n
+}
+
+// within limits reading to the bytes before end (a tagged field's) and
+// returns the whole body, for endWithin.
+func (d *decoder) within(end int) []byte {
+	b := d.b
+	d.b = d.b[:end]
+	return b
+}
+
+// endWithin ends a within: reading goes on after the tagged field, whose
+// bytes a newer version may have extended (ignored, as kmsg does).
+func (d *decoder) endWithin(body []byte, end int) {
+	d.b = body
+	if d.err == nil {
+		d.off = end
+	}
+}
+`

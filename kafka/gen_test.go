@@ -277,8 +277,6 @@ func (e *exp) records(rs recordSet, sets int) {
 	e.set(AttrRecordMagic, rs.magic)
 }
 
-func sp(s string) *string { return &s }
-
 // requestExp is what the parser must report for a generated request,
 // derived from the kmsg struct.
 func requestExp(c genCase) exp {

@@ -528,35 +528,3 @@ func addBytes(a *parser.Attributes, key string, b []byte) {
 func addConst(a *parser.Attributes, key, s string) { a.Add(key, parser.StringValue(s)) }
 
 func addBool(a *parser.Attributes, key string, b bool) { a.Add(key, parser.BoolValue(b)) }
-
-// tagCount reads the count of a tagged-field section. Every field takes
-// at least two bytes, so a count above the bytes left is rejected.
-func (d *decoder) tagCount() int { return d.length(d.Uvarint()) }
-
-// tagField reads a tagged field's tag and size and returns the tag and
-// the offset where the field ends (checked against the bytes left).
-func (d *decoder) tagField() (tag uint64, end int) {
-	tag = d.Uvarint()
-	n := d.length(d.Uvarint())
-	if !d.ok() {
-		return tag, d.off
-	}
-	return tag, d.off + n
-}
-
-// within limits reading to the bytes before end (a tagged field's) and
-// returns the whole body, for endWithin.
-func (d *decoder) within(end int) []byte {
-	b := d.b
-	d.b = d.b[:end]
-	return b
-}
-
-// endWithin ends a within: reading goes on after the tagged field, whose
-// bytes a newer version may have extended (ignored, as kmsg does).
-func (d *decoder) endWithin(body []byte, end int) {
-	d.b = body
-	if d.err == nil {
-		d.off = end
-	}
-}
