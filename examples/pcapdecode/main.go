@@ -20,6 +20,12 @@
 //	-pushes        also print unsolicited responses (pub/sub messages)
 //	-hold D        how long a row may be held back for time ordering
 //	               (capture time, default 200ms)
+//	-i IFACE       capture live from an interface (lo, eth0, any; needs
+//	               root) instead of reading files: -f 'FILTER' is a
+//	               pcap-filter expression run in the kernel, -w FILE also
+//	               records the frames to pcapng, -duration D stops after D
+//	               (else SIGINT/SIGTERM); the capture's counters, kernel
+//	               drops included, are printed at the end
 //
 // Output. The table has fixed column widths, times of day in UTC to the
 // microsecond, a date line before the first row and whenever the date
@@ -91,7 +97,6 @@ type session struct {
 	out     *bufio.Writer
 	format  rowFormat // nil with -summary
 	ord     *orderer  // nil with -summary
-	line    []byte
 	pushes  bool
 	stream  bool // flush rows as they are released (pipe or live input)
 	hold    time.Duration
@@ -100,12 +105,17 @@ type session struct {
 }
 
 func (s *session) emit(r *Record) {
-	s.sum.add(r)
-	if s.format == nil || (r.Kind == parser.Push && !s.pushes) {
+	if s.format == nil {
+		s.sum.add(r)
 		return
 	}
-	s.line = s.format.row(s.line[:0], r)
-	s.ord.add(&r.Stream.rows, r.Time().UnixNano(), s.line)
+	if int(r.Kind) < len(s.sum.total) { // for the total line
+		s.sum.total[r.Kind]++
+	}
+	if r.Kind == parser.Push && !s.pushes {
+		return
+	}
+	s.ord.add(&r.Stream.rows, r.Time().UnixNano(), s.format.row(s.ord.buffer(), r))
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -115,6 +125,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	summaryOnly := fs.Bool("summary", false, "print per-protocol statistics (counts, errors, latency percentiles) instead of exchanges")
 	pushes := fs.Bool("pushes", false, "also print unsolicited responses (pub/sub messages)")
 	hold := fs.Duration("hold", defaultHold, "longest a row is held back (in capture time) to print rows in time order")
+	live := addLiveFlags(fs) // live.go: -i, -f, -w, -duration, -snaplen
 	ports := portFlag{}
 	fs.Var(ports, "proto", "PORT=NAME: parse connections to server port PORT as protocol NAME (repeatable); NAME is one of "+
 		strings.Join(protocols.Names(), ", "))
@@ -161,9 +172,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	// Modes: where the packets come from. Each feeds s.dec; finish then
 	// reports. Capture files and standard input:
-	err := s.readInputs(fs.Args(), stdin)
+	err := s.readSource(live, fs.Args(), stdin) // live capture with -i (live.go), else readInputs
 
 	s.finish()
+	live.report(s)
 	if err != nil {
 		s.out.Flush()
 		if errors.Is(err, io.ErrUnexpectedEOF) {

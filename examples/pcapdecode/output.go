@@ -262,20 +262,32 @@ func (o *orderer) write(ts int64, line []byte) {
 	o.dirty = true
 }
 
-// add takes one formatted row of connection q with its time (UnixNano).
+// buffer returns an empty buffer for the next row (recycled from rows
+// already written); add takes it back.
+func (o *orderer) buffer() []byte {
+	if n := len(o.free); n > 0 {
+		b := o.free[n-1][:0]
+		o.free = o.free[:n-1]
+		return b
+	}
+	return nil
+}
+
+func (o *orderer) recycle(b []byte) { o.free = append(o.free, b) }
+
+// add takes one formatted row of connection q with its time (UnixNano),
+// in a buffer from buffer (which it keeps).
 func (o *orderer) add(q *rowQueue, ts int64, line []byte) {
 	switch {
 	case ts < o.lastOut:
 		o.write(ts, line) // late already: holding it cannot help
+		o.recycle(line)
 	case o.held == 0 && ts <= o.watermark:
 		o.write(ts, line)
+		o.recycle(line)
 	default:
-		var buf []byte
-		if n := len(o.free); n > 0 {
-			buf, o.free = o.free[n-1][:0], o.free[:n-1]
-		}
 		o.seq++
-		r := heldRow{ts: ts, seq: o.seq, line: append(buf, line...)}
+		r := heldRow{ts: ts, seq: o.seq, line: line}
 		if !q.empty() && ts < q.rows[len(q.rows)-1].ts {
 			q = &o.stray
 			q.insert(r)
@@ -393,7 +405,7 @@ func (o *orderer) pop() {
 		o.fix(0)
 	}
 	o.write(top.ts, top.line)
-	o.free = append(o.free, top.line)
+	o.recycle(top.line)
 }
 
 // appendJSONString appends s as JSON exactly as parser.AppendJSONString

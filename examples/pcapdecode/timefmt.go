@@ -54,11 +54,19 @@ func (c *clock) date(t time.Time) []byte {
 
 // appendFrac appends '.' and v as exactly digits decimal digits.
 func appendFrac(b []byte, v, digits int) []byte {
+	const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+		"8081828384858687888990919293949596979899"
 	var d [10]byte
 	d[0] = '.'
-	for i := digits; i > 0; i-- {
-		d[i] = byte('0' + v%10)
-		v /= 10
+	i := digits
+	for ; i > 1; i -= 2 {
+		p := v % 100 * 2
+		d[i-1], d[i] = pairs[p], pairs[p+1]
+		v /= 100
+	}
+	if i == 1 {
+		d[1] = byte('0' + v%10)
 	}
 	return append(b, d[:digits+1]...)
 }
