@@ -2,6 +2,7 @@ package httpx
 
 import "github.com/wirekit/wirekit/parser"
 
-// FramedHeld reports whether s holds the decoded head of the token its
-// Split returned last in direction dir (for tests of the trees' reuse).
-func FramedHeld(s *State, dir parser.Direction) bool { return s.framed[dir&1].at != nil }
+// FramedHeld reports whether the Split call of direction dir that just
+// returned a token decoded its head in that call (for tests of the
+// decoder's reuse of it).
+func FramedHeld(s *State, dir parser.Direction) bool { return s.fresh[dir&1] }

@@ -36,6 +36,7 @@ func (p *Parser) Protocol() *parser.Protocol {
 		Response: parser.NewPkgParser("http.response", ResponseFastFail, p.parseResponseNode),
 		NewState: func() any { return p.NewState() },
 		Split:    p.split,
+		Decode:   p.decode,
 		Pairing:  parser.PairInOrder,
 		Ports:    []uint16{80, 8000, 8080, 8888},
 	}
@@ -53,6 +54,64 @@ func (p *Parser) split(state any, dir parser.Direction) bufio.SplitFunc {
 		return s.splitResp
 	}
 	return s.splitReq
+}
+
+// decode implements parser.Protocol.Decode: the one path from bytes to a
+// parsed message. It frames with the State's Split and parses the token
+// with the tree's node, which, when Split decoded the token's head in the
+// same call, takes that head instead of decoding it again.
+func (p *Parser) decode(state any, dir parser.Direction) parser.DecodeFunc {
+	s, ok := state.(*State)
+	if !ok || s == nil || s.p != p {
+		s = p.NewState()
+	}
+	if dir == parser.Response {
+		return func(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+			adv, tok, err := s.SplitResponse(data, atEOF)
+			if tok == nil {
+				return adv, false, false, err
+			}
+			m.Start(tok, parser.Response, state)
+			var matched bool
+			if s.fresh[parser.Response] && !ResponseFastFail(m) {
+				p.setResponse(m, &s.resHead)
+				m.Advance(len(tok))
+				matched = true
+			} else {
+				matched = walk(m, ResponseFastFail, p.parseResponseNode)
+			}
+			return adv, true, matched, nil
+		}
+	}
+	return func(m *parser.Message, data []byte, atEOF bool) (int, bool, bool, error) {
+		adv, tok, err := s.SplitRequest(data, atEOF)
+		if tok == nil {
+			return adv, false, false, err
+		}
+		m.Start(tok, parser.Request, state)
+		var matched bool
+		if s.fresh[parser.Request] && !RequestFastFail(m) {
+			p.setRequest(&m.Attrs, &s.reqHead)
+			m.Advance(len(tok))
+			matched = true
+		} else {
+			matched = walk(m, RequestFastFail, p.parseRequestNode)
+		}
+		return adv, true, matched, nil
+	}
+}
+
+// walk is the one-node tree's walk: fastFail, then the node's parse,
+// a failure saying why.
+func walk(m *parser.Message, fastFail func(*parser.Message) bool, parse func(*parser.Message) (bool, bool)) bool {
+	ok := !fastFail(m)
+	if ok {
+		ok, _ = parse(m)
+	}
+	if !ok && m.Err == nil {
+		m.Err = parser.ErrNoMatch
+	}
+	return ok
 }
 
 // methodByte marks the bytes that may start a request: upper-case
@@ -108,11 +167,6 @@ func ResponseFastFail(m *parser.Message) bool {
 // is allocated.
 func (p *Parser) parseRequestNode(m *parser.Message) (ok, complete bool) {
 	b := m.Rest()
-	if s, _ := m.State.(*State); s != nil && s.p == p && s.takeFramed(parser.Request, b) {
-		p.setRequest(&m.Attrs, &s.reqHead)
-		m.Advance(len(b))
-		return true, true
-	}
 	req := Request{Header: Header{ContentLength: -1}}
 	err := p.parseRequest(&req, b)
 	if err != nil && (err != parser.ErrShort || req.Method == nil) {
@@ -156,11 +210,6 @@ func bytesString(b []byte) parser.Value { return parser.UnsafeStringValue(b) }
 // answers, Split has already applied).
 func (p *Parser) parseResponseNode(m *parser.Message) (ok, complete bool) {
 	b := m.Rest()
-	if s, _ := m.State.(*State); s != nil && s.p == p && s.takeFramed(parser.Response, b) {
-		p.setResponse(m, &s.resHead)
-		m.Advance(len(b))
-		return true, true
-	}
 	resp := Response{Header: Header{ContentLength: -1}}
 	err := p.parseResponse(&resp, b)
 	if err != nil && (err != parser.ErrShort || resp.StatusCode == 0) {

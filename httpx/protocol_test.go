@@ -63,35 +63,35 @@ func TestTreesReuseFramedHead(t *testing.T) {
 		reused := 0
 		for si, st := range streams {
 			s := p.NewState()
-			split := [2]func([]byte, bool) (int, []byte, error){
-				proto.Split(s, parser.Request), proto.Split(s, parser.Response),
+			decode := [2]parser.DecodeFunc{
+				proto.Decoder(s, parser.Request), proto.Decoder(s, parser.Response),
 			}
 			// Requests first, all of them, as a pipelining client sends.
 			var reqAttrs []*parser.Attributes
 			for dir := parser.Request; dir <= parser.Response; dir++ {
 				ri := 0
 				for b := st[dir]; len(b) > 0; {
-					adv, tok, err := split[dir](b, true)
-					require.NoError(t, err, "%s stream %d", name, si)
-					require.Positive(t, adv)
-					b = b[adv:]
-					if tok == nil {
-						continue
-					}
-					require.True(t, httpx.FramedHeld(s, dir))
 					var fused, plain, again parser.Message
 					var req *parser.Attributes
 					if dir == parser.Response && ri < len(reqAttrs) {
 						req = reqAttrs[ri]
 					}
+					fused.Request = req
+					adv, framed, okF, err := decode[dir](&fused, b, true)
+					require.NoError(t, err, "%s stream %d", name, si)
+					require.Positive(t, adv)
+					b = b[adv:]
+					if !framed {
+						continue
+					}
+					tok := fused.Data
+					require.True(t, httpx.FramedHeld(s, dir), "the head was decoded in the framing call")
 					parse := func(m *parser.Message, msg []byte, state any) bool {
 						if dir == parser.Request {
 							return proto.ParseRequest(m, msg, state)
 						}
 						return proto.ParseResponse(m, msg, req, state)
 					}
-					okF := parse(&fused, tok, s)
-					assert.False(t, httpx.FramedHeld(s, dir), "the tree took the framed head")
 					okP := parse(&plain, slices.Clone(tok), s) // a copy: decoded from its bytes
 					okA := parse(&again, tok, nil)
 					require.True(t, okF, "%s stream %d: %v", name, si, fused.Err)

@@ -37,19 +37,15 @@ func (*noCopy) Unlock() {}
 // Each direction also remembers how far it has framed the message at the
 // front of its buffer (head parsed, chunks walked), so a large body that
 // arrives in many segments is scanned once, not once per segment. This
-// relies on the bufio.SplitFunc contract: every call's data starts at the
-// same message until a call returns advance > 0. If a call's data is
-// shorter than the previous call's, or no longer starts with the head
-// being framed (its first 32 bytes and the last 16 of the head are
-// compared), the State acts as after Gap. A caller that knows of a gap
-// should call Gap itself.
+// relies on the bufio.SplitFunc contract (parser.DecodeFunc's resumable
+// contract): every call's data starts at the same message until a call
+// returns advance > 0. If a call's data is shorter than the previous
+// call's, the State acts as after Gap. A caller that knows of a gap must
+// call Gap itself (parser.Conn does).
 //
-// The token a Split call returns carries its decoded head: a parser tree
-// handed that very token next (same first byte address and length, as
-// parser.Conn does) with this State as Message.State sets the attributes
-// from it instead of decoding the head again. Any other message, or the
-// same bytes after the next Split call of that direction, is decoded from
-// its bytes.
+// The protocol's decoder (Protocol.Decode) frames with Split and, when
+// the head of the message it framed was decoded in that same call, sets
+// the attributes from that decoded head instead of decoding it again.
 //
 // A State is not safe for concurrent use; each connection's framing runs
 // on one goroutine.
@@ -68,30 +64,24 @@ type State struct {
 
 	splitReq, splitResp bufio.SplitFunc
 
-	// framed[dir] is the token Split returned last in that direction, by
-	// first byte address and length, when its head is the one in
-	// reqHead/resHead (decoded from those very bytes). The parser trees
-	// take it (see takeFramed) instead of decoding the head again. Every
-	// Split call clears it first, so it never outlives the token.
-	framed [2]framedToken
+	// fresh[dir]: the Split call of that direction that just returned a
+	// token decoded its head in that call, from those very bytes, into
+	// reqHead/resHead, so the decoder (Protocol.Decode) sets the
+	// attributes from it instead of decoding the head again. Every Split
+	// call clears it first.
+	fresh [2]bool
 
 	skipped  int64
 	interim  int64
 	unpaired int64
 }
 
-// framedToken identifies a token by its first byte's address and length.
-type framedToken struct {
-	at *byte
-	n  int
-}
-
 // dirState is one direction's progress on the message at the front of
 // its buffer.
 type dirState struct {
-	active  bool  // head parsed; body framing in progress
-	headAt  *byte // &data[0] when the head was decoded (reqHead/resHead alias it)
-	seen    int   // len(data) on the previous call
+	active  bool // head parsed; body framing in progress
+	headNow bool // the head was decoded in this call (reqHead/resHead alias data)
+	seen    int  // len(data) on the previous call
 	framing Framing
 	headLen int
 	end     int // FramingLength: message end
@@ -101,46 +91,6 @@ type dirState struct {
 	// line (and lines are capped by MaxHeaders), not one per byte.
 	headScan int
 	walker   chunkWalker
-	// print holds the first bytes of the message and the last bytes of
-	// its head, compared on every call: data that no longer starts with
-	// this message (a caller that dropped bytes after a gap) discards the
-	// progress instead of resuming in the wrong place.
-	print    [48]byte
-	printLen int
-}
-
-// remember records the fingerprint of the head in data[:headLen].
-func (d *dirState) remember(data []byte) {
-	n := copy(d.print[:32], data[:min(32, d.headLen)])
-	tail := data[max(0, d.headLen-16):d.headLen]
-	n += copy(d.print[n:], tail)
-	d.printLen = n
-}
-
-// same reports whether data still starts with the remembered message.
-func (d *dirState) same(data []byte) bool {
-	if len(data) < d.headLen {
-		return false
-	}
-	n := min(32, d.headLen)
-	if string(data[:n]) != string(d.print[:n]) {
-		return false
-	}
-	tail := data[max(0, d.headLen-16):d.headLen]
-	return string(tail) == string(d.print[n:d.printLen])
-}
-
-// takeFramed reports whether msg is the token Split returned last in
-// direction dir, whose head reqHead (or resHead) holds, and consumes that
-// fact: the trees use the decoded head once, for the message it was
-// decoded from.
-func (s *State) takeFramed(dir parser.Direction, msg []byte) bool {
-	f := &s.framed[dir&1]
-	if len(msg) == 0 || f.at != &msg[0] || f.n != len(msg) {
-		return false
-	}
-	f.at = nil
-	return true
 }
 
 // NewState returns the framing state for a new connection.
@@ -157,7 +107,7 @@ func (p *Parser) NewState() *State {
 // middle of a message.
 func (s *State) Reset() {
 	s.dir = [2]dirState{}
-	s.framed = [2]framedToken{}
+	s.fresh = [2]bool{}
 	s.head, s.n, s.gate, s.upgraded = 0, 0, 0, false
 }
 
@@ -169,7 +119,7 @@ func (s *State) Reset() {
 // gap.
 func (s *State) Gap(dir parser.Direction) {
 	s.dir[dir&1] = dirState{}
-	s.framed[dir&1].at = nil
+	s.fresh[dir&1] = false
 	s.head, s.n, s.gate = 0, 0, 0
 }
 
@@ -284,22 +234,19 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 // data holds.
 func (s *State) startBody(d *dirState, f Framing, headLen int, contentLength int64, data []byte, atEOF bool, dir parser.Direction) (int, []byte, error) {
 	d.begin(f, headLen, contentLength)
-	d.headAt = &data[0]
-	adv, tok, err := s.body(d, data, atEOF, dir)
-	if adv == 0 && err == nil {
-		d.remember(data) // the message goes on in later calls
-	}
-	return adv, tok, err
+	d.headNow = true
+	return s.body(d, data, atEOF, dir)
 }
 
-// enter starts a Split call of direction dir over data: it drops the hold
-// on the token returned last, starts over when data is not the message
-// being framed (a gap the caller did not report), and notes data's length
-// for the next call.
+// enter starts a Split call of direction dir over data: it drops the
+// fresh mark of the token returned last, starts over when data is shorter
+// than last time (not the message being framed: a gap the caller did not
+// report), and notes data's length for the next call.
 func (s *State) enter(dir parser.Direction, data []byte) *dirState {
-	s.framed[dir].at = nil
+	s.fresh[dir] = false
 	d := &s.dir[dir]
-	if d.active && (len(data) < d.seen || !d.same(data)) {
+	d.headNow = false
+	if d.active && len(data) < d.seen {
 		s.Gap(dir) // not the message we were framing: start over
 	}
 	if len(data) < d.seen {
@@ -433,12 +380,9 @@ func (s *State) body(d *dirState, data []byte, atEOF bool, dir parser.Direction)
 		}
 		return 0, nil, nil
 	}
-	if d.headAt == &data[0] { // the decoded head aliases this token
-		s.framed[dir&1].at, s.framed[dir&1].n = d.headAt, end
-	}
-	// The next message starts afresh; begin sets the rest, and print is
-	// read only while active.
-	d.active, d.seen, d.headScan, d.headAt = false, 0, 0, nil
+	s.fresh[dir&1] = d.headNow // the decoded head aliases this token
+	// The next message starts afresh; begin sets the rest.
+	d.active, d.seen, d.headScan, d.headNow = false, 0, 0, false
 	return end, data[:end:end], nil
 }
 

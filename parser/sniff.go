@@ -56,8 +56,9 @@ type Sniffer struct {
 	// The candidates' decoders tried on the held bytes so far, each kept
 	// from one Feed to the next so that its framing resumes where it
 	// stopped (the held bytes only grow).
-	tries []sniffTry
-	msg   Message
+	tries   []sniffTry
+	msg     Message
+	ordered []*Protocol // the protocols in the order they are tried
 }
 
 // sniffTry is one candidate's decoder for one direction's held bytes.
@@ -159,10 +160,23 @@ func (s *Sniffer) decide(final bool) {
 	if full {
 		data = data[:s.opts.MaxDetectBytes]
 	}
-	for _, p := range s.det.Detect(dir, data, s.serverPort) {
+	for _, p := range s.order() {
 		v := s.verdict(p, dir, data)
 		if v == refused {
 			continue
+		}
+		if v == needsMore {
+			// The tree's fastFail on what is there so far (it may read
+			// bytes past the first message, so it is run on the message
+			// itself once framed).
+			root := p.Request
+			if dir == Response {
+				root = p.Response
+			}
+			s.msg.Data, s.msg.Offset, s.msg.Dir, s.msg.State, s.msg.Request = data, 0, dir, nil, nil
+			if root.FastFail(&s.msg) {
+				continue
+			}
 		}
 		if v == accepted || final || full {
 			s.choose(p)
@@ -196,6 +210,9 @@ func (s *Sniffer) verdict(p *Protocol, dir Direction, data []byte) int {
 			break
 		}
 	}
+	if t == nil && p.Decode == nil && p.Split == nil {
+		return refused // nothing to frame with
+	}
 	if t == nil {
 		var state any
 		if p.NewState != nil {
@@ -208,15 +225,54 @@ func (s *Sniffer) verdict(p *Protocol, dir Direction, data []byte) int {
 		return refused
 	}
 	s.msg.Request = nil
-	adv, _, _, err := t.decode(&s.msg, data, false)
+	adv, framed, _, err := t.decode(&s.msg, data, false)
 	switch {
 	case err != nil:
 		t.decode = nil
 		return refused
 	case adv > 0:
+		// A whole message (or bytes its protocol skips): the tree's
+		// fastFail judges that message alone, not the bytes after it, so
+		// the verdict holds however the bytes were cut.
+		root := p.Request
+		if dir == Response {
+			root = p.Response
+		}
+		msg := data[:adv]
+		if framed {
+			msg = s.msg.Data
+		}
+		s.msg.Data, s.msg.Offset, s.msg.Dir, s.msg.State, s.msg.Request = msg, 0, dir, nil, nil
+		if root.FastFail(&s.msg) {
+			t.decode = nil
+			return refused
+		}
 		return accepted
 	}
 	return needsMore
+}
+
+// order is the Detector's protocols, those whose well-known port is the
+// server port first.
+func (s *Sniffer) order() []*Protocol {
+	all := s.det.Protocols()
+	if s.serverPort == 0 {
+		return all
+	}
+	if s.ordered == nil {
+		s.ordered = make([]*Protocol, 0, len(all))
+		for _, p := range all {
+			if p.hasPort(s.serverPort) {
+				s.ordered = append(s.ordered, p)
+			}
+		}
+		for _, p := range all {
+			if !p.hasPort(s.serverPort) {
+				s.ordered = append(s.ordered, p)
+			}
+		}
+	}
+	return s.ordered
 }
 
 func (s *Sniffer) choose(p *Protocol) {
