@@ -40,6 +40,22 @@ var ddLine = regexp.MustCompile(`^\{ 0x([0-9a-f]+), (\d+), (\d+), 0x([0-9a-f]+) 
 // for the data link type dlt ("EN10MB", "LINUX_SLL", "RAW").
 func tcpdumpProgram(t testing.TB, tcpdump, expr, dlt string, optimize bool) ([]bpf.Instruction, error) {
 	t.Helper()
+	key := fmt.Sprintf("%s\x00%s\x00%v", expr, dlt, optimize)
+	if prog, ok := tcpdumpCache[key]; ok {
+		return prog, nil
+	}
+	prog, err := runTcpdumpDD(tcpdump, expr, dlt, optimize)
+	if err == nil {
+		tcpdumpCache[key] = prog
+	}
+	return prog, err
+}
+
+// tcpdumpCache keeps tcpdump's programs for the test binary's lifetime
+// (tests using it do not run in parallel).
+var tcpdumpCache = map[string][]bpf.Instruction{}
+
+func runTcpdumpDD(tcpdump, expr, dlt string, optimize bool) ([]bpf.Instruction, error) {
 	args := []string{"-dd", "-y", dlt}
 	if !optimize {
 		args = append(args, "-O")
