@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -392,6 +393,10 @@ func (h *Handle) signalStop() {
 const idleEvery = 100 * time.Millisecond
 
 func (h *Handle) work(w int, r *ring, c Consumer) {
+	// A worker keeps its thread: it blocks in poll when idle anyway, and
+	// staying put keeps its ring and assembler warm in that CPU's cache.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	defer c.Close()
 	pfd := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR}, {Fd: int32(h.efd), Events: unix.POLLIN}}
 	var cnt Stats
