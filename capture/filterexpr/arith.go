@@ -101,7 +101,7 @@ func (p *parser) relation() (*node, quals, error) {
 	case "<=":
 		cond, neg = bpf.JumpGreaterThan, true
 	}
-	n := &node{op: opTest, ins: ins, cond: cond, val: k, x: x}
+	n := &node{op: opTest, ins: ins, cond: cond, val: k, x: x, size: len(ins) + 1}
 	if neg {
 		n = not(n)
 	}

@@ -103,7 +103,9 @@
 //
 // The expression is at most MaxExprLen bytes and nests at most 200 deep;
 // arithmetic uses at most the 16 scratch memory words; the program is at
-// most MaxInstructions (4096, the kernel's limit). Conditional jumps
+// most MaxInstructions (4096, the kernel's limit) after optimization and
+// 16384 before (checked while parsing, so a hostile 64 KiB expression
+// fails in tens of milliseconds). Conditional jumps
 // farther than 255 instructions go through an unconditional jump, so
 // every program assembles.
 //

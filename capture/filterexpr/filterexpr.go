@@ -86,7 +86,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%v: %s (at offset %d of %q)", e.Kind, e.Msg, e.Pos, e.Expr)
+	expr := e.Expr
+	if len(expr) > 80 {
+		expr = expr[:77] + "..."
+	}
+	return fmt.Sprintf("%v: %s (at offset %d of %q)", e.Kind, e.Msg, e.Pos, expr)
 }
 
 // Unwrap returns the error's kind.
@@ -142,7 +146,7 @@ func CompileWith(expr string, o Options) ([]bpf.Instruction, error) {
 		return nil, errorf(ErrSyntax, expr, 0, "snaplen 0 would drop every packet")
 	}
 	if len(expr) > MaxExprLen {
-		return nil, errorf(ErrTooLarge, expr[:64]+"...", 0, "expression of %d bytes is over the limit of %d", len(expr), MaxExprLen)
+		return nil, errorf(ErrTooLarge, expr, 0, "expression of %d bytes is over the limit of %d", len(expr), MaxExprLen)
 	}
 	toks, err := lex(expr)
 	if err != nil {

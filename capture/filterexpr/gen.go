@@ -25,6 +25,7 @@ const (
 
 type node struct {
 	op   nodeOp
+	size int // instructions the node generates at most, without optimization
 	l, r *node
 	ins  []bpf.Instruction
 	cond bpf.JumpTest
@@ -32,15 +33,15 @@ type node struct {
 	x    bool
 }
 
-func and(a, b *node) *node { return &node{op: opAnd, l: a, r: b} }
-func or(a, b *node) *node  { return &node{op: opOr, l: a, r: b} }
-func not(a *node) *node    { return &node{op: opNot, l: a} }
+func and(a, b *node) *node { return &node{op: opAnd, l: a, r: b, size: a.size + b.size} }
+func or(a, b *node) *node  { return &node{op: opOr, l: a, r: b, size: a.size + b.size} }
+func not(a *node) *node    { return &node{op: opNot, l: a, size: a.size} }
 
-var nodeFalse = &node{op: opFalse}
+var nodeFalse = &node{op: opFalse, size: 1}
 
 // test compares the value ins leave in A with val.
 func test(cond bpf.JumpTest, val uint32, ins ...bpf.Instruction) *node {
-	return &node{op: opTest, ins: ins, cond: cond, val: val}
+	return &node{op: opTest, ins: ins, cond: cond, val: val, size: len(ins) + 1}
 }
 
 // pseudo is one instruction of the program before jump offsets are known.

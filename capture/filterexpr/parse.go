@@ -201,6 +201,9 @@ func (p *parser) expr(in quals) (*node, quals, error) {
 			n = or(n, r)
 		}
 		q = rq
+		if n.size > maxPseudo {
+			return nil, q, p.errAt(t, ErrTooLarge, "program too large (over %d instructions before optimization)", maxPseudo)
+		}
 	}
 }
 
@@ -432,6 +435,9 @@ func (p *parser) id(q quals) (*node, quals, error) {
 				n = or(n, r)
 			}
 			q2 = rq
+			if n.size > maxPseudo {
+				return nil, q, p.errAt(c, ErrTooLarge, "program too large (over %d instructions before optimization)", maxPseudo)
+			}
 		}
 		if c := p.peek(); !isOp(c, ")") {
 			return nil, q, p.syntax(c)
