@@ -122,3 +122,26 @@ func BenchmarkRingWalk(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(frames)), "ns/frame")
 }
+
+// BenchmarkRingPipeline: the redis-benchmark -P 16 corpus capture laid out
+// in ring blocks, through one worker's block path and Exchanges pipeline
+// (decode, reassemble, detect, parse, pair) with a fresh pipeline per
+// run, so connection setup is included.
+func BenchmarkRingPipeline(b *testing.B) {
+	frames := corpusFrames(b, "redis_benchmark_pipeline16.pcap")
+	h, _ := memRing(frames, 1<<20)
+	opts := ExchangeOptions{}.withDefaults()
+	var it blockIter
+	var cnt Stats
+	p := Packet{Link: h.link}
+	n := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c := h.newPipeline(0, opts, func(*reassembly.Stream, *parser.Exchange) { n++ })
+		walkAll(h, c, &it, &p, &cnt)
+		c.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(frames)), "ns/frame")
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "exchanges/s")
+}
