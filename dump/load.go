@@ -3,9 +3,7 @@ package dump
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -112,7 +110,10 @@ var ErrProbe = errors.New("dump: load probe failed")
 
 // Sample reads the files and returns the load. It fails only when the host
 // figures (/proc/stat, /proc/meminfo) cannot be read; missing process or
-// cgroup files leave those figures at -1.
+// cgroup files leave those figures at -1. Each source has its own reader:
+// sampleHost (load_host.go), sampleCgroup (load_cgroup.go) and
+// sampleProcess (load_process.go); Sample turns their counters into rates
+// against the previous sample.
 func (p *SystemProbe) Sample() (Load, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -122,145 +123,31 @@ func (p *SystemProbe) Sample() (Load, error) {
 	}
 	l := Load{CPU: -1, Mem: -1, ProcessCPU: -1, HostCPU: -1, CgroupCPU: -1, ProcessMem: -1, HostMem: -1, CgroupMem: -1}
 	wall := p.o.Now()
-
-	// Host CPU: first line of /proc/stat, "cpu  user nice system idle iowait irq softirq steal ...".
-	b, err := p.read(filepath.Join(p.o.ProcRoot, "stat"))
+	host, err := p.sampleHost(&l)
 	if err != nil {
-		return l, fmt.Errorf("%w: %v", ErrProbe, err)
+		return l, err
 	}
-	line, _, _ := bytes.Cut(b, []byte{'\n'})
-	f := bytes.Fields(line)
-	if len(f) < 5 || string(f[0]) != "cpu" {
-		return l, fmt.Errorf("%w: unexpected /proc/stat", ErrProbe)
-	}
-	var total, idle uint64
-	for i, v := range f[1:] {
-		n, _ := strconv.ParseUint(string(v), 10, 64)
-		if i == 8 || i == 9 { // guest, guest_nice are already in user/nice
-			continue
-		}
-		total += n
-		if i == 3 || i == 4 { // idle, iowait
-			idle += n
-		}
-	}
-	busy := total - idle
-
-	// Host memory.
-	b, err = p.read(filepath.Join(p.o.ProcRoot, "meminfo"))
-	if err != nil {
-		return l, fmt.Errorf("%w: %v", ErrProbe, err)
-	}
-	memTotal := fieldKB(b, "MemTotal:") * 1024
-	memAvail := fieldKB(b, "MemAvailable:") * 1024
-	if memTotal > 0 {
-		l.HostMem = pct(float64(memTotal-min(memAvail, memTotal)), float64(memTotal))
-	}
-
-	// Cgroup limits and usage.
-	cores := float64(p.o.NumCPU)
-	var cgUsageNS uint64
-	cgOK := false
-	if p.cgCPUMax != "" { // v2 "max 100000" or "200000 100000"
-		if b, err := p.read(p.cgCPUMax); err == nil {
-			q, per, _ := bytes.Cut(bytes.TrimSpace(b), []byte{' '})
-			if qv, err := strconv.ParseFloat(string(q), 64); err == nil {
-				if pv, err := strconv.ParseFloat(string(per), 64); err == nil && pv > 0 && qv > 0 {
-					cores = qv / pv
-				}
-			}
-		}
-	} else if p.cgQuota != "" {
-		qv := readInt(p, p.cgQuota)
-		pv := readInt(p, p.cgPeriod)
-		if qv > 0 && pv > 0 {
-			cores = float64(qv) / float64(pv)
-		}
-	}
-	if p.cgCPUUsage != "" {
-		if b, err := p.read(p.cgCPUUsage); err == nil {
-			if p.cgV2 {
-				if us, ok := statField(b, "usage_usec"); ok {
-					cgUsageNS, cgOK = us*1000, true
-				}
-			} else if ns, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64); err == nil {
-				cgUsageNS, cgOK = ns, true
-			}
-		}
-	}
-	var memLimit uint64
-	if p.cgMemMax != "" {
-		if b, err := p.read(p.cgMemMax); err == nil {
-			v, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64)
-			// v2 writes "max"; v1 writes a huge number when unlimited.
-			if err == nil && v > 0 && v < 1<<60 && (memTotal == 0 || v < memTotal) {
-				memLimit = v
-			}
-		}
-	}
-	if memLimit > 0 && p.cgMemCur != "" {
-		if cur, ok := readUint(p, p.cgMemCur); ok {
-			inactive := uint64(0)
-			if p.cgMemStat != "" {
-				if b, err := p.read(p.cgMemStat); err == nil {
-					key := "inactive_file"
-					if !p.cgV2 {
-						key = "total_inactive_file"
-					}
-					inactive, _ = statField(b, key)
-				}
-			}
-			ws := cur - min(inactive, cur)
-			l.CgroupMem = pct(float64(ws), float64(memLimit))
-		}
-	}
-
-	// Process CPU and memory.
-	var procTicks uint64
-	procOK := false
-	if b, err := p.read(filepath.Join(p.o.ProcRoot, "self", "stat")); err == nil {
-		// The command name (field 2) may hold spaces: fields are counted
-		// after the last ')'.
-		if i := bytes.LastIndexByte(b, ')'); i >= 0 {
-			pf := bytes.Fields(b[i+1:])
-			if len(pf) > 12 { // pf[0] is field 3 (state); utime is 14, stime 15
-				ut, e1 := strconv.ParseUint(string(pf[11]), 10, 64)
-				st, e2 := strconv.ParseUint(string(pf[12]), 10, 64)
-				if e1 == nil && e2 == nil {
-					procTicks, procOK = ut+st, true
-				}
-			}
-		}
-	}
-	if b, err := p.read(filepath.Join(p.o.ProcRoot, "self", "status")); err == nil {
-		rss := fieldKB(b, "VmRSS:") * 1024
-		den := memTotal
-		if memLimit > 0 {
-			den = memLimit
-		}
-		if den > 0 && rss > 0 {
-			l.ProcessMem = pct(float64(rss), float64(den))
-		}
-	}
+	cg := p.sampleCgroup(&l, host.memTotal)
+	proc := p.sampleProcess(&l, host.memTotal, cg.memLimit)
 
 	if p.havePrev {
-		if dt := total - p.prevTotal; total > p.prevTotal {
-			l.HostCPU = pct(float64(busy-min(busy, p.prevBusy)), float64(dt))
+		if dt := host.total - p.prevTotal; host.total > p.prevTotal {
+			l.HostCPU = pct(float64(host.busy-min(host.busy, p.prevBusy)), float64(dt))
 		}
 		secs := wall.Sub(p.prevWall).Seconds()
 		if secs > 0 {
-			if procOK && p.prevProcOK && procTicks >= p.prevProcTicks {
-				used := float64(procTicks-p.prevProcTicks) / float64(p.o.ClockTicks)
-				l.ProcessCPU = pct(used, secs*cores)
+			if proc.ok && p.prevProcOK && proc.ticks >= p.prevProcTicks {
+				used := float64(proc.ticks-p.prevProcTicks) / float64(p.o.ClockTicks)
+				l.ProcessCPU = pct(used, secs*cg.cores)
 			}
-			if cgOK && p.prevCgOK && cgUsageNS >= p.prevCgUsageNS {
-				used := float64(cgUsageNS-p.prevCgUsageNS) / 1e9
-				l.CgroupCPU = pct(used, secs*cores)
+			if cg.usageOK && p.prevCgOK && cg.usageNS >= p.prevCgUsageNS {
+				used := float64(cg.usageNS-p.prevCgUsageNS) / 1e9
+				l.CgroupCPU = pct(used, secs*cg.cores)
 			}
 		}
 	}
-	p.havePrev, p.prevWall, p.prevBusy, p.prevTotal = true, wall, busy, total
-	p.prevProcTicks, p.prevProcOK, p.prevCgUsageNS, p.prevCgOK = procTicks, procOK, cgUsageNS, cgOK
+	p.havePrev, p.prevWall, p.prevBusy, p.prevTotal = true, wall, host.busy, host.total
+	p.prevProcTicks, p.prevProcOK, p.prevCgUsageNS, p.prevCgOK = proc.ticks, proc.ok, cg.usageNS, cg.usageOK
 
 	l.CPU = max(l.ProcessCPU, l.HostCPU, l.CgroupCPU)
 	l.Mem = max(l.ProcessMem, l.HostMem, l.CgroupMem)
@@ -272,64 +159,6 @@ func pct(a, b float64) float64 {
 		return -1
 	}
 	return min(100*a/b, 100)
-}
-
-// resolveCgroup finds this process's cgroup directory. With a cgroup
-// namespace (the usual container setup) /proc/self/cgroup says "/" and the
-// files are at the mount root; otherwise the listed path is tried first.
-func (p *SystemProbe) resolveCgroup() {
-	self, _ := os.ReadFile(filepath.Join(p.o.ProcRoot, "self", "cgroup"))
-	exists := func(path string) bool { _, err := os.Stat(path); return err == nil }
-	pick := func(dirs []string, file string) string {
-		for _, d := range dirs {
-			if f := filepath.Join(d, file); exists(f) {
-				return f
-			}
-		}
-		return ""
-	}
-	if exists(filepath.Join(p.o.CgroupRoot, "cgroup.controllers")) {
-		p.cgV2 = true
-		dirs := []string{p.o.CgroupRoot}
-		for _, ln := range bytes.Split(self, []byte{'\n'}) {
-			if rest, ok := bytes.CutPrefix(ln, []byte("0::")); ok && len(rest) > 0 {
-				dirs = []string{filepath.Join(p.o.CgroupRoot, string(rest)), p.o.CgroupRoot}
-			}
-		}
-		p.cgCPUUsage = pick(dirs, "cpu.stat")
-		p.cgCPUMax = pick(dirs, "cpu.max")
-		p.cgMemCur = pick(dirs, "memory.current")
-		p.cgMemMax = pick(dirs, "memory.max")
-		p.cgMemStat = pick(dirs, "memory.stat")
-		return
-	}
-	// v1: "N:controller[,controller]:/path" lines.
-	path := func(ctrl string) string {
-		for _, ln := range bytes.Split(self, []byte{'\n'}) {
-			parts := bytes.SplitN(ln, []byte{':'}, 3)
-			if len(parts) == 3 {
-				for _, c := range bytes.Split(parts[1], []byte{','}) {
-					if string(c) == ctrl {
-						return string(parts[2])
-					}
-				}
-			}
-		}
-		return "/"
-	}
-	var cpuDirs []string
-	for _, m := range []string{"cpu,cpuacct", "cpuacct,cpu", "cpuacct", "cpu"} {
-		base := filepath.Join(p.o.CgroupRoot, m)
-		cpuDirs = append(cpuDirs, filepath.Join(base, path("cpuacct")), base)
-	}
-	p.cgCPUUsage = pick(cpuDirs, "cpuacct.usage")
-	p.cgQuota = pick(cpuDirs, "cpu.cfs_quota_us")
-	p.cgPeriod = pick(cpuDirs, "cpu.cfs_period_us")
-	memBase := filepath.Join(p.o.CgroupRoot, "memory")
-	memDirs := []string{filepath.Join(memBase, path("memory")), memBase}
-	p.cgMemCur = pick(memDirs, "memory.usage_in_bytes")
-	p.cgMemMax = pick(memDirs, "memory.limit_in_bytes")
-	p.cgMemStat = pick(memDirs, "memory.stat")
 }
 
 // read reads a small file into the probe's reused buffer (valid until the
