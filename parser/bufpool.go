@@ -12,7 +12,7 @@ import (
 // connection.
 const (
 	minBufShift = 12 // 4 KiB
-	maxBufShift = 26 // 64 MiB
+	maxBufShift = 20 // 1 MiB: larger buffers are sized to the need (growCap), not to a power of two
 )
 
 var bufPools [maxBufShift - minBufShift + 1]sync.Pool

@@ -8,11 +8,15 @@ import (
 
 // ConnOptions are a Conn's limits. Zero fields take the defaults.
 type ConnOptions struct {
-	// MaxBuffer is the most bytes buffered per direction while a message is
-	// incomplete. A message that would need more stops that direction with
-	// ErrTooLarge (counted, never buffered further). Default 64 MiB.
-	// Protocols' own framing limits (e.g. Kafka's maximum message size)
-	// usually reject oversized messages before this.
+	// Budget is the memory budget shared with other Conns for the bytes of
+	// incomplete messages (see Budget). nil: DefaultBudget(), shared by
+	// every Conn and Sniffer of the process that names none.
+	Budget *Budget
+	// MaxBuffer, when set, caps the bytes buffered per direction while a
+	// message is incomplete: a message that would need more stops that
+	// direction with ErrTooLarge (counted, never buffered further). 0 (the
+	// default): no cap of the Conn's own; the protocol's limits (Redis
+	// MaxMessage, Kafka MaxMessageSize, ...) and the Budget apply.
 	MaxBuffer int
 	// MaxPending is the most requests waiting for their responses. When a
 	// new request would exceed it, the oldest is reported Unanswered with
@@ -22,13 +26,12 @@ type ConnOptions struct {
 
 // Default ConnOptions values.
 const (
-	DefaultMaxBuffer  = 64 << 20
 	DefaultMaxPending = 1024
 )
 
 func (o *ConnOptions) setDefaults() {
-	if o.MaxBuffer <= 0 {
-		o.MaxBuffer = DefaultMaxBuffer
+	if o.Budget == nil {
+		o.Budget = defaultBudget
 	}
 	if o.MaxPending <= 0 {
 		o.MaxPending = DefaultMaxPending
@@ -70,6 +73,7 @@ type pending struct {
 type dirState struct {
 	decode DecodeFunc // frames and parses: the direction's one decoding path
 	buf    []byte
+	held   int // cap(buf) charged to the Budget
 	bufTS  time.Time
 	resync bool // after a gap: skip to a point the tree's fastFail accepts
 }
@@ -154,8 +158,11 @@ func (c *Conn) Pending() int { return c.n }
 // data is not retained after Feed returns.
 func (c *Conn) Feed(dir Direction, data []byte, ts time.Time) {
 	d := &c.dirs[dir]
-	if c.stats.StoppedByError[dir] != nil {
+	if err := c.stats.StoppedByError[dir]; err != nil {
 		c.stats.SkippedBytes[dir] += uint64(len(data))
+		if err == ErrOverBudget {
+			c.opts.Budget.shed.Add(uint64(len(data)))
+		}
 		return
 	}
 	if len(d.buf) == 0 {
@@ -169,6 +176,10 @@ func (c *Conn) Feed(dir Direction, data []byte, ts time.Time) {
 		return
 	}
 	n := c.frame(dir, d.buf, d.bufTS, false)
+	if c.stats.StoppedByError[dir] != nil {
+		c.dropBuf(d)
+		return
+	}
 	if n == 0 {
 		return // still one incomplete message: nothing to move
 	}
@@ -176,29 +187,49 @@ func (c *Conn) Feed(dir Direction, data []byte, ts time.Time) {
 	d.buf = d.buf[:m]
 	d.bufTS = ts
 	if m == 0 && cap(d.buf) > keepBuf {
-		// A large message is done: give its buffer to the next one that
-		// needs it rather than holding it for this connection's lifetime.
-		putBuf(d.buf)
-		d.buf = nil
+		// A large message is done: give its buffer (and its share of the
+		// budget) to the next one that needs it rather than holding it
+		// for this connection's lifetime.
+		c.dropBuf(d)
 	}
+}
+
+// dropBuf releases a direction's buffer and its share of the budget.
+func (c *Conn) dropBuf(d *dirState) {
+	putBuf(d.buf)
+	d.buf = nil
+	c.opts.Budget.give(d.held)
+	d.held = 0
 }
 
 // keepBuf is the buffer capacity a Conn keeps between messages.
 const keepBuf = 16 << 10
 
-// buffer appends b to dir's buffer within MaxBuffer.
+// buffer appends b to dir's buffer within MaxBuffer and the Budget.
 func (c *Conn) buffer(dir Direction, b []byte, ts time.Time) bool {
 	d := &c.dirs[dir]
-	if len(d.buf)+len(b) > c.opts.MaxBuffer {
-		c.stop(dir, ErrTooLarge, len(d.buf)+len(b))
-		d.buf = d.buf[:0]
+	need := len(d.buf) + len(b)
+	if c.opts.MaxBuffer > 0 && need > c.opts.MaxBuffer {
+		c.stop(dir, ErrTooLarge, need)
+		c.dropBuf(d)
 		return false
 	}
 	if len(d.buf) == 0 {
 		d.bufTS = ts
 	}
-	if need := len(d.buf) + len(b); need > cap(d.buf) {
-		nb := append(getBuf(max(need, 2*cap(d.buf))), d.buf...)
+	if need > cap(d.buf) {
+		nb := getBuf(growCap(cap(d.buf), need))
+		if !c.opts.Budget.take(cap(nb) - d.held) {
+			putBuf(nb)
+			c.opts.Budget.shed.Add(uint64(need))
+			c.stop(dir, ErrOverBudget, need)
+			c.dropBuf(d)
+			return false
+		}
+		if cap(nb) > d.held {
+			d.held = cap(nb)
+		}
+		nb = append(nb, d.buf...)
 		putBuf(d.buf)
 		d.buf = nb
 	}
@@ -207,6 +238,17 @@ func (c *Conn) buffer(dir Direction, b []byte, ts time.Time) bool {
 		c.stats.BufferedMaxSize[dir] = len(d.buf)
 	}
 	return true
+}
+
+// growCap is the capacity a buffer of capacity old grows to for need
+// bytes: doubling while small, then by a quarter, so that a large message
+// holds at most about a quarter more than it needs (and the Budget is
+// charged for no more) while copies stay linear in its size.
+func growCap(old, need int) int {
+	if old < 1<<20 {
+		return max(need, 2*old)
+	}
+	return max(need, old+old/4)
 }
 
 // stop ends parsing of one direction, counting skipped bytes.
@@ -496,6 +538,9 @@ func (c *Conn) Gap(dir Direction, n int) {
 		c.handle(dir, d.buf, d.bufTS, Truncated)
 		d.buf = d.buf[:0]
 	}
+	if cap(d.buf) > keepBuf {
+		c.dropBuf(d)
+	}
 	d.resync = true
 	if c.p.Pairing == PairInOrder {
 		c.flushPending(ErrGap)
@@ -520,8 +565,7 @@ func (c *Conn) Close(ts time.Time) {
 		if len(d.buf) > 0 && c.stats.StoppedByError[dir] == nil {
 			c.frame(dir, d.buf, d.bufTS, true)
 		}
-		putBuf(d.buf)
-		d.buf = nil
+		c.dropBuf(d)
 	}
 	c.flushPending(ErrClosed)
 	// Every request record is free now: hand them to the next Conns.

@@ -59,6 +59,7 @@ type Sniffer struct {
 	tries   []sniffTry
 	msg     Message
 	ordered []*Protocol // the protocols in the order they are tried
+	charged int         // cap of held charged to the budget
 }
 
 // sniffTry is one candidate's decoder for one direction's held bytes.
@@ -96,7 +97,9 @@ func (s *Sniffer) Protocol() *Protocol {
 // Conn is the Conn of the chosen protocol, nil while undecided.
 func (s *Sniffer) Conn() *Conn { return s.conn }
 
-// Err is ErrUndetected once the Sniffer has given up, else nil.
+// Err is why the Sniffer gave up: ErrUndetected, or ErrOverBudget when
+// holding the first bytes would have taken the Budget past its limit;
+// nil while it has not.
 func (s *Sniffer) Err() error { return s.err }
 
 // Skipped is how many bytes per direction were dropped undetected.
@@ -112,8 +115,17 @@ func (s *Sniffer) Feed(dir Direction, data []byte, ts time.Time) {
 		s.skipped[dir] += uint64(len(data))
 		return
 	}
+	before := cap(s.held[dir])
 	s.chunks = append(s.chunks, heldChunk{dir: dir, off: len(s.held[dir]), n: len(data), ts: ts, hasBytes: true})
 	s.held[dir] = append(s.held[dir], data...)
+	if grown := cap(s.held[dir]) - before; grown > 0 {
+		if !s.budget().take(grown) {
+			s.budget().shed.Add(uint64(len(s.held[Request]) + len(s.held[Response])))
+			s.drop(ErrOverBudget)
+			return
+		}
+		s.charged += grown
+	}
 	s.decide(false)
 }
 
@@ -184,12 +196,33 @@ func (s *Sniffer) decide(final bool) {
 		return
 	}
 	if final || full || len(s.held[dir^1]) > s.opts.MaxDetectBytes {
-		s.err = ErrUndetected
-		s.skipped[Request] += uint64(len(s.held[Request]))
-		s.skipped[Response] += uint64(len(s.held[Response]))
-		s.held, s.chunks, s.tries = [2][]byte{}, nil, nil
-		s.msg = Message{}
+		s.drop(ErrUndetected)
 	}
+}
+
+// drop gives up on the connection: its held bytes are counted skipped and
+// released.
+func (s *Sniffer) drop(err error) {
+	s.err = err
+	s.skipped[Request] += uint64(len(s.held[Request]))
+	s.skipped[Response] += uint64(len(s.held[Response]))
+	s.release()
+}
+
+// release lets go of the held bytes and their share of the budget.
+func (s *Sniffer) release() {
+	s.held, s.chunks, s.tries = [2][]byte{}, nil, nil
+	s.msg = Message{}
+	s.budget().give(s.charged)
+	s.charged = 0
+}
+
+// budget is the Budget the held bytes are charged to (the Conn's).
+func (s *Sniffer) budget() *Budget {
+	if s.opts.Conn.Budget == nil {
+		return defaultBudget
+	}
+	return s.opts.Conn.Budget
 }
 
 // A candidate's verdict on the held bytes.
@@ -284,6 +317,5 @@ func (s *Sniffer) choose(p *Protocol) {
 		}
 		s.conn.Feed(c.dir, s.held[c.dir][c.off:c.off+c.n], c.ts)
 	}
-	s.held, s.chunks, s.tries = [2][]byte{}, nil, nil
-	s.msg = Message{}
+	s.release()
 }
