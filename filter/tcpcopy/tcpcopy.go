@@ -17,6 +17,18 @@
 // when the connection is being sampled (one atomic load otherwise), never
 // blocks, and counts what it drops. A Factory owns a started dump.Dumper;
 // Close it when the proxy exits so the files are complete.
+//
+// Limits and what happens at each, all from package dump (see its doc):
+// a full queue drops the bytes (Stats.DroppedQueueFull, the connection's
+// close item is still kept), a closed load gate drops them
+// (Stats.DroppedGate), a failing disk counts them per sink and in
+// Stats.DroppedWriteError when no sink wrote them, and the files rotate at
+// max_file_bytes and are deleted oldest first beyond max_total_bytes. Dump
+// files are created with mode 0600 in directories created with mode 0700,
+// since they hold full payloads (passwords included). A configuration
+// without an output directory or with an unknown format is refused by
+// NewFromConfig with an error wrapping dump.ErrInvalidConfig, a strategy
+// that does not parse with one wrapping dump.ErrInvalidStrategy.
 package tcpcopy
 
 import (
@@ -78,7 +90,7 @@ func NewFromConfig(cfg Config) (*Factory, error) {
 		}
 	}
 	if cfg.Output.Dir == "" {
-		return nil, fmt.Errorf("output.dir is required")
+		return nil, fmt.Errorf("%w: output.dir is required", dump.ErrInvalidConfig)
 	}
 	fo := dump.FileOptions{Dir: cfg.Output.Dir, Prefix: cfg.Output.Prefix,
 		MaxFileBytes: cfg.Output.MaxFileBytes, MaxTotalBytes: cfg.Output.MaxTotalBytes}
@@ -90,7 +102,7 @@ func NewFromConfig(cfg Config) (*Factory, error) {
 	case "jsonl":
 		sink, err = dump.NewJSONLFileSink(fo)
 	default:
-		return nil, fmt.Errorf("output.format must be \"pcapng\" or \"jsonl\", got %q", cfg.Output.Format)
+		return nil, fmt.Errorf("%w: output.format must be \"pcapng\" or \"jsonl\", got %q", dump.ErrInvalidConfig, cfg.Output.Format)
 	}
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wirekit/wirekit/dump"
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/pcaptest"
 	"github.com/wirekit/wirekit/reassembly"
@@ -187,4 +188,14 @@ func TestConfigErrors(t *testing.T) {
 		require.ErrorIs(t, err, filter.ErrBadConfig, tt.cfg)
 		assert.Contains(t, err.Error(), tt.want)
 	}
+}
+
+// Configuration errors are the dump package's sentinels.
+func TestConfigErrorsAreSentinels(t *testing.T) {
+	_, err := NewFromConfig(Config{})
+	assert.ErrorIs(t, err, dump.ErrInvalidConfig)
+	_, err = NewFromConfig(Config{Output: OutputConfig{Dir: t.TempDir(), Format: "csv"}})
+	assert.ErrorIs(t, err, dump.ErrInvalidConfig)
+	_, err = NewFromConfig(Config{Strategy: []byte(`{"switch":"MAYBE"}`), Output: OutputConfig{Dir: t.TempDir()}})
+	assert.ErrorIs(t, err, dump.ErrInvalidStrategy)
 }
