@@ -100,8 +100,11 @@
 //     kernel (default 16 MiB per worker). A frame is cut to fit one block.
 //   - Latency: a frame waits at most FrameTimeout in a partly filled block.
 //   - When a capture stops, each worker attaches a reject-all filter and
-//     waits up to 2×FrameTimeout+20ms for the kernel to hand over its last
-//     block, so Close takes that long.
+//     processes its ring until it has seen every frame the kernel counts as
+//     stored in it (the last, partly filled block is handed over within
+//     FrameTimeout), so Close normally takes about FrameTimeout; a worker
+//     gives up after 2×FrameTimeout+1s (frames in a block whose headers
+//     did not fit, counted in BadBlocks, are never seen).
 //   - VLAN tags stripped by the device (hardware offload) are reported in
 //     Packet.VLAN, not re-inserted into Data, so a filter or decoder sees
 //     the untagged frame.

@@ -63,6 +63,8 @@ type ring struct {
 
 	mu  sync.Mutex
 	pub Stats // published after each block
+
+	kstored uint64 // frames the kernel stored in this ring (tp_packets - tp_drops), under Handle.mu
 }
 
 // Consumer receives the frames of one worker, on that worker's goroutine,
@@ -329,8 +331,9 @@ func (h *Handle) Workers() int { return len(h.rings) }
 // Run captures until ctx is cancelled or Close is called, on one goroutine
 // per worker, each handing its frames to the Consumer that newConsumer
 // returns for its index. When it stops, each worker attaches a reject-all
-// filter, processes what is still in its ring (waiting up to twice the
-// FrameTimeout for the kernel to hand over a partly filled block), calls
+// filter, processes what is still in its ring until it has seen every
+// frame the kernel stored there (the kernel hands over a partly filled
+// block within FrameTimeout; a worker gives up after 2×FrameTimeout+1s), calls
 // its Consumer's Close, and Run returns after every worker has. It returns
 // ErrClosed if the Handle was closed or has run before, and the recording
 // error, if any.
@@ -403,14 +406,21 @@ func (h *Handle) work(w int, r *ring, c Consumer) {
 	var it blockIter
 	p := Packet{Link: h.link, Worker: w}
 	lastIdle := time.Now()
-	var deadline time.Time
+	var deadline, grace time.Time
 	stopping := false
 	for {
 		if r.status(r.cur)&statusUser != 0 {
 			h.block(r, c, &it, &p, &cnt)
 		} else {
-			if stopping && !time.Now().Before(deadline) {
-				return
+			if stopping {
+				// Done when every frame the kernel stored in this ring
+				// has been seen (after a short grace for a frame being
+				// stored as the reject-all filter went on), or at the
+				// latest after the hard deadline.
+				now := time.Now()
+				if !now.Before(deadline) || (!now.Before(grace) && h.ringDrained(r, cnt.Packets+cnt.Outgoing)) {
+					return
+				}
 			}
 			fds := pfd
 			if stopping {
@@ -425,7 +435,9 @@ func (h *Handle) work(w int, r *ring, c Consumer) {
 		if !stopping && h.stop.Load() {
 			stopping = true
 			attach(r.fd, rejectAll) // nothing new enters; what is in the ring is processed
-			deadline = time.Now().Add(2*h.opts.FrameTimeout + 20*time.Millisecond)
+			now := time.Now()
+			grace = now.Add(5 * time.Millisecond)
+			deadline = now.Add(2*h.opts.FrameTimeout + time.Second)
 		}
 		if now := time.Now(); now.Sub(lastIdle) >= idleEvery {
 			lastIdle = now
@@ -527,7 +539,17 @@ func (h *Handle) readKernelStats() {
 		h.kstats[0] += uint64(ks.Packets)
 		h.kstats[1] += uint64(ks.Drops)
 		h.kstats[2] += uint64(ks.Freeze_q_cnt)
+		r.kstored += uint64(ks.Packets - ks.Drops)
 	}
+}
+
+// ringDrained reports whether worker r has seen every frame the kernel
+// stored in its ring.
+func (h *Handle) ringDrained(r *ring, seen uint64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.readKernelStats()
+	return seen >= r.kstored
 }
 
 // addAssembler adds every counter of s to d (by reflection, so that
