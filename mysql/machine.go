@@ -65,6 +65,14 @@ type machine struct {
 	metaKnown bool
 	greetOK   bool // a greeting may come (nothing awaited, none seen)
 	cont      bool // the previous packet was full: this one continues it
+	lastSeq   uint8
+	// exclude is set with done when the packet just stepped is not part
+	// of the response (it begins the next one).
+	exclude bool
+	// learned is what the walk showed about EOF packets, for a connection
+	// whose capabilities are unknown: eofYes or eofNo once seen, else
+	// eofMaybe.
+	learned eofMode
 
 	greeting   bool
 	serverCaps uint64
@@ -81,7 +89,7 @@ type machine struct {
 }
 
 func (m *machine) start(e expectation, awaited, greetOK bool, caps uint64, known bool, o *Options) {
-	*m = machine{o: o, greetOK: greetOK && !awaited}
+	*m = machine{o: o, greetOK: greetOK && !awaited, learned: eofMaybe}
 	switch {
 	case !known:
 		m.eof = eofMaybe
@@ -127,6 +135,7 @@ func (m *machine) setKind(k string) {
 
 // step takes the next packet and reports whether the response is whole.
 func (m *machine) step(p packet) (done bool, err error) {
+	defer func() { m.lastSeq = p.seq }()
 	if m.cont {
 		m.cont = p.full
 		return false, nil
@@ -243,20 +252,30 @@ func (m *machine) prepare(p packet, r *parser.Reader, b0 byte) (bool, error) {
 		m.phase = phParams
 	case phParams, phCols:
 		m.remaining--
-	case phParamsEOF:
-		m.phase = phCols
-		m.remaining = m.columns
-		if !m.isEOF(p, b0) {
-			if m.eof == eofYes {
-				return false, ErrMalformedPacket
+	case phParamsEOF, phColsEOF:
+		eof := m.isEOF(p, b0) && p.seq == m.lastSeq+1
+		last := m.phase == phColsEOF || m.columns == 0
+		if m.eof == eofMaybe {
+			m.learned = eofNo
+			if eof {
+				m.learned = eofYes
 			}
-			m.remaining-- // no EOF after all: this is the first column definition
 		}
-	case phColsEOF:
-		if !m.isEOF(p, b0) {
+		switch {
+		case eof && last:
+			return true, nil
+		case eof:
+			m.phase, m.remaining = phCols, m.columns
+		case m.eof == eofYes:
 			return false, ErrMalformedPacket
+		case last:
+			// Capabilities unknown and no EOF: this packet begins the
+			// next response.
+			m.exclude = true
+			return true, nil
+		default: // no EOF after the parameters: the first column definition
+			m.phase, m.remaining = phCols, m.columns-1
 		}
-		return true, nil
 	default:
 		return false, ErrMalformedPacket
 	}
@@ -264,10 +283,11 @@ func (m *machine) prepare(p packet, r *parser.Reader, b0 byte) (bool, error) {
 }
 
 // prepareNext moves past the empty parts of a STMT_PREPARE response and
-// reports whether it is whole. Without known capabilities an EOF after
-// the parameters is told from a column definition by its size; after the
-// last definitions, where the next packet may already belong to the
-// next response, the response is taken to end there.
+// reports whether it is whole. Without known capabilities whether an EOF
+// follows the definitions is known only from the next packet: after the
+// parameters a column definition is told from an EOF by its size; after
+// the last definitions, a packet that is not the EOF (by size and
+// sequence id) begins the next response, and the response ends before it.
 func (m *machine) prepareNext() bool {
 	for {
 		switch m.phase {
@@ -275,7 +295,7 @@ func (m *machine) prepareNext() bool {
 			if m.remaining > 0 {
 				return false
 			}
-			if m.params > 0 && (m.eof == eofYes || m.eof == eofMaybe && m.columns > 0) {
+			if m.params > 0 && m.eof != eofNo {
 				m.phase = phParamsEOF
 				return false
 			}
@@ -284,7 +304,7 @@ func (m *machine) prepareNext() bool {
 			if m.remaining > 0 {
 				return false
 			}
-			if m.columns > 0 && m.eof == eofYes {
+			if m.columns > 0 && m.eof != eofNo {
 				m.phase = phColsEOF
 				return false
 			}
@@ -387,8 +407,10 @@ func (m *machine) resultStep(p packet, r *parser.Reader, b0 byte) (bool, error) 
 			if len(p.payload) == 5 {
 				r.Skip(2)
 				status = le16(r)
+				m.learned = eofYes
 			} else {
 				status = okStatus(r)
+				m.learned = eofNo
 			}
 			if status&statusMoreResults != 0 {
 				m.phase = phFirst

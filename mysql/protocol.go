@@ -170,6 +170,7 @@ type State struct {
 	greeted, handshook     bool
 	encrypted, compressed  bool
 	infile                 bool // the client is to send a LOCAL INFILE file
+	eofLearned             eofMode // on a connection picked up after its handshake: whether EOF packets follow definitions, once a response showed it
 	lastRequest            uint8
 	expect                 [maxExpect]expectation
 	head, n                int
@@ -260,11 +261,11 @@ func NewProtocol(opts Options) *parser.Protocol {
 		Name:     "mysql",
 		Request:  requestTree(o),
 		Response: responseTree(o),
-		NewState: func() any { return &State{opts: o} },
+		NewState: func() any { return &State{opts: o, eofLearned: eofMaybe} },
 		Split: func(state any, dir parser.Direction) bufio.SplitFunc {
 			st, _ := state.(*State)
 			if st == nil {
-				st = &State{opts: o}
+				st = &State{opts: o, eofLearned: eofMaybe}
 			}
 			f := &framer{st: st, o: o}
 			if dir == parser.Response {
@@ -396,6 +397,9 @@ func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
 		f.started = true
 		caps, known := st.caps()
 		f.m.start(e, awaited, !st.greeted, caps, known, f.o)
+		if !known && st.eofLearned != eofMaybe {
+			f.m.eof = st.eofLearned
+		}
 	}
 	off := f.off
 	for {
@@ -412,11 +416,13 @@ func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
 			f.reset()
 			return 0, nil, ErrMessageTooLarge
 		}
-		off += p.size
 		done, err := f.m.step(p)
 		if err != nil {
 			f.reset()
 			return 0, nil, err
+		}
+		if !done || !f.m.exclude {
+			off += p.size
 		}
 		if !done {
 			continue
@@ -434,6 +440,9 @@ func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
 		}
 		if m.infile {
 			st.infile = true
+		}
+		if m.eof == eofMaybe && m.learned != eofMaybe {
+			st.eofLearned = m.learned
 		}
 		if m.authOK && st.serverCaps&st.clientCaps&capCompress != 0 {
 			st.compressed = true

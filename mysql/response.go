@@ -94,6 +94,9 @@ func parseResult(m *parser.Message, o *Options) (bool, bool) {
 	e, awaited := expectationOf(m.Request)
 	var mc machine
 	mc.start(e, awaited, false, caps, known, o)
+	if st != nil && !known && st.eofLearned != eofMaybe {
+		mc.eof = st.eofLearned
+	}
 	data := m.Data
 	done := false
 	for len(data) > 0 && !done {
@@ -105,6 +108,9 @@ func parseResult(m *parser.Message, o *Options) (bool, bool) {
 		var err error
 		if done, err = mc.step(p); err != nil {
 			return m.Fail(err)
+		}
+		if mc.exclude {
+			break
 		}
 		data = data[p.size:]
 	}

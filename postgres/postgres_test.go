@@ -176,8 +176,8 @@ func TestStatementCacheBounded(t *testing.T) {
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		"SELECT * FROM t WHERE a = 'x''y' AND b = 42 AND c = $1": "SELECT * FROM t WHERE a = ? AND b = ? AND c = $1",
-		"INSERT INTO t2 VALUES (E'a\\'b', 1.5e3, $$raw$$)":      "INSERT INTO t2 VALUES (?, ?, ?)",
-		`SELECT "col1" FROM x -- 'comment' 5`:                  `SELECT "col1" FROM x -- 'comment' 5`,
+		"INSERT INTO t2 VALUES (E'a\\'b', 1.5e3, $$raw$$)":       "INSERT INTO t2 VALUES (?, ?, ?)",
+		`SELECT "col1" FROM x -- 'comment' 5`:                    `SELECT "col1" FROM x -- 'comment' 5`,
 	} {
 		assert.Equal(t, want, string(Redact(nil, in)), in)
 	}
