@@ -15,7 +15,9 @@ func pkts(seq byte, payloads ...string) []byte {
 	return b
 }
 
-func le32s(v uint32) string { return string([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)}) }
+func le32s(v uint32) string {
+	return string([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})
+}
 
 // coldef is a column definition packet payload.
 func coldef(name string) string {

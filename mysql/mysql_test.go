@@ -162,7 +162,7 @@ func cat(bs ...[]byte) []byte {
 func TestRedact(t *testing.T) {
 	for in, want := range map[string]string{
 		`SELECT * FROM t1 WHERE a = 'x\'y' AND b = "z" AND c = 42 AND d = ?`: `SELECT * FROM t1 WHERE a = ? AND b = ? AND c = ? AND d = ?`,
-		"INSERT INTO `t2` VALUES (X'ff', 0x1f, 1.5e3)":                      "INSERT INTO `t2` VALUES (?, ?, ?)",
+		"INSERT INTO `t2` VALUES (X'ff', 0x1f, 1.5e3)":                       "INSERT INTO `t2` VALUES (?, ?, ?)",
 	} {
 		assert.Equal(t, want, string(Redact(nil, in)), in)
 	}

@@ -169,7 +169,7 @@ type State struct {
 	serverCaps, clientCaps uint64
 	greeted, handshook     bool
 	encrypted, compressed  bool
-	infile                 bool // the client is to send a LOCAL INFILE file
+	infile                 bool    // the client is to send a LOCAL INFILE file
 	eofLearned             eofMode // on a connection picked up after its handshake: whether EOF packets follow definitions, once a response showed it
 	lastRequest            uint8
 	expect                 [maxExpect]expectation
