@@ -14,7 +14,7 @@ import (
 func TestEmitAllocs(t *testing.T) {
 	for _, format := range []rowFormat{nil, &jsonFormat{}, &tableFormat{}} {
 		s := &session{sum: newSummary(), out: bufio.NewWriter(io.Discard), format: format, hold: defaultHold}
-		s.dec = &Decoder{busy: map[*streamHandler]struct{}{}}
+		s.dec = &Decoder{busy: map[*streamHandler]struct{}{}, Order: true}
 		s.start(false)
 		recs := []*Record{testRecord(time.Unix(1700000000, 0)), testRecord(time.Unix(1700000000, 0))}
 		recs[1].Request.SetString("redis.command", "GET")

@@ -75,6 +75,9 @@ type Decoder struct {
 	// responses; latest is the newest capture time seen.
 	busy   map[*streamHandler]struct{}
 	latest time.Time
+	// Order turns on the tracking Watermark needs (the output's time
+	// ordering); -summary leaves it off.
+	Order bool
 	seg    reassembly.Segment
 
 	pcap reassembly.PcapStats // summed over the captures read and packets given
@@ -134,6 +137,10 @@ func (h *streamHandler) exchange(e *parser.Exchange) {
 func (h *streamHandler) Data(_ *reassembly.Stream, dir reassembly.Dir, data []byte, ts time.Time) {
 	h.info.Bytes[dir] += uint64(len(data))
 	h.last = ts
+	if !h.d.Order {
+		h.sn.Feed(parser.Direction(dir), data, ts)
+		return
+	}
 	if ts.After(h.d.latest) {
 		h.d.latest = ts
 	}
@@ -158,7 +165,9 @@ func (h *streamHandler) track(ts time.Time) {
 func (h *streamHandler) Gap(_ *reassembly.Stream, dir reassembly.Dir, _ uint64, n int) {
 	h.info.GapBytes[dir] += uint64(n)
 	h.sn.Gap(parser.Direction(dir), n)
-	h.track(h.last)
+	if h.d.Order {
+		h.track(h.last)
+	}
 }
 
 func (h *streamHandler) Close(_ *reassembly.Stream, reason reassembly.CloseReason) {

@@ -199,6 +199,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (s *session) start(stream bool) {
 	s.stream = stream
 	if s.format != nil && s.ord == nil {
+		s.dec.Order = true
 		s.ord = newOrderer(s.out, s.dec, s.hold, stream)
 		if stream {
 			s.out.Flush() // the header

@@ -92,7 +92,7 @@ func TestLatencyFormats(t *testing.T) {
 func TestOrdererWritesInTimeOrder(t *testing.T) {
 	var out bytes.Buffer
 	w := bufio.NewWriter(&out)
-	d := &Decoder{busy: map[*streamHandler]struct{}{}}
+	d := &Decoder{busy: map[*streamHandler]struct{}{}, Order: true}
 	o := newOrderer(w, d, 50*time.Millisecond, false)
 	queues := make([]rowQueue, 5)
 	for i := range queues {
