@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/reassembly"
+	"github.com/wirekit/wirekit/redis"
 )
 
 // runPipeline opens lo with opts, runs Exchanges into c while traffic()
@@ -72,6 +75,11 @@ func TestRedisLive(t *testing.T) {
 	}
 	if st.KernelDrops != 0 || st.Assembler.BytesLost != 0 || st.BadBlocks != 0 {
 		t.Errorf("loss: %+v", st)
+	}
+	// A second copy of each lo packet (the outgoing one) would reach the
+	// assembler as a retransmission.
+	if st.Assembler.Retransmitted != 0 || st.Outgoing != 0 {
+		t.Errorf("%d retransmitted segments, %d outgoing copies: lo packets seen twice", st.Assembler.Retransmitted, st.Outgoing)
 	}
 	if st.Packets == 0 || st.KernelPackets != st.Packets+st.Outgoing {
 		t.Errorf("kernel accepted %d frames, %d delivered, %d outgoing dropped", st.KernelPackets, st.Packets, st.Outgoing)
@@ -341,5 +349,48 @@ func TestOpenErrors(t *testing.T) {
 			h.Close()
 			t.Errorf("Open(%+v) succeeded", o)
 		}
+	}
+}
+
+// TestCloseReportsPending: a request still waiting for its response when
+// the capture is closed (redis-cli blocked in BLPOP) is reported as
+// Unanswered by Close's flush, with its command and endpoints.
+func TestCloseReportsPending(t *testing.T) {
+	needRoot(t)
+	needTool(t, "redis-server", "redis-cli")
+	port := freePort(t)
+	startRedis(t, "127.0.0.1", port)
+	h, err := Open(Options{Interface: "lo", Filter: fmt.Sprintf("tcp port %d", port), Workers: 1, BlockSize: 1 << 16, BlockCount: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var got []string
+	done := make(chan error, 1)
+	go func() {
+		done <- h.Exchanges(context.Background(), ExchangeOptions{}, func(int) ExchangeFunc {
+			return func(s *reassembly.Stream, e *parser.Exchange) {
+				cmd, _ := e.Request.String(redis.AttrCommand)
+				mu.Lock()
+				got = append(got, fmt.Sprintf("%s %s %d", e.Kind, cmd, s.Server().Port()))
+				mu.Unlock()
+			}
+		})
+	}()
+	cli := exec.Command("redis-cli", "-p", strconv.Itoa(port), "blpop", "never", "0")
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cli.Process.Kill(); cli.Wait() }()
+	time.Sleep(300 * time.Millisecond) // the request is on the wire and captured
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%s BLPOP %d", parser.Unanswered, port)
+	if !slices.Contains(got, want) {
+		t.Errorf("exchanges at Close: %q, want %q among them", got, want)
 	}
 }
