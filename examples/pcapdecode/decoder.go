@@ -78,7 +78,7 @@ type Decoder struct {
 	// Order turns on the tracking Watermark needs (the output's time
 	// ordering); -summary leaves it off.
 	Order bool
-	seg    reassembly.Segment
+	seg   reassembly.Segment
 
 	pcap reassembly.PcapStats // summed over the captures read and packets given
 }
