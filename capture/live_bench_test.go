@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -328,11 +329,14 @@ func BenchmarkLiveCaptureUDP(b *testing.B) {
 				td := startTcpdump(b, filter)
 				cmd := exec.Command(os.Args[0])
 				cmd.Env = append(os.Environ(), fmt.Sprintf("WIREKIT_CAPTURE_BLAST=127.0.0.1:%d,%d,%d", port, count, rate))
+				var m0, m1 runtime.MemStats
+				runtime.ReadMemStats(&m0)
 				start := time.Now()
 				if out, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("generator: %v %s", err, out)
 				}
 				wall := time.Since(start)
+				runtime.ReadMemStats(&m1) // the whole process: capture, plus running the generator
 				h.Close()
 				<-done
 				time.Sleep(200 * time.Millisecond) // as long as tcpdump likes to empty its buffer
@@ -342,6 +346,7 @@ func BenchmarkLiveCaptureUDP(b *testing.B) {
 				b.ReportMetric(float64(st.Packets)/float64(count), "captured/sent")
 				b.ReportMetric(float64(st.KernelDrops), "drops")
 				b.ReportMetric(float64(cpu.Load())/float64(max(st.Packets, 1)), "cpu-ns/frame")
+				b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(max(st.Packets, 1)), "process-allocs/frame")
 				b.ReportMetric(float64(tdFrames)/float64(count), "tcpdump-captured/sent")
 				b.ReportMetric(float64(tdDrops), "tcpdump-drops")
 				b.ReportMetric(float64(tdCPU.Nanoseconds())/float64(max(tdFrames, 1)), "tcpdump-cpu-ns/frame")
