@@ -132,6 +132,9 @@ var diffExprs = []struct {
 	{"dst host 10.0.0.2 or dst host 8.8.8.8 or dst host 255.255.255.255", true, true, true},
 	{"tcp[tcpflags] & (tcp-ece|tcp-cwr|tcp-urg) != 0", true, true, true},
 	{"(tcp or udp) and (port 53 or port 80) and not ip6", true, true, true},
+	{"inbound", true, false, true},
+	{"outbound and tcp port 6379", true, false, true},
+	{"inbound and not (port 22 or arp)", true, false, true},
 	{"", true, true, false},
 }
 
@@ -183,22 +186,25 @@ func differential(t *testing.T, tcpdump string, pkts []packet) {
 			}
 			rm, rr, rro := newRunner(t, mine), newRunner(t, ref), newRunner(t, refO)
 			yes, no, bad := 0, 0, 0
-			for _, pk := range pkts {
+			for i, pk := range pkts {
+				// Every other packet is an outgoing copy (skb->pkt_type
+				// PACKET_OUTGOING, 4), for inbound/outbound.
+				pkttype := uint16(4 * (i % 2))
 				var m, r, ro bool
 				switch l.link {
 				case filterexpr.LinkEthernet:
-					m, r, ro = rm.run(pk.eth, -1), rr.run(pk.eth, -1), rro.run(pk.eth, -1)
+					m, r, ro = rm.run(pk.eth, 0, pkttype), rr.run(pk.eth, 0, pkttype), rro.run(pk.eth, 0, pkttype)
 				case filterexpr.LinkCooked:
-					sll, proto, ok := sllFrame(pk.eth)
+					sll, proto, ok := sllFrame(pk.eth, pkttype)
 					if !ok {
 						continue
 					}
-					m, r, ro = rm.run(sll[16:], int(proto)), rr.run(sll, -1), rro.run(sll, -1)
+					m, r, ro = rm.run(sll[16:], proto, pkttype), rr.run(sll, 0, 0), rro.run(sll, 0, 0)
 				case filterexpr.LinkRaw:
 					if len(pk.eth) < 14 || !(pk.eth[12] == 0x08 && pk.eth[13] == 0x00 || pk.eth[12] == 0x86 && pk.eth[13] == 0xdd) {
 						continue
 					}
-					m, r, ro = rm.run(pk.eth[14:], -1), rr.run(pk.eth[14:], -1), rro.run(pk.eth[14:], -1)
+					m, r, ro = rm.run(pk.eth[14:], 0, 0), rr.run(pk.eth[14:], 0, 0), rro.run(pk.eth[14:], 0, 0)
 				}
 				compared++
 				if m != ro {

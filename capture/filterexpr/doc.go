@@ -29,7 +29,7 @@
 //	id        = ["not"] (number | a.b.c.d["/"len | " mask " a.b.c.d] | ipv6["/"len] | mac | \name | lo-hi
 //	            | "(" id { (and|or) id } ")")
 //	other     = [ether|ip|ip6] broadcast | multicast   // ip broadcast is rejected: it needs the netmask
-//	          | less N | greater N | vlan [N]
+//	          | less N | greater N | vlan [N] | inbound | outbound
 //	relation  = arith (">" | ">=" | "=" | "==" | "!=" | "<" | "<=") arith
 //	arith     = number | len | proto "[" arith [":" 1|2|4] "]" | arith op arith | "-" arith | "(" arith ")"
 //	op        = + - * / % & | ^ << >>
@@ -59,6 +59,11 @@
 //     header of an IPv4 packet that is not a later fragment (libpcap has no
 //     IPv6 form); icmp6[i] is the header after the fixed IPv6 header;
 //     ip[i], ip6[i], arp[i] the network header; ether[i] the frame.
+//   - "inbound" and "outbound" test the kernel's packet type
+//     (skb->pkt_type, bpf.ExtType; outbound is PACKET_OUTGOING), as libpcap
+//     does on Linux: they mean something on a live socket only. On lo every
+//     packet is seen twice, going out and coming in; "inbound and ..."
+//     keeps one copy. Rejected on LinkRaw.
 //   - A load past the end of the packet rejects the packet, as in the
 //     kernel, whatever the rest of the expression says. Loads run in the
 //     order of the expression, as libpcap's unoptimized code does; its
@@ -93,9 +98,9 @@
 // wrapping ErrSyntax, ErrUnsupported or ErrTooLarge, with the byte
 // offset), never a program that accepts more than asked: host, network,
 // port and service names (no resolver), gateway, protochain, mpls, pppoe,
-// geneve, vxlan, 802.11, LLC (ether proto below 1536), inbound/outbound,
-// ip broadcast, and the protocols libpcap knows beyond the list above. On
-// LinkCooked and LinkRaw, link-layer addresses, ether[...], broadcast and
+// geneve, vxlan, 802.11, LLC (ether proto below 1536), ip broadcast, and
+// the protocols libpcap knows beyond the list above. On LinkCooked and
+// LinkRaw, link-layer addresses, ether[...], broadcast and
 // multicast are rejected (the link header is not in the data); "arp" on
 // LinkRaw compiles to a test that never matches, as in libpcap.
 //

@@ -29,7 +29,6 @@ var errorCases = []struct {
 	{"port http", filterexpr.ErrUnsupported, 5, false},
 	{"gateway 1.2.3.4", filterexpr.ErrUnsupported, 0, true},
 	{"mpls", filterexpr.ErrUnsupported, 0, false},
-	{"inbound", filterexpr.ErrUnsupported, 0, false},
 	{"ip broadcast", filterexpr.ErrUnsupported, 3, false},
 	{"ether proto 100", filterexpr.ErrUnsupported, 12, false},
 	{"tcp host 1.2.3.4", filterexpr.ErrSyntax, 9, true},
@@ -107,6 +106,7 @@ func TestLinkSpecificErrors(t *testing.T) {
 		{"ether broadcast", filterexpr.LinkRaw},
 		{"multicast", filterexpr.LinkCooked},
 		{"vlan", filterexpr.LinkRaw},
+		{"inbound", filterexpr.LinkRaw},
 		{"tcp", filterexpr.Link(7)},
 	} {
 		if _, err := filterexpr.Compile(tc.expr, tc.link, 65535); !errors.Is(err, filterexpr.ErrUnsupported) {

@@ -86,58 +86,48 @@ func runTcpdumpDD(tcpdump, expr, dlt string, optimize bool) ([]bpf.Instruction, 
 	return prog, nil
 }
 
-// withProto replaces the cooked-socket protocol load by the packet's
-// protocol: x/net/bpf's VM implements only the length extension.
-func withProto(prog []bpf.Instruction, proto uint16) []bpf.Instruction {
+// withMeta replaces the loads of the kernel's packet metadata by the
+// packet's values: x/net/bpf's VM implements only the length extension.
+// proto is the cooked-socket protocol (ExtProto), pkttype skb->pkt_type
+// (ExtType, what inbound/outbound test).
+func withMeta(prog []bpf.Instruction, proto, pkttype uint16) []bpf.Instruction {
 	out := make([]bpf.Instruction, len(prog))
 	for i, in := range prog {
-		if le, ok := in.(bpf.LoadExtension); ok && le.Num == bpf.ExtProto {
-			in = bpf.LoadConstant{Dst: bpf.RegA, Val: uint32(proto)}
+		if le, ok := in.(bpf.LoadExtension); ok {
+			switch le.Num {
+			case bpf.ExtProto:
+				in = bpf.LoadConstant{Dst: bpf.RegA, Val: uint32(proto)}
+			case bpf.ExtType:
+				in = bpf.LoadConstant{Dst: bpf.RegA, Val: uint32(pkttype)}
+			}
 		}
 		out[i] = in
 	}
 	return out
 }
 
-// accepts runs prog on pkt in x/net/bpf's VM.
-func accepts(t testing.TB, prog []bpf.Instruction, pkt []byte) bool {
-	t.Helper()
-	vm, err := bpf.NewVM(prog)
-	if err != nil {
-		t.Fatalf("NewVM: %v", err)
-	}
-	n, err := vm.Run(pkt)
-	if err != nil {
-		t.Fatalf("VM run: %v", err)
-	}
-	return n != 0
-}
-
-// runner runs one program on many packets; for cooked programs it keeps
-// one VM per protocol value (see withProto).
+// runner runs one program on many packets, keeping one VM per metadata
+// value (see withMeta).
 type runner struct {
 	t    testing.TB
 	prog []bpf.Instruction
-	vms  map[int]*bpf.VM
+	vms  map[[2]uint16]*bpf.VM
 }
 
 func newRunner(t testing.TB, prog []bpf.Instruction) *runner {
-	return &runner{t: t, prog: prog, vms: map[int]*bpf.VM{}}
+	return &runner{t: t, prog: prog, vms: map[[2]uint16]*bpf.VM{}}
 }
 
-// run runs the program on pkt; proto >= 0 is the cooked protocol value.
-func (r *runner) run(pkt []byte, proto int) bool {
-	vm := r.vms[proto]
+// run runs the program on pkt with the given metadata.
+func (r *runner) run(pkt []byte, proto, pkttype uint16) bool {
+	key := [2]uint16{proto, pkttype}
+	vm := r.vms[key]
 	if vm == nil {
-		prog := r.prog
-		if proto >= 0 {
-			prog = withProto(prog, uint16(proto))
-		}
 		var err error
-		if vm, err = bpf.NewVM(prog); err != nil {
+		if vm, err = bpf.NewVM(withMeta(r.prog, proto, pkttype)); err != nil {
 			r.t.Fatalf("NewVM: %v", err)
 		}
-		r.vms[proto] = vm
+		r.vms[key] = vm
 	}
 	n, err := vm.Run(pkt)
 	if err != nil {
@@ -373,15 +363,16 @@ func syntheticPackets(t testing.TB) []packet {
 }
 
 // sllFrame turns an Ethernet frame into a Linux cooked (SLL) one, for
-// tcpdump -y LINUX_SLL, and returns its protocol (the ethertype).
-func sllFrame(eth []byte) (sll []byte, proto uint16, ok bool) {
+// tcpdump -y LINUX_SLL, with packet type pkttype, and returns its protocol
+// (the ethertype).
+func sllFrame(eth []byte, pkttype uint16) (sll []byte, proto uint16, ok bool) {
 	if len(eth) < 14 {
 		return nil, 0, false
 	}
 	proto = uint16(eth[12])<<8 | uint16(eth[13])
 	sll = make([]byte, 16+len(eth)-14)
-	sll[1] = 0 // PACKET_HOST
-	sll[3] = 1 // ARPHRD_ETHER
+	sll[0], sll[1] = byte(pkttype>>8), byte(pkttype) // PACKET_HOST (0), PACKET_OUTGOING (4), ...
+	sll[3] = 1                                       // ARPHRD_ETHER
 	sll[5] = 6
 	copy(sll[6:12], eth[6:12])
 	sll[14], sll[15] = eth[12], eth[13]
@@ -429,3 +420,17 @@ func readFrames(t testing.TB, path string) [][]byte {
 }
 
 func lookTcpdump() (string, error) { return exec.LookPath("tcpdump") }
+
+// accepts runs prog on pkt in x/net/bpf's VM.
+func accepts(t testing.TB, prog []bpf.Instruction, pkt []byte) bool {
+	t.Helper()
+	vm, err := bpf.NewVM(prog)
+	if err != nil {
+		t.Fatalf("NewVM: %v", err)
+	}
+	n, err := vm.Run(pkt)
+	if err != nil {
+		t.Fatalf("VM run: %v", err)
+	}
+	return n != 0
+}

@@ -318,6 +318,17 @@ func (p *parser) rterm(in quals) (*node, quals, error) {
 		p.next()
 		n, err := p.vlan(t)
 		return n, qualErr, err
+	case "inbound", "outbound":
+		p.next()
+		if p.link == LinkRaw {
+			return nil, qualErr, p.errAt(t, ErrUnsupported, "%s is not supported on a raw link", t.text)
+		}
+		// The kernel's packet type (skb->pkt_type): PACKET_OUTGOING is 4.
+		n := test(bpf.JumpEqual, 4, bpf.LoadExtension{Num: bpf.ExtType})
+		if t.text == "inbound" {
+			n = not(n)
+		}
+		return n, qualErr, nil
 	case "and", "or", "not":
 		return nil, in, p.syntax(t)
 	}
