@@ -51,6 +51,7 @@ type ConnStats struct {
 	Unmatched       uint64    // UnmatchedResponse exchanges
 	Pushes          uint64    // Push exchanges
 	Interim         uint64    // interim responses (not exchanges)
+	EarlyResponses  uint64    // of the Complete exchanges, those whose response came before the request was whole
 	Gaps            [2]uint64 // gaps reported with Gap
 	GapBytes        [2]uint64 // bytes those gaps lost
 	SkippedBytes    [2]uint64 // bytes received but not parsed (resynchronising, or after a direction stopped)
@@ -123,6 +124,12 @@ type Conn struct {
 	qArr, freeArr [8]*pending
 	seq           uint64 // requests framed so far
 	stats         ConnStats
+	// An early response (see EarlyResponse) waiting for the request in
+	// progress to be framed, and that request's attributes as far as its
+	// bytes go (parsed once per request, for the response's parser).
+	early    *pending
+	partial  *Message
+	partSeq  uint64 // c.seq+1 when partial holds the request in progress
 }
 
 // NewConn returns a Conn parsing protocol p, reporting exchanges to emit.
@@ -285,6 +292,8 @@ func (c *Conn) frame(dir Direction, data []byte, ts time.Time, atEOF bool) int {
 			if req, idx = c.requestFor(data[off:]); req != nil {
 				m.Request = &req.attrs
 			}
+		} else if dir == Response && c.inProgress() {
+			m.Request = c.partialRequest()
 		}
 		adv, framed, matched, err := d.decode(m, data[off:], atEOF)
 		if err != nil {
@@ -407,6 +416,13 @@ func (c *Conn) parsed(dir Direction, ts time.Time, flags Flags, matched bool, re
 		if req != nil {
 			req.interim++
 		}
+	case req == nil && c.early == nil && c.inProgress():
+		// The request it answers is still arriving: hold the response
+		// until that request is framed, then report them together.
+		p := c.newPending()
+		p.attrs.CopyFrom(&m.Attrs)
+		p.ts, p.size, p.flags, p.err, p.interim = ts, len(msg), m.Flags|EarlyResponse, err, 0
+		c.early = p
 	case req == nil:
 		c.stats.Unmatched++
 		c.report(UnmatchedResponse, nil, msg, ts, err, nil)
@@ -428,20 +444,20 @@ func parseErr(err error) error {
 // expects no response.
 func (c *Conn) request(msg []byte, ts time.Time, err error) {
 	m := &c.msg
-	var p *pending
-	if n := len(c.free); n > 0 {
-		p = c.free[n-1]
-		c.free = c.free[:n-1]
-	} else if q, ok := pendingPool.Get().(*pending); ok {
-		p = q
-	} else {
-		p = new(pending)
-	}
+	p := c.newPending()
 	p.attrs.CopyFrom(&m.Attrs)
 	c.seq++
 	p.ts, p.size, p.flags, p.err, p.interim, p.key, p.seq = ts, len(msg), m.Flags, err, 0, 0, c.seq
 	if c.p.Pairing == PairByKey && c.p.Key != nil {
 		p.key, _ = c.p.Key(Request, msg)
+	}
+	if c.early != nil && m.Flags&OneWay == 0 {
+		// The request an early response answered is whole now.
+		c.stats.Exchanges++
+		c.stats.EarlyResponses++
+		c.reportEarly(p)
+		c.release(p)
+		return
 	}
 	if m.Flags&OneWay != 0 {
 		c.stats.OneWay++
@@ -461,6 +477,79 @@ func (c *Conn) request(msg []byte, ts time.Time, err error) {
 	}
 	c.q[(c.head+c.n)&(len(c.q)-1)] = p
 	c.n++
+}
+
+// newPending returns a free request record.
+func (c *Conn) newPending() *pending {
+	if n := len(c.free); n > 0 {
+		p := c.free[n-1]
+		c.free = c.free[:n-1]
+		return p
+	}
+	if q, ok := pendingPool.Get().(*pending); ok {
+		return q
+	}
+	return new(pending)
+}
+
+// inProgress reports whether, with no request waiting (in-order
+// pairing), the request direction holds the start of a request not yet
+// whole: a response now answers that request early.
+func (c *Conn) inProgress() bool {
+	return c.n == 0 && c.p.Pairing == PairInOrder && len(c.dirs[Request].buf) > 0 &&
+		c.stats.StoppedByError[Request] == nil && !c.dirs[Request].resync
+}
+
+// partialRequest parses the request in progress as far as its bytes go
+// (once per request) for the early response's parser.
+func (c *Conn) partialRequest() *Attributes {
+	if c.partial == nil {
+		c.partial = new(Message)
+	}
+	if c.partSeq != c.seq+1 {
+		c.partSeq = c.seq + 1
+		m := c.partial
+		m.Reset(c.dirs[Request].buf, Request)
+		m.State = c.state
+		m.Flags = Truncated
+		c.p.Request.Parse(m)
+		m.Data = nil // its attributes may alias the buffer: used only now
+	}
+	return &c.partial.Attrs
+}
+
+// reportEarly reports the request p with the early response held.
+func (c *Conn) reportEarly(p *pending) {
+	r := c.early
+	c.early = nil
+	e := &c.ex
+	*e = Exchange{Protocol: c.p.Name, Kind: Complete,
+		Request: &p.attrs, RequestTime: p.ts, RequestSize: p.size, RequestFlags: p.flags, RequestErr: p.err, RequestSeq: p.seq,
+		Response: &r.attrs, ResponseTime: r.ts, ResponseSize: r.size, ResponseFlags: r.flags, ResponseErr: r.err}
+	if c.emit != nil {
+		c.emit(e)
+	}
+	*e = Exchange{}
+	c.release(r)
+}
+
+// flushEarly reports an early response whose request never became whole
+// as unmatched.
+func (c *Conn) flushEarly() {
+	r := c.early
+	if r == nil {
+		return
+	}
+	c.early = nil
+	c.stats.Unmatched++
+	e := &c.ex
+	*e = Exchange{Protocol: c.p.Name, Kind: UnmatchedResponse,
+		Response: &r.attrs, ResponseTime: r.ts, ResponseSize: r.size, ResponseFlags: r.flags, ResponseErr: r.err}
+	if c.emit != nil {
+		c.emit(e)
+	}
+	*e = Exchange{}
+	c.release(r)
 }
 
 // at returns the i-th pending request. The ring's length is a power of
@@ -542,6 +631,7 @@ func (c *Conn) Gap(dir Direction, n int) {
 		c.dropBuf(d)
 	}
 	d.resync = true
+	c.flushEarly()
 	if c.p.Pairing == PairInOrder {
 		c.flushPending(ErrGap)
 	}
@@ -567,6 +657,7 @@ func (c *Conn) Close(ts time.Time) {
 		}
 		c.dropBuf(d)
 	}
+	c.flushEarly()
 	c.flushPending(ErrClosed)
 	// Every request record is free now: hand them to the next Conns.
 	for i, p := range c.free {

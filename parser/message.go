@@ -40,6 +40,12 @@ const (
 	// Truncated marks a message whose bytes end before the message does
 	// (capture snaplen or a gap): its attributes are what could be read.
 	Truncated
+	// EarlyResponse marks a response that arrived while the request it
+	// answers was still incomplete (a server refusing an upload with 413,
+	// or answering before reading the whole body). Conn sets it on
+	// Exchange.ResponseFlags: the response is paired with the request in
+	// progress, reported when that request's last byte is framed.
+	EarlyResponse
 )
 
 // Message is one protocol message being parsed: its bytes, the read offset
