@@ -127,9 +127,9 @@ type Conn struct {
 	// An early response (see EarlyResponse) waiting for the request in
 	// progress to be framed, and that request's attributes as far as its
 	// bytes go (parsed once per request, for the response's parser).
-	early    *pending
-	partial  *Message
-	partSeq  uint64 // c.seq+1 when partial holds the request in progress
+	early   *pending
+	partial *Message
+	partSeq uint64 // c.seq+1 when partial holds the request in progress
 }
 
 // NewConn returns a Conn parsing protocol p, reporting exchanges to emit.
