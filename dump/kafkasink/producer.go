@@ -67,8 +67,9 @@ type Stats struct {
 	// OldestPending is the age of the oldest pending record, as the
 	// watchdog last measured it (0 when none is pending).
 	OldestPending time.Duration
-	// Aborts counts watchdog aborts.
-	Aborts uint64
+	// Aborts counts watchdog aborts; UnsafeAborts those that could not
+	// wait for in-flight requests (a broker gone mid-request).
+	Aborts, UnsafeAborts uint64
 	// LastError is the most recent error a record failed with.
 	LastError error
 }
@@ -125,7 +126,7 @@ type Producer struct {
 	dropStale, dropStaleB atomic.Uint64
 	dropProd, dropProdB   atomic.Uint64
 	dropClose, dropCloseB atomic.Uint64
-	aborts                atomic.Uint64
+	aborts, unsafeAborts  atomic.Uint64
 	closingAbort          atomic.Bool
 
 	stop     chan struct{}
@@ -274,7 +275,7 @@ func (p *Producer) settle(kr *kgo.Record, err error) {
 	case errors.Is(err, kgo.ErrClientClosed) || (errors.Is(err, kgo.ErrAborting) && p.closingAbort.Load()):
 		p.dropClose.Add(1)
 		p.dropCloseB.Add(size)
-	case errors.Is(err, kgo.ErrAborting) || errors.Is(err, kgo.ErrRecordTimeout):
+	case errors.Is(err, kgo.ErrAborting) || errors.Is(err, kgo.ErrRecordTimeout) || p.purged(err):
 		p.dropStale.Add(1)
 		p.dropStaleB.Add(size)
 	default:
@@ -294,6 +295,12 @@ func (p *Producer) settle(kr *kgo.Record, err error) {
 	r.r = kgo.Record{}
 	p.free = append(p.free, r)
 	p.mu.Unlock()
+}
+
+// purged reports a record failed by PurgeTopicsFromClient after an
+// unsafe abort (kgo does not export that error).
+func (p *Producer) purged(err error) bool {
+	return p.unsafeAborts.Load() > 0 && err.Error() == "topic purged while buffered"
 }
 
 // watchdog keeps the coarse clock and aborts the buffer once its oldest
@@ -329,13 +336,24 @@ func (p *Producer) watchdog() {
 	}
 }
 
-// abort fails everything buffered. kgo waits for in-flight requests to be
-// answered (or to time out) before failing what they carried, so that
-// sequence numbers stay consistent; that wait is bounded by kgo's request
-// timeouts.
+// abort fails everything buffered. kgo's safe abort waits for in-flight
+// requests to be answered before failing what they carried, so that
+// sequence numbers stay consistent; with a broker gone that wait does not
+// end while kgo keeps redialing. So the safe abort gets MaxAge/2 (at
+// least 10 ms); past that the buffer is abandoned without waiting
+// (kgo.Client.UnsafeAbortBufferedRecords: kgo bumps the idempotent
+// producer's epoch for records it had sent) and the topic's producer
+// state is purged, so the next records start afresh with new metadata.
 func (p *Producer) abort() {
 	defer p.done.Done()
-	_ = p.cl.AbortBufferedRecords(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), max(p.o.MaxAge/2, 10*time.Millisecond))
+	err := p.cl.AbortBufferedRecords(ctx)
+	cancel()
+	if err != nil {
+		p.unsafeAborts.Add(1)
+		p.cl.UnsafeAbortBufferedRecords()
+		p.cl.PurgeTopicsFromClient(p.o.Topic)
+	}
 	p.mu.Lock()
 	p.aborting = false
 	p.mu.Unlock()
@@ -352,7 +370,7 @@ func (p *Producer) Stats() Stats {
 		DroppedStale: p.dropStale.Load(), DroppedStaleBytes: p.dropStaleB.Load(),
 		DroppedProduceError: p.dropProd.Load(), DroppedProduceErrorBytes: p.dropProdB.Load(),
 		DroppedClosed: p.dropClose.Load(), DroppedClosedBytes: p.dropCloseB.Load(),
-		Aborts: p.aborts.Load(),
+		Aborts: p.aborts.Load(), UnsafeAborts: p.unsafeAborts.Load(),
 	}
 	p.mu.Lock()
 	s.Pending, s.PendingBytes = p.pendN, p.pendB
@@ -392,6 +410,17 @@ func (p *Producer) Close() error {
 	}
 	p.cl.Close() // fails anything still buffered with ErrClientClosed
 	p.done.Wait()
+	// kgo delivers the last promises from its own goroutine, possibly
+	// after Close returns: wait for them so Stats are final.
+	for deadline := time.Now().Add(p.o.CloseTimeout + time.Second); time.Now().Before(deadline); {
+		p.mu.Lock()
+		n := p.pendN
+		p.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if n := p.dropClose.Load() - before; n > 0 {
 		p.closeErr = fmt.Errorf("%w: %d dropped at close", ErrUndelivered, n)
 	}
