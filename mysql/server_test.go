@@ -109,7 +109,8 @@ func startMariaDB(t testing.TB, port int) *myServer {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.sql(t, fmt.Sprintf("CREATE DATABASE %s; CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'; GRANT ALL ON %s.* TO '%s'@'127.0.0.1';"+
+	// sql_log_off: the setup (with the users' passwords) stays out of the general log.
+	s.sql(t, fmt.Sprintf("SET SESSION sql_log_off = 1; CREATE DATABASE %s; CREATE USER '%s'@'127.0.0.1' IDENTIFIED BY '%s'; GRANT ALL ON %s.* TO '%s'@'127.0.0.1';"+
 		"INSTALL SONAME 'auth_ed25519'; CREATE USER '%s'@'127.0.0.1' IDENTIFIED VIA ed25519 USING PASSWORD('%s'); GRANT ALL ON %s.* TO '%s'@'127.0.0.1';",
 		myDatabase, myUser, myPassword, myDatabase, myUser, myEdUser, myEdPassword, myDatabase, myEdUser))
 	return s

@@ -128,7 +128,8 @@ func (s *pgServer) as(prog string, args ...string) *exec.Cmd {
 
 func (s *pgServer) psqlSocket(t testing.TB, sql string) {
 	t.Helper()
-	cmd := exec.Command("runuser", "-u", "postgres", "--", "psql", "-h", s.sock, "-p", strconv.Itoa(s.port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-qc", sql)
+	cmd := exec.Command("runuser", "-u", "postgres", "--", "psql", "-h", s.sock, "-p", strconv.Itoa(s.port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q",
+		"-c", "SET log_statement = 'none'", "-c", sql) // the setup (with the role's password) stays out of the log
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("psql %q: %v\n%s", sql, err, out)
 	}
