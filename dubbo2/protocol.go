@@ -8,6 +8,9 @@ import (
 	"github.com/wirekit/wirekit/parser"
 )
 
+// Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).
+const Name = "dubbo2"
+
 // Attribute keys this package sets. Names and value types match the
 // corpus truth files (dubbo2.request_id is an int, dubbo2.two_way a bool...).
 const (
@@ -162,7 +165,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 	opts = c.opts
 	split := splitFunc(opts.MaxBodySize)
 	return &parser.Protocol{
-		Name:     "dubbo2",
+		Name:     Name,
 		Request:  parser.NewPkgParser("dubbo2.request", c.requestFastFail, c.parseRequest),
 		Response: parser.NewPkgParser("dubbo2.response", c.responseFastFail, c.parseResponse),
 		Split:    func(any, parser.Direction) bufio.SplitFunc { return split },

@@ -148,3 +148,26 @@ func TestEarlyResponseNetHTTP(t *testing.T) {
 		}
 	}
 }
+
+// TestLengthConflict is issue 14.7's regression: a request with both
+// Transfer-Encoding: chunked and Content-Length (the request smuggling
+// shape) is framed by Transfer-Encoding, flagged and counted (was: no
+// flag).
+func TestLengthConflict(t *testing.T) {
+	p := httpx.Protocol()
+	var got []*parser.Exchange
+	c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) { got = append(got, e.Clone()) })
+	smuggled := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"5\r\nhello\r\n0\r\n\r\n"
+	plain := "GET /next HTTP/1.1\r\nHost: x\r\n\r\n"
+	c.Feed(parser.Request, []byte(smuggled+plain), time.Time{})
+	c.Close(time.Time{})
+	require.Len(t, got, 2)
+	assert.Equal(t, len(smuggled), got[0].RequestSize, "framed by Transfer-Encoding")
+	flag, ok := got[0].Request.Bool(httpx.AttrLengthConflict)
+	assert.True(t, ok && flag)
+	assert.False(t, got[1].Request.Has(httpx.AttrLengthConflict))
+	path, _ := got[1].Request.String(httpx.AttrPath)
+	assert.Equal(t, "/next", path)
+	assert.Equal(t, int64(1), c.State().(*httpx.State).LengthConflicts())
+}

@@ -22,6 +22,15 @@ const (
 	AttrTransferEncoding = "http.transfer_encoding" // Transfer-Encoding as sent in its first field, when present (string)
 	AttrKeepAlive        = "http.keep_alive"        // whether the connection persists after this message (bool)
 	AttrUpgrade          = "http.upgrade"           // Upgrade field value, when present (string)
+	// AttrLengthConflict is set (true) on a message that carries both
+	// Transfer-Encoding and Content-Length (bool). RFC 9112 section 6.3:
+	// Transfer-Encoding overrides Content-Length, and such a message
+	// "ought to be handled as an error" since it is how requests are
+	// smuggled past a proxy that reads the other one. wirekit frames it by
+	// Transfer-Encoding, as the RFC says a recipient must, flags it and
+	// counts it (State.LengthConflicts), so that a monitor sees the attempt
+	// rather than silently choosing one reading.
+	AttrLengthConflict = "http.length_conflict"
 
 	// AttrHeaderPrefix prefixes the keys of the extra headers selected
 	// with Options.ExtraHeaders: "http.header.<lower-cased name>".

@@ -262,6 +262,9 @@ func (p *Parser) setCommon(a *parser.Attributes, h *Header) {
 	}
 	if h.HasTransferEncoding {
 		a.Add(AttrTransferEncoding, bytesString(h.TransferEncoding))
+		if h.ContentLength >= 0 {
+			a.Add(AttrLengthConflict, parser.BoolValue(true))
+		}
 	}
 	a.Add(AttrKeepAlive, parser.BoolValue(h.KeepAlive))
 	if h.Upgrade != nil {

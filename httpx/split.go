@@ -71,9 +71,10 @@ type State struct {
 	// call clears it first.
 	fresh [2]bool
 
-	skipped  int64
-	interim  int64
-	unpaired int64
+	skipped   int64
+	interim   int64
+	unpaired  int64
+	conflicts int64
 }
 
 // dirState is one direction's progress on the message at the front of
@@ -133,6 +134,10 @@ func (s *State) Pending() int { return s.n }
 // Skipped is the number of bytes skipped: empty lines before a request
 // line (RFC 9112 section 2.2 allows a server to ignore them).
 func (s *State) Skipped() int64 { return s.skipped }
+
+// LengthConflicts is the number of messages framed that carried both
+// Transfer-Encoding and Content-Length (see AttrLengthConflict).
+func (s *State) LengthConflicts() int64 { return s.conflicts }
 
 // Interim is the number of 1xx interim responses framed (101 excluded).
 func (s *State) Interim() int64 { return s.interim }
@@ -233,6 +238,13 @@ func (s *State) SplitRequest(data []byte, atEOF bool) (advance int, token []byte
 // bytes at the start of data, was just decoded, and frames as much of it as
 // data holds.
 func (s *State) startBody(d *dirState, f Framing, headLen int, contentLength int64, data []byte, atEOF bool, dir parser.Direction) (int, []byte, error) {
+	h := &s.reqHead.Header
+	if dir == parser.Response {
+		h = &s.resHead.Header
+	}
+	if h.HasTransferEncoding && h.ContentLength >= 0 {
+		s.conflicts++
+	}
 	d.begin(f, headLen, contentLength)
 	d.headNow = true
 	return s.body(d, data, atEOF, dir)

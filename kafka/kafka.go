@@ -179,6 +179,9 @@ type config struct {
 	cache   *TopicCache
 }
 
+// Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).
+const Name = "kafka"
+
 // connState is the per-connection value (Protocol.NewState): scratch space
 // for the text form of topic ids, one per direction, so that formatting an
 // id does not allocate. A topic id attribute aliases it and stays valid
@@ -209,7 +212,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 		ports = []uint16{DefaultPort}
 	}
 	return &parser.Protocol{
-		Name:     "kafka",
+		Name:     Name,
 		Request:  c.requestTree(),
 		Response: c.responseTree(),
 		NewState: func() any { return new(connState) },

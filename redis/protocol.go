@@ -6,6 +6,9 @@ import (
 	"github.com/wirekit/wirekit/parser"
 )
 
+// Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).
+const Name = "redis"
+
 // DefaultPort is redis-server's well-known port.
 const DefaultPort = 6379
 
@@ -25,7 +28,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 	p.reqTree = parser.NewPkgParser("redis.request", fastFailRequest, p.parseRequest)
 	p.respTree = parser.NewPkgParser("redis.response", fastFailResponse, p.parseResponse)
 	return &parser.Protocol{
-		Name:     "redis",
+		Name:     Name,
 		Request:  p.reqTree,
 		Response: p.respTree,
 		NewState: func() any { return new(State) },
