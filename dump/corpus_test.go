@@ -9,7 +9,6 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -425,13 +424,4 @@ func TestPcapngDissectedByTshark(t *testing.T) {
 			require.Empty(t, strings.TrimSpace(string(out)), "frames flagged by TCP analysis")
 		})
 	}
-}
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	var k []string
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
 }

@@ -64,20 +64,6 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.timers = keep
 }
 
-// pending returns the number of live timers (the control loop waits on two
-// while a window schedule is active).
-func (c *fakeClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for _, t := range c.timers {
-		if !t.done {
-			n++
-		}
-	}
-	return n
-}
-
 func (t *fakeTimer) C() <-chan time.Time { return t.c }
 
 func (t *fakeTimer) Stop() bool {

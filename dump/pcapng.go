@@ -261,7 +261,7 @@ func (e *pcapngEncoder) packet(dst []byte, pc *pconn, dir parser.Direction, flag
 		src, dstI := int(dir), 1-int(dir)
 		// Ethernet: locally administered MACs, ...:01 client, ...:02 server.
 		b = append(b, 2, 0, 0, 0, 0, byte(dstI+1), 2, 0, 0, 0, 0, byte(src+1))
-		ipStart := len(b)
+		var ipStart int
 		if pc.v6 {
 			b = append(b, 0x86, 0xDD)
 			ipStart = len(b)
