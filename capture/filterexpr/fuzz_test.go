@@ -80,3 +80,45 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidate: any raw program (8 bytes an instruction) is judged
+// without panicking, and one Validate accepts runs in the VM.
+func FuzzValidate(f *testing.F) {
+	for _, tc := range diffExprs[:20] {
+		prog, err := filterexpr.Compile(tc.expr, filterexpr.LinkEthernet, 1500)
+		if err != nil {
+			continue
+		}
+		raw, _ := bpf.Assemble(prog)
+		b := make([]byte, 0, 8*len(raw))
+		for _, r := range raw {
+			b = append(b, byte(r.Op), byte(r.Op>>8), r.Jt, r.Jf, byte(r.K), byte(r.K>>8), byte(r.K>>16), byte(r.K>>24))
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var prog []bpf.Instruction
+		for i := 0; i+8 <= len(b) && len(prog) <= filterexpr.MaxInstructions; i += 8 {
+			prog = append(prog, bpf.RawInstruction{Op: uint16(b[i]) | uint16(b[i+1])<<8, Jt: b[i+2], Jf: b[i+3],
+				K: uint32(b[i+4]) | uint32(b[i+5])<<8 | uint32(b[i+6])<<16 | uint32(b[i+7])<<24})
+		}
+		if filterexpr.Validate(prog) != nil {
+			return
+		}
+		raw := make([]bpf.RawInstruction, len(prog))
+		for i, in := range prog {
+			raw[i] = in.(bpf.RawInstruction)
+		}
+		dis, _ := bpf.Disassemble(raw)
+		for i, in := range dis {
+			if le, ok := in.(bpf.LoadExtension); ok && le.Num != bpf.ExtLen {
+				dis[i] = bpf.LoadConstant{Dst: bpf.RegA, Val: 1}
+			}
+		}
+		vm, err := bpf.NewVM(dis)
+		if err != nil {
+			return // x/net/bpf is stricter in places (it cannot run every valid opcode)
+		}
+		_, _ = vm.Run(make([]byte, 64))
+	})
+}

@@ -58,6 +58,9 @@ func TestKernelAcceptsPrograms(t *testing.T) {
 			if err != nil {
 				continue // link-specific rejection, tested elsewhere
 			}
+			if err := filterexpr.Validate(prog); err != nil {
+				t.Errorf("Validate refuses %q (%v): %v", tc.expr, o.Link, err)
+			}
 			if err := attach(fd, prog); err != nil {
 				t.Errorf("kernel refuses %q (%v, VLANMetadata=%v): %v\n%v", tc.expr, o.Link, o.VLANMetadata, err, prog)
 			}
@@ -175,4 +178,75 @@ func TestKernelFiltersLoopback(t *testing.T) {
 			t.Logf("%s: %d selected frames received, none other", tc.name, got)
 		})
 	}
+}
+
+// Validate refuses what the kernel refuses.
+func TestValidateAgreesWithKernel(t *testing.T) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Skipf("no UDP socket: %v", err)
+	}
+	defer syscall.Close(fd)
+	ret := bpf.RetConstant{Val: 1}
+	long := make([]bpf.Instruction, filterexpr.MaxInstructions+1)
+	for i := range long {
+		long[i] = ret
+	}
+	for _, tc := range []struct {
+		name string
+		prog []bpf.Instruction
+		ok   bool
+	}{
+		{"accept all", []bpf.Instruction{ret}, true},
+		{"scratch written then read", []bpf.Instruction{bpf.LoadConstant{Dst: bpf.RegA, Val: 1}, bpf.StoreScratch{Src: bpf.RegA, N: 2}, bpf.LoadScratch{Dst: bpf.RegX, N: 2}, ret}, true},
+		{"extensions", []bpf.Instruction{bpf.LoadExtension{Num: bpf.ExtVLANTagPresent}, bpf.LoadExtension{Num: bpf.ExtType}, bpf.LoadExtension{Num: bpf.ExtLen}, ret}, true},
+		{"4096 instructions", long[:filterexpr.MaxInstructions], true},
+		{"4097 instructions", long, false},
+		{"no return at the end", []bpf.Instruction{ret, bpf.LoadConstant{Dst: bpf.RegA, Val: 1}}, false},
+		{"division by constant 0", []bpf.Instruction{bpf.RawInstruction{Op: 0x34}, ret}, false},
+		{"modulus by constant 0", []bpf.Instruction{bpf.RawInstruction{Op: 0x94}, ret}, false},
+		{"shift by 32", []bpf.Instruction{bpf.RawInstruction{Op: 0x64, K: 32}, ret}, false},
+		{"scratch read before written", []bpf.Instruction{bpf.LoadScratch{Dst: bpf.RegA, N: 3}, ret}, false},
+		{"scratch written on one path only", []bpf.Instruction{
+			bpf.LoadAbsolute{Off: 0, Size: 1},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 1, SkipTrue: 1},
+			bpf.StoreScratch{Src: bpf.RegA, N: 0},
+			bpf.LoadScratch{Dst: bpf.RegA, N: 0}, ret}, false},
+		{"jump past the end", []bpf.Instruction{bpf.RawInstruction{Op: 0x05, K: 1}, ret}, false},
+		{"conditional past the end", []bpf.Instruction{bpf.RawInstruction{Op: 0x15, Jt: 1}, ret}, false},
+		{"unknown extension", []bpf.Instruction{bpf.LoadAbsolute{Off: 0xfffff000 + 100, Size: 4}, ret}, false},
+		{"bad opcode", []bpf.Instruction{bpf.RawInstruction{Op: 0xff}, ret}, false},
+		{"scratch slot 16", []bpf.Instruction{bpf.RawInstruction{Op: 0x02, K: 16}, ret}, false},
+	} {
+		verr := filterexpr.Validate(tc.prog)
+		var kerr error
+		if len(tc.prog) > 0 {
+			kerr = attachRaw(fd, tc.prog)
+		}
+		if (verr == nil) != tc.ok || (kerr == nil) != tc.ok {
+			t.Errorf("%s: Validate: %v, kernel: %v, want ok=%v", tc.name, verr, kerr, tc.ok)
+		}
+	}
+	if filterexpr.Validate(nil) == nil {
+		t.Error("Validate accepts an empty program")
+	}
+}
+
+// attachRaw attaches prog without x/net/bpf's own checks where possible.
+func attachRaw(fd int, prog []bpf.Instruction) error {
+	sf := make([]syscall.SockFilter, len(prog))
+	for i, in := range prog {
+		r, err := in.Assemble()
+		if err != nil {
+			return err
+		}
+		sf[i] = syscall.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+	}
+	fp := syscall.SockFprog{Len: uint16(len(sf)), Filter: &sf[0]}
+	_, _, e := syscall.Syscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_ATTACH_FILTER,
+		uintptr(unsafe.Pointer(&fp)), unsafe.Sizeof(fp), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
 }
