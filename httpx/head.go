@@ -300,22 +300,6 @@ func parseVersion(b []byte, off int) (Version, error) {
 	return Version(10 + b[7] - '0'), nil
 }
 
-// nextLine returns the line starting at b[off:] without its terminator,
-// and the offset after it. A line ends with LF; a CR before the LF is
-// dropped (RFC 9112 section 2.2 lets a recipient accept a bare LF, as
-// net/http does). ok is false when b[off:] holds no LF.
-func nextLine(b []byte, off int) (line []byte, next int, ok bool) {
-	i := bytes.IndexByte(b[off:], '\n')
-	if i < 0 {
-		return nil, off, false
-	}
-	line = b[off : off+i]
-	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
-	}
-	return line, off + i + 1, true
-}
-
 // scanFields reads header field lines from b[off:] up to and including
 // the empty line, filling h (and the Host of req when req is not nil). It
 // returns the offset after the empty line, or parser.ErrShort with the

@@ -164,17 +164,12 @@ func equalFold(s string, b []byte) bool {
 	return true
 }
 
-// keyPos returns the argument index of the first key of a call to c with
-// the given arguments (argv[0] is the command name), or -1 when the server
-// would report no key: no key arguments, wrong arity, or arguments that do
-// not satisfy the key specification (numkeys 0 or out of range, missing
-// keyword ...). Container commands are resolved to their subcommand first.
-func keyPos(c *cmdInfo, a *argList) int {
-	k, _ := keyPosFixed(c, a)
-	return k
-}
-
-// keyPosFixed is keyPos, also reporting whether the result depends only on
+// keyPosFixed returns the argument index of the first key of a call to c
+// with the given arguments (argv[0] is the command name), or -1 when the
+// server would report no key: no key arguments, wrong arity, or arguments
+// that do not satisfy the key specification (numkeys 0 or out of range,
+// missing keyword ...). Container commands are resolved to their
+// subcommand first. It also reports whether the result depends only on
 // the command and the argument count (so a connection may reuse it for the
 // next call of the same command with as many arguments).
 func keyPosFixed(c *cmdInfo, a *argList) (int, bool) {
