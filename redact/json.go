@@ -1,0 +1,248 @@
+package redact
+
+import "encoding/json"
+
+// maxJSONDepth bounds the nesting the JSON walk follows; deeper input is
+// treated as malformed (masked whole).
+const maxJSONDepth = 64
+
+// appendJSONRendering appends s, a JSON text, with the value of every
+// object member whose name is sensitive replaced by the string Mask, at
+// any depth. Input that is not one valid JSON value is masked whole: a
+// rendering the walk cannot read is not passed through unread.
+func (p *Policy) appendJSONRendering(dst []byte, s string) []byte {
+	w := jsonWalk{p: p, s: s, out: dst}
+	w.skipSpace()
+	if !w.value(0, true) {
+		return append(dst, Mask...)
+	}
+	w.skipSpace()
+	if w.i != len(s) {
+		return append(dst, Mask...)
+	}
+	return w.out
+}
+
+// jsonWalk copies (or skips) JSON values of s from i, writing to out.
+type jsonWalk struct {
+	p   *Policy
+	s   string
+	i   int
+	out []byte
+}
+
+func (w *jsonWalk) skipSpace() {
+	for w.i < len(w.s) {
+		switch w.s[w.i] {
+		case ' ', '\t', '\n', '\r':
+			w.i++
+		default:
+			return
+		}
+	}
+}
+
+// value reads one value at i; emit says whether it is copied to out.
+func (w *jsonWalk) value(depth int, emit bool) bool {
+	if depth > maxJSONDepth || w.i >= len(w.s) {
+		return false
+	}
+	switch c := w.s[w.i]; {
+	case c == '{':
+		return w.object(depth, emit)
+	case c == '[':
+		return w.array(depth, emit)
+	case c == '"':
+		start := w.i
+		if !w.str() {
+			return false
+		}
+		if emit {
+			w.out = append(w.out, w.s[start:w.i]...)
+		}
+		return true
+	default:
+		start := w.i
+		for w.i < len(w.s) {
+			c := w.s[w.i]
+			if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				break
+			}
+			w.i++
+		}
+		lit := w.s[start:w.i]
+		if lit == "" || !validScalar(lit) {
+			return false
+		}
+		if emit {
+			w.out = append(w.out, lit...)
+		}
+		return true
+	}
+}
+
+// validScalar checks a literal or number with encoding/json (scalars are
+// short; this runs only on them).
+func validScalar(lit string) bool {
+	switch lit {
+	case "true", "false", "null":
+		return true
+	}
+	return json.Valid([]byte(lit))
+}
+
+// str moves i past the string starting at i, checking it is a valid JSON
+// string (no control characters, known escapes).
+func (w *jsonWalk) str() bool {
+	w.i++ // opening quote
+	for w.i < len(w.s) {
+		switch c := w.s[w.i]; {
+		case c == '\\':
+			if w.i+1 >= len(w.s) {
+				return false
+			}
+			switch w.s[w.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				w.i += 2
+			case 'u':
+				if w.i+6 > len(w.s) {
+					return false
+				}
+				for _, h := range []byte(w.s[w.i+2 : w.i+6]) {
+					if !isHex(h) {
+						return false
+					}
+				}
+				w.i += 6
+			default:
+				return false
+			}
+		case c == '"':
+			w.i++
+			return true
+		case c < 0x20:
+			return false
+		default:
+			w.i++
+		}
+	}
+	return false
+}
+
+func (w *jsonWalk) object(depth int, emit bool) bool {
+	w.i++
+	if emit {
+		w.out = append(w.out, '{')
+	}
+	w.skipSpace()
+	if w.i < len(w.s) && w.s[w.i] == '}' {
+		w.i++
+		if emit {
+			w.out = append(w.out, '}')
+		}
+		return true
+	}
+	for {
+		w.skipSpace()
+		if w.i >= len(w.s) || w.s[w.i] != '"' {
+			return false
+		}
+		start := w.i
+		if !w.str() {
+			return false
+		}
+		rawName := w.s[start:w.i]
+		w.skipSpace()
+		if w.i >= len(w.s) || w.s[w.i] != ':' {
+			return false
+		}
+		w.i++
+		w.skipSpace()
+		masked := w.p.Sensitive(memberName(rawName))
+		if emit {
+			w.out = append(w.out, rawName...)
+			w.out = append(w.out, ':')
+		}
+		if !w.value(depth+1, emit && !masked) {
+			return false
+		}
+		if emit && masked {
+			w.out = append(w.out, `"`+Mask+`"`...)
+		}
+		w.skipSpace()
+		if w.i >= len(w.s) {
+			return false
+		}
+		switch w.s[w.i] {
+		case ',':
+			w.i++
+			if emit {
+				w.out = append(w.out, ',')
+			}
+		case '}':
+			w.i++
+			if emit {
+				w.out = append(w.out, '}')
+			}
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (w *jsonWalk) array(depth int, emit bool) bool {
+	w.i++
+	if emit {
+		w.out = append(w.out, '[')
+	}
+	w.skipSpace()
+	if w.i < len(w.s) && w.s[w.i] == ']' {
+		w.i++
+		if emit {
+			w.out = append(w.out, ']')
+		}
+		return true
+	}
+	for {
+		w.skipSpace()
+		if !w.value(depth+1, emit) {
+			return false
+		}
+		w.skipSpace()
+		if w.i >= len(w.s) {
+			return false
+		}
+		switch w.s[w.i] {
+		case ',':
+			w.i++
+			if emit {
+				w.out = append(w.out, ',')
+			}
+		case ']':
+			w.i++
+			if emit {
+				w.out = append(w.out, ']')
+			}
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// memberName returns the decoded name of a quoted JSON member name (with
+// its quotes); escaped names, which are rare, are decoded by encoding/json.
+func memberName(raw string) string {
+	inner := raw[1 : len(raw)-1]
+	for i := 0; i < len(inner); i++ {
+		if inner[i] == '\\' {
+			var s string
+			if json.Unmarshal([]byte(raw), &s) == nil {
+				return s
+			}
+			return inner
+		}
+	}
+	return inner
+}
