@@ -157,11 +157,11 @@ func TestJSONRenderings(t *testing.T) {
 	var a parser.Attributes
 	for in, want := range map[string]string{
 		`[{"user":"ann","password":"x","nested":{"apiKey":[1,2],"ok":true}},"plain"]`: `[{"user":"ann","password":"***","nested":{"apiKey":"***","ok":true}},"plain"]`,
-		`{"Token":{"deep":{"x":1}}, "n": -1.5e3, "z": null}`:                           `{"Token":"***","n":-1.5e3,"z":null}`,
-		`{"pass\u0077ord":"x"}`:                                                        `{"pass\u0077ord":"***"}`,
-		`{"a":`:                                                                        redact.Mask, // not JSON: masked whole
-		`{"a":1} trailing`:                                                             redact.Mask,
-		strings.Repeat("[", 100) + strings.Repeat("]", 100):                            redact.Mask, // deeper than the walk goes
+		`{"Token":{"deep":{"x":1}}, "n": -1.5e3, "z": null}`:                          `{"Token":"***","n":-1.5e3,"z":null}`,
+		`{"pass\u0077ord":"x"}`: `{"pass\u0077ord":"***"}`,
+		`{"a":`:                 redact.Mask, // not JSON: masked whole
+		`{"a":1} trailing`:      redact.Mask,
+		strings.Repeat("[", 100) + strings.Repeat("]", 100): redact.Mask, // deeper than the walk goes
 	} {
 		a.Reset()
 		a.SetString(dubbo2.AttrArguments, in)
