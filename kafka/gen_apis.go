@@ -218,6 +218,9 @@ func run() error {
 	var d bytes.Buffer
 	d.WriteString(header)
 	d.WriteString("package kafka\n\n")
+	if usesTagHelpers {
+		d.WriteString("import \"github.com/wirekit/wirekit/parser\"\n\n")
+	}
 	d.Write(dec.Bytes())
 	if usesTagHelpers {
 		d.WriteString(tagHelpers)
@@ -631,7 +634,7 @@ func (t *translator) primitive(call, name string, depth int, info structInfo) {
 		}
 		return
 	case call == "Uvarint":
-		t.line("d.Uvarint() // %s", name)
+		t.line("d.Uvarint32() // %s", name)
 		return
 	}
 	n, ok := fixedSize[call]
@@ -689,9 +692,9 @@ func (t *translator) array(body []ast.Stmt, name string, depth int) {
 		if ue, ok := as.Rhs[0].(*ast.UnaryExpr); ok && ue.Op == token.AND {
 			// v := &a[i]: an array of structs.
 			t.open("for n, i := d.array(), 0; i < n && d.ok(); i++")
-			t.line("start := d.off")
+			t.line("start := d.Offset()")
 			t.structBody(elem[1:], depth+1, false)
-			t.line("if d.off == start {")
+			t.line("if d.Offset() == start {")
 			t.raw("\tbreak // elements of no bytes: the rest are the same")
 			t.raw("}")
 			t.close()
@@ -796,16 +799,14 @@ func (t *translator) tagSection(body []ast.Stmt, depth int) {
 	usesTagHelpers = true
 	t.open("if d.flex")
 	t.open("for n := d.tagCount(); n > 0 && d.ok(); n--")
-	t.line("tag, end := d.tagField()")
+	t.line("tag, field := d.tagField()")
 	t.line("switch tag {")
 	for _, c := range cases {
 		t.raw("case %s:", c.tag)
-		t.raw("\tsaved := d.within(end)")
+		t.raw("\tsaved := d.within(field)")
 		t.b.WriteString(c.code)
-		t.raw("\td.endWithin(saved, end)")
+		t.raw("\td.endWithin(saved)")
 	}
-	t.raw("default:")
-	t.raw("\td.off = end")
 	t.raw("}")
 	t.close()
 	t.close()
@@ -815,35 +816,33 @@ func (t *translator) tagSection(body []ast.Stmt, depth int) {
 // attribute): zdecode.go then gets tagHelpers.
 var usesTagHelpers bool
 
-const tagHelpers = `// tagCount reads the count of a tagged-field section. Every field takes
+const tagHelpers = `
+// tagCount reads the count of a tagged-field section. Every field takes
 // at least two bytes, so a count above the bytes left is rejected.
-func (d *decoder) tagCount() int { return d.length(d.Uvarint()) }
+func (d *decoder) tagCount() int { return d.length(uint64(d.Uvarint32())) }
 
-// tagField reads a tagged field's tag and size and returns the tag and
-// the offset where the field ends (checked against the bytes left).
-func (d *decoder) tagField() (tag uint64, end int) {
-	tag = d.Uvarint()
-	n := d.length(d.Uvarint())
-	if !d.ok() {
-		return tag, d.off
-	}
-	return tag, d.off + n
+// tagField reads a tagged field's tag and its bytes.
+func (d *decoder) tagField() (tag uint32, field []byte) {
+	tag = d.Uvarint32()
+	return tag, d.Bytes(d.length(uint64(d.Uvarint32())))
 }
 
-// within limits reading to the bytes before end (a tagged field's) and
-// returns the whole body, for endWithin.
-func (d *decoder) within(end int) []byte {
-	b := d.b
-	d.b = d.b[:end]
-	return b
+// within makes the decoder read a tagged field's bytes, returning the
+// reader of the body for endWithin.
+func (d *decoder) within(field []byte) parser.Reader {
+	saved := d.Reader
+	d.Reset(field)
+	return saved
 }
 
-// endWithin ends a within: reading goes on after the tagged field, whose
-// bytes a newer version may have extended (ignored, as kmsg does).
-func (d *decoder) endWithin(body []byte, end int) {
-	d.b = body
-	if d.err == nil {
-		d.off = end
+// endWithin goes back to the body after a tagged field, whose bytes a
+// newer version may have extended (ignored, as kmsg does); an error in
+// the field is the body's.
+func (d *decoder) endWithin(body parser.Reader) {
+	err := d.Err()
+	d.Reader = body
+	if err != nil {
+		d.Fail(err)
 	}
 }
 `

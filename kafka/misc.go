@@ -1,5 +1,7 @@
 package kafka
 
+import "encoding/binary"
+
 // SaslHandshake (17, v0-1, never flexible), SaslAuthenticate (36, v0-2,
 // flexible v2), ApiVersions (18, v0-5, flexible from v3; its response
 // always has header v0).
@@ -62,9 +64,8 @@ func (d *decoder) apiVersionsRequest() {
 const errUnsupportedVersion = 35
 
 func (d *decoder) apiVersionsResponse() {
-	if d.v > 0 && d.Len() >= 2 {
-		peek := decoder{b: d.b[d.off:]}
-		if peek.Int16() == errUnsupportedVersion {
+	if p := d.Peek(2); d.v > 0 && p != nil {
+		if int16(binary.BigEndian.Uint16(p)) == errUnsupportedVersion {
 			d.v, d.flex = 0, false
 		}
 	}

@@ -303,13 +303,12 @@ func headerTags(b []byte) int {
 	if len(b) > 0 && b[0] == 0 {
 		return 1 // no tagged fields, the usual case
 	}
-	var d decoder
-	d.b, d.flex = b, true
-	d.tagsSlow()
-	if !d.ok() {
+	r := parser.NewReader(b)
+	r.SkipTaggedFields()
+	if !r.Ok() {
 		return -1
 	}
-	return d.off
+	return r.Offset()
 }
 
 // requestHeaderCut is headerCut for a request: the API key and version,
@@ -423,7 +422,7 @@ func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int1
 	// Fields are assigned one by one: a composite literal of this size is
 	// built in a temporary and copied, which stalls on the narrow stores.
 	var d decoder
-	d.b = m.Data[m.Offset:end]
+	d.Reset(m.Data[m.Offset:end])
 	d.m = m
 	d.c = c
 	d.v = v
@@ -434,8 +433,8 @@ func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int1
 	} else {
 		d.request(key)
 	}
-	if d.err != nil {
-		if (d.err == parser.ErrShort || d.err == ErrLength) && m.Flags&parser.Truncated != 0 {
+	if err := d.Err(); err != nil {
+		if (err == parser.ErrShort || err == parser.ErrTooLarge) && m.Flags&parser.Truncated != 0 {
 			// The message was cut short (a gap, or the capture ended): keep
 			// what could be read, and say the body is incomplete.
 			d.finish()
@@ -444,7 +443,7 @@ func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int1
 			m.Offset = end
 			return nil
 		}
-		return d.err
+		return bodyError(err)
 	}
 	if d.Len() != 0 {
 		return ErrTrailing
@@ -453,6 +452,18 @@ func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int1
 	setAPI(m, key, v)
 	m.Offset = end
 	return nil
+}
+
+// bodyError is the package's error for a reader error: a length past the
+// end is ErrLength, a malformed field ErrMalformedBody.
+func bodyError(err error) error {
+	switch err {
+	case parser.ErrTooLarge:
+		return ErrLength
+	case parser.ErrMalformed:
+		return ErrMalformedBody
+	}
+	return err
 }
 
 // finish sets the attributes collected while decoding.

@@ -8,20 +8,20 @@ import (
 )
 
 // decoder reads one message body, straight down the protocol's field list,
-// over a parser.Reader with its sticky error. It knows the version being
+// with the shared bounds-checked parser.Reader and its sticky error (the
+// Kafka forms, int16/int32 or compact lengths and tagged fields, are
+// parser.Reader's LenString, LenBytes, ArrayLen and SkipTaggedFields). It knows the version being
 // decoded and whether it is flexible (KIP-482: compact strings, arrays and
 // bytes with unsigned-varint lengths, a tagged-field section after every
 // struct) and collects the facts that become attributes. It lives on the
 // stack of one parse; nothing in it allocates.
 type decoder struct {
-	b    []byte // the body
-	off  int    // read offset in b
-	err  error  // sticky: the first failure; every later read returns zero
-	m    *parser.Message
-	c    *config
-	v    int16
-	flex bool
-	resp bool
+	parser.Reader // over the body
+	m             *parser.Message
+	c             *config
+	v             int16
+	flex          bool
+	resp          bool
 
 	topics      int64 // topics seen
 	partitions  int64 // topic partitions seen
@@ -56,326 +56,51 @@ const (
 	haveResolved             // the cache's name for idText
 )
 
-func (d *decoder) ok() bool { return d.err == nil }
+func (d *decoder) ok() bool { return d.Ok() }
 
 // fail sets the sticky error (the first one wins).
-func (d *decoder) fail(err error) {
-	if d.err == nil {
-		d.err = err
-	}
-}
-
-// Len is the number of bytes left (0 after an error).
-func (d *decoder) Len() int {
-	if d.err != nil {
-		return 0
-	}
-	return len(d.b) - d.off
-}
-
-// need reports whether n more bytes are there, failing with ErrShort if not.
-func (d *decoder) need(n int) bool {
-	if d.err != nil {
-		return false
-	}
-	if n < 0 || n > len(d.b)-d.off {
-		d.err = parser.ErrShort
-		return false
-	}
-	return true
-}
-
-// Skip consumes n bytes.
-func (d *decoder) Skip(n int) {
-	if d.need(n) {
-		d.off += n
-	}
-}
-
-// Bytes consumes n bytes and returns them (aliasing the message).
-func (d *decoder) Bytes(n int) []byte {
-	if !d.need(n) {
-		return nil
-	}
-	v := d.b[d.off : d.off+n : d.off+n]
-	d.off += n
-	return v
-}
-
-// Int8 reads a signed byte.
-func (d *decoder) Int8() int8 {
-	if !d.need(1) {
-		return 0
-	}
-	v := d.b[d.off]
-	d.off++
-	return int8(v)
-}
-
-// Bool reads a boolean byte.
-func (d *decoder) Bool() bool { return d.Int8() != 0 }
-
-// Int16 reads a big-endian int16.
-func (d *decoder) Int16() int16 {
-	if !d.need(2) {
-		return 0
-	}
-	v := binary.BigEndian.Uint16(d.b[d.off:])
-	d.off += 2
-	return int16(v)
-}
-
-// Int32 reads a big-endian int32.
-func (d *decoder) Int32() int32 {
-	if !d.need(4) {
-		return 0
-	}
-	v := binary.BigEndian.Uint32(d.b[d.off:])
-	d.off += 4
-	return int32(v)
-}
-
-// Int64 reads a big-endian int64.
-func (d *decoder) Int64() int64 {
-	if !d.need(8) {
-		return 0
-	}
-	v := binary.BigEndian.Uint64(d.b[d.off:])
-	d.off += 8
-	return int64(v)
-}
-
-// Uvarint reads an unsigned varint. Kafka's are at most 5 bytes (uint32);
-// the one-byte form, by far the most common (small counts and lengths, the
-// empty tag section), is read by uvarint1, which inlines.
-func (d *decoder) Uvarint() uint64 {
-	if v, ok := d.uvarint1(); ok {
-		return v
-	}
-	return d.uvarintSlow()
-}
-
-// uvarint1 reads a one-byte uvarint, and reports false (reading nothing)
-// for any other: then the caller calls uvarintSlow. It makes no call, so
-// that it inlines into the string, bytes and array readers.
-func (d *decoder) uvarint1() (uint64, bool) {
-	off := d.off
-	if uint(off) < uint(len(d.b)) && d.b[off] < 0x80 && d.err == nil {
-		d.off = off + 1
-		return uint64(d.b[off]), true
-	}
-	return 0, false
-}
-
-func (d *decoder) uvarintSlow() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b[d.off:])
-	switch {
-	case n == 0:
-		d.err = parser.ErrShort
-		return 0
-	case n < 0 || n > 5:
-		d.err = ErrMalformedBody
-		return 0
-	}
-	d.off += n
-	return v
-}
+func (d *decoder) fail(err error) { d.Fail(err) }
 
 // length checks a wire length against the bytes left: a hostile length is
 // rejected before anything is sized from it.
 func (d *decoder) length(n uint64) int {
 	if n > uint64(d.Len()) {
-		d.fail(ErrLength)
+		d.Fail(parser.ErrTooLarge)
 		return 0
 	}
 	return int(n)
 }
 
-// str reads a string: compact (uvarint length+1, 0 = null) in flexible
-// versions, int16 length (-1 = null) otherwise. null reports a null string.
-// The readers of lengths (str, bytes, array) read their fields straight
-// from the slice: they run for every string, record set and array.
-func (d *decoder) str() (b []byte, null bool) {
-	if d.flex {
-		n, ok := d.uvarint1()
-		if !ok {
-			n = d.uvarintSlow()
-		}
-		if n == 0 {
-			return nil, true // null, or an error (which reads as 0)
-		}
-		return d.compact(n - 1), false
-	}
-	off := d.off
-	if d.err != nil || len(d.b)-off < 2 {
-		d.need(2)
-		return nil, false
-	}
-	n := int(int16(binary.BigEndian.Uint16(d.b[off:])))
-	off += 2
-	d.off = off
-	if n < 0 {
-		if n != -1 {
-			d.err = ErrMalformedBody
-		}
-		return nil, true
-	}
-	if n > len(d.b)-off {
-		d.err = ErrLength
-		return nil, false
-	}
-	d.off = off + n
-	return d.b[off : off+n : off+n], false
-}
-
-// compact returns the next n bytes of a compact string or bytes field,
-// whose length uvarint was just read without error.
-func (d *decoder) compact(n uint64) []byte {
-	off := d.off
-	if n > uint64(len(d.b)-off) {
-		d.err = ErrLength
-		return nil
-	}
-	end := off + int(n)
-	d.off = end
-	return d.b[off:end:end]
-}
+// str reads a string: compact in flexible versions, int16 length
+// otherwise; null reports a null string.
+func (d *decoder) str() (b []byte, null bool) { return d.LenString(d.flex) }
 
 // skipStr skips a string.
-func (d *decoder) skipStr() { d.str() }
+func (d *decoder) skipStr() { d.LenString(d.flex) }
 
 // bytes reads a bytes field: compact in flexible versions, int32 length
 // (-1 = null) otherwise.
-func (d *decoder) bytes() []byte {
-	if d.flex {
-		n, ok := d.uvarint1()
-		if !ok {
-			n = d.uvarintSlow()
-		}
-		if n == 0 {
-			return nil
-		}
-		return d.compact(n - 1)
-	}
-	off := d.off
-	if d.err != nil || len(d.b)-off < 4 {
-		d.need(4)
-		return nil
-	}
-	n := int64(int32(binary.BigEndian.Uint32(d.b[off:])))
-	off += 4
-	d.off = off
-	if n < 0 {
-		if n != -1 {
-			d.err = ErrMalformedBody
-		}
-		return nil
-	}
-	if n > int64(len(d.b)-off) {
-		d.err = ErrLength
-		return nil
-	}
-	d.off = off + int(n)
-	return d.b[off : off+int(n) : off+int(n)]
-}
+func (d *decoder) bytes() []byte { return d.LenBytes(d.flex) }
 
 // array reads an array count (compact in flexible versions), 0 for a null
-// array. Every element takes at least one byte, so a count larger than the
-// bytes left is rejected here, and loops over it end.
-func (d *decoder) array() int {
-	if d.flex {
-		n, ok := d.uvarint1()
-		if !ok {
-			n = d.uvarintSlow()
-		}
-		if n == 0 {
-			return 0
-		}
-		if n-1 > uint64(len(d.b)-d.off) { // no error is set: n != 0
-			d.err = ErrLength
-			return 0
-		}
-		return int(n - 1)
-	}
-	off := d.off
-	if d.err != nil || len(d.b)-off < 4 {
-		d.need(4)
-		return 0
-	}
-	n := int64(int32(binary.BigEndian.Uint32(d.b[off:])))
-	off += 4
-	d.off = off
-	if n < 0 {
-		if n != -1 {
-			d.err = ErrMalformedBody
-		}
-		return 0
-	}
-	if n > int64(len(d.b)-off) {
-		d.err = ErrLength
-		return 0
-	}
-	return int(n)
-}
+// array, checked against the bytes left.
+func (d *decoder) array() int { return d.ArrayLen(d.flex) }
 
 // skipArray skips an array of fixed-size elements ([int32], [int64]).
-// The compact count of one byte, the usual case (Metadata's replica and
-// ISR lists), is read inline.
-func (d *decoder) skipArray(elem int) {
-	if d.flex {
-		if n, ok := d.uvarint1(); ok {
-			if n == 0 {
-				return // null
-			}
-			left := uint64(len(d.b) - d.off)
-			if n-1 > left || (n-1)*uint64(elem) > left {
-				d.err = ErrLength
-				return
-			}
-			d.off += int(n-1) * elem
-			return
-		}
-	}
-	n := d.array()
-	if n > 0 {
-		d.Skip(d.length(uint64(n) * uint64(elem)))
-	}
-}
+func (d *decoder) skipArray(elem int) { d.SkipArray(d.flex, elem) }
 
 // skipStrings skips an array of strings.
 func (d *decoder) skipStrings() {
 	n := d.array()
 	for i := 0; i < n && d.ok(); i++ {
-		d.str()
+		d.LenString(d.flex)
 	}
 }
 
-// tags skips a tagged-field section (flexible versions only). It inlines
-// to a flag test, so non-flexible versions pay no call.
+// tags skips a tagged-field section (flexible versions only).
 func (d *decoder) tags() {
 	if d.flex {
-		d.tagsFlex()
-	}
-}
-
-// tagsFlex skips a tagged-field section. The empty section, one zero
-// byte, is by far the most common: it is read without a varint decode.
-func (d *decoder) tagsFlex() {
-	if off := d.off; uint(off) < uint(len(d.b)) && d.b[off] == 0 && d.err == nil {
-		d.off = off + 1
-		return
-	}
-	d.tagsSlow()
-}
-
-func (d *decoder) tagsSlow() {
-	n := d.length(d.Uvarint())
-	for i := 0; i < n && d.ok(); i++ {
-		d.Uvarint() // tag
-		d.Skip(d.length(d.Uvarint()))
+		d.SkipTaggedFields()
 	}
 }
 
@@ -395,11 +120,11 @@ func (d *decoder) errorCode() {
 // errorCodeIn skips a run of n fixed-size fields with an int16 error
 // code at offset at, with one bounds check when the run is all there.
 func (d *decoder) errorCodeIn(n, at int) {
-	if d.err == nil && n <= len(d.b)-d.off {
-		if c := int16(binary.BigEndian.Uint16(d.b[d.off+at:])); c != 0 && d.errCode == 0 {
+	if p := d.Peek(n); p != nil {
+		if c := int16(binary.BigEndian.Uint16(p[at:])); c != 0 && d.errCode == 0 {
 			d.errCode = c
 		}
-		d.off += n
+		d.Skip(n)
 		return
 	}
 	d.Skip(at)

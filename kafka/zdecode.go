@@ -17,7 +17,7 @@ func (d *decoder) leaderAndISRRequest() {
 	}
 	if d.v <= 1 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			if d.v <= 1 {
 				d.topicName(d.str())
 			}
@@ -38,20 +38,20 @@ func (d *decoder) leaderAndISRRequest() {
 				d.Skip(1) // LeaderRecoveryState
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 	}
 	if d.v >= 2 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			if d.v >= 5 {
 				d.topicID(d.uuid())
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				if d.v <= 1 {
 					d.topicName(d.str())
 				}
@@ -72,23 +72,23 @@ func (d *decoder) leaderAndISRRequest() {
 					d.Skip(1) // LeaderRecoveryState
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(4)   // BrokerID
 		d.skipStr() // Host
 		d.Skip(4)   // Port
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -100,36 +100,36 @@ func (d *decoder) leaderAndISRResponse() {
 	d.errorCode()
 	if d.v <= 4 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			if d.v <= 4 {
 				d.topicName(d.str())
 			}
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 	}
 	if d.v >= 5 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicIDOnly(d.uuid())
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				if d.v <= 4 {
 					d.topicName(d.str())
 				}
 				d.Skip(4) // Partition
 				d.errorCode()
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -150,7 +150,7 @@ func (d *decoder) stopReplicaRequest() {
 		d.Skip(1) // DeletePartitions
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		if d.v <= 0 {
 			d.Skip(4) // Partition
@@ -160,16 +160,16 @@ func (d *decoder) stopReplicaRequest() {
 		}
 		if d.v >= 3 {
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(9) // Partition, LeaderEpoch, Delete
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -180,12 +180,12 @@ func (d *decoder) stopReplicaRequest() {
 func (d *decoder) stopReplicaResponse() {
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.Skip(4) // Partition
 		d.errorCode()
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -204,7 +204,7 @@ func (d *decoder) updateMetadataRequest() {
 	}
 	if d.v <= 4 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			if d.v <= 4 {
 				d.topicName(d.str())
 			}
@@ -216,20 +216,20 @@ func (d *decoder) updateMetadataRequest() {
 				d.skipArray(4) // OfflineReplicas
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 	}
 	if d.v >= 5 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			if d.v >= 7 {
 				d.topicID(d.uuid())
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				if d.v <= 4 {
 					d.topicName(d.str())
 				}
@@ -241,18 +241,18 @@ func (d *decoder) updateMetadataRequest() {
 					d.skipArray(4) // OfflineReplicas
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(4) // ID
 		if d.v <= 0 {
 			d.skipStr() // Host
@@ -262,7 +262,7 @@ func (d *decoder) updateMetadataRequest() {
 		}
 		if d.v >= 1 {
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(4)   // Port
 				d.skipStr() // Host
 				if d.v >= 3 {
@@ -270,7 +270,7 @@ func (d *decoder) updateMetadataRequest() {
 				}
 				d.Skip(2) // SecurityProtocol
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
@@ -279,7 +279,7 @@ func (d *decoder) updateMetadataRequest() {
 			d.skipStr() // Rack
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -305,11 +305,11 @@ func (d *decoder) controlledShutdownRequest() {
 func (d *decoder) controlledShutdownResponse() {
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.Skip(4) // Partition
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -319,18 +319,18 @@ func (d *decoder) controlledShutdownResponse() {
 // deleteRecordsRequest decodes a DeleteRecords request body (API key 21, v0-2), as kmsg's DeleteRecordsRequest.readFrom reads it.
 func (d *decoder) deleteRecordsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(12) // Partition, Offset
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -342,19 +342,19 @@ func (d *decoder) deleteRecordsRequest() {
 func (d *decoder) deleteRecordsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(12) // Partition, LowWatermark
 			d.errorCode()
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -367,22 +367,22 @@ func (d *decoder) offsetForLeaderEpochRequest() {
 		d.Skip(4) // ReplicaID
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			if d.v >= 2 {
 				d.Skip(4) // CurrentLeaderEpoch
 			}
 			d.Skip(4) // LeaderEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -395,10 +395,10 @@ func (d *decoder) offsetForLeaderEpochResponse() {
 		d.throttleTime()
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.errorCode()
 			d.Skip(4) // Partition
 			if d.v >= 1 {
@@ -406,12 +406,12 @@ func (d *decoder) offsetForLeaderEpochResponse() {
 			}
 			d.Skip(8) // EndOffset
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -437,14 +437,14 @@ func (d *decoder) addOffsetsToTxnResponse() {
 // writeTxnMarkersRequest decodes a WriteTxnMarkers request body (API key 27, v0-2), as kmsg's WriteTxnMarkersRequest.readFrom reads it.
 func (d *decoder) writeTxnMarkersRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(11) // ProducerID, ProducerEpoch, Committed
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -453,7 +453,7 @@ func (d *decoder) writeTxnMarkersRequest() {
 			d.Skip(1) // TransactionVersion
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -463,27 +463,27 @@ func (d *decoder) writeTxnMarkersRequest() {
 // writeTxnMarkersResponse decodes a WriteTxnMarkers response body (API key 27, v0-2), as kmsg's WriteTxnMarkersResponse.readFrom reads it.
 func (d *decoder) writeTxnMarkersResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(8) // ProducerID
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(4) // Partition
 				d.errorCode()
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -506,7 +506,7 @@ func (d *decoder) txnOffsetCommitRequest() {
 		d.skipStr() // InstanceID
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		if d.v <= 5 {
 			d.topicName(d.str())
 		}
@@ -518,19 +518,19 @@ func (d *decoder) txnOffsetCommitRequest() {
 			}
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(12) // Partition, Offset
 			if d.v >= 2 {
 				d.Skip(4) // LeaderEpoch
 			}
 			d.skipStr() // Metadata
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -541,7 +541,7 @@ func (d *decoder) txnOffsetCommitRequest() {
 func (d *decoder) txnOffsetCommitResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		if d.v <= 5 {
 			d.topicName(d.str())
 		}
@@ -553,16 +553,16 @@ func (d *decoder) txnOffsetCommitResponse() {
 			}
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -588,24 +588,24 @@ func (d *decoder) describeACLsResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		if d.v >= 1 {
 			d.Skip(1) // ResourcePatternType
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Principal
 			d.skipStr() // Host
 			d.Skip(2)   // Operation, PermissionType
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -615,7 +615,7 @@ func (d *decoder) describeACLsResponse() {
 // createACLsRequest decodes a CreateACLs request body (API key 30, v0-3), as kmsg's CreateACLsRequest.readFrom reads it.
 func (d *decoder) createACLsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		if d.v >= 1 {
@@ -625,7 +625,7 @@ func (d *decoder) createACLsRequest() {
 		d.skipStr() // Host
 		d.Skip(2)   // Operation, PermissionType
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -636,11 +636,11 @@ func (d *decoder) createACLsRequest() {
 func (d *decoder) createACLsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -650,7 +650,7 @@ func (d *decoder) createACLsResponse() {
 // deleteACLsRequest decodes a DeleteACLs request body (API key 31, v0-3), as kmsg's DeleteACLsRequest.readFrom reads it.
 func (d *decoder) deleteACLsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		if d.v >= 1 {
@@ -660,7 +660,7 @@ func (d *decoder) deleteACLsRequest() {
 		d.skipStr() // Host
 		d.Skip(2)   // Operation, PermissionType
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -671,11 +671,11 @@ func (d *decoder) deleteACLsRequest() {
 func (d *decoder) deleteACLsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.Skip(1)   // ResourceType
@@ -687,12 +687,12 @@ func (d *decoder) deleteACLsResponse() {
 			d.skipStr() // Host
 			d.Skip(2)   // Operation, PermissionType
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -702,12 +702,12 @@ func (d *decoder) deleteACLsResponse() {
 // describeConfigsRequest decodes a DescribeConfigs request body (API key 32, v0-4), as kmsg's DescribeConfigsRequest.readFrom reads it.
 func (d *decoder) describeConfigsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)       // ResourceType
 		d.skipStr()     // ResourceName
 		d.skipStrings() // ConfigNames
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -724,13 +724,13 @@ func (d *decoder) describeConfigsRequest() {
 func (d *decoder) describeConfigsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Name
 			d.skipStr() // Value
 			d.Skip(1)   // ReadOnly
@@ -743,12 +743,12 @@ func (d *decoder) describeConfigsResponse() {
 			d.Skip(1) // IsSensitive
 			if d.v >= 1 {
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.skipStr() // Name
 					d.skipStr() // Value
 					d.Skip(1)   // Source
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
@@ -760,12 +760,12 @@ func (d *decoder) describeConfigsResponse() {
 				d.skipStr() // Documentation
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -775,20 +775,20 @@ func (d *decoder) describeConfigsResponse() {
 // alterConfigsRequest decodes a AlterConfigs request body (API key 33, v0-2), as kmsg's AlterConfigsRequest.readFrom reads it.
 func (d *decoder) alterConfigsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Name
 			d.skipStr() // Value
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -800,13 +800,13 @@ func (d *decoder) alterConfigsRequest() {
 func (d *decoder) alterConfigsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -816,19 +816,19 @@ func (d *decoder) alterConfigsResponse() {
 // alterReplicaLogDirsRequest decodes a AlterReplicaLogDirs request body (API key 34, v0-2), as kmsg's AlterReplicaLogDirsRequest.readFrom reads it.
 func (d *decoder) alterReplicaLogDirsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Dir
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -839,19 +839,19 @@ func (d *decoder) alterReplicaLogDirsRequest() {
 func (d *decoder) alterReplicaLogDirsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -861,11 +861,11 @@ func (d *decoder) alterReplicaLogDirsResponse() {
 // describeLogDirsRequest decodes a DescribeLogDirs request body (API key 35, v0-5), as kmsg's DescribeLogDirsRequest.readFrom reads it.
 func (d *decoder) describeLogDirsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -879,22 +879,22 @@ func (d *decoder) describeLogDirsResponse() {
 		d.errorCode()
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // Dir
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(21) // Partition, Size, OffsetLag, IsFuture
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -908,7 +908,7 @@ func (d *decoder) describeLogDirsResponse() {
 			d.Skip(1) // IsCordoned
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -918,19 +918,19 @@ func (d *decoder) describeLogDirsResponse() {
 // createPartitionsRequest decodes a CreatePartitions request body (API key 37, v0-3), as kmsg's CreatePartitionsRequest.readFrom reads it.
 func (d *decoder) createPartitionsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.Skip(4) // Count
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipArray(4) // Replicas
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -942,12 +942,12 @@ func (d *decoder) createPartitionsRequest() {
 func (d *decoder) createPartitionsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -963,11 +963,11 @@ func (d *decoder) createDelegationTokenRequest() {
 		d.skipStr() // OwnerPrincipalName
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // PrincipalType
 		d.skipStr() // PrincipalName
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1026,11 +1026,11 @@ func (d *decoder) expireDelegationTokenResponse() {
 // describeDelegationTokenRequest decodes a DescribeDelegationToken request body (API key 41, v0-3), as kmsg's DescribeDelegationTokenRequest.readFrom reads it.
 func (d *decoder) describeDelegationTokenRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // PrincipalType
 		d.skipStr() // PrincipalName
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1041,7 +1041,7 @@ func (d *decoder) describeDelegationTokenRequest() {
 func (d *decoder) describeDelegationTokenResponse() {
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // PrincipalType
 		d.skipStr() // PrincipalName
 		if d.v >= 3 {
@@ -1054,16 +1054,16 @@ func (d *decoder) describeDelegationTokenResponse() {
 		d.skipStr() // TokenID
 		d.bytes()   // HMAC
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // PrincipalType
 			d.skipStr() // PrincipalName
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1081,14 +1081,14 @@ func (d *decoder) deleteGroupsRequest() {
 func (d *decoder) deleteGroupsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Group
 		d.errorCode()
 		if d.v >= 3 {
 			d.skipStr() // ErrorMessage
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1101,11 +1101,11 @@ func (d *decoder) electLeadersRequest() {
 		d.Skip(1) // ElectionType
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1120,20 +1120,20 @@ func (d *decoder) electLeadersResponse() {
 		d.errorCode()
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1143,21 +1143,21 @@ func (d *decoder) electLeadersResponse() {
 // incrementalAlterConfigsRequest decodes a IncrementalAlterConfigs request body (API key 44, v0-1), as kmsg's IncrementalAlterConfigsRequest.readFrom reads it.
 func (d *decoder) incrementalAlterConfigsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Name
 			d.Skip(1)   // Op
 			d.skipStr() // Value
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1169,13 +1169,13 @@ func (d *decoder) incrementalAlterConfigsRequest() {
 func (d *decoder) incrementalAlterConfigsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.Skip(1)   // ResourceType
 		d.skipStr() // ResourceName
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1189,19 +1189,19 @@ func (d *decoder) alterPartitionAssignmentsRequest() {
 		d.Skip(1) // AllowReplicationFactorChange
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4)      // Partition
 			d.skipArray(4) // Replicas
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1217,20 +1217,20 @@ func (d *decoder) alterPartitionAssignmentsResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1241,11 +1241,11 @@ func (d *decoder) alterPartitionAssignmentsResponse() {
 func (d *decoder) listPartitionReassignmentsRequest() {
 	d.Skip(4) // TimeoutMillis
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1258,21 +1258,21 @@ func (d *decoder) listPartitionReassignmentsResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4)      // Partition
 			d.skipArray(4) // Replicas
 			d.skipArray(4) // AddingReplicas
 			d.skipArray(4) // RemovingReplicas
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1283,16 +1283,16 @@ func (d *decoder) listPartitionReassignmentsResponse() {
 func (d *decoder) offsetDeleteRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1303,17 +1303,17 @@ func (d *decoder) offsetDeleteResponse() {
 	d.errorCode()
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1322,12 +1322,12 @@ func (d *decoder) offsetDeleteResponse() {
 // describeClientQuotasRequest decodes a DescribeClientQuotas request body (API key 48, v0-1), as kmsg's DescribeClientQuotasRequest.readFrom reads it.
 func (d *decoder) describeClientQuotasRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // EntityType
 		d.Skip(1)   // MatchType
 		d.skipStr() // Match
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1341,27 +1341,27 @@ func (d *decoder) describeClientQuotasResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Type
 			d.skipStr() // Name
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Key
 			d.Skip(8)   // Value
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1371,27 +1371,27 @@ func (d *decoder) describeClientQuotasResponse() {
 // alterClientQuotasRequest decodes a AlterClientQuotas request body (API key 49, v0-1), as kmsg's AlterClientQuotasRequest.readFrom reads it.
 func (d *decoder) alterClientQuotasRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Type
 			d.skipStr() // Name
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Key
 			d.Skip(9)   // Value, Remove
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1403,20 +1403,20 @@ func (d *decoder) alterClientQuotasRequest() {
 func (d *decoder) alterClientQuotasResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Type
 			d.skipStr() // Name
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1426,10 +1426,10 @@ func (d *decoder) alterClientQuotasResponse() {
 // describeUserSCRAMCredentialsRequest decodes a DescribeUserSCRAMCredentials request body (API key 50, v0-0), as kmsg's DescribeUserSCRAMCredentialsRequest.readFrom reads it.
 func (d *decoder) describeUserSCRAMCredentialsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1442,20 +1442,20 @@ func (d *decoder) describeUserSCRAMCredentialsResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // User
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(5) // Mechanism, Iterations
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1465,22 +1465,22 @@ func (d *decoder) describeUserSCRAMCredentialsResponse() {
 // alterUserSCRAMCredentialsRequest decodes a AlterUserSCRAMCredentials request body (API key 51, v0-0), as kmsg's AlterUserSCRAMCredentialsRequest.readFrom reads it.
 func (d *decoder) alterUserSCRAMCredentialsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.Skip(1)   // Mechanism
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.Skip(5)   // Mechanism, Iterations
 		d.bytes()   // Salt
 		d.bytes()   // SaltedPassword
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1491,12 +1491,12 @@ func (d *decoder) alterUserSCRAMCredentialsRequest() {
 func (d *decoder) alterUserSCRAMCredentialsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // User
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1510,10 +1510,10 @@ func (d *decoder) voteRequest() {
 		d.Skip(4) // VoterID
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(12) // Partition, CandidateEpoch, CandidateID
 			if d.v >= 1 {
 				d.Skip(16) // CandidateDirectoryID
@@ -1526,12 +1526,12 @@ func (d *decoder) voteRequest() {
 				d.Skip(1) // PreVote
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1542,20 +1542,20 @@ func (d *decoder) voteRequest() {
 func (d *decoder) voteResponse() {
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.Skip(9) // LeaderID, LeaderEpoch, VoteGranted
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1569,33 +1569,33 @@ func (d *decoder) beginQuorumEpochRequest() {
 		d.Skip(4) // VoterID
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			if d.v >= 1 {
 				d.Skip(16) // VoterDirectoryID
 			}
 			d.Skip(8) // LeaderID, LeaderEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	if d.v >= 1 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Name
 			d.skipStr() // Host
 			d.Skip(2)   // Port
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -1607,20 +1607,20 @@ func (d *decoder) beginQuorumEpochRequest() {
 func (d *decoder) beginQuorumEpochResponse() {
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.Skip(8) // LeaderID, LeaderEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1631,42 +1631,42 @@ func (d *decoder) beginQuorumEpochResponse() {
 func (d *decoder) endQuorumEpochRequest() {
 	d.skipStr() // ClusterID
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(12) // Partition, LeaderID, LeaderEpoch
 			if d.v <= 0 {
 				d.skipArray(4) // PreferredSuccessors
 			}
 			if d.v >= 1 {
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.Skip(20) // CandidateID, CandidateDirectoryID
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	if d.v >= 1 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Name
 			d.skipStr() // Host
 			d.Skip(2)   // Port
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -1678,20 +1678,20 @@ func (d *decoder) endQuorumEpochRequest() {
 func (d *decoder) endQuorumEpochResponse() {
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.Skip(8) // LeaderID, LeaderEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1701,18 +1701,18 @@ func (d *decoder) endQuorumEpochResponse() {
 // describeQuorumRequest decodes a DescribeQuorum request body (API key 55, v0-2), as kmsg's DescribeQuorumRequest.readFrom reads it.
 func (d *decoder) describeQuorumRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1726,10 +1726,10 @@ func (d *decoder) describeQuorumResponse() {
 		d.skipStr() // ErrorMessage
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			if d.v >= 2 {
@@ -1737,7 +1737,7 @@ func (d *decoder) describeQuorumResponse() {
 			}
 			d.Skip(16) // LeaderID, LeaderEpoch, HighWatermark
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(4) // ReplicaID
 				if d.v >= 2 {
 					d.Skip(16) // ReplicaDirectoryID
@@ -1750,12 +1750,12 @@ func (d *decoder) describeQuorumResponse() {
 					d.Skip(8) // LastCaughtUpTimestamp
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(4) // ReplicaID
 				if d.v >= 2 {
 					d.Skip(16) // ReplicaDirectoryID
@@ -1768,36 +1768,36 @@ func (d *decoder) describeQuorumResponse() {
 					d.Skip(8) // LastCaughtUpTimestamp
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	if d.v >= 2 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // NodeID
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr() // Name
 				d.skipStr() // Host
 				d.Skip(2)   // Port
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -1809,7 +1809,7 @@ func (d *decoder) describeQuorumResponse() {
 func (d *decoder) alterPartitionRequest() {
 	d.Skip(12) // BrokerID, BrokerEpoch
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		if d.v <= 1 {
 			d.topicName(d.str())
 		}
@@ -1821,17 +1821,17 @@ func (d *decoder) alterPartitionRequest() {
 			}
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(8) // Partition, LeaderEpoch
 			if d.v <= 2 {
 				d.skipArray(4) // NewISR
 			}
 			if d.v >= 3 {
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.Skip(12) // BrokerID, BrokerEpoch
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
@@ -1841,12 +1841,12 @@ func (d *decoder) alterPartitionRequest() {
 			}
 			d.Skip(4) // PartitionEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1858,7 +1858,7 @@ func (d *decoder) alterPartitionResponse() {
 	d.throttleTime()
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		if d.v <= 1 {
 			d.topicName(d.str())
 		}
@@ -1866,7 +1866,7 @@ func (d *decoder) alterPartitionResponse() {
 			d.Skip(16) // TopidID
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.Skip(8)      // LeaderID, LeaderEpoch
@@ -1876,12 +1876,12 @@ func (d *decoder) alterPartitionResponse() {
 			}
 			d.Skip(4) // PartitionEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1892,7 +1892,7 @@ func (d *decoder) alterPartitionResponse() {
 func (d *decoder) updateFeaturesRequest() {
 	d.Skip(4) // TimeoutMillis
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Feature
 		d.Skip(2)   // MaxVersionLevel
 		if d.v <= 0 {
@@ -1902,7 +1902,7 @@ func (d *decoder) updateFeaturesRequest() {
 			d.Skip(1) // UpgradeType
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1919,12 +1919,12 @@ func (d *decoder) updateFeaturesResponse() {
 	d.skipStr() // ErrorMessage
 	if d.v <= 1 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // Feature
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -1951,20 +1951,20 @@ func (d *decoder) envelopeResponse() {
 func (d *decoder) fetchSnapshotRequest() {
 	d.Skip(8) // ReplicaID, MaxBytes
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(20) // Partition, CurrentLeaderEpoch, EndOffset, Epoch
 			d.tags()
 			d.Skip(8) // Position
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -1976,10 +1976,10 @@ func (d *decoder) fetchSnapshotResponse() {
 	d.throttleTime()
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.Skip(12) // EndOffset, Epoch
@@ -1987,12 +1987,12 @@ func (d *decoder) fetchSnapshotResponse() {
 			d.Skip(16) // Size, Position
 			d.bytes()  // Bytes
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2022,7 +2022,7 @@ func (d *decoder) describeClusterResponse() {
 	d.skipStr() // ClusterID
 	d.Skip(4)   // ControllerID
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(4)   // NodeID
 		d.skipStr() // Host
 		d.Skip(4)   // Port
@@ -2031,7 +2031,7 @@ func (d *decoder) describeClusterResponse() {
 			d.Skip(1) // IsFenced
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2042,11 +2042,11 @@ func (d *decoder) describeClusterResponse() {
 // describeProducersRequest decodes a DescribeProducers request body (API key 61, v0-0), as kmsg's DescribeProducersRequest.readFrom reads it.
 func (d *decoder) describeProducersRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2057,28 +2057,28 @@ func (d *decoder) describeProducersRequest() {
 func (d *decoder) describeProducersResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(36) // ProducerID, ProducerEpoch, LastSequence, LastTimestamp, CoordinatorEpoch, CurrentTxnStartOffset
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2091,21 +2091,21 @@ func (d *decoder) brokerRegistrationRequest() {
 	d.skipStr() // ClusterID
 	d.Skip(16)  // IncarnationID
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.skipStr() // Host
 		d.Skip(4)   // Port, SecurityProtocol
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.Skip(4)   // MinSupportedVersion, MaxSupportedVersion
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2168,22 +2168,22 @@ func (d *decoder) describeTransactionsRequest() {
 func (d *decoder) describeTransactionsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // TransactionalID
 		d.skipStr() // State
 		d.Skip(22)  // TimeoutMillis, StartTimestamp, ProducerID, ProducerEpoch
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2209,12 +2209,12 @@ func (d *decoder) listTransactionsResponse() {
 	d.errorCode()
 	d.skipStrings() // UnknownStateFilters
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // TransactionalID
 		d.Skip(8)   // ProducerID
 		d.skipStr() // TransactionState
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2249,11 +2249,11 @@ func (d *decoder) consumerGroupHeartbeatRequest() {
 	}
 	d.skipStr() // ServerAssignor
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2269,11 +2269,11 @@ func (d *decoder) consumerGroupHeartbeatResponse() {
 	d.Skip(8) // MemberEpoch, HeartbeatIntervalMillis
 	if d.Int8() != -1 && d.ok() {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicIDOnly(d.uuid())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -2293,7 +2293,7 @@ func (d *decoder) consumerGroupDescribeRequest() {
 func (d *decoder) consumerGroupDescribeResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.skipStr() // Group
@@ -2301,7 +2301,7 @@ func (d *decoder) consumerGroupDescribeResponse() {
 		d.Skip(8)   // Epoch, AssignmentEpoch
 		d.skipStr() // AssignorName
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr()     // MemberID
 			d.skipStr()     // InstanceID
 			d.skipStr()     // RackID
@@ -2311,23 +2311,23 @@ func (d *decoder) consumerGroupDescribeResponse() {
 			d.skipStrings() // SubscribedTopics
 			d.skipStr()     // SubscribedTopicRegex
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.topicID(d.uuid())
 				d.topicName(d.str())
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.topicID(d.uuid())
 				d.topicName(d.str())
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
@@ -2336,13 +2336,13 @@ func (d *decoder) consumerGroupDescribeResponse() {
 				d.Skip(1) // MemberType
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.Skip(4) // AuthorizedOperations
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2353,21 +2353,21 @@ func (d *decoder) consumerGroupDescribeResponse() {
 func (d *decoder) controllerRegistrationRequest() {
 	d.Skip(21) // ControllerID, IncarnationID, ZkMigrationReady
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.skipStr() // Host
 		d.Skip(4)   // Port, SecurityProtocol
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.Skip(4)   // MinSupportedVersion, MaxSupportedVersion
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2417,26 +2417,26 @@ func (d *decoder) pushTelemetryResponse() {
 func (d *decoder) assignReplicasToDirsRequest() {
 	d.Skip(12) // BrokerID, BrokerEpoch
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(16) // ID
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicIDOnly(d.uuid())
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(4) // Partition
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2448,27 +2448,27 @@ func (d *decoder) assignReplicasToDirsResponse() {
 	d.throttleTime()
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(16) // ID
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicIDOnly(d.uuid())
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(4) // Partition
 				d.errorCode()
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2488,13 +2488,13 @@ func (d *decoder) listConfigResourcesResponse() {
 	d.throttleTime()
 	d.errorCode()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		if d.v >= 1 {
 			d.Skip(1) // Type
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2504,10 +2504,10 @@ func (d *decoder) listConfigResourcesResponse() {
 // describeTopicPartitionsRequest decodes a DescribeTopicPartitions request body (API key 75, v0-0), as kmsg's DescribeTopicPartitionsRequest.readFrom reads it.
 func (d *decoder) describeTopicPartitionsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2524,13 +2524,13 @@ func (d *decoder) describeTopicPartitionsRequest() {
 func (d *decoder) describeTopicPartitionsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.topicName(d.str())
 		d.topicID(d.uuid())
 		d.Skip(1) // IsInternal
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.errorCode()
 			d.Skip(12)     // Partition, LeaderID, LeaderEpoch
 			d.skipArray(4) // Replicas
@@ -2539,13 +2539,13 @@ func (d *decoder) describeTopicPartitionsResponse() {
 			d.skipArray(4) // LastKnownELR
 			d.skipArray(4) // OfflineReplicas
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.Skip(4) // AuthorizedOperations
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2576,11 +2576,11 @@ func (d *decoder) shareGroupHeartbeatResponse() {
 	d.Skip(8) // MemberEpoch, HeartbeatIntervalMillis
 	if d.Int8() != -1 && d.ok() {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicIDOnly(d.uuid())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -2600,7 +2600,7 @@ func (d *decoder) shareGroupDescribeRequest() {
 func (d *decoder) shareGroupDescribeResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.skipStr() // GroupID
@@ -2608,7 +2608,7 @@ func (d *decoder) shareGroupDescribeResponse() {
 		d.Skip(8)   // GroupEpoch, AssignmentEpoch
 		d.skipStr() // Assignor
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr()     // MemberID
 			d.skipStr()     // RackID
 			d.Skip(4)       // MemberEpoch
@@ -2616,24 +2616,24 @@ func (d *decoder) shareGroupDescribeResponse() {
 			d.skipStr()     // ClientHost
 			d.skipStrings() // SubscribedTopicNames
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.topicID(d.uuid())
 				d.topicName(d.str())
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.Skip(4) // AuthorizedOperations
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2658,39 +2658,39 @@ func (d *decoder) shareFetchRequest() {
 		d.Skip(1) // IsRenewAck
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			if d.v <= 0 {
 				d.Skip(4) // PartitionMaxBytes
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(16)     // FirstOffset, LastOffset
 				d.skipArray(1) // AcknowledgeTypes
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2706,10 +2706,10 @@ func (d *decoder) shareFetchResponse() {
 		d.Skip(4) // AcquisitionLockTimeoutMillis
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
@@ -2719,31 +2719,31 @@ func (d *decoder) shareFetchResponse() {
 			d.tags()
 			d.rec.scan(d.bytes()) // Records
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(18) // FirstOffset, LastOffset, DeliveryCount
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(4)   // NodeID
 		d.skipStr() // Host
 		d.Skip(4)   // Port
 		d.skipStr() // Rack
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2759,27 +2759,27 @@ func (d *decoder) shareAcknowledgeRequest() {
 		d.Skip(1) // IsRenewAck
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(16)     // FirstOffset, LastOffset
 				d.skipArray(1) // AcknowledgeTypes
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2795,33 +2795,33 @@ func (d *decoder) shareAcknowledgeResponse() {
 		d.Skip(4) // AcquisitionLockTimeoutMillis
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.Skip(8)   // LeaderID, LeaderEpoch
 			d.tags()
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(4)   // NodeID
 		d.skipStr() // Host
 		d.Skip(4)   // Port
 		d.skipStr() // Rack
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2833,12 +2833,12 @@ func (d *decoder) addRaftVoterRequest() {
 	d.skipStr() // ClusterID
 	d.Skip(24)  // TimeoutMillis, VoterID, VoterDirectoryID
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.skipStr() // Host
 		d.Skip(2)   // Port
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2876,12 +2876,12 @@ func (d *decoder) updateRaftVoterRequest() {
 	d.skipStr() // ClusterID
 	d.Skip(24)  // CurrentLeaderEpoch, VoterID, VoterDirectoryID
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Name
 		d.skipStr() // Host
 		d.Skip(2)   // Port
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2901,18 +2901,18 @@ func (d *decoder) updateRaftVoterResponse() {
 func (d *decoder) initializeShareGroupStateRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(16) // Partition, StateEpoch, StartOffset
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2922,20 +2922,20 @@ func (d *decoder) initializeShareGroupStateRequest() {
 // initializeShareGroupStateResponse decodes a InitializeShareGroupState response body (API key 83, v0-0), as kmsg's InitializeShareGroupStateResponse.readFrom reads it.
 func (d *decoder) initializeShareGroupStateResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2946,18 +2946,18 @@ func (d *decoder) initializeShareGroupStateResponse() {
 func (d *decoder) readShareGroupStateRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(8) // Partition, LeaderEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -2967,29 +2967,29 @@ func (d *decoder) readShareGroupStateRequest() {
 // readShareGroupStateResponse decodes a ReadShareGroupState response body (API key 84, v0-0), as kmsg's ReadShareGroupStateResponse.readFrom reads it.
 func (d *decoder) readShareGroupStateResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.Skip(12)  // StateEpoch, StartOffset
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(19) // FirstOffset, LastOffset, DeliveryState, DeliveryCount
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3000,29 +3000,29 @@ func (d *decoder) readShareGroupStateResponse() {
 func (d *decoder) writeShareGroupStateRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(20) // Partition, StateEpoch, LeaderEpoch, StartOffset
 			if d.v >= 1 {
 				d.Skip(4) // DeliveryCompleteCount
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(19) // FirstOffset, LastOffset, DeliveryState, DeliveryCount
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3032,20 +3032,20 @@ func (d *decoder) writeShareGroupStateRequest() {
 // writeShareGroupStateResponse decodes a WriteShareGroupState response body (API key 85, v0-1), as kmsg's WriteShareGroupStateResponse.readFrom reads it.
 func (d *decoder) writeShareGroupStateResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3056,18 +3056,18 @@ func (d *decoder) writeShareGroupStateResponse() {
 func (d *decoder) deleteShareGroupStateRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3077,20 +3077,20 @@ func (d *decoder) deleteShareGroupStateRequest() {
 // deleteShareGroupStateResponse decodes a DeleteShareGroupState response body (API key 86, v0-0), as kmsg's DeleteShareGroupStateResponse.readFrom reads it.
 func (d *decoder) deleteShareGroupStateResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3101,18 +3101,18 @@ func (d *decoder) deleteShareGroupStateResponse() {
 func (d *decoder) readShareGroupStateSummaryRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(8) // Partition, LeaderEpoch
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3122,10 +3122,10 @@ func (d *decoder) readShareGroupStateSummaryRequest() {
 // readShareGroupStateSummaryResponse decodes a ReadShareGroupStateSummary response body (API key 87, v0-1), as kmsg's ReadShareGroupStateSummaryResponse.readFrom reads it.
 func (d *decoder) readShareGroupStateSummaryResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
@@ -3134,12 +3134,12 @@ func (d *decoder) readShareGroupStateSummaryResponse() {
 				d.Skip(4) // DeliveryCompleteCount
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3157,88 +3157,88 @@ func (d *decoder) streamsGroupHeartbeatRequest() {
 	if d.Int8() != -1 && d.ok() {
 		d.Skip(4) // Epoch
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr()     // SubtopologyID
 			d.skipStrings() // SourceTopics
 			d.skipStrings() // SourceTopicRegex
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.topicName(d.str())
 				d.Skip(6) // NumPartitions, ReplicationFactor
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.skipStr() // Key
 					d.skipStr() // Value
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.skipStrings() // RepartitionSinkTopics
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.topicName(d.str())
 				d.Skip(6) // NumPartitions, ReplicationFactor
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.skipStr() // Key
 					d.skipStr() // Value
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipArray(2) // SourceTopics
 				d.skipArray(2) // SourceTopicRegex
 				d.skipArray(2) // RepartitionSourceTopics
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()    // SubtopologyID
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()    // SubtopologyID
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()    // SubtopologyID
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3249,29 +3249,29 @@ func (d *decoder) streamsGroupHeartbeatRequest() {
 		d.tags()
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Key
 		d.skipStr() // Value
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // SubtopologyID
 		d.Skip(12)  // Partition, Offset
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // SubtopologyID
 		d.Skip(12)  // Partition, Offset
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3294,38 +3294,38 @@ func (d *decoder) streamsGroupHeartbeatResponse() {
 		d.Skip(8) // AcceptableRecoveryLag
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.Skip(1)   // StatusCode
 		d.skipStr() // StatusDetail
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()    // SubtopologyID
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()    // SubtopologyID
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()    // SubtopologyID
 		d.skipArray(4) // Partitions
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3334,30 +3334,30 @@ func (d *decoder) streamsGroupHeartbeatResponse() {
 	}
 	d.Skip(4) // EndpointInformationEpoch
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // Host
 		d.Skip(2)   // Port
 		d.tags()
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3378,7 +3378,7 @@ func (d *decoder) streamsGroupDescribeRequest() {
 func (d *decoder) streamsGroupDescribeResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.skipStr() // Group
@@ -3387,55 +3387,55 @@ func (d *decoder) streamsGroupDescribeResponse() {
 		if d.Int8() != -1 && d.ok() {
 			d.Skip(4) // Epoch
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()     // SubtopologyID
 				d.skipStrings() // SourceTopics
 				d.skipStrings() // RepartitionSinkTopics
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.topicName(d.str())
 					d.Skip(6) // NumPartitions, ReplicationFactor
 					for n, i := d.array(), 0; i < n && d.ok(); i++ {
-						start := d.off
+						start := d.Offset()
 						d.skipStr() // Key
 						d.skipStr() // Value
 						d.tags()
-						if d.off == start {
+						if d.Offset() == start {
 							break // elements of no bytes: the rest are the same
 						}
 					}
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.topicName(d.str())
 					d.Skip(6) // NumPartitions, ReplicationFactor
 					for n, i := d.array(), 0; i < n && d.ok(); i++ {
-						start := d.off
+						start := d.Offset()
 						d.skipStr() // Key
 						d.skipStr() // Value
 						d.tags()
-						if d.off == start {
+						if d.Offset() == start {
 							break // elements of no bytes: the rest are the same
 						}
 					}
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
 		}
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr() // MemberID
 			d.Skip(4)   // MemberEpoch
 			d.skipStr() // InstanceID
@@ -3450,91 +3450,91 @@ func (d *decoder) streamsGroupDescribeResponse() {
 				d.tags()
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr() // Key
 				d.skipStr() // Value
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr() // SubtopologyID
 				d.Skip(12)  // Partition, Offset
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr() // SubtopologyID
 				d.Skip(12)  // Partition, Offset
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()    // SubtopologyID
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()    // SubtopologyID
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()    // SubtopologyID
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()    // SubtopologyID
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()    // SubtopologyID
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.skipStr()    // SubtopologyID
 				d.skipArray(4) // Partitions
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
 			d.Skip(1) // IsClassic
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
@@ -3542,10 +3542,10 @@ func (d *decoder) streamsGroupDescribeResponse() {
 		if d.v >= 1 {
 			if d.Int8() != -1 && d.ok() {
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.skipStr() // SubtopologyID
 					for n, i := d.array(), 0; i < n && d.ok(); i++ {
-						start := d.off
+						start := d.Offset()
 						d.skipStr()     // Name
 						d.Skip(1)       // NodeType
 						d.skipStrings() // SourceTopics
@@ -3553,17 +3553,17 @@ func (d *decoder) streamsGroupDescribeResponse() {
 						d.skipStrings() // Stores
 						d.skipStrings() // Successors
 						d.tags()
-						if d.off == start {
+						if d.Offset() == start {
 							break // elements of no bytes: the rest are the same
 						}
 					}
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
 				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.off
+					start := d.Offset()
 					d.skipStr()     // Name
 					d.Skip(1)       // NodeType
 					d.skipStrings() // SourceTopics
@@ -3579,7 +3579,7 @@ func (d *decoder) streamsGroupDescribeResponse() {
 					d.skipStrings() // Successors
 					d.tags()
 					d.tags()
-					if d.off == start {
+					if d.Offset() == start {
 						break // elements of no bytes: the rest are the same
 					}
 				}
@@ -3593,7 +3593,7 @@ func (d *decoder) streamsGroupDescribeResponse() {
 			d.skipStr() // AssignorName
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3603,19 +3603,19 @@ func (d *decoder) streamsGroupDescribeResponse() {
 // describeShareGroupOffsetsRequest decodes a DescribeShareGroupOffsets request body (API key 90, v0-1), as kmsg's DescribeShareGroupOffsetsRequest.readFrom reads it.
 func (d *decoder) describeShareGroupOffsetsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // GroupID
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.skipArray(4) // Partitions
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3626,14 +3626,14 @@ func (d *decoder) describeShareGroupOffsetsRequest() {
 func (d *decoder) describeShareGroupOffsetsResponse() {
 	d.throttleTime()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // GroupID
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.topicName(d.str())
 			d.topicID(d.uuid())
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.off
+				start := d.Offset()
 				d.Skip(16) // Partition, StartOffset, LeaderEpoch
 				if d.v >= 1 {
 					d.Skip(8) // Lag
@@ -3641,19 +3641,19 @@ func (d *decoder) describeShareGroupOffsetsResponse() {
 				d.errorCode()
 				d.skipStr() // ErrorMessage
 				d.tags()
-				if d.off == start {
+				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
 				}
 			}
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3664,18 +3664,18 @@ func (d *decoder) describeShareGroupOffsetsResponse() {
 func (d *decoder) alterShareGroupOffsetsRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(12) // Partition, StartOffset
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3688,21 +3688,21 @@ func (d *decoder) alterShareGroupOffsetsResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.topicID(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
 			d.skipStr() // ErrorMessage
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3713,10 +3713,10 @@ func (d *decoder) alterShareGroupOffsetsResponse() {
 func (d *decoder) deleteShareGroupOffsetsRequest() {
 	d.groupStr()
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3729,13 +3729,13 @@ func (d *decoder) deleteShareGroupOffsetsResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.topicName(d.str())
 		d.topicID(d.uuid())
 		d.errorCode()
 		d.skipStr() // ErrorMessage
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
@@ -3748,10 +3748,10 @@ func (d *decoder) streamsGroupTopologyDescriptionUpdateRequest() {
 	d.memberStr()
 	d.Skip(4) // TopologyEpoch
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr() // SubtopologyID
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.off
+			start := d.Offset()
 			d.skipStr()     // Name
 			d.Skip(1)       // NodeType
 			d.skipStrings() // SourceTopics
@@ -3759,17 +3759,17 @@ func (d *decoder) streamsGroupTopologyDescriptionUpdateRequest() {
 			d.skipStrings() // Stores
 			d.skipStrings() // Successors
 			d.tags()
-			if d.off == start {
+			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
 			}
 		}
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.off
+		start := d.Offset()
 		d.skipStr()     // Name
 		d.Skip(1)       // NodeType
 		d.skipStrings() // SourceTopics
@@ -3785,7 +3785,7 @@ func (d *decoder) streamsGroupTopologyDescriptionUpdateRequest() {
 		d.skipStrings() // Successors
 		d.tags()
 		d.tags()
-		if d.off == start {
+		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
 		}
 	}

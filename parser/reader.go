@@ -183,3 +183,208 @@ func (r *Reader) Peek(n int) []byte {
 	}
 	return r.b[r.off : r.off+n]
 }
+
+// Length-prefixed fields as Kafka writes them, also used by other binary
+// protocols: a string with an int16 length and bytes or an array with an
+// int32 count, -1 meaning null; or, compact (Kafka's flexible versions,
+// KIP-482), an unsigned varint of the length or count plus one, 0 meaning
+// null; and tagged-field sections. A length or count larger than the
+// bytes left fails with ErrTooLarge before anything is sized from it
+// (every array element takes at least a byte); a negative length other
+// than -1, or a varint longer than 5 bytes, fails with ErrMalformed.
+
+// Uvarint32 reads an unsigned varint of at most 5 bytes (a uint32).
+func (r *Reader) Uvarint32() uint32 {
+	if v, ok := r.uvarint1(); ok {
+		return v
+	}
+	return r.uvarint32Slow()
+}
+
+// uvarint1 reads a one-byte varint, by far the most common (small lengths
+// and counts), and reports false (reading nothing) for any other, so that
+// it inlines into the length readers, which then call uvarint32Slow.
+func (r *Reader) uvarint1() (uint32, bool) {
+	off := r.off
+	if uint(off) < uint(len(r.b)) && r.b[off] < 0x80 && r.err == nil {
+		r.off = off + 1
+		return uint32(r.b[off]), true
+	}
+	return 0, false
+}
+
+func (r *Reader) uvarint32Slow() uint32 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b[r.off:])
+	switch {
+	case n == 0:
+		r.err = ErrShort
+		return 0
+	case n < 0 || n > 5 || v > 1<<32-1:
+		r.err = ErrMalformed
+		return 0
+	}
+	r.off += n
+	return uint32(v)
+}
+
+// LenString reads a nullable string: int16 length, or compact. It
+// returns the bytes (aliasing the input) and whether the string is null.
+func (r *Reader) LenString(compact bool) (b []byte, null bool) {
+	if compact {
+		n, ok := r.uvarint1()
+		if !ok {
+			n = r.uvarint32Slow()
+		}
+		if n == 0 {
+			return nil, true // null, or an error (which reads as 0)
+		}
+		return r.lenBytes(uint64(n - 1)), false
+	}
+	off := r.off
+	if r.err != nil || len(r.b)-off < 2 {
+		r.need(2)
+		return nil, false
+	}
+	n := int(int16(binary.BigEndian.Uint16(r.b[off:])))
+	r.off = off + 2
+	if n < 0 {
+		if n != -1 {
+			r.err = ErrMalformed
+		}
+		return nil, true
+	}
+	return r.lenBytes(uint64(n)), false
+}
+
+// LenBytes reads nullable bytes: int32 length, or compact (nil for null).
+func (r *Reader) LenBytes(compact bool) []byte {
+	if compact {
+		n, ok := r.uvarint1()
+		if !ok {
+			n = r.uvarint32Slow()
+		}
+		if n == 0 {
+			return nil
+		}
+		return r.lenBytes(uint64(n - 1))
+	}
+	off := r.off
+	if r.err != nil || len(r.b)-off < 4 {
+		r.need(4)
+		return nil
+	}
+	n := int64(int32(binary.BigEndian.Uint32(r.b[off:])))
+	r.off = off + 4
+	if n < 0 {
+		if n != -1 {
+			r.err = ErrMalformed
+		}
+		return nil
+	}
+	return r.lenBytes(uint64(n))
+}
+
+// lenBytes returns the next n bytes of a length-prefixed field whose
+// length was just read without error.
+func (r *Reader) lenBytes(n uint64) []byte {
+	off := r.off
+	if n > uint64(len(r.b)-off) {
+		r.err = ErrTooLarge
+		return nil
+	}
+	end := off + int(n)
+	r.off = end
+	return r.b[off:end:end]
+}
+
+// ArrayLen reads an array count: int32, or compact; 0 for a null array.
+// A count larger than the bytes left fails, so a loop over it ends.
+func (r *Reader) ArrayLen(compact bool) int {
+	if compact {
+		n, ok := r.uvarint1()
+		if !ok {
+			n = r.uvarint32Slow()
+		}
+		if n == 0 {
+			return 0
+		}
+		if uint64(n-1) > uint64(len(r.b)-r.off) { // no error is set: n != 0
+			r.err = ErrTooLarge
+			return 0
+		}
+		return int(n - 1)
+	}
+	off := r.off
+	if r.err != nil || len(r.b)-off < 4 {
+		r.need(4)
+		return 0
+	}
+	n := int64(int32(binary.BigEndian.Uint32(r.b[off:])))
+	r.off = off + 4
+	if n < 0 {
+		if n != -1 {
+			r.err = ErrMalformed
+		}
+		return 0
+	}
+	if n > int64(len(r.b)-r.off) {
+		r.err = ErrTooLarge
+		return 0
+	}
+	return int(n)
+}
+
+// SkipArray skips an array of n-byte elements (int32s, int64s, ids).
+func (r *Reader) SkipArray(compact bool, elem int) {
+	if compact { // the one-byte count, the usual case, inline
+		if n, ok := r.uvarint1(); ok {
+			if n == 0 {
+				return // null
+			}
+			left := uint64(len(r.b) - r.off)
+			if uint64(n-1)*uint64(elem) > left {
+				r.err = ErrTooLarge
+				return
+			}
+			r.off += int(n-1) * elem
+			return
+		}
+	}
+	n := r.ArrayLen(compact)
+	if n > 0 {
+		if uint64(n)*uint64(elem) > uint64(r.Len()) {
+			r.Fail(ErrTooLarge)
+			return
+		}
+		r.off += n * elem
+	}
+}
+
+// SkipTaggedFields skips a tagged-field section: a count, then each
+// field's tag, size and bytes. The empty section, one zero byte, is read
+// inline.
+func (r *Reader) SkipTaggedFields() {
+	if off := r.off; uint(off) < uint(len(r.b)) && r.b[off] == 0 && r.err == nil {
+		r.off = off + 1
+		return
+	}
+	r.skipTaggedFieldsSlow()
+}
+
+func (r *Reader) skipTaggedFieldsSlow() {
+	n := r.Uvarint32()
+	if uint64(n) > uint64(r.Len()) {
+		r.Fail(ErrTooLarge)
+		return
+	}
+	for i := 0; i < int(n) && r.err == nil; i++ {
+		r.Uvarint32() // tag
+		size := r.Uvarint32()
+		if r.err == nil {
+			r.lenBytes(uint64(size))
+		}
+	}
+}
