@@ -6,7 +6,9 @@ import (
 	"github.com/wirekit/wirekit/dubbo2"
 	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/kafka"
+	"github.com/wirekit/wirekit/mysql"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/postgres"
 	"github.com/wirekit/wirekit/redis"
 )
 
@@ -41,7 +43,7 @@ func appendAttr(b []byte, a *parser.Attributes, k string) []byte {
 
 // appendOperation appends what a request does, for grouping in the
 // summary: Redis command (and subcommand), HTTP method and path without
-// the query, Kafka API, Dubbo service#method.
+// the query, Kafka API, Dubbo service#method, MySQL and PostgreSQL command.
 func appendOperation(b []byte, proto string, req *parser.Attributes) []byte {
 	if req == nil {
 		return append(b, "(no request)"...)
@@ -74,8 +76,42 @@ func appendOperation(b []byte, proto string, req *parser.Attributes) []byte {
 		}
 		b = append(b, ustr(req, dubbo2.AttrService)...)
 		return append(append(b, '#'), ustr(req, dubbo2.AttrMethod)...)
+	case "mysql":
+		return append(b, ustr(req, mysql.AttrCommand)...)
+	case "postgres":
+		return append(b, ustr(req, postgres.AttrCommand)...)
 	}
 	return append(b, proto...)
+}
+
+// opParts returns the two attributes appendOperation builds the name of
+// the operation from (aliasing the message), so that the summary can tell
+// a run of the same operation without building its name.
+func opParts(proto string, req *parser.Attributes) (a, b string) {
+	if req == nil {
+		return "", ""
+	}
+	switch proto {
+	case "redis":
+		return ustr(req, redis.AttrCommand), ustr(req, redis.AttrSubcommand)
+	case "http":
+		return ustr(req, httpx.AttrMethod), ustr(req, httpx.AttrPath) // the query too: a miss, never a wrong hit
+	case "kafka":
+		if n := ustr(req, kafka.AttrAPIName); n != "" {
+			return n, ""
+		}
+		return "", "" // unnamed API: always built and looked up
+	case "dubbo2":
+		if ev, _ := req.Bool(dubbo2.AttrEvent); ev {
+			return "heartbeat", "\x00"
+		}
+		return ustr(req, dubbo2.AttrService), ustr(req, dubbo2.AttrMethod)
+	case "mysql":
+		return ustr(req, mysql.AttrCommand), ""
+	case "postgres":
+		return ustr(req, postgres.AttrCommand), ""
+	}
+	return proto, ""
 }
 
 // appendRequest appends the request column of the table.

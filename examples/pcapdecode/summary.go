@@ -33,12 +33,14 @@ type summary struct {
 }
 
 type protoSummary struct {
-	name    string
-	kinds   [5]uint64
-	errors  uint64
-	ops     map[string]*opSummary
-	lastKey string
-	lastOp  *opSummary
+	name   string
+	kinds  [5]uint64
+	errors uint64
+	ops    map[string]*opSummary
+	// The last operation seen, by the two parts its name is made of
+	// (copied: the parts alias the message).
+	lastA, lastB []byte
+	lastOp       *opSummary
 }
 
 type opSummary struct {
@@ -67,9 +69,11 @@ func (s *summary) add(r *Record) {
 	if r.Kind == parser.Push {
 		return
 	}
-	s.key = appendOperation(s.key[:0], r.Protocol, r.Request)
+	a, b := opParts(r.Protocol, r.Request)
 	o := p.lastOp
-	if o == nil || p.lastKey != string(s.key) {
+	if o == nil || a == "" || string(p.lastA) != a || string(p.lastB) != b {
+		p.lastA, p.lastB = append(p.lastA[:0], a...), append(p.lastB[:0], b...)
+		s.key = appendOperation(s.key[:0], r.Protocol, r.Request)
 		if o = p.ops[string(s.key)]; o == nil {
 			if len(p.ops) >= maxOps {
 				s.key = append(s.key[:0], otherOps...)
@@ -80,7 +84,7 @@ func (s *summary) add(r *Record) {
 				p.ops[o.name] = o
 			}
 		}
-		p.lastOp, p.lastKey = o, o.name
+		p.lastOp = o
 	}
 	o.count++
 	if isError(r.Protocol, r.Response) {
