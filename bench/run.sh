@@ -5,6 +5,7 @@
 # generate (other "## ..." sections) are kept as they are, after its own.
 #   COUNT=5 bash bench/run.sh          # default COUNT=3
 #   SKIP_PEERS=1 SKIP_PKG=1 bash bench/run.sh   # only the whole-capture case
+#   RAW=/tmp/raw bash bench/run.sh     # also keep the raw benchmark output
 #
 # Side by side: each benchmark runs in a process of its own, once per round,
 # and the rounds are interleaved (round 1 runs every case's sides one after
@@ -48,7 +49,8 @@ fi
 if [ -z "${SKIP_PKG:-}" ]; then
   echo "== library packages, count=$COUNT" >&2
   (cd .. && go test -run '^$' -bench . -benchmem -count "$COUNT" -timeout 60m \
-    ./metrics ./parser ./redis ./httpx ./kafka ./dubbo2 ./reassembly ./dump ./filter ./examples/pcapdecode) | tee "$tmp/pkg.txt" >&2
+    ./metrics ./parser ./protocols ./redis ./httpx ./kafka ./dubbo2 ./reassembly ./dump ./filter ./filter/deny ./filter/sniff \
+    ./capture/filterexpr ./examples/pcapdecode) | tee "$tmp/pkg.txt" >&2
 fi
 
 # Whole capture: a capture of a real redis-server under redis-benchmark -P 16
@@ -106,4 +108,6 @@ echo "== load average at end: $load1" >&2
 go run ./report -machine "$machine" -load "$load0 at start, $load1 at end" -peer "$tmp/peer.txt" -pkg "$tmp/pkg.txt" \
   -capture "$tmp/capture.txt" -capture-note "$capture_note" -keep "$tmp/old.md" > "$tmp/new.md"
 mv "$tmp/new.md" ../BENCHMARKS.md
+# RAW=dir keeps the raw benchmark output, to rerun the report on it alone.
+[ -n "${RAW:-}" ] && mkdir -p "$RAW" && cp "$tmp"/peer.txt "$tmp"/pkg.txt "$tmp"/capture.txt "$RAW"/
 echo "wrote BENCHMARKS.md" >&2
