@@ -182,3 +182,14 @@ func (c *redisCounter) forWorker(w int) ExchangeFunc {
 }
 
 func fmtMap(m map[string]int) string { return fmt.Sprint(m) }
+
+// Ring sizes for the live tests that must see every frame: 16 MiB per
+// worker, more than any of them sends in total, and blocks retired every
+// 50ms, so even a consumer slowed down by the race detector on a loaded
+// host cannot make the ring overflow (TestTinyRingDrops is the test that
+// does that on purpose).
+const (
+	testBlock   = 1 << 18
+	testBlocks  = 64
+	testTimeout = 50 * time.Millisecond
+)

@@ -57,7 +57,7 @@ func TestRedisLive(t *testing.T) {
 	before := commandStats(t, "127.0.0.1", port)
 	c := newRedisCounter()
 	p := strconv.Itoa(port)
-	st := runPipeline(t, Options{Interface: "lo", BPF: tcpPortBPF(port, DefaultSnaplen), Workers: 1, BlockSize: 1 << 20, BlockCount: 8}, c, func() {
+	st := runPipeline(t, Options{Interface: "lo", BPF: tcpPortBPF(port, DefaultSnaplen), Workers: 1, BlockSize: testBlock, BlockCount: testBlocks, FrameTimeout: testTimeout}, c, func() {
 		run(t, "redis-benchmark", "-h", "127.0.0.1", "-p", p, "-n", "3000", "-c", "4", "-P", "4", "-t", "set,get,incr,lpush,lrange_100", "-q")
 		run(t, "redis-cli", "-h", "127.0.0.1", "-p", p, "set", "k", "v")
 		run(t, "redis-cli", "-h", "127.0.0.1", "-p", p, "hset", "h", "f", "1")
@@ -186,7 +186,7 @@ func TestHTTPLive(t *testing.T) {
 	defer other.Close()
 	port := srv.Listener.Addr().(*net.TCPAddr).Port
 
-	h, err := Open(Options{Interface: "lo", Filter: fmt.Sprintf("tcp port %d", port), Workers: 2, BlockSize: 1 << 18, BlockCount: 8})
+	h, err := Open(Options{Interface: "lo", Filter: fmt.Sprintf("tcp port %d", port), Workers: 2, BlockSize: testBlock, BlockCount: testBlocks, FrameTimeout: testTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func TestFanoutUnion(t *testing.T) {
 		n   int
 		cnt *redisCounter
 	}{{1, one}, {3, many}} {
-		h, err := Open(Options{Interface: "lo", Filter: filter, Workers: c.n, BlockSize: 1 << 18, BlockCount: 8})
+		h, err := Open(Options{Interface: "lo", Filter: filter, Workers: c.n, BlockSize: testBlock, BlockCount: testBlocks, FrameTimeout: testTimeout})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -99,8 +99,8 @@ func TestNetnsVeth(t *testing.T) {
 
 	filter := fmt.Sprintf("tcp port %d", port)
 	veth, anyc := newRedisCounter(), newRedisCounter()
-	hv := openIn(t, nsA, Options{Interface: devA, Filter: filter, Promiscuous: true, Workers: 2, BlockSize: 1 << 18, BlockCount: 8})
-	ha := openIn(t, nsA, Options{Interface: "any", Filter: filter, Workers: 1, BlockSize: 1 << 18, BlockCount: 8})
+	hv := openIn(t, nsA, Options{Interface: devA, Filter: filter, Promiscuous: true, Workers: 2, BlockSize: testBlock, BlockCount: testBlocks, FrameTimeout: testTimeout})
+	ha := openIn(t, nsA, Options{Interface: "any", Filter: filter, Workers: 1, BlockSize: testBlock, BlockCount: testBlocks, FrameTimeout: testTimeout})
 	if hv.LinkType() != 1 || ha.LinkType() != 113 {
 		t.Errorf("link types %d (veth) and %d (any), want Ethernet (1) and Linux cooked (113)", hv.LinkType(), ha.LinkType())
 	}

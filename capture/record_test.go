@@ -32,7 +32,7 @@ func TestRecord(t *testing.T) {
 	}
 	bw := bufio.NewWriter(f)
 	live := newRedisCounter()
-	st := runPipeline(t, Options{Interface: "lo", Filter: "tcp port " + strconv.Itoa(port), Workers: 2, Record: bw, BlockSize: 1 << 18, BlockCount: 8}, live, func() {
+	st := runPipeline(t, Options{Interface: "lo", Filter: "tcp port " + strconv.Itoa(port), Workers: 2, Record: bw, BlockSize: testBlock, BlockCount: testBlocks, FrameTimeout: testTimeout}, live, func() {
 		run(t, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-n", "2000", "-c", "6", "-P", "4", "-t", "set,get", "-q")
 	})
 	if err := bw.Flush(); err != nil {
