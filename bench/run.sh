@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark (the side-by-side comparisons in this module, the
 # library packages' own, and the whole-capture case against tshark) and
-# writes ../BENCHMARKS.md. Sections of BENCHMARKS.md this script does not
+# writes ../BENCHMARKS.md and the speed table of ../README.md. Sections of BENCHMARKS.md this script does not
 # generate (other "## ..." sections) are kept as they are, after its own.
 #   COUNT=5 bash bench/run.sh          # default COUNT=3
 #   SKIP_PEERS=1 SKIP_PKG=1 bash bench/run.sh   # only the whole-capture case
@@ -106,7 +106,7 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== load average at end: $load1" >&2
 [ -f ../BENCHMARKS.md ] && cp ../BENCHMARKS.md "$tmp/old.md" || : > "$tmp/old.md"
 go run ./report -machine "$machine" -load "$load0 at start, $load1 at end" -peer "$tmp/peer.txt" -pkg "$tmp/pkg.txt" \
-  -capture "$tmp/capture.txt" -capture-note "$capture_note" -keep "$tmp/old.md" > "$tmp/new.md"
+  -capture "$tmp/capture.txt" -capture-note "$capture_note" -keep "$tmp/old.md" -readme ../README.md > "$tmp/new.md"
 mv "$tmp/new.md" ../BENCHMARKS.md
 # RAW=dir keeps the raw benchmark output, to rerun the report on it alone.
 [ -n "${RAW:-}" ] && mkdir -p "$RAW" && cp "$tmp"/peer.txt "$tmp"/pkg.txt "$tmp"/capture.txt "$RAW"/

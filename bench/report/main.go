@@ -146,6 +146,7 @@ func main() {
 	captureFile := flag.String("capture", "", "whole-capture figures from run.sh")
 	captureNote := flag.String("capture-note", "", "why the whole-capture case was skipped")
 	keep := flag.String("keep", "", "previous BENCHMARKS.md: its sections this report does not generate are kept")
+	readme := flag.String("readme", "", "README.md whose speed table is regenerated from the side-by-side results")
 	flag.Parse()
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
@@ -175,6 +176,12 @@ func main() {
 	if rs := openIf(*peerFile, open); len(rs) > 0 {
 		writePeers(w, rs)
 		done[secPeers] = true
+		if *readme != "" {
+			if err := writeReadme(*readme, rs); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
 	}
 	if c, _ := os.ReadFile(*captureFile); len(c) > 0 || *captureNote != "" {
 		writeCapture(w, *captureFile, *captureNote)
