@@ -90,7 +90,7 @@ func dumpCapture(t *testing.T, brokers []string, topic, path string) kafkasink.S
 		if st.chunk.Gap > 0 {
 			continue
 		}
-		v := conns[st.conn].Flow(dump.Direction(st.chunk.Dir), uint64(st.chunk.Off), st.chunk.Bytes(s))
+		v := conns[st.conn].Flow(parser.Direction(st.chunk.Dir), uint64(st.chunk.Off), st.chunk.Bytes(s))
 		require.Equal(t, dump.Accepted, v)
 	}
 	for _, c := range conns {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wirekit/wirekit/dump"
 	"github.com/wirekit/wirekit/dump/kafkasink"
+	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/playback"
 )
 
@@ -93,7 +94,7 @@ func (h *harness) submit(n int) {
 		h.seq++
 		binary.BigEndian.PutUint64(payload[:], uint64(h.seq))
 		t0 := time.Now()
-		v := h.conns[i].Flow(dump.ClientToServer, h.off[i], payload[:])
+		v := h.conns[i].Flow(parser.Request, h.off[i], payload[:])
 		if lat := time.Since(t0); lat > h.maxLat {
 			h.maxLat = lat
 		}

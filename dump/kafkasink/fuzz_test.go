@@ -8,6 +8,7 @@ import (
 
 	"github.com/wirekit/wirekit/dump"
 	"github.com/wirekit/wirekit/dump/kafkasink"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // FuzzDecodeItem: any bytes decode or fail cleanly; what decodes encodes
@@ -44,8 +45,8 @@ func sampleItems() []dump.Item {
 	c0 := &dump.ConnInfo{ID: 3}
 	ts := time.Date(2026, 12, 2, 23, 59, 1, 123456789, time.UTC)
 	return []dump.Item{
-		{Kind: dump.KindFlow, Window: 0xabcdef0100000002, Time: ts, Conn: c4, Dir: dump.ClientToServer, Offset: 0, Data: []byte("*1\r\n$4\r\nPING\r\n")},
-		{Kind: dump.KindFlow, Window: 1, Time: ts, Conn: c6, Dir: dump.ServerToClient, Offset: 1 << 33, Data: []byte{0, 0, 0, 4, 1, 2, 3, 4}},
+		{Kind: dump.KindFlow, Window: 0xabcdef0100000002, Time: ts, Conn: c4, Dir: parser.Request, Offset: 0, Data: []byte("*1\r\n$4\r\nPING\r\n")},
+		{Kind: dump.KindFlow, Window: 1, Time: ts, Conn: c6, Dir: parser.Response, Offset: 1 << 33, Data: []byte{0, 0, 0, 4, 1, 2, 3, 4}},
 		{Kind: dump.KindClose, Window: 1, Time: ts, Conn: c0},
 		{Kind: dump.KindRecord, Window: 1, Time: ts, Type: "order", Data: []byte(`{"id":1}`)},
 		{Kind: dump.KindSnapshot, Time: ts, Type: "strategy", Hash: 0x1122334455667788, Data: []byte(`{"switch":"ON"}`)},

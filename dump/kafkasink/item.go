@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wirekit/wirekit/dump"
+	"github.com/wirekit/wirekit/parser"
 )
 
 // FormatItem is the HeaderFormat value of records carrying dump items in
@@ -158,7 +159,7 @@ func DecodeItem(value []byte, it *dump.Item, ci *dump.ConnInfo) error {
 	if r.u8() != itemVersion {
 		return ErrBadItem
 	}
-	kind, dir, flags := dump.Kind(r.u8()), dump.Direction(r.u8()), r.u8()
+	kind, dir, flags := dump.Kind(r.u8()), parser.Direction(r.u8()), r.u8()
 	it.Window = r.u64()
 	ns := int64(r.u64())
 	if flags&1 != 0 {
@@ -170,7 +171,7 @@ func DecodeItem(value []byte, it *dump.Item, ci *dump.ConnInfo) error {
 	it.Offset = r.u64()
 	it.Hash = r.u64()
 	typ := r.take(int(r.u16()))
-	if r.bad || kind < dump.KindFlow || kind > dump.KindWindow || dir > dump.ServerToClient || flags > 1 {
+	if r.bad || kind < dump.KindFlow || kind > dump.KindWindow || dir > parser.Response || flags > 1 {
 		*it = dump.Item{}
 		return ErrBadItem
 	}
