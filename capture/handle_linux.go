@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/wirekit/wirekit/internal/nocopy"
 	"github.com/wirekit/wirekit/reassembly"
 )
 
@@ -23,7 +24,7 @@ import (
 // the Exchanges pipeline on it), and Close it; Stats may be read at any
 // time from any goroutine.
 type Handle struct {
-	_       noCopy
+	_       nocopy.NoCopy
 	opts    Options
 	link    reassembly.LinkType
 	cooked  bool
@@ -47,11 +48,6 @@ const (
 	stateDone
 	stateClosed
 )
-
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}
 
 // ring is one worker's socket and mapped ring.
 type ring struct {

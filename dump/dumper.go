@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wirekit/wirekit/internal/nocopy"
 )
 
 // The state word packs everything the per-read check needs into one atomic
@@ -37,7 +39,7 @@ const (
 // are copied into pooled buffers and queued for a worker; when the queue is
 // full they are dropped and counted, never waited for.
 type Dumper struct {
-	_     noCopy
+	_     nocopy.NoCopy
 	_     [64]byte // keep the hot read-mostly words off the counters' lines
 	state atomic.Uint64
 	// connThreshold: a connection is sampled when its hash is below it
@@ -121,12 +123,6 @@ type sinkState struct {
 	backoff                   time.Duration
 	lastErr                   atomic.Pointer[error]
 }
-
-// noCopy makes go vet flag copies of a Dumper.
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}
 
 // New validates cfg, applies defaults and returns a stopped Dumper.
 func New(cfg Config) (*Dumper, error) {

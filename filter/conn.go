@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/wirekit/wirekit/internal/nocopy"
 )
 
 // Defaults of ConnOptions.
@@ -58,7 +60,7 @@ type Stats struct {
 // one direction are never called concurrently; the two directions run in
 // parallel.
 type Conn struct {
-	_ noCopy
+	_ nocopy.NoCopy
 
 	info  ConnInfo
 	opts  ConnOptions
@@ -509,9 +511,3 @@ func (c *Conn) flush(d *direction) error {
 	d.forwarded += int64(w)
 	return err
 }
-
-// noCopy makes go vet report copies of a Conn.
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}

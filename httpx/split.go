@@ -4,14 +4,9 @@ import (
 	"bufio"
 	"bytes"
 
+	"github.com/wirekit/wirekit/internal/nocopy"
 	"github.com/wirekit/wirekit/parser"
 )
-
-// noCopy makes go vet's copylocks check flag copies of a State.
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}
 
 // State is the framing state of one HTTP/1.x connection, both directions.
 // Make one per connection with Parser.NewState (parser.Conn does this via
@@ -50,7 +45,7 @@ func (*noCopy) Unlock() {}
 // A State is not safe for concurrent use; each connection's framing runs
 // on one goroutine.
 type State struct {
-	_ noCopy
+	_ nocopy.NoCopy
 
 	p        *Parser
 	pending  []uint8 // ring of method kinds of requests awaiting a response

@@ -4,13 +4,9 @@ import (
 	"math/bits"
 	"sort"
 	"time"
+
+	"github.com/wirekit/wirekit/internal/nocopy"
 )
-
-// noCopy makes go vet's copylocks check flag copies of an Assembler.
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}
 
 // Assembler turns TCP segments into ordered byte streams, one per direction
 // of each connection, and hands them to a Handler made per connection by a
@@ -49,7 +45,7 @@ func (*noCopy) Unlock() {}
 // An Assembler is not safe for concurrent use; run one per goroutine and
 // shard connections between them by 4-tuple if needed.
 type Assembler struct {
-	_       noCopy
+	_       nocopy.NoCopy
 	opts    Options
 	factory Factory
 	conns   connTable

@@ -3,6 +3,7 @@ package redis
 import (
 	"bufio"
 
+	"github.com/wirekit/wirekit/internal/nocopy"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -58,7 +59,7 @@ func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 // It also counts the requests framing skipped. A State belongs to one
 // connection and is not safe for concurrent use.
 type State struct {
-	_ noCopy
+	_ nocopy.NoCopy
 
 	// Skipped counts requests the server ignores without a reply and that
 	// framing therefore skipped: empty arrays ("*0", "*-1") and blank
@@ -84,12 +85,6 @@ type State struct {
 	extra        int      // further confirmations of extraKind that answer no request (-1: any number)
 	extraKind    pushKind // kind of those confirmations
 }
-
-// noCopy makes go vet flag copies of a State after first use.
-type noCopy struct{}
-
-func (*noCopy) Lock()   {}
-func (*noCopy) Unlock() {}
 
 // Subscribed reports whether the connection is in pub/sub subscribed mode,
 // as the last (un)subscribe confirmation said.
