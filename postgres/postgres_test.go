@@ -100,6 +100,9 @@ func TestStartupSSLAndCancel(t *testing.T) {
 	assert.Equal(t, "shop", str(ex[1].Request, AttrDatabase))
 	assert.Equal(t, "psql", str(ex[1].Request, AttrApplicationName))
 	assert.Equal(t, "OK", str(ex[1].Response, AttrAuth))
+	declined := c.Stats()
+	assert.Zero(t, declined.FramingErrors[0]+declined.FramingErrors[1], "SSL declined, then a plain startup")
+	assert.Zero(t, declined.SkippedBytes[0]+declined.SkippedBytes[1])
 
 	// Accepted: the rest is TLS, skipped and counted, not an error.
 	ex, c = exchanges(t, Protocol(), sslReq, []byte("S"), []byte("\x16\x03\x01\x02\x00 client hello"), []byte("\x16\x03\x03 server hello"))
