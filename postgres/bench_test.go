@@ -1,0 +1,166 @@
+package postgres
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
+)
+
+// The benchmark messages, laid out as PostgreSQL 15 sends them (the same
+// messages bench/postgres_test.go builds with pgproto3's encoders for the
+// side-by-side figures).
+var (
+	// A simple query answered by CommandComplete and ReadyForQuery.
+	benchInsertReq  = msg('Q', "INSERT INTO items VALUES (1, 'apple', 0.50)\x00")
+	benchInsertResp = cat(msg('C', "INSERT 0 1\x00"), msg('Z', "I"))
+	// A simple query answered by 100 DataRows of (int4, text).
+	benchRowsReq  = msg('Q', "SELECT g, md5(g::text) FROM generate_series(1, 100) g\x00")
+	benchRowsResp = rows100()
+	// An extended query as pgx sends one in its default mode (unnamed
+	// statement): Parse, Bind, Describe portal, Execute, Sync, answered
+	// by ParseComplete, BindComplete, RowDescription, one DataRow,
+	// CommandComplete and ReadyForQuery.
+	benchExtReq = cat(
+		msg('P', "\x00", "SELECT owner, balance FROM accounts WHERE id = $1\x00", u16(1), u32(23)),
+		msg('B', "\x00", "\x00", u16(1), u16(1), u16(1), u32(4), u32(3), u16(1), u16(1)),
+		msg('D', "P", "\x00"),
+		msg('E', "\x00", u32(0)),
+		msg('S'))
+	benchExtResp = cat(msg('1'), msg('2'),
+		msg('T', u16(2),
+			"owner\x00", u32(16390), u16(2), u32(25), u16(0xffff), u32(0xffffffff), u16(1),
+			"balance\x00", u32(16390), u16(3), u32(20), u16(8), u32(0xffffffff), u16(1)),
+		msg('D', u16(2), u32(3), "cid", u32(8), "\x00\x00\x00\x00\x00\x00\x01\x2c"),
+		msg('C', "SELECT 1\x00"), msg('Z', "I"))
+)
+
+// rows100 is the response to benchRowsReq: RowDescription (g int4, md5
+// text), 100 DataRows, CommandComplete "SELECT 100", ReadyForQuery.
+func rows100() []byte {
+	b := msg('T', u16(2),
+		"g\x00", u32(0), u16(0), u32(23), u16(4), u32(0xffffffff), u16(0),
+		"md5\x00", u32(0), u16(0), u32(25), u16(0xffff), u32(0xffffffff), u16(0))
+	for i := 1; i <= 100; i++ {
+		g := strconv.Itoa(i)
+		sum := md5.Sum([]byte(g))
+		h := hex.EncodeToString(sum[:])
+		b = append(b, msg('D', u16(2), u32(len(g)), g, u32(len(h)), h)...)
+	}
+	return append(b, cat(msg('C', "SELECT 100\x00"), msg('Z', "I"))...)
+}
+
+// benchPair frames and parses a request and its response with each
+// direction's Decoder, the response seeing the request's attributes, as
+// parser.Conn does; check verifies the parsed response.
+func benchPair(b *testing.B, req, resp []byte, check func(req, resp *parser.Attributes) bool) {
+	p := Protocol()
+	st := p.NewState()
+	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
+	var mreq, mresp parser.Message
+	run := func() {
+		if n, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok || n != len(req) {
+			b.Fatal("request", n, err, mreq.Err)
+		}
+		mresp.Request = &mreq.Attrs
+		if n, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok || n != len(resp) {
+			b.Fatal("response", n, err, mresp.Err)
+		}
+	}
+	run()
+	if !check(&mreq.Attrs, &mresp.Attrs) {
+		b.Fatalf("request %v response %v", &mreq.Attrs, &mresp.Attrs)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		run()
+	}
+}
+
+// BenchmarkParseQueryComplete: a simple INSERT and its CommandComplete +
+// ReadyForQuery, framed and parsed both ways.
+func BenchmarkParseQueryComplete(b *testing.B) {
+	benchPair(b, benchInsertReq, benchInsertResp, func(req, resp *parser.Attributes) bool {
+		return str(req, AttrCommand) == CommandQuery && str(resp, AttrCommandTag) == "INSERT 0 1"
+	})
+}
+
+// BenchmarkParseRows100: a simple SELECT and its 100-row response
+// (DataRows counted, not decoded).
+func BenchmarkParseRows100(b *testing.B) {
+	benchPair(b, benchRowsReq, benchRowsResp, func(req, resp *parser.Attributes) bool {
+		return num(resp, AttrRows) == 100 && str(resp, AttrCommandTag) == "SELECT 100"
+	})
+}
+
+// BenchmarkParseExtended: Parse/Bind/Describe/Execute/Sync and its
+// response, one exchange.
+func BenchmarkParseExtended(b *testing.B) {
+	benchPair(b, benchExtReq, benchExtResp, func(req, resp *parser.Attributes) bool {
+		return str(req, AttrCommand) == CommandExecute &&
+			str(req, AttrStatement) == "SELECT owner, balance FROM accounts WHERE id = $1" &&
+			num(resp, AttrRows) == 1 && str(resp, AttrCommandTag) == "SELECT 1"
+	})
+}
+
+// BenchmarkConnRows100: one parser.Conn in steady state fed the 100-row
+// query and its response per iteration (buffering, framing, parsing,
+// pairing, the exchange emitted).
+func BenchmarkConnRows100(b *testing.B) {
+	n := 0
+	c := parser.NewConn(Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) {
+		if rows, _ := e.Response.Int(AttrRows); rows == 100 {
+			n++
+		}
+	})
+	ts := time.Unix(0, 0)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(benchRowsReq) + len(benchRowsResp)))
+	for b.Loop() {
+		c.Feed(parser.Request, benchRowsReq, ts)
+		c.Feed(parser.Response, benchRowsResp, ts)
+	}
+	if n != b.N {
+		b.Fatal(n, b.N)
+	}
+}
+
+// BenchmarkConnCorpus runs the pgx capture (43 exchanges over 5
+// connections: startup and SCRAM, extended queries through pgx's
+// statement cache, a 3000-row result, COPY, LISTEN/NOTIFY, a cancel, a
+// TLS request) through parser.Conn in the chunks it was captured in, a
+// new Conn per connection, as a user of the library gets it.
+func BenchmarkConnCorpus(b *testing.B) {
+	streams, err := pcaptest.ReadFile(pcaptest.Corpus("postgres_pgx_mixed.pcap"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := Protocol()
+	total := 0
+	for _, s := range streams {
+		total += len(s.Data[0]) + len(s.Data[1])
+	}
+	exchanges := 0
+	emit := func(e *parser.Exchange) {
+		if e.Kind != parser.Push {
+			exchanges++
+		}
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(total))
+	for b.Loop() {
+		exchanges = 0
+		for _, s := range streams {
+			pcaptest.Replay(s, parser.NewConn(p, parser.ConnOptions{}, emit))
+		}
+		if exchanges != 43 {
+			b.Fatal(exchanges)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*exchanges), "ns/exchange")
+}
