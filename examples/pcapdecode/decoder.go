@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wirekit/wirekit/dubbo2"
+	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/protocols"
 	"github.com/wirekit/wirekit/reassembly"
@@ -14,6 +16,38 @@ import (
 // builtinProtocols returns the protocols the decoder detects, in detection
 // order: the shared list of package protocols.
 func builtinProtocols() []*parser.Protocol { return protocols.All() }
+
+// decoderProtocols returns the built-in protocols, with HTTP capturing the
+// header fields named (-header) and Dubbo2 decoding arguments and
+// attachments (-dubbo-decode). Dubbo2's own masking of sensitive
+// attachments is turned off then: -redact decides what is printed.
+func decoderProtocols(headers []string, dubboDecode bool) ([]*parser.Protocol, error) {
+	protos := builtinProtocols()
+	for i, p := range protos {
+		switch {
+		case p.Name == httpx.Name && len(headers) > 0:
+			hp, err := httpx.NewProtocol(httpx.Options{ExtraHeaders: headers})
+			if err != nil {
+				return nil, fmt.Errorf("-header: %w", err)
+			}
+			protos[i] = hp
+		case p.Name == dubbo2.Name && dubboDecode:
+			protos[i] = dubbo2.NewProtocol(dubbo2.Options{DecodeArguments: true, DecodeAttachments: true,
+				SensitiveAttachments: []string{}})
+		}
+	}
+	return protos, nil
+}
+
+// protocolNamed returns the protocol of protos named name, or nil.
+func protocolNamed(protos []*parser.Protocol, name string) *parser.Protocol {
+	for _, p := range protos {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
 
 // Record is one exchange with the connection it belongs to. The Decoder
 // passes the same Record (one per connection) to every call of its emit

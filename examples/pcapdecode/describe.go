@@ -114,8 +114,9 @@ func opParts(proto string, req *parser.Attributes) (a, b string) {
 	return proto, ""
 }
 
-// appendRequest appends the request column of the table.
-func appendRequest(b []byte, proto string, req *parser.Attributes) []byte {
+// appendRequest appends the request column of the table, with values
+// redacted by red (nil: as they are).
+func appendRequest(b []byte, proto string, req *parser.Attributes, red *redactor) []byte {
 	if req == nil {
 		return append(b, '-')
 	}
@@ -127,7 +128,7 @@ func appendRequest(b []byte, proto string, req *parser.Attributes) []byte {
 		}
 		return b
 	case "http":
-		return append(append(append(b, ustr(req, httpx.AttrMethod)...), ' '), ustr(req, httpx.AttrPath)...)
+		return red.appendString(append(append(b, ustr(req, httpx.AttrMethod)...), ' '), httpx.AttrPath, ustr(req, httpx.AttrPath))
 	case "kafka":
 		b = appendOperation(b, proto, req)
 		b = appendAttr(append(b, " v"...), req, kafka.AttrAPIVersion)
@@ -143,7 +144,7 @@ func appendRequest(b []byte, proto string, req *parser.Attributes) []byte {
 		}
 		return appendAttr(append(b, " id="...), req, dubbo2.AttrRequestID)
 	}
-	return req.AppendJSON(b)
+	return appendAttrsJSON(b, req, red)
 }
 
 // redisSimpleText is the attribute holding a simple-string reply's text
@@ -151,8 +152,9 @@ func appendRequest(b []byte, proto string, req *parser.Attributes) []byte {
 // shows it in place of the type name "simple".
 const redisSimpleText = "redis.simple"
 
-// appendResponse appends the response column of the table.
-func appendResponse(b []byte, proto string, resp *parser.Attributes) []byte {
+// appendResponse appends the response column of the table, with values
+// redacted by red (nil: as they are).
+func appendResponse(b []byte, proto string, resp *parser.Attributes, red *redactor) []byte {
 	if resp == nil {
 		return append(b, '-')
 	}
@@ -166,7 +168,7 @@ func appendResponse(b []byte, proto string, resp *parser.Attributes) []byte {
 		}
 		b = append(b, typ...)
 		if e, ok := resp.UnsafeString(redis.AttrError); ok {
-			b = strconv.AppendQuote(append(b, ' '), e)
+			b = red.appendQuoted(append(b, ' '), redis.AttrError, e)
 		} else if n, ok := resp.Int(redis.AttrInteger); ok {
 			b = strconv.AppendInt(append(b, ' '), n, 10)
 		} else if n, ok := resp.Int(redis.AttrElements); ok {
@@ -190,7 +192,7 @@ func appendResponse(b []byte, proto string, resp *parser.Attributes) []byte {
 		}
 		return b
 	}
-	return resp.AppendJSON(b)
+	return appendAttrsJSON(b, resp, red)
 }
 
 // isError reports whether the response is an error by the protocol's own

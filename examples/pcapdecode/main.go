@@ -18,6 +18,21 @@
 //	-proto P=NAME  parse connections to server port P as protocol NAME
 //	               (protocols.Names()), skipping detection
 //	-pushes        also print unsolicited responses (pub/sub messages)
+//	-redact LEVEL  mask secrets in the values the table and -json print
+//	               (package redact): default (the default: a person
+//	               analysing their own capture) masks the values of
+//	               sensitive names (query parameters such as token=,
+//	               header fields such as Authorization, Dubbo attachments
+//	               and argument members such as auth or password); strict
+//	               also masks every query value, the quoted parts of error
+//	               replies (a Redis error echoing the command's arguments)
+//	               and exception messages; off prints values as sent. The
+//	               -summary groups HTTP by path without its query, so it
+//	               prints no query values at any level
+//	-header NAME   also capture HTTP header field NAME as the attribute
+//	               http.header.<name> (repeatable, at most 16)
+//	-dubbo-decode  decode Dubbo2 arguments and attachments into
+//	               dubbo2.arguments and dubbo2.attachments (JSON text)
 //	-hold D        how long a row may be held back for time ordering
 //	               (capture time, default 200ms)
 //	-i IFACE       capture live from an interface (lo, eth0, any; needs
@@ -65,6 +80,7 @@ import (
 
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/protocols"
+	"github.com/wirekit/wirekit/redact"
 )
 
 //go:embed testdata/sample.pcap
@@ -72,6 +88,16 @@ var sample []byte
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// listFlag collects the values of a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
 }
 
 type portFlag map[uint16]string
@@ -126,6 +152,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pushes := fs.Bool("pushes", false, "also print unsolicited responses (pub/sub messages)")
 	hold := fs.Duration("hold", defaultHold, "longest a row is held back (in capture time) to print rows in time order")
 	live := addLiveFlags(fs) // live.go: -i, -f, -w, -duration, -snaplen
+	redactLevel := fs.String("redact", "default", "mask secrets in printed values: `off`, default (values of sensitive names: query parameters, header fields, Dubbo attachments) or strict (also every query value, quoted parts of error replies, exception messages)")
+	var headers listFlag
+	fs.Var(&headers, "header", "HTTP header field `NAME` to print as the attribute http.header.<name> (repeatable, at most 16)")
+	dubboDecode := fs.Bool("dubbo-decode", false, "decode Dubbo2 arguments and attachments (dubbo2.arguments, dubbo2.attachments as JSON)")
 	ports := portFlag{}
 	fs.Var(ports, "proto", "PORT=NAME: parse connections to server port PORT as protocol NAME (repeatable); NAME is one of "+
 		strings.Join(protocols.Names(), ", "))
@@ -144,9 +174,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
+	level, err := redact.ParseLevel(*redactLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "pcapdecode: -redact:", err)
+		return 2
+	}
+	protos, err := decoderProtocols(headers, *dubboDecode)
+	if err != nil {
+		fmt.Fprintln(stderr, "pcapdecode:", err)
+		return 2
+	}
 	overrides := map[uint16]*parser.Protocol{}
 	for port, name := range ports {
-		p := protocols.ByName(name)
+		p := protocolNamed(protos, name)
 		if p == nil {
 			fmt.Fprintf(stderr, "pcapdecode: unknown protocol %q (known: %s)\n", name, strings.Join(protocols.Names(), ", "))
 			return 2
@@ -161,18 +201,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &session{sum: newSummary(), out: bufio.NewWriterSize(stdout, 64<<10), pushes: *pushes, hold: *hold,
 		started: time.Now(), stderr: stderr}
 	defer s.out.Flush()
-	s.dec = NewDecoder(builtinProtocols(), overrides, s.emit)
+	s.dec = NewDecoder(protos, overrides, s.emit)
 	switch {
 	case *jsonOut:
-		s.format = &jsonFormat{}
+		s.format = &jsonFormat{red: newRedactor(level)}
 	case !*summaryOnly:
-		s.format = &tableFormat{}
+		s.format = &tableFormat{red: newRedactor(level)}
 		s.out.Write(appendTableHeader(nil))
 	}
 
 	// Modes: where the packets come from. Each feeds s.dec; finish then
 	// reports. Capture files and standard input:
-	err := s.readSource(live, fs.Args(), stdin) // live capture with -i (live.go), else readInputs
+	err = s.readSource(live, fs.Args(), stdin) // live capture with -i (live.go), else readInputs
 
 	s.finish()
 	live.report(s)

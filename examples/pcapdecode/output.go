@@ -32,6 +32,7 @@ const (
 // microsecond, and a date line before the first row and whenever the UTC
 // date changes.
 type tableFormat struct {
+	red  *redactor // nil: -redact off
 	clk  clock
 	day  [10]byte
 	seen bool
@@ -74,9 +75,9 @@ func (t *tableFormat) row(b []byte, r *Record) []byte {
 	s = len(b)
 	b = pad(append(b, r.Kind.String()...), s, tableColumns[4].width, false)
 	s = len(b)
-	b = pad(clip(appendRequest(b, r.Protocol, r.Request), s, tableColumns[colRequest].width), s, tableColumns[colRequest].width, false)
+	b = pad(clip(appendRequest(b, r.Protocol, r.Request, t.red), s, tableColumns[colRequest].width), s, tableColumns[colRequest].width, false)
 	s = len(b)
-	b = pad(clip(appendResponse(b, r.Protocol, r.Response), s, tableColumns[colResponse].width), s, tableColumns[colResponse].width, false)
+	b = pad(clip(appendResponse(b, r.Protocol, r.Response, t.red), s, tableColumns[colResponse].width), s, tableColumns[colResponse].width, false)
 	if r.Kind == parser.Complete {
 		b = appendLatency(b, r.Latency())
 	} else {
@@ -107,6 +108,7 @@ func clip(b []byte, start, max int) []byte {
 // attribute names are the protocol packages' constants, the same as the
 // corpus truth files use.
 type jsonFormat struct {
+	red *redactor // nil: -redact off
 	clk clock
 }
 
@@ -120,9 +122,9 @@ func (j *jsonFormat) row(b []byte, r *Record) []byte {
 	b = append(b, `","kind":"`...)
 	b = append(b, r.Kind.String()...)
 	b = append(b, `","request":`...)
-	b = appendAttrs(b, r.Request)
+	b = appendAttrs(b, r.Request, j.red)
 	b = append(b, `,"response":`...)
-	b = appendAttrs(b, r.Response)
+	b = appendAttrs(b, r.Response, j.red)
 	if !r.RequestTime.IsZero() {
 		b = append(b, `,"request_time":"`...)
 		b = j.clk.appendRFC3339Nano(b, r.RequestTime)
@@ -148,12 +150,12 @@ func (j *jsonFormat) row(b []byte, r *Record) []byte {
 }
 
 // appendAttrs appends a's attributes as a JSON object, null when the
-// exchange has no such half.
-func appendAttrs(b []byte, a *parser.Attributes) []byte {
+// exchange has no such half, with values redacted by red.
+func appendAttrs(b []byte, a *parser.Attributes, red *redactor) []byte {
 	if a == nil {
 		return append(b, "null"...)
 	}
-	return appendAttrsJSON(b, a)
+	return appendAttrsJSON(b, a, red)
 }
 
 func appendErr(b []byte, key string, err error) []byte {
@@ -448,8 +450,8 @@ var jsonEscape = func() (t [256]bool) {
 }()
 
 // appendAttrsJSON appends a as parser.Attributes.AppendJSON does, with
-// appendJSONString.
-func appendAttrsJSON(b []byte, a *parser.Attributes) []byte {
+// appendJSONString, and values redacted by red (nil: as they are).
+func appendAttrsJSON(b []byte, a *parser.Attributes, red *redactor) []byte {
 	b = append(b, '{')
 	first := true
 	for k, v := range a.All() {
@@ -459,9 +461,12 @@ func appendAttrsJSON(b []byte, a *parser.Attributes) []byte {
 		first = false
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		if v.Kind() == parser.KindString {
+		switch {
+		case red != nil:
+			b = red.appendJSONValue(b, k, v)
+		case v.Kind() == parser.KindString:
 			b = appendJSONString(b, v.UnsafeStr())
-		} else {
+		default:
 			b = v.AppendJSON(b)
 		}
 	}
