@@ -1,6 +1,6 @@
 // Package parser is the core of wirekit: the pieces every protocol package
-// (redis, httpx, kafka, dubbo2) is built from, and the pieces that turn byte
-// streams into request/response exchanges.
+// (redis, httpx, kafka, dubbo2, mysql, postgres) is built from, and the
+// pieces that turn byte streams into request/response exchanges.
 //
 // # Messages and attributes
 //
@@ -53,4 +53,16 @@
 // Decoding errors are values: ErrShort, ErrMalformed, ErrTooLarge,
 // ErrNotProtocol, ErrNoMatch, ErrUpgraded, wrapped with location in *Error.
 // A protocol's own status codes are attributes, never Go errors.
+//
+// # Adding a protocol
+//
+// A new protocol is a package that returns one Protocol: a Split per
+// direction, a Request and a Response tree, NewState and Pairing, and one
+// line in protocols.All. CONTRIBUTING.md at the module root
+// (https://github.com/wirekit/wirekit/blob/main/CONTRIBUTING.md, section
+// "Adding a protocol") walks through it with package postgres as the worked
+// example: the nine concepts to learn, the files to create, the registry
+// entry and the tests every protocol has (corpus truth through pcaptest,
+// FuzzParse, FuzzChunking with pcaptest.CheckChunking, a 0-alloc budget,
+// hostile lengths).
 package parser
