@@ -26,7 +26,7 @@ func TestAllocs(t *testing.T) {
 		cmd("EVAL", "s", "1", "k"), cmd("XREAD", "STREAMS", "s", "0"), cmd(many...), "GET k\r\n",
 	}
 	resps := []string{
-		"+OK\r\n", "-ERR x\r\n", ":1\r\n", "$3\r\nabc\r\n", "*2\r\n:1\r\n:2\r\n", "%1\r\n+a\r\n_\r\n",
+		"+OK\r\n", "+Background saving started\r\n", "-ERR x\r\n", ":1\r\n", "$3\r\nabc\r\n", "*2\r\n:1\r\n:2\r\n", "%1\r\n+a\r\n_\r\n",
 		"|1\r\n+a\r\n+b\r\n#t\r\n", ">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nm\r\n", "*?\r\n:1\r\n.\r\n",
 	}
 	var m, mr parser.Message

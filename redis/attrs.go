@@ -35,6 +35,14 @@ const (
 	// verbatim, map, set, push. RESP2 "$-1" and "*-1" are null. For a reply
 	// preceded by a RESP3 attribute it is the type of the reply itself.
 	AttrType = "redis.type"
+	// AttrSimple (response, string) is a simple-string reply's text,
+	// without the leading '+' and the CRLF: "OK", "QUEUED" (a command
+	// queued in MULTI), "PONG", "string" (TYPE). OK, QUEUED, PONG, RESET
+	// and TYPE's replies are constants, which a reader keeps at no cost;
+	// any other text aliases the message bytes. Absent for MONITOR feed
+	// lines (flagged parser.Unsolicited, redis.push "monitor"), which echo
+	// other clients' commands with their arguments, passwords included.
+	AttrSimple = "redis.simple"
 	// AttrError (response, string) is an error reply's text without the
 	// leading '-' and the CRLF (trailing spaces kept), or a blob error's
 	// payload.

@@ -85,6 +85,8 @@ func TestCorpusTruth(t *testing.T) {
 				}
 				assert.Equal(t, wantPushes, pushes, "pushed messages")
 				seen := map[string]int{}
+				simples := map[string]int{}
+				inMulti := map[string]bool{}
 				matched := 0
 				for _, row := range truth {
 					i := seen[row.Client]
@@ -105,12 +107,37 @@ func TestCorpusTruth(t *testing.T) {
 						assert.Equal(t, inTruth, inGot, "%s %s presence (got %v, want %v)", at, key, have, want)
 						assert.Equal(t, want, have, "%s %s", at, key)
 					}
+					// redis.simple is not in the truth: every simple reply
+					// has it; a command between MULTI and EXEC is QUEUED,
+					// else SET is OK and PING is PONG.
+					cmd := row.Request[AttrCommand]
+					if row.Response[AttrType] == "simple" {
+						v, ok := e.Response.String(AttrSimple)
+						assert.True(t, ok, "%s: simple reply without redis.simple", at)
+						simples[v]++
+						switch {
+						case inMulti[row.Client] && cmd != "EXEC" && cmd != "DISCARD":
+							assert.Equal(t, "QUEUED", v, at)
+						case cmd == "SET":
+							assert.Equal(t, "OK", v, at)
+						case cmd == "PING":
+							assert.Equal(t, "PONG", v, at)
+						}
+					} else {
+						assert.False(t, e.Response.Has(AttrSimple), "%s: redis.simple on a %v reply", at, row.Response[AttrType])
+					}
+					switch cmd {
+					case "MULTI":
+						inMulti[row.Client] = true
+					case "EXEC", "DISCARD":
+						inMulti[row.Client] = false
+					}
 					matched++
 				}
 				for client, es := range got {
 					assert.Equal(t, seen[client], len(es), "%s: exchanges beyond the truth", client)
 				}
-				t.Logf("%d/%d exchanges agree with the truth, %d pushes", matched, len(truth), pushes)
+				t.Logf("%d/%d exchanges agree with the truth, %d pushes, simple replies %v", matched, len(truth), pushes, simples)
 			})
 		}
 	}

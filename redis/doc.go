@@ -38,6 +38,7 @@
 // string, array, null, boolean, double, big number, blob error, verbatim
 // string, map, set, push, attributes (skipped, flagged redis.attribute)
 // and streamed strings and aggregates. Attributes: redis.type, and per type
+// redis.simple (the text of a simple string: OK, QUEUED, PONG ...),
 // redis.error and redis.error_prefix, redis.integer, redis.bool,
 // redis.length, redis.elements, redis.push.
 //

@@ -126,10 +126,11 @@ func (p *proto) response(m *parser.Message, valid bool) (ok, complete bool) {
 			}
 		}
 		line := b[pos+1 : e]
+		feed := false // a MONITOR feed line, whose text is not kept
 		switch t {
 		case TypeSimple:
 			if st != nil && (st.monitor || st.modeRequests != 0) {
-				p.simpleState(m, st, line)
+				feed = p.simpleState(m, st, line)
 			}
 		case TypeError:
 			setError(m, line)
@@ -150,6 +151,9 @@ func (p *proto) response(m *parser.Message, valid bool) (ok, complete bool) {
 			}
 		}
 		m.Attrs.Add(AttrType, parser.StringValue(t.Name()))
+		if t == TypeSimple && !feed {
+			m.Attrs.Add(AttrSimple, simpleText(line))
+		}
 		end = e + 2
 	case TypeBulk, TypeBlobError, TypeVerbatim:
 		n, next, err := l.readLen(b, pos+1, t == TypeBulk)
@@ -236,15 +240,16 @@ func (p *proto) fail(m *parser.Message, field string, off int, err error) (ok, c
 // simpleState follows MONITOR and RESET, whose simple-string replies change
 // how later replies pair: after MONITOR's +OK the server streams one line
 // per command it executes ("1700000000.123456 [0 127.0.0.1:5000] \"GET\"
-// \"k\""), which answer nothing; RESET ends that and pub/sub.
-func (p *proto) simpleState(m *parser.Message, st *State, line []byte) {
+// \"k\""), which answer nothing; RESET ends that and pub/sub. It reports
+// whether line is such a feed line.
+func (p *proto) simpleState(m *parser.Message, st *State, line []byte) (feed bool) {
 	if st.monitor && isMonitorLine(line) {
 		m.Flags |= parser.Unsolicited
 		m.Attrs.SetString(AttrPush, "monitor")
-		return
+		return true
 	}
 	if st.modeRequests == 0 || m.Request == nil {
-		return // no MONITOR or RESET waiting for its reply: skip the lookup
+		return false // no MONITOR or RESET waiting for its reply: skip the lookup
 	}
 	switch cmd, _ := m.Request.UnsafeString(AttrCommand); cmd {
 	case "MONITOR":
@@ -254,6 +259,38 @@ func (p *proto) simpleState(m *parser.Message, st *State, line []byte) {
 		st.modeRequests--
 		st.monitor, st.subscribed, st.extra = false, false, 0
 	}
+	return false
+}
+
+// simpleText is the value of AttrSimple for a simple string's text: a
+// stable constant for the replies servers send all the time (so a reader
+// keeps it without a copy), the message bytes otherwise.
+func simpleText(line []byte) parser.Value {
+	switch string(line) { // no allocation: the conversion is only compared
+	case "OK":
+		return parser.StringValue("OK")
+	case "QUEUED":
+		return parser.StringValue("QUEUED")
+	case "PONG":
+		return parser.StringValue("PONG")
+	case "RESET":
+		return parser.StringValue("RESET")
+	case "none": // TYPE's replies
+		return parser.StringValue("none")
+	case "string":
+		return parser.StringValue("string")
+	case "list":
+		return parser.StringValue("list")
+	case "set":
+		return parser.StringValue("set")
+	case "zset":
+		return parser.StringValue("zset")
+	case "hash":
+		return parser.StringValue("hash")
+	case "stream":
+		return parser.StringValue("stream")
+	}
+	return parser.UnsafeStringValue(line)
 }
 
 // isMonitorLine reports whether a simple string is a MONITOR feed line:

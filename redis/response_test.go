@@ -45,8 +45,12 @@ func TestResponseTypes(t *testing.T) {
 		want  attrs
 		flags parser.Flags
 	}{
-		{"simple", "+OK\r\n", attrs{AttrType: "simple", AttrError: nil}, 0},
-		{"empty simple", "+\r\n", attrs{AttrType: "simple"}, 0},
+		{"simple", "+OK\r\n", attrs{AttrType: "simple", AttrSimple: "OK", AttrError: nil}, 0},
+		{"empty simple", "+\r\n", attrs{AttrType: "simple", AttrSimple: ""}, 0},
+		{"simple other text", "+FULLRESYNC 8de1787ba490483314a4d30f1c628bc5025eb761 0\r\n",
+			attrs{AttrType: "simple", AttrSimple: "FULLRESYNC 8de1787ba490483314a4d30f1c628bc5025eb761 0"}, 0},
+		{"error has no simple text", "-ERR x\r\n", attrs{AttrType: "error", AttrSimple: nil}, 0},
+		{"bulk has no simple text", "$2\r\nOK\r\n", attrs{AttrType: "bulk", AttrSimple: nil}, 0},
 		{"error ERR", "-ERR unknown command 'FLUSHEVERYTHING', with args beginning with: 'now' \r\n",
 			attrs{AttrType: "error", AttrError: "ERR unknown command 'FLUSHEVERYTHING', with args beginning with: 'now' ", AttrErrorPrefix: "ERR"}, 0},
 		{"error WRONGTYPE", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
