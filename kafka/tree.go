@@ -96,30 +96,28 @@ func requestAPI(req *parser.Attributes) (key, version int16, ok bool) {
 // decode, with its header attributes, AttrBodyNotDecoded and why: so a
 // branch never fails, no other branch is ever tried for a message, and
 // branches need no fast-fail test of their own.
-func (c *config) requestTree() *parser.PkgParser {
-	undec := parser.NewPkgParser("kafka.request.undecoded", nil, undecoded)
-	root := parser.NewPkgParser("kafka.request", c.requestFastFail, c.parseRequestHeader)
-	for i := range apis {
-		root.Add(c.requestAPI(&apis[i], undec))
-	}
-	return root.Add(undec).Skip(func(m *parser.Message) int {
-		k, _, _ := requestKeyVersion(m)
-		return apiBranchOf(k)
-	})
-}
+func (c *config) requestTree() *parser.PkgParser { return c.tree(parser.Request) }
 
 // responseTree builds the response parser tree: a header node (size,
 // correlation id, tagged fields for flexible versions except ApiVersions),
 // which takes the API key and version from the paired request, then the
 // same per-API branches as the request tree.
-func (c *config) responseTree() *parser.PkgParser {
-	undec := parser.NewPkgParser("kafka.response.undecoded", nil, undecoded)
-	root := parser.NewPkgParser("kafka.response", c.responseFastFail, c.parseResponseHeader)
+func (c *config) responseTree() *parser.PkgParser { return c.tree(parser.Response) }
+
+// tree builds the tree of one direction: its header node, a branch per
+// API key of the table, then the undecoded fallback.
+func (c *config) tree(dir parser.Direction) *parser.PkgParser {
+	name, fastFail, header := "kafka.request", c.requestFastFail, c.parseRequestHeader
+	if dir == parser.Response {
+		name, fastFail, header = "kafka.response", c.responseFastFail, c.parseResponseHeader
+	}
+	undec := parser.NewPkgParser(name+".undecoded", nil, undecoded)
+	root := parser.NewPkgParser(name, fastFail, header)
 	for i := range apis {
-		root.Add(c.responseAPI(&apis[i], undec))
+		root.Add(c.apiBranch(&apis[i], dir, undec))
 	}
 	return root.Add(undec).Skip(func(m *parser.Message) int {
-		k, _, ok := responseKeyVersion(m)
+		k, _, ok := keyVersion(m)
 		if !ok {
 			return len(apis)
 		}
@@ -145,15 +143,19 @@ func versionChild(v, maxV int16) int {
 	return int(v)
 }
 
-// requestAPI is the request branch of one API key: one child per version,
-// reached by a Skip jump, which decodes the body of that version, then
-// the undecoded node. The jump lands on the message's version, so a
-// version child is only ever reached by a message of another version
-// after that version's child failed, saying why (m.Err): then it fails
-// at once, and the walk goes on to the undecoded node, which reports why.
-func (c *config) requestAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
+// apiBranch is the branch of one API key in one direction: one child per
+// version, reached by a Skip jump, which decodes the body of that version,
+// then the undecoded node. The jump lands on the message's version (a
+// response's is that of the request it answers), so a version child is
+// only ever reached by a message of another version after that version's
+// child failed, saying why (m.Err): then it fails at once, and the walk
+// goes on to the undecoded node, which reports why.
+func (c *config) apiBranch(a *api, dir parser.Direction, undec *parser.PkgParser) *parser.PkgParser {
 	key, maxV := a.key, a.maxVersion
 	name := "request." + a.name
+	if dir == parser.Response {
+		name = "response." + a.name
+	}
 	node := parser.NewPkgParser(name, nil, nil)
 	if a.name == "" { // a hole in the table: no message gets here
 		return node.Add(undec)
@@ -163,40 +165,14 @@ func (c *config) requestAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
 			if m.Err != nil { // an earlier version's child failed: not ours
 				return false, false
 			}
-			if err := c.decodeBody(m, parser.Request, key, v); err != nil {
+			if err := c.decodeBody(m, dir, key, v); err != nil {
 				return m.Fail(err)
 			}
 			return true, true
 		}))
 	}
 	return node.Add(undec).Skip(func(m *parser.Message) int {
-		_, v, _ := requestKeyVersion(m)
-		return versionChild(v, maxV)
-	})
-}
-
-// responseAPI is requestAPI for responses, whose key and version are
-// those of the request they answer.
-func (c *config) responseAPI(a *api, undec *parser.PkgParser) *parser.PkgParser {
-	key, maxV := a.key, a.maxVersion
-	name := "response." + a.name
-	node := parser.NewPkgParser(name, nil, nil)
-	if a.name == "" {
-		return node.Add(undec)
-	}
-	for v := int16(0); v <= maxV; v++ {
-		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, func(m *parser.Message) (bool, bool) {
-			if m.Err != nil { // an earlier version's child failed: not ours
-				return false, false
-			}
-			if err := c.decodeBody(m, parser.Response, key, v); err != nil {
-				return m.Fail(err)
-			}
-			return true, true
-		}))
-	}
-	return node.Add(undec).Skip(func(m *parser.Message) int {
-		_, v, _ := responseKeyVersion(m)
+		_, v, _ := keyVersion(m)
 		return versionChild(v, maxV)
 	})
 }
