@@ -114,7 +114,8 @@ const (
 	Target
 	// Named attributes carry a name after their key's prefix
 	// (http.header.authorization): the value is masked when that name is
-	// sensitive.
+	// sensitive. Keys of three or more dotted parts not otherwise classed
+	// are Named by what follows their second dot.
 	Named
 	// JSON is a JSON rendering of decoded values (Dubbo arguments,
 	// attachments): members with sensitive names are masked at any depth.
@@ -220,6 +221,14 @@ func (p *Policy) ClassOf(key string) (Class, string) {
 		}
 		if c, ok := builtin[prefix]; ok {
 			return c, key[i+1:]
+		}
+	}
+	// Any other key of three or more dotted parts (proto.group.name, as a
+	// protocol of the user's own may write) is Named by its part after
+	// the second dot; two-part keys (redis.key) are protocol fields.
+	if i := strings.IndexByte(key, '.'); i >= 0 {
+		if j := strings.IndexByte(key[i+1:], '.'); j >= 0 {
+			return Named, key[i+1+j+1:]
 		}
 	}
 	return Plain, ""
@@ -336,7 +345,6 @@ func (p *Policy) AppendJSON(dst []byte, a *parser.Attributes) []byte {
 	}
 	dst = append(dst, '{')
 	first := true
-	var scratch [256]byte
 	for k, v := range a.All() {
 		if !first {
 			dst = append(dst, ',')
@@ -345,8 +353,15 @@ func (p *Policy) AppendJSON(dst []byte, a *parser.Attributes) []byte {
 		dst = parser.AppendJSONString(dst, k)
 		dst = append(dst, ':')
 		if p.Changes(k) && v.Kind() == parser.KindString {
-			s := p.AppendString(scratch[:0], k, v.UnsafeStr())
-			dst = parser.AppendJSONString(dst, parser.UnsafeString(s))
+			// The redacted text is written past the end, quoted after it
+			// and moved down: no scratch buffer (one would escape to the
+			// heap through the range function's closure).
+			start := len(dst)
+			dst = p.AppendString(dst, k, v.UnsafeStr())
+			raw := dst[start:]
+			dst = parser.AppendJSONString(dst, parser.UnsafeString(raw))
+			n := copy(dst[start:], dst[start+len(raw):])
+			dst = dst[:start+n]
 			continue
 		}
 		dst = v.AppendJSON(dst)
