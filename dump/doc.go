@@ -89,7 +89,14 @@
 // # Files
 //
 // Dump files hold full payloads, passwords included: file sinks create
-// their directories with mode 0700 and their files with mode 0600.
+// their directories with mode 0700 and their files with mode 0600. They
+// are not redacted: neither encoding writes a parsed attribute (the JSON
+// Lines "data" member is the raw payload in base64, pcapng packets carry
+// it as sent), so there is nothing a redact.Policy could mask short of
+// the payload itself; what is redacted is wirekit's parsed output (the
+// sniff filter's exchanges and access log, package export). Keep dumps
+// on the machine, or ship them to a topic only readable by those who may
+// read the traffic (dump/kafkasink).
 //
 // # Timestamps
 //

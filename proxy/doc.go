@@ -51,5 +51,12 @@
 // closes the connection with filter.ErrBufferFull), the upstream dial
 // error, ErrIdle or ErrShutdown, with the bytes forwarded each way and any
 // bytes a filter still held (not forwarded). NewRegistry's sniff handler
-// logs one "exchange" line per request/response pair.
+// logs one "exchange" line per request/response pair, with the parsed
+// attributes redacted by the sniff filter: strictly by default (a request
+// GET /login?token=abc&page=2 logs http.path "/login?token=***&page=***",
+// an Authorization header captured with "http_headers" logs "***", a
+// Redis error echoing a refused command's arguments logs them as '***');
+// "redact": "default" in the sniff config masks only what sensitive names
+// mark (token=***&page=2), "off" logs values as sent. Payload dumps
+// (tcpcopy) are not redacted: they are the traffic itself, written 0600.
 package proxy

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/wirekit/wirekit/dump/kafkasink"
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/filter/builtin"
 	"github.com/wirekit/wirekit/filter/sniff"
@@ -14,9 +15,10 @@ import (
 
 // NewRegistry returns the registry of filter types the proxy's
 // configuration can name (the built-ins, with sniff writing an access log
-// line per exchange), and a function to call at exit: it stops the tcpcopy
-// dumpers the configuration created, writing out what they hold, and logs
-// their counters and the sniff filters'.
+// line per exchange, its attributes redacted as the sniff configuration
+// says: strict by default), and a function to call at exit: it stops the
+// tcpcopy dumpers the configuration created, writing out what they hold,
+// flushes the sniff filters' Kafka exports, and logs their counters.
 func NewRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
 	var mu sync.Mutex
 	var dumpers []*tcpcopy.Factory
@@ -51,23 +53,40 @@ func NewRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
 		}
 		dumpers = nil
 		for _, f := range sniffs {
+			errs = append(errs, f.Close())
 			st := f.Stats()
 			log.Info("sniff stopped", "connections", st.Connections, "exchanges", st.Exchanges,
 				"detected", st.Detected, "undetected", st.Undetected, "skipped_bytes", st.Parse.SkippedBytes,
 				"parse_errors", st.Parse.ParseErrors, "framing_errors", st.Parse.FramingErrors,
 				"truncated", st.Parse.Truncated, "unanswered", st.Parse.Unanswered, "evicted", st.Parse.Evicted,
 				"unmatched", st.Parse.Unmatched)
+			if st.Export != nil {
+				logKafka(log, "sniff kafka export", *st.Export)
+			}
 		}
 		sniffs = nil
 		if err := errors.Join(errs...); err != nil {
-			log.Error("tcpcopy close", "error", err)
+			log.Error("filters close", "error", err)
 		}
 	}
 	return r, closeAll, nil
 }
 
+// logKafka logs a Kafka producer's delivery account.
+func logKafka(log *slog.Logger, msg string, st kafkasink.Stats) {
+	args := []any{"offered", st.Offered, "acked", st.Acked, "dropped_buffer_full", st.DroppedBufferFull,
+		"dropped_stale", st.DroppedStale, "dropped_produce_error", st.DroppedProduceError,
+		"dropped_closed", st.DroppedClosed, "pending", st.Pending}
+	if st.LastError != nil {
+		args = append(args, "last_error", st.LastError.Error())
+	}
+	log.Info(msg, args...)
+}
+
 // accessLog returns the sniff handler: one "exchange" log line per
-// request/response pair (or lone half), with the parsed attributes.
+// request/response pair (or lone half), with the parsed attributes as the
+// sniff filter hands them on (redacted, strictly unless its "redact" says
+// otherwise).
 func accessLog(log *slog.Logger) func(*filter.Conn, *parser.Exchange) {
 	return func(c *filter.Conn, ex *parser.Exchange) {
 		info := c.Info()

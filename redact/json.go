@@ -158,7 +158,8 @@ func (w *jsonWalk) object(depth int, emit bool) bool {
 		}
 		w.i++
 		w.skipSpace()
-		masked := w.p.Sensitive(memberName(rawName))
+		name := memberName(rawName)
+		masked := w.p.Sensitive(name) || w.p.sensitiveBase64(name)
 		if emit {
 			w.out = append(w.out, rawName...)
 			w.out = append(w.out, ':')

@@ -50,6 +50,15 @@
 // It recovers by itself: kgo keeps reconnecting, and records offered after
 // the brokers return are produced.
 //
+// Records carry the payload as it was sent, passwords included: they are
+// not redacted (see package dump, "Files"); restrict the topic's readers
+// accordingly. Exchanges exported with package export, which are parsed
+// attributes, are redacted.
+//
+// Config is the JSON form of Options (TLS files, SASL PLAIN and SCRAM
+// with the password from the environment or a file), used by the sniff
+// and tcpcopy filters' configurations.
+//
 // Producer is the bounded, counted, non-blocking producer under the Sink,
 // exported for other records (package export uses it for exchanges).
 package kafkasink

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wirekit/wirekit/filter"
+	"github.com/wirekit/wirekit/httpx"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/redis"
 )
@@ -35,5 +36,34 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 	require.Equal(t, 2*(10+1+1000), n, "AllocsPerRun runs the function once more to warm up")
+	c.Release()
+}
+
+// Strict redaction rewrites query values into the connection's buffers,
+// reused from exchange to exchange: still nothing allocated.
+func TestRedactionAllocatesNothing(t *testing.T) {
+	n := 0
+	f, err := New([]*parser.Protocol{httpx.Protocol()}, parser.SnifferOptions{},
+		func(_ *filter.Conn, ex *parser.Exchange) {
+			if p, _ := ex.Request.UnsafeString(httpx.AttrPath); p == "/login?token=***&page=***" {
+				n++
+			}
+		})
+	require.NoError(t, err)
+	c, err := filter.NewChain(f).NewConn(filter.ConnInfo{}, filter.ConnOptions{Upstream: io.Discard, Downstream: io.Discard})
+	require.NoError(t, err)
+	require.NoError(t, c.Start())
+	req := &repeat{[]byte("GET /login?token=abc&page=2 HTTP/1.1\r\nHost: h\r\n\r\n")}
+	rsp := &repeat{[]byte("HTTP/1.1 204 No Content\r\n\r\n")}
+	for i := 0; i < 10; i++ {
+		_, _ = c.ReadFrom(0, req)
+		_, _ = c.ReadFrom(1, rsp)
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		_, _ = c.ReadFrom(0, req)
+		_, _ = c.ReadFrom(1, rsp)
+	})
+	require.Zero(t, allocs)
+	require.Equal(t, 10+1+1000, n, "every exchange redacted")
 	c.Release()
 }
