@@ -272,6 +272,12 @@ func TestInjectedProduceErrors(t *testing.T) {
 	fatal := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: topic, Err: kerr.InvalidRecord, Count: 3})
 	require.Eventually(t, func() bool { h.submit(50); return fatal.Hits() >= 3 }, 10*time.Second, time.Millisecond)
 	h.submitFor(100 * time.Millisecond)
+	// Delivery resumes by itself after the failed batches (kgo resets the
+	// idempotent sequence after a non-retriable error, with backoff, which
+	// under -race on a loaded host has taken over the 3 s close timeout):
+	// wait for it rather than race Close against it.
+	require.Eventually(t, func() bool { return h.sink.Stats().Pending == 0 }, 20*time.Second, 10*time.Millisecond,
+		"delivery resumes after the produce errors")
 	ks := h.finish(c.ListenAddrs())
 	require.Positive(t, ks.DroppedProduceError)
 	if ks.DroppedStale == 0 { // a watchdog abort on a very slow host would be the last error
