@@ -40,16 +40,23 @@ func addLiveFlags(fs *flag.FlagSet) *liveMode {
 	}
 }
 
-// readSource decodes the live interface when -i is given, else the files.
-func (s *session) readSource(lm *liveMode, files []string, stdin io.Reader) error {
+// readSource decodes the live interface when -i is given, a Kafka topic
+// with -from-kafka, else the files.
+func (s *session) readSource(lm *liveMode, kf *kafkaFlags, files []string, stdin io.Reader) error {
 	if *lm.iface == "" {
 		if *lm.filter != "" || *lm.write != "" || *lm.duration != 0 {
 			return errors.New("-f, -w and -duration need -i")
 		}
+		if *kf.from != "" {
+			if len(files) > 0 {
+				return errors.New("-from-kafka reads a topic: give no FILE")
+			}
+			return s.readKafka(kf)
+		}
 		return s.readInputs(files, stdin)
 	}
-	if len(files) > 0 {
-		return errors.New("-i reads an interface: give no FILE")
+	if len(files) > 0 || *kf.from != "" {
+		return errors.New("-i reads an interface: give no FILE or -from-kafka")
 	}
 	return s.readLive(lm)
 }

@@ -128,9 +128,13 @@ type session struct {
 	hold    time.Duration
 	started time.Time
 	stderr  io.Writer
+	exp     *exporter // -kafka, else nil
 }
 
 func (s *session) emit(r *Record) {
+	if s.exp != nil && (r.Kind != parser.Push || s.pushes) {
+		s.exp.export(r)
+	}
 	if s.format == nil {
 		s.sum.add(r)
 		return
@@ -152,6 +156,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pushes := fs.Bool("pushes", false, "also print unsolicited responses (pub/sub messages)")
 	hold := fs.Duration("hold", defaultHold, "longest a row is held back (in capture time) to print rows in time order")
 	live := addLiveFlags(fs) // live.go: -i, -f, -w, -duration, -snaplen
+	kf := addKafkaFlags(fs)  // kafka.go: -kafka, -from-kafka, -topic, ...
 	redactLevel := fs.String("redact", "default", "mask secrets in printed values: `off`, default (values of sensitive names: query parameters, header fields, Dubbo attachments) or strict (also every query value, quoted parts of error replies, exception messages)")
 	var headers listFlag
 	fs.Var(&headers, "header", "HTTP header field `NAME` to print as the attribute http.header.<name> (repeatable, at most 16)")
@@ -198,8 +203,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
+	if err := kf.check(); err != nil {
+		fmt.Fprintln(stderr, "pcapdecode:", err)
+		return 2
+	}
+	explicitRedact := false
+	fs.Visit(func(f *flag.Flag) { explicitRedact = explicitRedact || f.Name == "redact" })
+	exp, err := kf.newExporter(level, explicitRedact)
+	if err != nil {
+		fmt.Fprintln(stderr, "pcapdecode:", err)
+		return 2
+	}
+
 	s := &session{sum: newSummary(), out: bufio.NewWriterSize(stdout, 64<<10), pushes: *pushes, hold: *hold,
-		started: time.Now(), stderr: stderr}
+		started: time.Now(), stderr: stderr, exp: exp}
 	defer s.out.Flush()
 	s.dec = NewDecoder(protos, overrides, s.emit)
 	switch {
@@ -212,10 +229,20 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	// Modes: where the packets come from. Each feeds s.dec; finish then
 	// reports. Capture files and standard input:
-	err = s.readSource(live, fs.Args(), stdin) // live capture with -i (live.go), else readInputs
+	err = s.readSource(live, kf, fs.Args(), stdin) // -i (live.go), -from-kafka (kafka.go), else readInputs
 
 	s.finish()
 	live.report(s)
+	kf.report(s)
+	if s.exp != nil {
+		s.out.Flush()
+		if eerr := s.exp.close(stderr); eerr != nil {
+			fmt.Fprintln(stderr, "pcapdecode:", eerr)
+			if err == nil {
+				return 1
+			}
+		}
+	}
 	if err != nil {
 		s.out.Flush()
 		if errors.Is(err, io.ErrUnexpectedEOF) {

@@ -143,6 +143,14 @@ func (j *jsonFormat) row(b []byte, r *Record) []byte {
 		b = append(b, `,"seq":`...)
 		b = appendUint(b, r.RequestSeq)
 	}
+	if r.Request != nil {
+		b = append(b, `,"request_size":`...)
+		b = appendUint(b, uint64(max(r.RequestSize, 0)))
+	}
+	if r.Response != nil {
+		b = append(b, `,"response_size":`...)
+		b = appendUint(b, uint64(max(r.ResponseSize, 0)))
+	}
 	b = appendErr(b, `,"request_error":`, r.RequestErr)
 	b = appendErr(b, `,"response_error":`, r.ResponseErr)
 	b = appendErr(b, `,"reason":`, r.Reason)
