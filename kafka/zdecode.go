@@ -16,32 +16,7 @@ func (d *decoder) leaderAndISRRequest() {
 		d.Skip(1) // Type
 	}
 	if d.v <= 1 {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			if d.v <= 1 {
-				d.topicName(d.str())
-			}
-			d.Skip(16)     // Partition, ControllerEpoch, Leader, LeaderEpoch
-			d.skipArray(4) // ISR
-			d.Skip(4)      // ZKVersion
-			d.skipArray(4) // Replicas
-			if d.v >= 3 {
-				d.skipArray(4) // AddingReplicas
-			}
-			if d.v >= 3 {
-				d.skipArray(4) // RemovingReplicas
-			}
-			if d.v >= 1 {
-				d.Skip(1) // IsNew
-			}
-			if d.v >= 6 {
-				d.Skip(1) // LeaderRecoveryState
-			}
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachPartitionStates() // PartitionStates
 	}
 	if d.v >= 2 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
@@ -50,32 +25,7 @@ func (d *decoder) leaderAndISRRequest() {
 			if d.v >= 5 {
 				d.topicID(d.uuid())
 			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				if d.v <= 1 {
-					d.topicName(d.str())
-				}
-				d.Skip(16)     // Partition, ControllerEpoch, Leader, LeaderEpoch
-				d.skipArray(4) // ISR
-				d.Skip(4)      // ZKVersion
-				d.skipArray(4) // Replicas
-				if d.v >= 3 {
-					d.skipArray(4) // AddingReplicas
-				}
-				if d.v >= 3 {
-					d.skipArray(4) // RemovingReplicas
-				}
-				if d.v >= 1 {
-					d.Skip(1) // IsNew
-				}
-				if d.v >= 6 {
-					d.Skip(1) // LeaderRecoveryState
-				}
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachPartitionStates() // PartitionStates
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -99,35 +49,13 @@ func (d *decoder) leaderAndISRRequest() {
 func (d *decoder) leaderAndISRResponse() {
 	d.errorCode()
 	if d.v <= 4 {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			if d.v <= 4 {
-				d.topicName(d.str())
-			}
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachPartitions() // Partitions
 	}
 	if d.v >= 5 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
 			d.topicIDOnly(d.uuid())
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				if d.v <= 4 {
-					d.topicName(d.str())
-				}
-				d.Skip(4) // Partition
-				d.errorCode()
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachPartitions() // Partitions
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -203,23 +131,7 @@ func (d *decoder) updateMetadataRequest() {
 		d.Skip(8) // BrokerEpoch
 	}
 	if d.v <= 4 {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			if d.v <= 4 {
-				d.topicName(d.str())
-			}
-			d.Skip(16)     // Partition, ControllerEpoch, Leader, LeaderEpoch
-			d.skipArray(4) // ISR
-			d.Skip(4)      // ZKVersion
-			d.skipArray(4) // Replicas
-			if d.v >= 4 {
-				d.skipArray(4) // OfflineReplicas
-			}
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachPartitionStates2() // PartitionStates
 	}
 	if d.v >= 5 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
@@ -228,23 +140,7 @@ func (d *decoder) updateMetadataRequest() {
 			if d.v >= 7 {
 				d.topicID(d.uuid())
 			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				if d.v <= 4 {
-					d.topicName(d.str())
-				}
-				d.Skip(16)     // Partition, ControllerEpoch, Leader, LeaderEpoch
-				d.skipArray(4) // ISR
-				d.Skip(4)      // ZKVersion
-				d.skipArray(4) // Replicas
-				if d.v >= 4 {
-					d.skipArray(4) // OfflineReplicas
-				}
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachPartitionStates2() // PartitionStates
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -438,17 +334,9 @@ func (d *decoder) addOffsetsToTxnResponse() {
 func (d *decoder) writeTxnMarkersRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		d.Skip(11) // ProducerID, ProducerEpoch, Committed
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.Skip(4) // CoordinatorEpoch
+		d.Skip(11)     // ProducerID, ProducerEpoch, Committed
+		d.eachTopics() // Topics
+		d.Skip(4)      // CoordinatorEpoch
 		if d.v >= 2 {
 			d.Skip(1) // TransactionVersion
 		}
@@ -464,24 +352,8 @@ func (d *decoder) writeTxnMarkersRequest() {
 func (d *decoder) writeTxnMarkersResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		d.Skip(8) // ProducerID
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(4) // Partition
-				d.errorCode()
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.Skip(8)       // ProducerID
+		d.eachTopics2() // Topics
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -552,15 +424,7 @@ func (d *decoder) txnOffsetCommitResponse() {
 				d.topicIDOnly(d.uuid())
 			}
 		}
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachPartitions2() // Partitions
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -614,21 +478,7 @@ func (d *decoder) describeACLsResponse() {
 
 // createACLsRequest decodes a CreateACLs request body (API key 30, v0-3), as kmsg's CreateACLsRequest.readFrom reads it.
 func (d *decoder) createACLsRequest() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.Skip(1)   // ResourceType
-		d.skipStr() // ResourceName
-		if d.v >= 1 {
-			d.Skip(1) // ResourcePatternType
-		}
-		d.skipStr() // Principal
-		d.skipStr() // Host
-		d.Skip(2)   // Operation, PermissionType
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachCreations() // Creations
 	d.tags()
 }
 
@@ -649,21 +499,7 @@ func (d *decoder) createACLsResponse() {
 
 // deleteACLsRequest decodes a DeleteACLs request body (API key 31, v0-3), as kmsg's DeleteACLsRequest.readFrom reads it.
 func (d *decoder) deleteACLsRequest() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.Skip(1)   // ResourceType
-		d.skipStr() // ResourceName
-		if d.v >= 1 {
-			d.Skip(1) // ResourcePatternType
-		}
-		d.skipStr() // Principal
-		d.skipStr() // Host
-		d.Skip(2)   // Operation, PermissionType
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachCreations() // Filters
 	d.tags()
 }
 
@@ -799,17 +635,7 @@ func (d *decoder) alterConfigsRequest() {
 // alterConfigsResponse decodes a AlterConfigs response body (API key 33, v0-2), as kmsg's AlterConfigsResponse.readFrom reads it.
 func (d *decoder) alterConfigsResponse() {
 	d.throttleTime()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.errorCode()
-		d.skipStr() // ErrorMessage
-		d.Skip(1)   // ResourceType
-		d.skipStr() // ResourceName
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachResources() // Resources
 	d.tags()
 }
 
@@ -817,16 +643,8 @@ func (d *decoder) alterConfigsResponse() {
 func (d *decoder) alterReplicaLogDirsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		d.skipStr() // Dir
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.skipStr()    // Dir
+		d.eachTopics() // Topics
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -838,37 +656,13 @@ func (d *decoder) alterReplicaLogDirsRequest() {
 // alterReplicaLogDirsResponse decodes a AlterReplicaLogDirs response body (API key 34, v0-2), as kmsg's AlterReplicaLogDirsResponse.readFrom reads it.
 func (d *decoder) alterReplicaLogDirsResponse() {
 	d.throttleTime()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics2() // Topics
 	d.tags()
 }
 
 // describeLogDirsRequest decodes a DescribeLogDirs request body (API key 35, v0-5), as kmsg's DescribeLogDirsRequest.readFrom reads it.
 func (d *decoder) describeLogDirsRequest() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics() // Topics
 	d.tags()
 }
 
@@ -962,16 +756,8 @@ func (d *decoder) createDelegationTokenRequest() {
 	if d.v >= 3 {
 		d.skipStr() // OwnerPrincipalName
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // PrincipalType
-		d.skipStr() // PrincipalName
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.Skip(8) // MaxLifetimeMillis
+	d.eachRenewers() // Renewers
+	d.Skip(8)        // MaxLifetimeMillis
 	d.tags()
 }
 
@@ -1025,15 +811,7 @@ func (d *decoder) expireDelegationTokenResponse() {
 
 // describeDelegationTokenRequest decodes a DescribeDelegationToken request body (API key 41, v0-3), as kmsg's DescribeDelegationTokenRequest.readFrom reads it.
 func (d *decoder) describeDelegationTokenRequest() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // PrincipalType
-		d.skipStr() // PrincipalName
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachRenewers() // Owners
 	d.tags()
 }
 
@@ -1050,18 +828,10 @@ func (d *decoder) describeDelegationTokenResponse() {
 		if d.v >= 3 {
 			d.skipStr() // TokenRequesterPrincipalName
 		}
-		d.Skip(24)  // IssueTimestamp, ExpiryTimestamp, MaxTimestamp
-		d.skipStr() // TokenID
-		d.bytes()   // HMAC
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr() // PrincipalType
-			d.skipStr() // PrincipalName
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.Skip(24)       // IssueTimestamp, ExpiryTimestamp, MaxTimestamp
+		d.skipStr()      // TokenID
+		d.bytes()        // HMAC
+		d.eachRenewers() // Renewers
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -1100,16 +870,8 @@ func (d *decoder) electLeadersRequest() {
 	if d.v >= 1 {
 		d.Skip(1) // ElectionType
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.Skip(4) // TimeoutMillis
+	d.eachTopics() // Topics
+	d.Skip(4)      // TimeoutMillis
 	d.tags()
 }
 
@@ -1119,24 +881,7 @@ func (d *decoder) electLeadersResponse() {
 	if d.v >= 1 {
 		d.errorCode()
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics3() // Topics
 	d.tags()
 }
 
@@ -1168,17 +913,7 @@ func (d *decoder) incrementalAlterConfigsRequest() {
 // incrementalAlterConfigsResponse decodes a IncrementalAlterConfigs response body (API key 44, v0-1), as kmsg's IncrementalAlterConfigsResponse.readFrom reads it.
 func (d *decoder) incrementalAlterConfigsResponse() {
 	d.throttleTime()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.errorCode()
-		d.skipStr() // ErrorMessage
-		d.Skip(1)   // ResourceType
-		d.skipStr() // ResourceName
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachResources() // Resources
 	d.tags()
 }
 
@@ -1215,40 +950,15 @@ func (d *decoder) alterPartitionAssignmentsResponse() {
 		d.Skip(1) // AllowReplicationFactorChange
 	}
 	d.errorCode()
-	d.skipStr() // ErrorMessage
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.skipStr()     // ErrorMessage
+	d.eachTopics3() // Topics
 	d.tags()
 }
 
 // listPartitionReassignmentsRequest decodes a ListPartitionReassignments request body (API key 46, v0-0), as kmsg's ListPartitionReassignmentsRequest.readFrom reads it.
 func (d *decoder) listPartitionReassignmentsRequest() {
-	d.Skip(4) // TimeoutMillis
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.Skip(4)      // TimeoutMillis
+	d.eachTopics() // Topics
 	d.tags()
 }
 
@@ -1342,15 +1052,7 @@ func (d *decoder) describeClientQuotasResponse() {
 	d.skipStr() // ErrorMessage
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr() // Type
-			d.skipStr() // Name
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachEntity() // Entity
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
 			d.skipStr() // Key
@@ -1372,15 +1074,7 @@ func (d *decoder) describeClientQuotasResponse() {
 func (d *decoder) alterClientQuotasRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr() // Type
-			d.skipStr() // Name
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachEntity() // Entity
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
 			d.skipStr() // Key
@@ -1405,16 +1099,8 @@ func (d *decoder) alterClientQuotasResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
 		d.errorCode()
-		d.skipStr() // ErrorMessage
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr() // Type
-			d.skipStr() // Name
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.skipStr()    // ErrorMessage
+		d.eachEntity() // Entity
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -1589,16 +1275,7 @@ func (d *decoder) beginQuorumEpochRequest() {
 		}
 	}
 	if d.v >= 1 {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr() // Name
-			d.skipStr() // Host
-			d.Skip(2)   // Port
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachLeaderEndpoints() // LeaderEndpoints
 	}
 	d.tags()
 }
@@ -1606,24 +1283,7 @@ func (d *decoder) beginQuorumEpochRequest() {
 // beginQuorumEpochResponse decodes a BeginQuorumEpoch response body (API key 53, v0-1), as kmsg's BeginQuorumEpochResponse.readFrom reads it.
 func (d *decoder) beginQuorumEpochResponse() {
 	d.errorCode()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.Skip(8) // LeaderID, LeaderEpoch
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics4() // Topics
 	d.tags()
 }
 
@@ -1660,16 +1320,7 @@ func (d *decoder) endQuorumEpochRequest() {
 		}
 	}
 	if d.v >= 1 {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr() // Name
-			d.skipStr() // Host
-			d.Skip(2)   // Port
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachLeaderEndpoints() // LeaderEndpoints
 	}
 	d.tags()
 }
@@ -1677,24 +1328,7 @@ func (d *decoder) endQuorumEpochRequest() {
 // endQuorumEpochResponse decodes a EndQuorumEpoch response body (API key 54, v0-1), as kmsg's EndQuorumEpochResponse.readFrom reads it.
 func (d *decoder) endQuorumEpochResponse() {
 	d.errorCode()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.Skip(8) // LeaderID, LeaderEpoch
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics4() // Topics
 	d.tags()
 }
 
@@ -1703,14 +1337,7 @@ func (d *decoder) describeQuorumRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
 		d.topicName(d.str())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachPartitions5() // Partitions
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -1735,43 +1362,9 @@ func (d *decoder) describeQuorumResponse() {
 			if d.v >= 2 {
 				d.skipStr() // ErrorMessage
 			}
-			d.Skip(16) // LeaderID, LeaderEpoch, HighWatermark
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(4) // ReplicaID
-				if d.v >= 2 {
-					d.Skip(16) // ReplicaDirectoryID
-				}
-				d.Skip(8) // LogEndOffset
-				if d.v >= 1 {
-					d.Skip(8) // LastFetchTimestamp
-				}
-				if d.v >= 1 {
-					d.Skip(8) // LastCaughtUpTimestamp
-				}
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(4) // ReplicaID
-				if d.v >= 2 {
-					d.Skip(16) // ReplicaDirectoryID
-				}
-				d.Skip(8) // LogEndOffset
-				if d.v >= 1 {
-					d.Skip(8) // LastFetchTimestamp
-				}
-				if d.v >= 1 {
-					d.Skip(8) // LastCaughtUpTimestamp
-				}
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.Skip(16)            // LeaderID, LeaderEpoch, HighWatermark
+			d.eachCurrentVoters() // CurrentVoters
+			d.eachCurrentVoters() // Observers
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -1785,17 +1378,8 @@ func (d *decoder) describeQuorumResponse() {
 	if d.v >= 2 {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
-			d.Skip(4) // NodeID
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr() // Name
-				d.skipStr() // Host
-				d.Skip(2)   // Port
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.Skip(4)               // NodeID
+			d.eachLeaderEndpoints() // Listeners
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -2041,15 +1625,7 @@ func (d *decoder) describeClusterResponse() {
 
 // describeProducersRequest decodes a DescribeProducers request body (API key 61, v0-0), as kmsg's DescribeProducersRequest.readFrom reads it.
 func (d *decoder) describeProducersRequest() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics() // Topics
 	d.tags()
 }
 
@@ -2087,29 +1663,12 @@ func (d *decoder) describeProducersResponse() {
 
 // brokerRegistrationRequest decodes a BrokerRegistration request body (API key 62, v0-4), as kmsg's BrokerRegistrationRequest.readFrom reads it.
 func (d *decoder) brokerRegistrationRequest() {
-	d.Skip(4)   // BrokerID
-	d.skipStr() // ClusterID
-	d.Skip(16)  // IncarnationID
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Name
-		d.skipStr() // Host
-		d.Skip(4)   // Port, SecurityProtocol
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Name
-		d.Skip(4)   // MinSupportedVersion, MaxSupportedVersion
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.skipStr() // Rack
+	d.Skip(4)         // BrokerID
+	d.skipStr()       // ClusterID
+	d.Skip(16)        // IncarnationID
+	d.eachListeners() // Listeners
+	d.eachFeatures()  // Features
+	d.skipStr()       // Rack
 	if d.v >= 1 {
 		d.Skip(1) // IsMigratingZkBroker
 	}
@@ -2170,18 +1729,10 @@ func (d *decoder) describeTransactionsResponse() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
 		d.errorCode()
-		d.skipStr() // TransactionalID
-		d.skipStr() // State
-		d.Skip(22)  // TimeoutMillis, StartTimestamp, ProducerID, ProducerEpoch
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.skipStr()    // TransactionalID
+		d.skipStr()    // State
+		d.Skip(22)     // TimeoutMillis, StartTimestamp, ProducerID, ProducerEpoch
+		d.eachTopics() // Topics
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -2247,16 +1798,8 @@ func (d *decoder) consumerGroupHeartbeatRequest() {
 	if d.v >= 1 {
 		d.skipStr() // SubscribedTopicRegex
 	}
-	d.skipStr() // ServerAssignor
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.skipStr()     // ServerAssignor
+	d.eachTopics5() // Topics
 	d.tags()
 }
 
@@ -2268,15 +1811,7 @@ func (d *decoder) consumerGroupHeartbeatResponse() {
 	d.memberStr()
 	d.Skip(8) // MemberEpoch, HeartbeatIntervalMillis
 	if d.Int8() != -1 && d.ok() {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicIDOnly(d.uuid())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachTopics5() // Topics
 		d.tags()
 	}
 	d.tags()
@@ -2302,35 +1837,17 @@ func (d *decoder) consumerGroupDescribeResponse() {
 		d.skipStr() // AssignorName
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
-			d.skipStr()     // MemberID
-			d.skipStr()     // InstanceID
-			d.skipStr()     // RackID
-			d.Skip(4)       // MemberEpoch
-			d.skipStr()     // ClientID
-			d.skipStr()     // ClientHost
-			d.skipStrings() // SubscribedTopics
-			d.skipStr()     // SubscribedTopicRegex
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.topicID(d.uuid())
-				d.topicName(d.str())
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.skipStr()             // MemberID
+			d.skipStr()             // InstanceID
+			d.skipStr()             // RackID
+			d.Skip(4)               // MemberEpoch
+			d.skipStr()             // ClientID
+			d.skipStr()             // ClientHost
+			d.skipStrings()         // SubscribedTopics
+			d.skipStr()             // SubscribedTopicRegex
+			d.eachTopicPartitions() // TopicPartitions
 			d.tags()
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.topicID(d.uuid())
-				d.topicName(d.str())
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachTopicPartitions() // TopicPartitions
 			d.tags()
 			if d.v >= 1 {
 				d.Skip(1) // MemberType
@@ -2351,26 +1868,9 @@ func (d *decoder) consumerGroupDescribeResponse() {
 
 // controllerRegistrationRequest decodes a ControllerRegistration request body (API key 70, v0-0), as kmsg's ControllerRegistrationRequest.readFrom reads it.
 func (d *decoder) controllerRegistrationRequest() {
-	d.Skip(21) // ControllerID, IncarnationID, ZkMigrationReady
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Name
-		d.skipStr() // Host
-		d.Skip(4)   // Port, SecurityProtocol
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Name
-		d.Skip(4)   // MinSupportedVersion, MaxSupportedVersion
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.Skip(21)        // ControllerID, IncarnationID, ZkMigrationReady
+	d.eachListeners() // Listeners
+	d.eachFeatures()  // Features
 	d.tags()
 }
 
@@ -2418,23 +1918,8 @@ func (d *decoder) assignReplicasToDirsRequest() {
 	d.Skip(12) // BrokerID, BrokerEpoch
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		d.Skip(16) // ID
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicIDOnly(d.uuid())
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(4) // Partition
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.Skip(16)      // ID
+		d.eachTopics6() // Topics
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -2453,15 +1938,7 @@ func (d *decoder) assignReplicasToDirsResponse() {
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
 			d.topicIDOnly(d.uuid())
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(4) // Partition
-				d.errorCode()
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachPartitions2() // Partitions
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -2503,15 +1980,8 @@ func (d *decoder) listConfigResourcesResponse() {
 
 // describeTopicPartitionsRequest decodes a DescribeTopicPartitions request body (API key 75, v0-0), as kmsg's DescribeTopicPartitionsRequest.readFrom reads it.
 func (d *decoder) describeTopicPartitionsRequest() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.Skip(4) // ResponsePartitionLimit
+	d.eachTopics7() // Topics
+	d.Skip(4)       // ResponsePartitionLimit
 	if d.Int8() != -1 && d.ok() {
 		d.topicName(d.str())
 		d.Skip(4) // Partition
@@ -2575,15 +2045,7 @@ func (d *decoder) shareGroupHeartbeatResponse() {
 	d.memberStr()
 	d.Skip(8) // MemberEpoch, HeartbeatIntervalMillis
 	if d.Int8() != -1 && d.ok() {
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicIDOnly(d.uuid())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachTopics5() // TopicPartitions
 		d.tags()
 	}
 	d.tags()
@@ -2609,22 +2071,13 @@ func (d *decoder) shareGroupDescribeResponse() {
 		d.skipStr() // Assignor
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
-			d.skipStr()     // MemberID
-			d.skipStr()     // RackID
-			d.Skip(4)       // MemberEpoch
-			d.skipStr()     // ClientID
-			d.skipStr()     // ClientHost
-			d.skipStrings() // SubscribedTopicNames
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.topicID(d.uuid())
-				d.topicName(d.str())
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.skipStr()             // MemberID
+			d.skipStr()             // RackID
+			d.Skip(4)               // MemberEpoch
+			d.skipStr()             // ClientID
+			d.skipStr()             // ClientHost
+			d.skipStrings()         // SubscribedTopicNames
+			d.eachTopicPartitions() // TopicPartitions
 			d.tags()
 			d.tags()
 			if d.Offset() == start {
@@ -2666,15 +2119,7 @@ func (d *decoder) shareFetchRequest() {
 			if d.v <= 0 {
 				d.Skip(4) // PartitionMaxBytes
 			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(16)     // FirstOffset, LastOffset
-				d.skipArray(1) // AcknowledgeTypes
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachAcknowledgementBatches() // AcknowledgementBatches
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -2685,15 +2130,7 @@ func (d *decoder) shareFetchRequest() {
 			break // elements of no bytes: the rest are the same
 		}
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics5() // ForgottenTopicsData
 	d.tags()
 }
 
@@ -2736,17 +2173,7 @@ func (d *decoder) shareFetchResponse() {
 			break // elements of no bytes: the rest are the same
 		}
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.Skip(4)   // NodeID
-		d.skipStr() // Host
-		d.Skip(4)   // Port
-		d.skipStr() // Rack
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachNodeEndpoints2() // NodeEndpoints
 	d.tags()
 }
 
@@ -2763,16 +2190,8 @@ func (d *decoder) shareAcknowledgeRequest() {
 		d.topicIDOnly(d.uuid())
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
-			d.Skip(4) // Partition
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(16)     // FirstOffset, LastOffset
-				d.skipArray(1) // AcknowledgeTypes
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.Skip(4)                      // Partition
+			d.eachAcknowledgementBatches() // AcknowledgementBatches
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -2814,34 +2233,15 @@ func (d *decoder) shareAcknowledgeResponse() {
 			break // elements of no bytes: the rest are the same
 		}
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.Skip(4)   // NodeID
-		d.skipStr() // Host
-		d.Skip(4)   // Port
-		d.skipStr() // Rack
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachNodeEndpoints2() // NodeEndpoints
 	d.tags()
 }
 
 // addRaftVoterRequest decodes a AddRaftVoter request body (API key 80, v0-1), as kmsg's AddRaftVoterRequest.readFrom reads it.
 func (d *decoder) addRaftVoterRequest() {
-	d.skipStr() // ClusterID
-	d.Skip(24)  // TimeoutMillis, VoterID, VoterDirectoryID
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Name
-		d.skipStr() // Host
-		d.Skip(2)   // Port
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.skipStr()             // ClusterID
+	d.Skip(24)              // TimeoutMillis, VoterID, VoterDirectoryID
+	d.eachLeaderEndpoints() // Listeners
 	if d.v >= 1 {
 		d.Skip(1) // AckWhenCommitted
 	}
@@ -2873,19 +2273,10 @@ func (d *decoder) removeRaftVoterResponse() {
 
 // updateRaftVoterRequest decodes a UpdateRaftVoter request body (API key 82, v0-0), as kmsg's UpdateRaftVoterRequest.readFrom reads it.
 func (d *decoder) updateRaftVoterRequest() {
-	d.skipStr() // ClusterID
-	d.Skip(24)  // CurrentLeaderEpoch, VoterID, VoterDirectoryID
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Name
-		d.skipStr() // Host
-		d.Skip(2)   // Port
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.Skip(4) // MinSupportedVersion, MaxSupportedVersion
+	d.skipStr()             // ClusterID
+	d.Skip(24)              // CurrentLeaderEpoch, VoterID, VoterDirectoryID
+	d.eachLeaderEndpoints() // Listeners
+	d.Skip(4)               // MinSupportedVersion, MaxSupportedVersion
 	d.tags()
 	d.tags()
 }
@@ -2921,46 +2312,14 @@ func (d *decoder) initializeShareGroupStateRequest() {
 
 // initializeShareGroupStateResponse decodes a InitializeShareGroupState response body (API key 83, v0-0), as kmsg's InitializeShareGroupStateResponse.readFrom reads it.
 func (d *decoder) initializeShareGroupStateResponse() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics8() // Topics
 	d.tags()
 }
 
 // readShareGroupStateRequest decodes a ReadShareGroupState request body (API key 84, v0-0), as kmsg's ReadShareGroupStateRequest.readFrom reads it.
 func (d *decoder) readShareGroupStateRequest() {
 	d.groupStr()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(8) // Partition, LeaderEpoch
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics9() // Topics
 	d.tags()
 }
 
@@ -2973,16 +2332,9 @@ func (d *decoder) readShareGroupStateResponse() {
 			start := d.Offset()
 			d.Skip(4) // Partition
 			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.Skip(12)  // StateEpoch, StartOffset
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(19) // FirstOffset, LastOffset, DeliveryState, DeliveryCount
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.skipStr()          // ErrorMessage
+			d.Skip(12)           // StateEpoch, StartOffset
+			d.eachStateBatches() // StateBatches
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -3008,14 +2360,7 @@ func (d *decoder) writeShareGroupStateRequest() {
 			if d.v >= 1 {
 				d.Skip(4) // DeliveryCompleteCount
 			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.Skip(19) // FirstOffset, LastOffset, DeliveryState, DeliveryCount
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachStateBatches() // StateBatches
 			d.tags()
 			if d.Offset() == start {
 				break // elements of no bytes: the rest are the same
@@ -3031,91 +2376,27 @@ func (d *decoder) writeShareGroupStateRequest() {
 
 // writeShareGroupStateResponse decodes a WriteShareGroupState response body (API key 85, v0-1), as kmsg's WriteShareGroupStateResponse.readFrom reads it.
 func (d *decoder) writeShareGroupStateResponse() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics8() // Topics
 	d.tags()
 }
 
 // deleteShareGroupStateRequest decodes a DeleteShareGroupState request body (API key 86, v0-0), as kmsg's DeleteShareGroupStateRequest.readFrom reads it.
 func (d *decoder) deleteShareGroupStateRequest() {
 	d.groupStr()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics6() // Topics
 	d.tags()
 }
 
 // deleteShareGroupStateResponse decodes a DeleteShareGroupState response body (API key 86, v0-0), as kmsg's DeleteShareGroupStateResponse.readFrom reads it.
 func (d *decoder) deleteShareGroupStateResponse() {
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics8() // Topics
 	d.tags()
 }
 
 // readShareGroupStateSummaryRequest decodes a ReadShareGroupStateSummary request body (API key 87, v0-1), as kmsg's ReadShareGroupStateSummaryRequest.readFrom reads it.
 func (d *decoder) readShareGroupStateSummaryRequest() {
 	d.groupStr()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicIDOnly(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(8) // Partition, LeaderEpoch
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics9() // Topics
 	d.tags()
 }
 
@@ -3158,46 +2439,12 @@ func (d *decoder) streamsGroupHeartbeatRequest() {
 		d.Skip(4) // Epoch
 		for n, i := d.array(), 0; i < n && d.ok(); i++ {
 			start := d.Offset()
-			d.skipStr()     // SubtopologyID
-			d.skipStrings() // SourceTopics
-			d.skipStrings() // SourceTopicRegex
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.topicName(d.str())
-				d.Skip(6) // NumPartitions, ReplicationFactor
-				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.Offset()
-					d.skipStr() // Key
-					d.skipStr() // Value
-					d.tags()
-					if d.Offset() == start {
-						break // elements of no bytes: the rest are the same
-					}
-				}
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			d.skipStrings() // RepartitionSinkTopics
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.topicName(d.str())
-				d.Skip(6) // NumPartitions, ReplicationFactor
-				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.Offset()
-					d.skipStr() // Key
-					d.skipStr() // Value
-					d.tags()
-					if d.Offset() == start {
-						break // elements of no bytes: the rest are the same
-					}
-				}
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.skipStr()                  // SubtopologyID
+			d.skipStrings()              // SourceTopics
+			d.skipStrings()              // SourceTopicRegex
+			d.eachStateChangelogTopics() // StateChangelogTopics
+			d.skipStrings()              // RepartitionSinkTopics
+			d.eachStateChangelogTopics() // RepartitionSourceTopics
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
 				start := d.Offset()
 				d.skipArray(2) // SourceTopics
@@ -3215,67 +2462,19 @@ func (d *decoder) streamsGroupHeartbeatRequest() {
 		}
 		d.tags()
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()    // SubtopologyID
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()    // SubtopologyID
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()    // SubtopologyID
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.skipStr() // ProcessID
+	d.eachActiveTasks() // ActiveTasks
+	d.eachActiveTasks() // StandbyTasks
+	d.eachActiveTasks() // WarmupTasks
+	d.skipStr()         // ProcessID
 	if d.Int8() != -1 && d.ok() {
 		d.skipStr() // Host
 		d.Skip(2)   // Port
 		d.tags()
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // Key
-		d.skipStr() // Value
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // SubtopologyID
-		d.Skip(12)  // Partition, Offset
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // SubtopologyID
-		d.Skip(12)  // Partition, Offset
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	d.Skip(1) // ShutdownApplication
+	d.eachConfigs()     // ClientTags
+	d.eachTaskOffsets() // TaskOffsets
+	d.eachTaskOffsets() // TaskEndOffsets
+	d.Skip(1)           // ShutdownApplication
 	d.tags()
 }
 
@@ -3302,33 +2501,9 @@ func (d *decoder) streamsGroupHeartbeatResponse() {
 			break // elements of no bytes: the rest are the same
 		}
 	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()    // SubtopologyID
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()    // SubtopologyID
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()    // SubtopologyID
-		d.skipArray(4) // Partitions
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachActiveTasks() // ActiveTasks
+	d.eachActiveTasks() // StandbyTasks
+	d.eachActiveTasks() // WarmupTasks
 	if d.v >= 1 {
 		d.Skip(1) // TopologyDescriptionRequired
 	}
@@ -3338,24 +2513,8 @@ func (d *decoder) streamsGroupHeartbeatResponse() {
 		d.skipStr() // Host
 		d.Skip(2)   // Port
 		d.tags()
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachTopics() // ActivePartitions
+		d.eachTopics() // StandbyPartitions
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -3388,45 +2547,11 @@ func (d *decoder) streamsGroupDescribeResponse() {
 			d.Skip(4) // Epoch
 			for n, i := d.array(), 0; i < n && d.ok(); i++ {
 				start := d.Offset()
-				d.skipStr()     // SubtopologyID
-				d.skipStrings() // SourceTopics
-				d.skipStrings() // RepartitionSinkTopics
-				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.Offset()
-					d.topicName(d.str())
-					d.Skip(6) // NumPartitions, ReplicationFactor
-					for n, i := d.array(), 0; i < n && d.ok(); i++ {
-						start := d.Offset()
-						d.skipStr() // Key
-						d.skipStr() // Value
-						d.tags()
-						if d.Offset() == start {
-							break // elements of no bytes: the rest are the same
-						}
-					}
-					d.tags()
-					if d.Offset() == start {
-						break // elements of no bytes: the rest are the same
-					}
-				}
-				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.Offset()
-					d.topicName(d.str())
-					d.Skip(6) // NumPartitions, ReplicationFactor
-					for n, i := d.array(), 0; i < n && d.ok(); i++ {
-						start := d.Offset()
-						d.skipStr() // Key
-						d.skipStr() // Value
-						d.tags()
-						if d.Offset() == start {
-							break // elements of no bytes: the rest are the same
-						}
-					}
-					d.tags()
-					if d.Offset() == start {
-						break // elements of no bytes: the rest are the same
-					}
-				}
+				d.skipStr()                  // SubtopologyID
+				d.skipStrings()              // SourceTopics
+				d.skipStrings()              // RepartitionSinkTopics
+				d.eachStateChangelogTopics() // StateChangelogTopics
+				d.eachStateChangelogTopics() // RepartitionSourceTopics
 				d.tags()
 				if d.Offset() == start {
 					break // elements of no bytes: the rest are the same
@@ -3449,88 +2574,16 @@ func (d *decoder) streamsGroupDescribeResponse() {
 				d.Skip(2)   // Port
 				d.tags()
 			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr() // Key
-				d.skipStr() // Value
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr() // SubtopologyID
-				d.Skip(12)  // Partition, Offset
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr() // SubtopologyID
-				d.Skip(12)  // Partition, Offset
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr()    // SubtopologyID
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr()    // SubtopologyID
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr()    // SubtopologyID
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachConfigs()     // ClientTags
+			d.eachTaskOffsets() // TaskOffsets
+			d.eachTaskOffsets() // TaskEndOffsets
+			d.eachActiveTasks() // ActiveTasks
+			d.eachActiveTasks() // StandbyTasks
+			d.eachActiveTasks() // WarmupTasks
 			d.tags()
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr()    // SubtopologyID
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr()    // SubtopologyID
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
-			for n, i := d.array(), 0; i < n && d.ok(); i++ {
-				start := d.Offset()
-				d.skipStr()    // SubtopologyID
-				d.skipArray(4) // Partitions
-				d.tags()
-				if d.Offset() == start {
-					break // elements of no bytes: the rest are the same
-				}
-			}
+			d.eachActiveTasks() // ActiveTasks
+			d.eachActiveTasks() // StandbyTasks
+			d.eachActiveTasks() // WarmupTasks
 			d.tags()
 			d.Skip(1) // IsClassic
 			d.tags()
@@ -3541,48 +2594,8 @@ func (d *decoder) streamsGroupDescribeResponse() {
 		d.Skip(4) // AuthorizedOperations
 		if d.v >= 1 {
 			if d.Int8() != -1 && d.ok() {
-				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.Offset()
-					d.skipStr() // SubtopologyID
-					for n, i := d.array(), 0; i < n && d.ok(); i++ {
-						start := d.Offset()
-						d.skipStr()     // Name
-						d.Skip(1)       // NodeType
-						d.skipStrings() // SourceTopics
-						d.skipStr()     // SinkTopic
-						d.skipStrings() // Stores
-						d.skipStrings() // Successors
-						d.tags()
-						if d.Offset() == start {
-							break // elements of no bytes: the rest are the same
-						}
-					}
-					d.tags()
-					if d.Offset() == start {
-						break // elements of no bytes: the rest are the same
-					}
-				}
-				for n, i := d.array(), 0; i < n && d.ok(); i++ {
-					start := d.Offset()
-					d.skipStr()     // Name
-					d.Skip(1)       // NodeType
-					d.skipStrings() // SourceTopics
-					d.skipStr()     // SinkTopic
-					d.skipStrings() // Stores
-					d.skipStrings() // Successors
-					d.tags()
-					d.skipStr()     // Name
-					d.Skip(1)       // NodeType
-					d.skipStrings() // SourceTopics
-					d.skipStr()     // SinkTopic
-					d.skipStrings() // Stores
-					d.skipStrings() // Successors
-					d.tags()
-					d.tags()
-					if d.Offset() == start {
-						break // elements of no bytes: the rest are the same
-					}
-				}
+				d.eachSubtopologies() // Subtopologies
+				d.eachGlobalStores()  // GlobalStores
 				d.tags()
 			}
 		}
@@ -3604,16 +2617,8 @@ func (d *decoder) streamsGroupDescribeResponse() {
 func (d *decoder) describeShareGroupOffsetsRequest() {
 	for n, i := d.array(), 0; i < n && d.ok(); i++ {
 		start := d.Offset()
-		d.skipStr() // GroupID
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.topicName(d.str())
-			d.skipArray(4) // Partitions
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.skipStr()    // GroupID
+		d.eachTopics() // Topics
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -3691,16 +2696,7 @@ func (d *decoder) alterShareGroupOffsetsResponse() {
 		start := d.Offset()
 		d.topicName(d.str())
 		d.topicID(d.uuid())
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.Skip(4) // Partition
-			d.errorCode()
-			d.skipStr() // ErrorMessage
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
+		d.eachPartitions3() // Partitions
 		d.tags()
 		if d.Offset() == start {
 			break // elements of no bytes: the rest are the same
@@ -3712,14 +2708,7 @@ func (d *decoder) alterShareGroupOffsetsResponse() {
 // deleteShareGroupOffsetsRequest decodes a DeleteShareGroupOffsets request body (API key 92, v0-0), as kmsg's DeleteShareGroupOffsetsRequest.readFrom reads it.
 func (d *decoder) deleteShareGroupOffsetsRequest() {
 	d.groupStr()
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.topicName(d.str())
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.eachTopics7() // Topics
 	d.tags()
 }
 
@@ -3746,49 +2735,9 @@ func (d *decoder) deleteShareGroupOffsetsResponse() {
 func (d *decoder) streamsGroupTopologyDescriptionUpdateRequest() {
 	d.groupStr()
 	d.memberStr()
-	d.Skip(4) // TopologyEpoch
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr() // SubtopologyID
-		for n, i := d.array(), 0; i < n && d.ok(); i++ {
-			start := d.Offset()
-			d.skipStr()     // Name
-			d.Skip(1)       // NodeType
-			d.skipStrings() // SourceTopics
-			d.skipStr()     // SinkTopic
-			d.skipStrings() // Stores
-			d.skipStrings() // Successors
-			d.tags()
-			if d.Offset() == start {
-				break // elements of no bytes: the rest are the same
-			}
-		}
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
-	for n, i := d.array(), 0; i < n && d.ok(); i++ {
-		start := d.Offset()
-		d.skipStr()     // Name
-		d.Skip(1)       // NodeType
-		d.skipStrings() // SourceTopics
-		d.skipStr()     // SinkTopic
-		d.skipStrings() // Stores
-		d.skipStrings() // Successors
-		d.tags()
-		d.skipStr()     // Name
-		d.Skip(1)       // NodeType
-		d.skipStrings() // SourceTopics
-		d.skipStr()     // SinkTopic
-		d.skipStrings() // Stores
-		d.skipStrings() // Successors
-		d.tags()
-		d.tags()
-		if d.Offset() == start {
-			break // elements of no bytes: the rest are the same
-		}
-	}
+	d.Skip(4)             // TopologyEpoch
+	d.eachSubtopologies() // Subtopologies
+	d.eachGlobalStores()  // GlobalStores
 	d.tags()
 	d.tags()
 }
@@ -3813,4 +2762,557 @@ func (d *decoder) unregisterControllerResponse() {
 	d.errorCode()
 	d.skipStr() // ErrorMessage
 	d.tags()
+}
+
+// eachPartitionStates decodes an array of PartitionStates, as 2 places read it.
+func (d *decoder) eachPartitionStates() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		if d.v <= 1 {
+			d.topicName(d.str())
+		}
+		d.Skip(16)     // Partition, ControllerEpoch, Leader, LeaderEpoch
+		d.skipArray(4) // ISR
+		d.Skip(4)      // ZKVersion
+		d.skipArray(4) // Replicas
+		if d.v >= 3 {
+			d.skipArray(4) // AddingReplicas
+		}
+		if d.v >= 3 {
+			d.skipArray(4) // RemovingReplicas
+		}
+		if d.v >= 1 {
+			d.Skip(1) // IsNew
+		}
+		if d.v >= 6 {
+			d.Skip(1) // LeaderRecoveryState
+		}
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitions decodes an array of Partitions, as 2 places read it.
+func (d *decoder) eachPartitions() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		if d.v <= 4 {
+			d.topicName(d.str())
+		}
+		d.Skip(4) // Partition
+		d.errorCode()
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitionStates2 decodes an array of PartitionStates, as 2 places read it.
+func (d *decoder) eachPartitionStates2() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		if d.v <= 4 {
+			d.topicName(d.str())
+		}
+		d.Skip(16)     // Partition, ControllerEpoch, Leader, LeaderEpoch
+		d.skipArray(4) // ISR
+		d.Skip(4)      // ZKVersion
+		d.skipArray(4) // Replicas
+		if d.v >= 4 {
+			d.skipArray(4) // OfflineReplicas
+		}
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics decodes an array of Topics, as 10 places read it.
+func (d *decoder) eachTopics() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicName(d.str())
+		d.skipArray(4) // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitions2 decodes an array of Partitions, as 4 places read it.
+func (d *decoder) eachPartitions2() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(4) // Partition
+		d.errorCode()
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics2 decodes an array of Topics, as 2 places read it.
+func (d *decoder) eachTopics2() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicName(d.str())
+		d.eachPartitions2() // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachCreations decodes an array of Creations, as 2 places read it.
+func (d *decoder) eachCreations() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(1)   // ResourceType
+		d.skipStr() // ResourceName
+		if d.v >= 1 {
+			d.Skip(1) // ResourcePatternType
+		}
+		d.skipStr() // Principal
+		d.skipStr() // Host
+		d.Skip(2)   // Operation, PermissionType
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachResources decodes an array of Resources, as 2 places read it.
+func (d *decoder) eachResources() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.errorCode()
+		d.skipStr() // ErrorMessage
+		d.Skip(1)   // ResourceType
+		d.skipStr() // ResourceName
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachRenewers decodes an array of Renewers, as 3 places read it.
+func (d *decoder) eachRenewers() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // PrincipalType
+		d.skipStr() // PrincipalName
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitions3 decodes an array of Partitions, as 6 places read it.
+func (d *decoder) eachPartitions3() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(4) // Partition
+		d.errorCode()
+		d.skipStr() // ErrorMessage
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics3 decodes an array of Topics, as 2 places read it.
+func (d *decoder) eachTopics3() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicName(d.str())
+		d.eachPartitions3() // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachEntity decodes an array of Entity, as 3 places read it.
+func (d *decoder) eachEntity() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // Type
+		d.skipStr() // Name
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachNodeEndpoints decodes an array of NodeEndpoints, as 4 places read it.
+func (d *decoder) eachNodeEndpoints() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		if d.v >= 1 {
+			d.Skip(4) // NodeID
+		}
+		if d.v >= 1 {
+			d.skipStr() // Host
+		}
+		if d.v >= 1 {
+			d.Skip(2) // Port
+		}
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachLeaderEndpoints decodes an array of LeaderEndpoints, as 5 places read it.
+func (d *decoder) eachLeaderEndpoints() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // Name
+		d.skipStr() // Host
+		d.Skip(2)   // Port
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitions4 decodes an array of Partitions, as 2 places read it.
+func (d *decoder) eachPartitions4() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(4) // Partition
+		d.errorCode()
+		d.Skip(8) // LeaderID, LeaderEpoch
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics4 decodes an array of Topics, as 2 places read it.
+func (d *decoder) eachTopics4() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicName(d.str())
+		d.eachPartitions4() // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitions5 decodes an array of Partitions, as 3 places read it.
+func (d *decoder) eachPartitions5() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(4) // Partition
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachCurrentVoters decodes an array of CurrentVoters, as 2 places read it.
+func (d *decoder) eachCurrentVoters() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(4) // ReplicaID
+		if d.v >= 2 {
+			d.Skip(16) // ReplicaDirectoryID
+		}
+		d.Skip(8) // LogEndOffset
+		if d.v >= 1 {
+			d.Skip(8) // LastFetchTimestamp
+		}
+		if d.v >= 1 {
+			d.Skip(8) // LastCaughtUpTimestamp
+		}
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachListeners decodes an array of Listeners, as 2 places read it.
+func (d *decoder) eachListeners() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // Name
+		d.skipStr() // Host
+		d.Skip(4)   // Port, SecurityProtocol
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachFeatures decodes an array of Features, as 2 places read it.
+func (d *decoder) eachFeatures() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // Name
+		d.Skip(4)   // MinSupportedVersion, MaxSupportedVersion
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics5 decodes an array of Topics, as 4 places read it.
+func (d *decoder) eachTopics5() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicIDOnly(d.uuid())
+		d.skipArray(4) // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopicPartitions decodes an array of TopicPartitions, as 3 places read it.
+func (d *decoder) eachTopicPartitions() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicID(d.uuid())
+		d.topicName(d.str())
+		d.skipArray(4) // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics6 decodes an array of Topics, as 2 places read it.
+func (d *decoder) eachTopics6() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicIDOnly(d.uuid())
+		d.eachPartitions5() // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics7 decodes an array of Topics, as 2 places read it.
+func (d *decoder) eachTopics7() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicName(d.str())
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachAcknowledgementBatches decodes an array of AcknowledgementBatches, as 2 places read it.
+func (d *decoder) eachAcknowledgementBatches() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(16)     // FirstOffset, LastOffset
+		d.skipArray(1) // AcknowledgeTypes
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachNodeEndpoints2 decodes an array of NodeEndpoints, as 2 places read it.
+func (d *decoder) eachNodeEndpoints2() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(4)   // NodeID
+		d.skipStr() // Host
+		d.Skip(4)   // Port
+		d.skipStr() // Rack
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics8 decodes an array of Topics, as 3 places read it.
+func (d *decoder) eachTopics8() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicIDOnly(d.uuid())
+		d.eachPartitions3() // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachPartitions6 decodes an array of Partitions, as 2 places read it.
+func (d *decoder) eachPartitions6() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(8) // Partition, LeaderEpoch
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTopics9 decodes an array of Topics, as 2 places read it.
+func (d *decoder) eachTopics9() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicIDOnly(d.uuid())
+		d.eachPartitions6() // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachStateBatches decodes an array of StateBatches, as 2 places read it.
+func (d *decoder) eachStateBatches() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.Skip(19) // FirstOffset, LastOffset, DeliveryState, DeliveryCount
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachConfigs decodes an array of Configs, as 6 places read it.
+func (d *decoder) eachConfigs() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // Key
+		d.skipStr() // Value
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachStateChangelogTopics decodes an array of StateChangelogTopics, as 4 places read it.
+func (d *decoder) eachStateChangelogTopics() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.topicName(d.str())
+		d.Skip(6)       // NumPartitions, ReplicationFactor
+		d.eachConfigs() // Configs
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachActiveTasks decodes an array of ActiveTasks, as 12 places read it.
+func (d *decoder) eachActiveTasks() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr()    // SubtopologyID
+		d.skipArray(4) // Partitions
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachTaskOffsets decodes an array of TaskOffsets, as 4 places read it.
+func (d *decoder) eachTaskOffsets() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr() // SubtopologyID
+		d.Skip(12)  // Partition, Offset
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachNodes decodes an array of Nodes, as 2 places read it.
+func (d *decoder) eachNodes() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr()     // Name
+		d.Skip(1)       // NodeType
+		d.skipStrings() // SourceTopics
+		d.skipStr()     // SinkTopic
+		d.skipStrings() // Stores
+		d.skipStrings() // Successors
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachSubtopologies decodes an array of Subtopologies, as 2 places read it.
+func (d *decoder) eachSubtopologies() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr()   // SubtopologyID
+		d.eachNodes() // Nodes
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
+}
+
+// eachGlobalStores decodes an array of GlobalStores, as 2 places read it.
+func (d *decoder) eachGlobalStores() {
+	for n, i := d.array(), 0; i < n && d.ok(); i++ {
+		start := d.Offset()
+		d.skipStr()     // Name
+		d.Skip(1)       // NodeType
+		d.skipStrings() // SourceTopics
+		d.skipStr()     // SinkTopic
+		d.skipStrings() // Stores
+		d.skipStrings() // Successors
+		d.tags()
+		d.skipStr()     // Name
+		d.Skip(1)       // NodeType
+		d.skipStrings() // SourceTopics
+		d.skipStr()     // SinkTopic
+		d.skipStrings() // Stores
+		d.skipStrings() // Successors
+		d.tags()
+		d.tags()
+		if d.Offset() == start {
+			break // elements of no bytes: the rest are the same
+		}
+	}
 }
