@@ -1,0 +1,176 @@
+package deny
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wirekit/wirekit/filter"
+	"github.com/wirekit/wirekit/mysql"
+	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
+	"github.com/wirekit/wirekit/postgres"
+	"github.com/wirekit/wirekit/protocols"
+)
+
+// sqlDeny builds a deny filter from its JSON configuration, the protocol
+// resolved among the built-in ones as a proxy configuration would.
+func sqlDeny(t *testing.T, cfg string) *Factory {
+	t.Helper()
+	f, err := NewCreator(protocols.All()...)(json.RawMessage(cfg))
+	require.NoError(t, err)
+	return f.(*Factory)
+}
+
+// feedClient feeds the client's bytes of a captured connection through the
+// chain in the reads they were captured in, and returns the first error.
+func feedClient(cn *conn, s *pcaptest.Stream) error {
+	for _, c := range s.Chunks {
+		if c.Dir != parser.Request || c.Len == 0 {
+			continue
+		}
+		if err := cn.c.Feed(0, c.Bytes(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func captureStreams(t *testing.T, name string) []*pcaptest.Stream {
+	t.Helper()
+	streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
+	require.NoError(t, err)
+	return streams
+}
+
+// commandStart is where, in the client's bytes, the MySQL command packet
+// (sequence 0) whose payload is cmd followed by text begins.
+func commandStart(t *testing.T, data []byte, cmd byte, text string) int {
+	t.Helper()
+	payload := append([]byte{cmd}, text...)
+	i := bytes.Index(data, payload)
+	require.Greater(t, i, 3, "command %q not in the capture", text)
+	n := len(payload)
+	require.Equal(t, []byte{byte(n), byte(n >> 8), byte(n >> 16), 0}, data[i-4:i], "a command packet header")
+	return i - 4
+}
+
+// The mariadb client session of the corpus, fed through a deny filter on
+// mysql.statement: everything before `DROP TABLE IF EXISTS not_there`
+// (22 commands, a LOAD DATA LOCAL INFILE among them) reaches the server
+// byte for byte, the DROP does not, the client gets the configured ERR
+// packet and the connection closes.
+func TestDenyMySQLDropOnCapture(t *testing.T) {
+	// The reply is an ERR packet (1142, 42000): its 0xFF marker is not
+	// UTF-8, so it is set through Config, not JSON.
+	reply := "\x18\x00\x00\x01\xff\x76\x04#42000denied by proxy"
+	f, err := New(mysql.Protocol(), Config{Attribute: mysql.AttrStatement, Values: []string{"DROP"}, Match: "prefix",
+		IgnoreCase: true, Reply: reply})
+	require.NoError(t, err)
+	streams := captureStreams(t, "mysql_cli_session")
+	s := streams[0]
+	cn := newConn(t, f)
+	err = feedClient(cn, s)
+	var de *DeniedError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, mysql.AttrStatement, de.Attribute)
+	assert.Equal(t, "DROP TABLE IF EXISTS not_there", de.Value)
+	drop := commandStart(t, s.Data[parser.Request], 0x03, "DROP TABLE IF EXISTS not_there")
+	assert.Equal(t, s.Data[parser.Request][:drop], cn.up.Bytes(), "the whole session before the DROP is forwarded, nothing of it after")
+	assert.Equal(t, reply, cn.down.String())
+	// What the client reads is an ERR packet answering its command.
+	p := mysql.Protocol()
+	var req, m parser.Message
+	req.Attrs.SetString(mysql.AttrCommand, "QUERY")
+	require.True(t, p.ParseResponse(&m, cn.down.Bytes(), &req.Attrs, p.NewState()), "%v", m.Err)
+	code, _ := m.Attrs.Int(mysql.AttrErrorCode)
+	state, _ := m.Attrs.String(mysql.AttrSQLState)
+	assert.Equal(t, int64(1142), code)
+	assert.Equal(t, "42000", state)
+	assert.Equal(t, err, cn.closedErr)
+	// The login, 19 commands and the LOCAL INFILE file (its data packet
+	// and its empty last packet, framed one by one: deny sees only the
+	// client's side) were checked, then the DROP.
+	assert.Equal(t, Stats{Checked: 1 + 19 + 2 + 1, Denied: 1}, f.Stats())
+	cn.c.Release()
+
+	// The same client's TLS connection: after SSLRequest the bytes are
+	// TLS, which deny cannot read; it stops checking and forwards them.
+	cn = newConn(t, f)
+	require.NoError(t, feedClient(cn, streams[1]))
+	assert.Equal(t, streams[1].Data[parser.Request], cn.up.Bytes())
+	cn.c.Release()
+}
+
+// A command denied by name: go-sql-driver's first STMT_PREPARE closes the
+// connection; the login, CREATE TABLE before it pass.
+func TestDenyMySQLCommandOnCapture(t *testing.T) {
+	f := sqlDeny(t, `{"protocol":"mysql","attribute":"mysql.command","values":["STMT_PREPARE","STMT_EXECUTE"]}`)
+	s := captureStreams(t, "mysql_godriver_mixed")[0]
+	cn := newConn(t, f)
+	err := feedClient(cn, s)
+	var de *DeniedError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, "STMT_PREPARE", de.Value)
+	prep := commandStart(t, s.Data[parser.Request], 0x16, "INSERT INTO accounts (id, owner, balance) VALUES (?, ?, ?)")
+	assert.Equal(t, s.Data[parser.Request][:prep], cn.up.Bytes())
+	assert.Equal(t, Stats{Checked: 3, Denied: 1}, f.Stats())
+	cn.c.Release()
+}
+
+// msgStart is where the PostgreSQL message of type typ whose body starts
+// with body begins in data.
+func msgStart(t *testing.T, data []byte, typ byte, body string) int {
+	t.Helper()
+	i := bytes.Index(data, []byte(body))
+	require.Greater(t, i, 4, "message %q not in the capture", body)
+	require.Equal(t, typ, data[i-5])
+	return i - 5
+}
+
+// psql's session: DROP TABLE IF EXISTS is denied; the startup and SCRAM
+// messages, 17 queries and the COPY FROM STDIN data before it pass.
+func TestDenyPostgresDropOnCapture(t *testing.T) {
+	f := sqlDeny(t, `{"protocol":"postgres","attribute":"postgres.statement","values":["drop"],"match":"prefix","ignore_case":true}`)
+	s := captureStreams(t, "postgres_psql_session")[0]
+	cn := newConn(t, f)
+	err := feedClient(cn, s)
+	var de *DeniedError
+	require.ErrorAs(t, err, &de)
+	assert.Equal(t, postgres.AttrStatement, de.Attribute)
+	assert.Equal(t, "DROP TABLE IF EXISTS not_there;", de.Value)
+	drop := msgStart(t, s.Data[parser.Request], 'Q', "DROP TABLE IF EXISTS not_there;")
+	assert.Equal(t, s.Data[parser.Request][:drop], cn.up.Bytes())
+	assert.Zero(t, cn.down.Len(), "no reply configured")
+	// Startup, two SASL messages, 17 queries and the COPY data run, then
+	// the DROP.
+	assert.Equal(t, Stats{Checked: 1 + 2 + 17 + 1 + 1, Denied: 1}, f.Stats())
+	cn.c.Release()
+}
+
+// pgx's second connection runs `SELECT pg_notify($1, $2)` as an extended
+// query and then DROP TABLE accounts as a simple query: the extended run
+// passes, the DROP is denied. pgx's first connection has no DROP and is
+// forwarded whole, 3000-row query, COPY and cancelled pg_sleep included.
+func TestDenyPostgresDropPgx(t *testing.T) {
+	f := sqlDeny(t, `{"protocol":"postgres","attribute":"postgres.statement","values":["DROP"],"match":"prefix","ignore_case":true}`)
+	streams := captureStreams(t, "postgres_pgx_mixed")
+	cn := newConn(t, f)
+	require.NoError(t, feedClient(cn, streams[0]))
+	assert.Equal(t, streams[0].Data[parser.Request], cn.up.Bytes())
+	cn.c.Release()
+
+	cn = newConn(t, f)
+	err := feedClient(cn, streams[1])
+	require.ErrorIs(t, err, filter.ErrDenied)
+	assert.Contains(t, err.Error(), `postgres.statement "DROP TABLE accounts" denied`)
+	drop := msgStart(t, streams[1].Data[parser.Request], 'Q', "DROP TABLE accounts")
+	assert.Equal(t, streams[1].Data[parser.Request][:drop], cn.up.Bytes())
+	assert.True(t, strings.Contains(cn.up.String(), "SELECT pg_notify($1, $2)"), "the extended query before it passed")
+	cn.c.Release()
+	assert.Equal(t, int64(1), f.Stats().Denied)
+}
