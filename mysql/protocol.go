@@ -248,6 +248,9 @@ func (s *State) forget(id uint32) {
 	}
 }
 
+// Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).
+const Name = "mysql"
+
 // Protocol returns the MySQL/MariaDB protocol with default Options.
 func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 
@@ -258,7 +261,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 	opts.setDefaults()
 	o := &opts
 	return &parser.Protocol{
-		Name:     "mysql",
+		Name:     Name,
 		Request:  requestTree(o),
 		Response: responseTree(o),
 		NewState: func() any { return &State{opts: o, eofLearned: eofMaybe} },

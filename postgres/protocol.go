@@ -196,6 +196,9 @@ func (s *State) lookup(name []byte) (string, bool) {
 	return t, ok
 }
 
+// Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).
+const Name = "postgres"
+
 // Protocol returns the PostgreSQL protocol with default Options.
 func Protocol() *parser.Protocol { return NewProtocol(Options{}) }
 
@@ -206,7 +209,7 @@ func NewProtocol(opts Options) *parser.Protocol {
 	opts.setDefaults()
 	o := &opts
 	return &parser.Protocol{
-		Name:     "postgres",
+		Name:     Name,
 		Request:  requestTree(o),
 		Response: responseTree(o),
 		NewState: func() any { return &State{opts: o} },
