@@ -109,39 +109,25 @@ func parseOffsets(s string) (map[int32]playback.OffsetRange, error) {
 	return out, nil
 }
 
-// readKafka plays the topic back as pcapng (playback.WritePcapng, on its
-// own goroutine) through a pipe into the decoder: the items become the
-// same synthesized TCP packets a file of the dump would hold, so they are
-// reassembled, detected and parsed exactly as a capture file is.
+// readKafka plays the topic back (playback.Read: the range merged across
+// partitions in capture-time order, each connection's items in order) and
+// feeds the items to the decoder as TCP segments (itemFeeder), so they are
+// reassembled, detected and parsed exactly as a capture file is. Feeding
+// segments rather than piping playback.WritePcapng into the pcap reader
+// skips building and re-reading packets: on the embedded sample dumped
+// into kfake it costs 3.5 ms of CPU per playback against 6.1 ms through
+// the pipe, of which fetching the records is 2.9 ms (BenchmarkFromKafka).
 func (s *session) readKafka(kf *kafkaFlags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	pr, pw := io.Pipe()
-	type result struct {
-		st  playback.Stats
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		st, err := playback.WritePcapng(ctx, kf.play, pw)
-		pw.CloseWithError(err) // nil: the decoder reads io.EOF
-		done <- result{st, err}
-	}()
 	s.start(false)
-	err := s.dec.Read(pr)
-	pr.CloseWithError(errDecodeStopped) // the writer stops if the decoder did
-	r := <-done
-	kf.stats, kf.ran = r.st, true
-	if r.err != nil && !errors.Is(r.err, errDecodeStopped) {
-		return fmt.Errorf("-from-kafka %s: %w", kf.play.Topic, r.err)
-	}
+	st, err := playback.Read(ctx, kf.play, newItemFeeder(s.dec).item)
+	kf.stats, kf.ran = st, true
 	if err != nil {
 		return fmt.Errorf("-from-kafka %s: %w", kf.play.Topic, err)
 	}
 	return nil
 }
-
-var errDecodeStopped = errors.New("decoder stopped")
 
 // report prints what the playback read after a -from-kafka run: to
 // standard output under the summary or table, to standard error with

@@ -331,11 +331,11 @@ func readFile(d *Decoder, path string) error {
 }
 
 // BenchmarkFromKafka splits -from-kafka's cost on the embedded sample
-// dumped into kfake: read (playback.Read alone: fetching and decoding
-// the records), pcapng (playback.WritePcapng to io.Discard: plus
-// synthesizing the packets) and decode (the whole -from-kafka path into
-// the Decoder, through the pipe). decode - pcapng is the decoder's share,
-// pcapng - read what the pcapng detour costs over feeding items directly.
+// dumped into kfake: read (playback.Read alone: fetching and decoding the
+// records), decode (the whole -from-kafka path: plus the items fed to the
+// Decoder as segments) and, for comparison, pcapng (playback.WritePcapng
+// to io.Discard: what building packets for the pcap reader would add
+// before any decoding).
 func BenchmarkFromKafka(b *testing.B) {
 	t := &testing.T{}
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "bench"))
@@ -378,4 +378,38 @@ func BenchmarkFromKafka(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)/float64(b.N), "exchanges/op")
 	})
+}
+
+// TestFromKafkaRanges: -offsets over every partition reads what no range
+// reads; a range that holds nothing (-until before the first item, -since
+// after the last, empty offset ranges) prints no exchange and says it
+// read 0 records.
+func TestFromKafkaRanges(t *testing.T) {
+	c := newCluster(t, "ranges")
+	brokers := strings.Join(c.ListenAddrs(), ",")
+	file := pcaptest.Corpus("redis_cli_session.pcap")
+	ks := dumpCapture(t, c.ListenAddrs(), "ranges", file)
+	streams, err := pcaptest.ReadFile(file)
+	require.NoError(t, err)
+	first := streams[0].Chunks[0].Time
+	base := []string{"-json", "-from-kafka", brokers, "-topic", "ranges"}
+	read := func(extra ...string) (string, string) {
+		var out, errb bytes.Buffer
+		require.Equal(t, 0, run(append(append([]string{}, base...), extra...), nil, &out, &errb), errb.String())
+		return out.String(), errb.String()
+	}
+	all, _ := read()
+	require.Equal(t, 25, strings.Count(all, "\n"))
+	got, msg := read("-offsets", "0:0-,1:0-,2:0-")
+	require.Equal(t, all, got)
+	require.Contains(t, msg, fmt.Sprintf("%d records", ks.Acked))
+	for _, extra := range [][]string{
+		{"-until", first.UTC().Format(time.RFC3339Nano)},
+		{"-since", first.Add(24 * time.Hour).UTC().Format(time.RFC3339Nano)},
+		{"-offsets", "0:0-0,1:0-0,2:0-0"},
+	} {
+		got, msg := read(extra...)
+		require.Empty(t, got, "%v", extra)
+		require.Contains(t, msg, "kafka topic ranges: 0 records (0 bytes) from 3 partitions, 0 items", "%v", extra)
+	}
 }
