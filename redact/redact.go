@@ -129,6 +129,13 @@ const (
 	Message
 	// Secret is masked at Default and Strict.
 	Secret
+	// Statement is SQL text (mysql.statement, postgres.statement): its
+	// literals are replaced by '?' by the masker its protocol registered
+	// (RegisterStatement) at Strict, and at Default when the statement
+	// carries a credential (PASSWORD, IDENTIFIED BY, SECRET, TOKEN, ...);
+	// keywords and identifiers are kept. With no masker registered, it is
+	// masked whole at Strict.
+	Statement
 )
 
 // builtin are the classes of the built-in protocols' attributes (the
@@ -211,6 +218,9 @@ func (p *Policy) ClassOf(key string) (Class, string) {
 	if c, ok := builtin[key]; ok {
 		return c, ""
 	}
+	if _, ok := statementMaskers[key]; ok {
+		return Statement, ""
+	}
 	for i := len(key) - 1; i > 0; i-- {
 		if key[i] != '.' {
 			continue
@@ -259,6 +269,14 @@ func (p *Policy) AppendString(dst []byte, key, s string) []byte {
 		}
 	case Secret:
 		return append(dst, Mask...)
+	case Statement:
+		mask := statementMaskers[key]
+		switch {
+		case mask == nil && p.Level >= Strict:
+			return append(dst, Mask...)
+		case mask != nil && (p.Level >= Strict || credentialSQL(s)):
+			return mask(dst, s)
+		}
 	}
 	return append(dst, s...)
 }
