@@ -50,6 +50,9 @@ func NewRegistry(log *slog.Logger) (*filter.Registry, func(), error) {
 			log.Info("tcpcopy stopped", "accepted", st.Accepted, "written", st.Written,
 				"dropped_gate", st.DroppedGate, "dropped_queue_full", st.DroppedQueueFull,
 				"dropped_write_error", st.DroppedWriteError)
+			if ks, ok := d.KafkaStats(); ok {
+				logKafka(log, "tcpcopy kafka sink", ks)
+			}
 		}
 		dumpers = nil
 		for _, f := range sniffs {

@@ -12,6 +12,24 @@
 //	  "output": {"dir": "/var/log/proxy/tcpcopy", "format": "pcapng"}
 //	}}
 //
+// Instead of the files, or next to them, the records can go to a Kafka
+// topic through dump/kafkasink (one record per item; package playback
+// reads the topic back into pcapng and the decoders):
+//
+//	{"type": "tcpcopy", "config": {
+//	  "strategy": {"switch": "ON", "interval": 30, "duration": 10},
+//	  "kafka": {"brokers": ["10.0.0.1:9093"], "topic": "tcpcopy", "compression": "lz4",
+//	            "tls": {"ca_file": "/etc/kafka/ca.pem"},
+//	            "sasl": {"mechanism": "SCRAM-SHA-256", "user": "agent", "password_env": "KAFKA_PASS"}}
+//	}}
+//
+// "kafka" is a kafkasink.Config (TLS and SASL PLAIN/SCRAM passed to kgo).
+// The sink never blocks the Dumper's workers: records over its bounds,
+// stale with the brokers gone or refused by them are dropped and counted
+// in Factory.KafkaStats by reason, not in the Dumper's Stats (which count
+// them written: handed to the producer). Records hold the payload as
+// sent, passwords included: they are not redacted.
+//
 // The filter observes and never holds: both directions are handed to
 // dump.Conn.Flow with their stream offsets, which copies the bytes only
 // when the connection is being sampled (one atomic load otherwise), never
@@ -26,7 +44,8 @@
 // max_file_bytes and are deleted oldest first beyond max_total_bytes. Dump
 // files are created with mode 0600 in directories created with mode 0700,
 // since they hold full payloads (passwords included). A configuration
-// without an output directory or with an unknown format is refused by
+// with neither an output directory nor a kafka sink, or with an unknown
+// format, is refused by
 // NewFromConfig with an error wrapping dump.ErrInvalidConfig, a strategy
 // that does not parse with one wrapping dump.ErrInvalidStrategy.
 package tcpcopy
@@ -38,6 +57,7 @@ import (
 	"net/netip"
 
 	"github.com/wirekit/wirekit/dump"
+	"github.com/wirekit/wirekit/dump/kafkasink"
 	"github.com/wirekit/wirekit/filter"
 	"github.com/wirekit/wirekit/parser"
 )
@@ -53,13 +73,17 @@ type Config struct {
 	// ConnSampleRate is the fraction of connections recorded, in (0, 1],
 	// default 1 (dump.Config.ConnSampleRate).
 	ConnSampleRate float64 `json:"conn_sample_rate"`
-	// Output says where the records go.
+	// Output says where the records go: files in Output.Dir.
 	Output OutputConfig `json:"output"`
+	// Kafka, when set, produces the records to a topic as well (or only,
+	// with no Output.Dir).
+	Kafka *kafkasink.Config `json:"kafka"`
 }
 
 // OutputConfig configures the file sink.
 type OutputConfig struct {
-	// Dir is the directory of the dump files. Required.
+	// Dir is the directory of the dump files. Required unless Config.Kafka
+	// is set.
 	Dir string `json:"dir"`
 	// Format is "pcapng" (default) or "jsonl".
 	Format string `json:"format"`
@@ -72,7 +96,8 @@ type OutputConfig struct {
 
 // Factory is the tcpcopy filter's filter.Factory. It owns a dump.Dumper.
 type Factory struct {
-	d *dump.Dumper
+	d     *dump.Dumper
+	kafka *kafkasink.Sink
 }
 
 // New returns a Factory recording into d, which the caller starts and
@@ -89,32 +114,65 @@ func NewFromConfig(cfg Config) (*Factory, error) {
 			return nil, err
 		}
 	}
-	if cfg.Output.Dir == "" {
-		return nil, fmt.Errorf("%w: output.dir is required", dump.ErrInvalidConfig)
+	if cfg.Output.Dir == "" && cfg.Kafka == nil {
+		return nil, fmt.Errorf("%w: output.dir or kafka is required", dump.ErrInvalidConfig)
 	}
-	fo := dump.FileOptions{Dir: cfg.Output.Dir, Prefix: cfg.Output.Prefix,
-		MaxFileBytes: cfg.Output.MaxFileBytes, MaxTotalBytes: cfg.Output.MaxTotalBytes}
-	var sink *dump.FileSink
-	var err error
-	switch cfg.Output.Format {
-	case "", "pcapng":
-		sink, err = dump.NewPcapngFileSink(fo)
-	case "jsonl":
-		sink, err = dump.NewJSONLFileSink(fo)
-	default:
-		return nil, fmt.Errorf("%w: output.format must be \"pcapng\" or \"jsonl\", got %q", dump.ErrInvalidConfig, cfg.Output.Format)
+	var sinks []dump.Sink
+	closeAll := func() {
+		for _, s := range sinks {
+			_ = s.Close()
+		}
 	}
+	if cfg.Output.Dir != "" {
+		fo := dump.FileOptions{Dir: cfg.Output.Dir, Prefix: cfg.Output.Prefix,
+			MaxFileBytes: cfg.Output.MaxFileBytes, MaxTotalBytes: cfg.Output.MaxTotalBytes}
+		var sink *dump.FileSink
+		var err error
+		switch cfg.Output.Format {
+		case "", "pcapng":
+			sink, err = dump.NewPcapngFileSink(fo)
+		case "jsonl":
+			sink, err = dump.NewJSONLFileSink(fo)
+		default:
+			return nil, fmt.Errorf("%w: output.format must be \"pcapng\" or \"jsonl\", got %q", dump.ErrInvalidConfig, cfg.Output.Format)
+		}
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, sink)
+	}
+	var ks *kafkasink.Sink
+	if cfg.Kafka != nil {
+		o, err := cfg.Kafka.Options()
+		if err == nil {
+			ks, err = kafkasink.New(o)
+		}
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("%w: kafka: %v", dump.ErrInvalidConfig, err)
+		}
+		sinks = append(sinks, ks)
+	}
+	d, err := dump.New(dump.Config{Strategy: st, ConnSampleRate: cfg.ConnSampleRate, Sinks: sinks})
 	if err != nil {
-		return nil, err
-	}
-	d, err := dump.New(dump.Config{Strategy: st, ConnSampleRate: cfg.ConnSampleRate, Sinks: []dump.Sink{sink}})
-	if err != nil {
+		closeAll()
 		return nil, err
 	}
 	if err := d.Start(); err != nil {
+		closeAll()
 		return nil, err
 	}
-	return &Factory{d: d}, nil
+	return &Factory{d: d, kafka: ks}, nil
+}
+
+// KafkaStats returns the delivery account of the configuration's Kafka
+// sink (false without one): every item the Dumper wrote to it is Offered,
+// then acknowledged or dropped by reason. Final after Close.
+func (f *Factory) KafkaStats() (kafkasink.Stats, bool) {
+	if f.kafka == nil {
+		return kafkasink.Stats{}, false
+	}
+	return f.kafka.Stats(), true
 }
 
 // NewCreator returns the Creator of the filter. Every Factory it creates
@@ -141,7 +199,8 @@ func NewCreator(created func(*Factory)) filter.Creator {
 // strategy at run time with UpdateStrategy, add records).
 func (f *Factory) Dumper() *dump.Dumper { return f.d }
 
-// Close stops the Dumper, writing out everything accepted.
+// Close stops the Dumper, writing out everything accepted (the Kafka
+// sink waits up to its close_timeout for acknowledgements).
 func (f *Factory) Close() error { return f.d.Close() }
 
 // Install adds the recorder to both chains of c.

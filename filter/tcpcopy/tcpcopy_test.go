@@ -179,7 +179,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, tt := range []struct{ cfg, want string }{
 		{`{"strategy":{"switch":"ON","interval":0},"output":{"dir":"` + dir + `"}}`, "interval"},
 		{`{"strategy":{"switch":"maybe"},"output":{"dir":"` + dir + `"}}`, "switch"},
-		{`{"strategy":{"switch":"ON"}}`, "output.dir is required"},
+		{`{"strategy":{"switch":"ON"}}`, "output.dir or kafka is required"},
 		{`{"output":{"dir":"` + dir + `","format":"pcap"}}`, "output.format"},
 		{`{"output":{"dir":"` + dir + `"},"sample":1}`, `unknown field "sample"`},
 		{`{"conn_sample_rate":2,"output":{"dir":"` + dir + `"}}`, "ConnSampleRate"},
