@@ -53,7 +53,20 @@ type Strategy struct {
 	// (1..Interval). Duration == Interval samples continuously, with a fresh
 	// window id every Interval.
 	Duration int `json:"duration"`
-	// CPUMaxRate is the CPU ceiling in percent (0 < x <= 100).
+	// CPUMaxRate is the CPU ceiling in percent (0 < x <= 100), default
+	// DefaultCPUMaxRate (80). The gate compares it with Load.CPU, the
+	// highest of three figures: the busy share of all the host's CPUs,
+	// this process's CPU time, and its container's, the last two relative
+	// to the cgroup quota (to all CPUs without one). So on a busy host
+	// dumping stops while the host as a whole is more than 80 % busy, even
+	// if this process is nearly idle, and in a container while the
+	// container uses more than 80 % of its quota; it resumes once every
+	// figure is Config.Hysteresis points (default 5) below, 75 %. While
+	// the gate is closed nothing is recorded: each submission returns
+	// DroppedGate and is counted (Stats.DroppedGate, DroppedGateBytes;
+	// each closing in Stats.GateCloses). A host that is always that busy
+	// records nothing with the default: raise the ceiling (100 closes the
+	// gate only on a figure above 100 %, which the host's never is).
 	CPUMaxRate float64 `json:"cpu_max_rate"`
 	// MemMaxRate is the memory ceiling in percent (0 < x <= 100).
 	MemMaxRate float64 `json:"mem_max_rate"`
