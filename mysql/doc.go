@@ -76,9 +76,13 @@
 //
 // # Redaction
 //
-// Statement text is reported as sent; the parameters of STMT_EXECUTE are
-// never read. Options.RedactLiterals replaces literals with '?' (see
-// Redact).
+// Statement text is reported as sent, except that password literals are
+// never reported: a string literal after IDENTIFIED or a word containing
+// PASSW in the same statement (IDENTIFIED BY '...', SET PASSWORD = '...',
+// PASSWORD('...'), MASTER_PASSWORD = '...', a password column compared)
+// is replaced by '***', whatever the options; the parameters of
+// STMT_EXECUTE are never read, nor the login's auth data.
+// Options.RedactLiterals replaces every literal with '?' (see Redact).
 //
 // # Lifetime
 //

@@ -60,3 +60,144 @@ func Redact(dst []byte, sql string) []byte {
 func identByte(c byte) bool {
 	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
+
+// mayHoldPassword reports whether sql has a word that can introduce a
+// password literal: IDENTIFIED, or one containing "passw" (PASSWORD,
+// MASTER_PASSWORD, a password column), in any case. It is the cheap test
+// before maskPasswords: one pass, no allocation.
+func mayHoldPassword(sql string) bool {
+	for i := 0; i < len(sql); i++ {
+		switch sql[i] | 0x20 {
+		case 'p':
+			if hasPrefixFold(sql[i:], "passw") {
+				return true
+			}
+		case 'i':
+			if hasPrefixFold(sql[i:], "identified") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasPrefixFold reports whether s starts with lower-case ASCII prefix,
+// ignoring ASCII case in s.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// armsMask reports whether word (an identifier or keyword) makes the
+// string literals after it in its statement masked.
+func armsMask(word string) bool {
+	if len(word) == len("identified") && hasPrefixFold(word, "identified") {
+		return true
+	}
+	for i := 0; i+5 <= len(word); i++ {
+		if hasPrefixFold(word[i:], "passw") {
+			return true
+		}
+	}
+	return false
+}
+
+// maskPasswords appends sql to dst with every string literal that
+// follows, in the same statement, the word IDENTIFIED or a word
+// containing PASSW replaced by '***': CREATE/ALTER USER ... IDENTIFIED BY
+// '...' (WITH plugin AS '...', MariaDB's VIA plugin USING PASSWORD('...')),
+// SET PASSWORD [FOR 'u'@'h'] = '...', PASSWORD('...'), CHANGE MASTER TO
+// MASTER_PASSWORD = '...', a comparison with a password column. Literals
+// before the word, comments, `quoted identifiers` and numbers are kept; a
+// ';' outside literals ends the statement. The parser applies it to every
+// statement it reports (mayHoldPassword first), so that no password
+// typed into SQL reaches an attribute.
+func maskPasswords(dst []byte, sql string) []byte {
+	armed := false
+	for i := 0; i < len(sql); {
+		c := sql[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(sql) {
+				if sql[j] == '\\' && j+1 < len(sql) {
+					j += 2
+					continue
+				}
+				if sql[j] == c {
+					if j+1 < len(sql) && sql[j+1] == c {
+						j += 2
+						continue
+					}
+					j++
+					break
+				}
+				j++
+			}
+			if armed {
+				dst = append(dst, "'***'"...)
+			} else {
+				dst = append(dst, sql[i:j]...)
+			}
+			i = j
+		case c == '`':
+			j := i + 1
+			for j < len(sql) && sql[j] != '`' {
+				j++
+			}
+			if armsMask(sql[i+1 : j]) {
+				armed = true
+			}
+			if j < len(sql) {
+				j++
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == '/' && i+2 < len(sql) && sql[i+1] == '*' && sql[i+2] != '!' && sql[i+2] != 'M':
+			// A comment (not /*! or /*M! executable text, read as SQL).
+			j := i + 2
+			for j+1 < len(sql) && !(sql[j] == '*' && sql[j+1] == '/') {
+				j++
+			}
+			j = min(j+2, len(sql))
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == '#' || c == '-' && i+2 < len(sql) && sql[i+1] == '-' && (sql[i+2] == ' ' || sql[i+2] == '\t'):
+			j := i
+			for j < len(sql) && sql[j] != '\n' {
+				j++
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == ';':
+			armed = false
+			dst = append(dst, c)
+			i++
+		case identByte(c):
+			j := i
+			for j < len(sql) && identByte(sql[j]) {
+				j++
+			}
+			if armsMask(sql[i:j]) {
+				armed = true
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		default:
+			dst = append(dst, c)
+			i++
+		}
+	}
+	return dst
+}

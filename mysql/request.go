@@ -168,17 +168,23 @@ func parseText(m *parser.Message, o *Options) (bool, bool) {
 	return true, true
 }
 
-// statementValue is a statement's value: as sent, or with its literals
-// redacted into the connection's scratch buffer.
+// statementValue is a statement's value: as sent, with its literals
+// redacted (Options.RedactLiterals), or with password literals masked
+// (always: see maskPasswords), into the connection's scratch buffer.
 func statementValue(m *parser.Message, o *Options, text string) parser.Value {
-	if !o.RedactLiterals {
+	redact := o != nil && o.RedactLiterals
+	if !redact && !mayHoldPassword(text) {
 		return parser.UnsafeStringValueOf(text)
 	}
 	st, ok := m.State.(*State)
 	if !ok {
 		st = &State{}
 	}
-	st.redactBuf = Redact(st.redactBuf[:0], text)
+	if redact {
+		st.redactBuf = Redact(st.redactBuf[:0], text)
+	} else {
+		st.redactBuf = maskPasswords(st.redactBuf[:0], text)
+	}
 	return parser.UnsafeStringValue(st.redactBuf)
 }
 
@@ -195,7 +201,7 @@ func parseExecute(m *parser.Message) (bool, bool) {
 	st, _ := m.State.(*State)
 	if st != nil {
 		if text, ok := st.stmts[id]; ok {
-			if st.opts != nil && st.opts.RedactLiterals {
+			if st.opts != nil && st.opts.RedactLiterals || mayHoldPassword(text) {
 				m.Attrs.Add(AttrStatement, statementValue(m, st.opts, text))
 			} else {
 				m.Attrs.Add(AttrStatement, parser.StringValue(text))

@@ -60,9 +60,14 @@
 //
 // # Redaction
 //
-// Statement text is reported as sent; parameters of extended queries
-// are never read. Options.RedactLiterals replaces string and numeric
-// literals in reported statements with '?' (see Redact).
+// Statement text is reported as sent, except that password literals are
+// never reported: a string literal after a word containing PASSW in the
+// same statement (CREATE/ALTER ROLE ... PASSWORD '...', which psql's
+// \password sends, a password column compared, a user mapping's
+// password option) is replaced by '***', whatever the options;
+// parameters of extended queries are never read, nor the SASL and
+// password messages. Options.RedactLiterals replaces every string and
+// numeric literal in reported statements with '?' (see Redact).
 //
 // # Lifetime
 //

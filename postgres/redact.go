@@ -97,3 +97,166 @@ func Redact(dst []byte, sql string) []byte {
 func identByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
+
+// mayHoldPassword reports whether sql has a word that can introduce a
+// password literal: one containing "passw" (PASSWORD, ENCRYPTED
+// PASSWORD, a password column), in any case. It is the cheap test before
+// maskPasswords: one pass, no allocation.
+func mayHoldPassword(sql string) bool {
+	for i := 0; i < len(sql); i++ {
+		if sql[i]|0x20 == 'p' && hasPrefixFold(sql[i:], "passw") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefixFold reports whether s starts with lower-case ASCII prefix,
+// ignoring ASCII case in s.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// armsMask reports whether word (an identifier or keyword) makes the
+// string literals after it in its statement masked.
+func armsMask(word string) bool {
+	for i := 0; i+5 <= len(word); i++ {
+		if hasPrefixFold(word[i:], "passw") {
+			return true
+		}
+	}
+	return false
+}
+
+// maskPasswords appends sql to dst with every string literal ('...',
+// E'...', $tag$...$tag$) that follows, in the same statement, a word
+// containing PASSW replaced by '***': CREATE/ALTER ROLE|USER ... [WITH]
+// [ENCRYPTED] PASSWORD '...' (psql's \password sends the SCRAM verifier
+// this way), a comparison with a password column, a dblink or
+// CREATE USER MAPPING ... OPTIONS (password '...'). Literals before the
+// word, comments, "quoted identifiers", $n parameters and numbers are
+// kept; a ';' outside literals ends the statement. The parser applies it
+// to every statement it reports (mayHoldPassword first), so that no
+// password typed into SQL reaches an attribute.
+func maskPasswords(dst []byte, sql string) []byte {
+	armed := false
+	for i := 0; i < len(sql); {
+		c := sql[i]
+		switch {
+		case c == '\'':
+			j := i + 1
+			for j < len(sql) {
+				if sql[j] == '\\' && j+1 < len(sql) {
+					j += 2
+					continue
+				}
+				if sql[j] == '\'' {
+					if j+1 < len(sql) && sql[j+1] == '\'' {
+						j += 2
+						continue
+					}
+					j++
+					break
+				}
+				j++
+			}
+			if armed {
+				dst = append(dst, "'***'"...)
+			} else {
+				dst = append(dst, sql[i:j]...)
+			}
+			i = j
+		case c == '"':
+			j := i + 1
+			for j < len(sql) && sql[j] != '"' {
+				j++
+			}
+			if armsMask(sql[i+1 : j]) {
+				armed = true
+			}
+			if j < len(sql) {
+				j++
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			j := i
+			for j < len(sql) && sql[j] != '\n' {
+				j++
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			j, depth := i+2, 1
+			for j < len(sql) && depth > 0 {
+				switch {
+				case j+1 < len(sql) && sql[j] == '/' && sql[j+1] == '*':
+					depth++
+					j += 2
+				case j+1 < len(sql) && sql[j] == '*' && sql[j+1] == '/':
+					depth--
+					j += 2
+				default:
+					j++
+				}
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == '$':
+			// A dollar quote $tag$ ... $tag$, or a $n parameter.
+			j := i + 1
+			for j < len(sql) && identByte(sql[j]) && !(sql[j] >= '0' && sql[j] <= '9' && j == i+1) {
+				j++
+			}
+			if j < len(sql) && sql[j] == '$' {
+				tag := sql[i : j+1]
+				end := len(sql)
+				for k := j + 1; k+len(tag) <= len(sql); k++ {
+					if sql[k:k+len(tag)] == tag {
+						end = k + len(tag)
+						break
+					}
+				}
+				if armed {
+					dst = append(dst, "'***'"...)
+				} else {
+					dst = append(dst, sql[i:end]...)
+				}
+				i = end
+				continue
+			}
+			dst = append(dst, c)
+			i++
+		case c == ';':
+			armed = false
+			dst = append(dst, c)
+			i++
+		case identByte(c):
+			j := i
+			for j < len(sql) && identByte(sql[j]) {
+				j++
+			}
+			if armsMask(sql[i:j]) {
+				armed = true
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		default:
+			dst = append(dst, c)
+			i++
+		}
+	}
+	return dst
+}

@@ -170,17 +170,24 @@ func parseStartup(m *parser.Message) (bool, bool) {
 	return true, true
 }
 
-// statementValue is the value of a statement's text: as sent, or with
-// its literals redacted into the connection's scratch buffer.
+// statementValue is the value of a statement's text: as sent, with its
+// literals redacted (Options.RedactLiterals), or with password literals
+// masked (always: see maskPasswords), into the connection's scratch
+// buffer.
 func statementValue(m *parser.Message, o *Options, text string) parser.Value {
-	if !o.RedactLiterals {
+	redact := o != nil && o.RedactLiterals
+	if !redact && !mayHoldPassword(text) {
 		return parser.UnsafeStringValueOf(text)
 	}
 	st, ok := m.State.(*State)
 	if !ok {
 		st = &State{}
 	}
-	st.redactBuf = Redact(st.redactBuf[:0], text)
+	if redact {
+		st.redactBuf = Redact(st.redactBuf[:0], text)
+	} else {
+		st.redactBuf = maskPasswords(st.redactBuf[:0], text)
+	}
 	return parser.UnsafeStringValue(st.redactBuf)
 }
 
@@ -242,7 +249,7 @@ func parseExtended(m *parser.Message, o *Options) (bool, bool) {
 				first = false
 				a.Add(AttrStatementName, parser.UnsafeStringValue(name))
 				if text, ok := st.lookupOK(name); ok {
-					if o.RedactLiterals {
+					if o.RedactLiterals || mayHoldPassword(text) {
 						a.Add(AttrStatement, statementValue(m, o, text))
 					} else {
 						a.Add(AttrStatement, parser.StringValue(text))
