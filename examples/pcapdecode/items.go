@@ -37,6 +37,9 @@ func newItemFeeder(d *Decoder) *itemFeeder {
 }
 
 func (f *itemFeeder) item(it *dump.Item) error {
+	if it.Conn == nil {
+		return nil // kafkasink.DecodeItem gives flow and close items one
+	}
 	switch it.Kind {
 	case dump.KindFlow:
 		f.flow(it)

@@ -38,7 +38,7 @@ func addKafkaFlags(fs *flag.FlagSet) *kafkaFlags {
 		brokers:     fs.String("kafka", "", "also export every exchange to Kafka: seed `brokers` host:port[,host:port...] (needs -topic)"),
 		topic:       fs.String("topic", "", "the Kafka `topic` -kafka exports to or -from-kafka reads"),
 		agent:       fs.String("kafka-agent", "", "with -kafka, the agent `name` in every record (default the host name)"),
-		compression: fs.String("kafka-compression", "", "with -kafka, record batch compression: lz4 (default), zstd, snappy, gzip or none"),
+		compression: fs.String("kafka-compression", "", "with -kafka, record batch compression `codec`: lz4 (default), zstd, snappy, gzip or none"),
 		from:        fs.String("from-kafka", "", "read dumped traffic from Kafka instead of files: seed `brokers` host:port[,...] (needs -topic)"),
 		since:       fs.String("since", "", "with -from-kafka, only items captured at or after this RFC 3339 `time`"),
 		until:       fs.String("until", "", "with -from-kafka, only items captured before this RFC 3339 `time`"),

@@ -5,10 +5,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,9 +44,10 @@ func (w *notifyWriter) String() string {
 }
 
 // TestLiveMode: pcapdecode -i lo -f 'tcp port P' -json -w FILE -duration
-// against a real redis-server driven by redis-cli and redis-benchmark:
-// one JSON row per command the server counted, the capture line with 0
-// kernel drops on stderr, and the recording decodes to the same rows.
+// -kafka against a real redis-server driven by redis-cli and
+// redis-benchmark: one JSON row per command the server counted, the
+// capture line with 0 kernel drops on stderr, the recording decodes to the
+// same rows, and the topic (kfake) holds one record per row.
 func TestLiveMode(t *testing.T) {
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
@@ -75,12 +78,14 @@ func TestLiveMode(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	kc := newCluster(t, "live")
 	rec := filepath.Join(t.TempDir(), "live.pcapng")
 	var stdout bytes.Buffer
 	stderr := &notifyWriter{ready: make(chan struct{})}
 	code := make(chan int, 1)
 	go func() {
-		code <- run([]string{"-i", "lo", "-f", "tcp port " + port, "-json", "-w", rec, "-duration", "2s"}, nil, &stdout, stderr)
+		code <- run([]string{"-i", "lo", "-f", "tcp port " + port, "-json", "-w", rec, "-duration", "2s",
+			"-kafka", strings.Join(kc.ListenAddrs(), ","), "-topic", "live"}, nil, &stdout, stderr)
 	}()
 	select {
 	case <-stderr.ready:
@@ -127,6 +132,17 @@ func TestLiveMode(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), " 0 dropped by the kernel") || !strings.Contains(stderr.String(), "recorded to "+rec) {
 		t.Errorf("capture line on stderr: %s", stderr)
+	}
+	var exported []byte
+	for _, r := range topicValues(t, kc.ListenAddrs(), "live") {
+		exported = append(exported, r.Value...)
+	}
+	if e := commands(exported); !reflect.DeepEqual(e, got) {
+		t.Errorf("topic holds %v, printed %v", e, got)
+	}
+	rows := bytes.Count(stdout.Bytes(), []byte("\n"))
+	if want := fmt.Sprintf("kafka export to live: %d exchanges offered, %d acknowledged, 0 dropped", rows, rows); !strings.Contains(stderr.String(), want) {
+		t.Errorf("want %q on stderr: %s", want, stderr)
 	}
 	var replay, replayErr bytes.Buffer
 	if c := run([]string{"-json", rec}, nil, &replay, &replayErr); c != 0 {

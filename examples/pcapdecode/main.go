@@ -41,6 +41,35 @@
 //	               records the frames to pcapng, -duration D stops after D
 //	               (else SIGINT/SIGTERM); the capture's counters, kernel
 //	               drops included, are printed at the end
+//	-kafka BROKERS -topic T
+//	               also export every exchange (pushes with -pushes) to
+//	               Kafka topic T through package export: one record per
+//	               exchange as export.Encoder writes it, keyed by the
+//	               connection, the producer bounded and never blocking
+//	               (package kafkasink). Exports leave the machine, so they
+//	               are redacted strict unless -redact is given, which then
+//	               sets their level too. -kafka-agent NAME names this host
+//	               in the records (default the host name),
+//	               -kafka-compression lz4|zstd|snappy|gzip|none. At the
+//	               end the producer's counters (offered, acknowledged,
+//	               dropped by reason) go to standard error, after waiting
+//	               up to 10 s for acknowledgements; the exit status is 1
+//	               if any exchange was dropped. Works with files, standard
+//	               input and -i
+//	-from-kafka BROKERS -topic T
+//	               read the traffic a dump.Dumper with a kafkasink.Sink
+//	               wrote to topic T instead of files, decoded as a capture
+//	               file is (package playback: partitions merged in capture
+//	               order, every connection rebuilt in order; items the
+//	               producer dropped show as gaps). -since and -until
+//	               (RFC 3339) select items by capture time, -offsets
+//	               P:START-END,... by offsets per partition (END
+//	               exclusive, empty for the end). The range is fixed when
+//	               reading starts and held in memory (1 GiB at most, else
+//	               an error). What was read (records, items, malformed,
+//	               other formats, filtered) is printed at the end
+//
+// Brokers are host:port, comma-separated.
 //
 // Output. The table has fixed column widths, times of day in UTC to the
 // microsecond, a date line before the first row and whenever the date
@@ -157,7 +186,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	hold := fs.Duration("hold", defaultHold, "longest a row is held back (in capture time) to print rows in time order")
 	live := addLiveFlags(fs) // live.go: -i, -f, -w, -duration, -snaplen
 	kf := addKafkaFlags(fs)  // kafka.go: -kafka, -from-kafka, -topic, ...
-	redactLevel := fs.String("redact", "default", "mask secrets in printed values: `off`, default (values of sensitive names: query parameters, header fields, Dubbo attachments) or strict (also every query value, quoted parts of error replies, exception messages)")
+	redactLevel := fs.String("redact", "default", "mask secrets in printed values at `level` off, default (values of sensitive names: query parameters, header fields, Dubbo attachments) or strict (also every query value, quoted parts of error replies, exception messages); it also sets -kafka's level, strict without it")
 	var headers listFlag
 	fs.Var(&headers, "header", "HTTP header field `NAME` to print as the attribute http.header.<name> (repeatable, at most 16)")
 	dubboDecode := fs.Bool("dubbo-decode", false, "decode Dubbo2 arguments and attachments (dubbo2.arguments, dubbo2.attachments as JSON)")
@@ -166,11 +195,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		strings.Join(protocols.Names(), ", "))
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintln(w, "usage: pcapdecode [-json | -summary] [-pushes] [-hold D] [-proto PORT=NAME]... [FILE|-]...")
+		fmt.Fprintln(w, "usage: pcapdecode [-json | -summary] [-redact off|default|strict] [-pushes] [-hold D] [-proto PORT=NAME]...")
+		fmt.Fprintln(w, "                  [-header NAME]... [-dubbo-decode] [-kafka BROKERS -topic T] [FILE|-]...")
+		fmt.Fprintln(w, "       pcapdecode [flags] -i IFACE [-f FILTER] [-w FILE] [-duration D]")
+		fmt.Fprintln(w, "       pcapdecode [flags] -from-kafka BROKERS -topic T [-since TIME] [-until TIME] [-offsets P:START-END,...]")
 		fmt.Fprintln(w, "Decodes pcap/pcapng captures (gzip too) into request/response exchanges of the protocols")
 		fmt.Fprintln(w, "  "+strings.Join(protocols.Names(), ", ")+" (detected from the first bytes, or forced with -proto).")
 		fmt.Fprintln(w, "With no FILE it decodes an embedded sample capture (real HTTP, Redis, Kafka and Dubbo2 traffic);")
 		fmt.Fprintln(w, `"-" reads standard input, e.g. tcpdump -U -w - port 6379 | pcapdecode -`)
+		fmt.Fprintln(w, "Printed values are redacted at the default level; exports (-kafka) strictly unless -redact is given.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
