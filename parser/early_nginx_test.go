@@ -288,7 +288,9 @@ func earlyUpload(t *testing.T, addr, head string, body [][]byte, first int) (*ht
 //     (proxy_request_buffering off) to a Go net/http upstream that reads
 //     32 KiB of the body, answers 201 and flushes, then reads on (full
 //     duplex): nginx relays the 201 while the client is mid-body, stops
-//     forwarding, and discards the rest of the client's body.
+//     forwarding, and discards the rest of the client's body;
+//   - a chunked upload with Transfer-Encoding "gzip, chunked", which nginx
+//     does not implement: 501 after the head, the rest discarded.
 //
 // Each must be one Complete exchange flagged parser.EarlyResponse with
 // nginx's status, its request framed to the last byte the client sent,
@@ -332,17 +334,18 @@ func TestEarlyResponseNginx(t *testing.T) {
 	}
 	for i, tt := range []struct {
 		name, path string
-		chunked    bool
+		coding     string // Transfer-Encoding, "" for Content-Length
 		status     int
 	}{
-		{"413 before an Expect-less body", "/small", false, http.StatusRequestEntityTooLarge},
-		{"201 mid chunked upload, proxied", "/upload", true, http.StatusCreated},
+		{"413 before an Expect-less body", "/small", "", http.StatusRequestEntityTooLarge},
+		{"201 mid chunked upload, proxied", "/upload", "chunked", http.StatusCreated},
+		{"501 for a transfer coding nginx does not implement", "/upload", "gzip, chunked", http.StatusNotImplemented},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			body, bodyLen := pieces(tt.chunked)
+			body, bodyLen := pieces(tt.coding != "")
 			head := "POST " + tt.path + " HTTP/1.1\r\nHost: wirekit.test\r\nUser-Agent: wirekit-early\r\n"
-			if tt.chunked {
-				head += "Transfer-Encoding: chunked\r\n\r\n"
+			if tt.coding != "" {
+				head += "Transfer-Encoding: " + tt.coding + "\r\n\r\n"
 			} else {
 				head += "Content-Length: " + strconv.Itoa(bodyLen) + "\r\n\r\n"
 			}
@@ -373,9 +376,9 @@ func TestEarlyResponseNginx(t *testing.T) {
 			path, _ := e.Request.String(httpx.AttrPath)
 			assert.Equal(t, "POST", method)
 			assert.Equal(t, tt.path, path)
-			if tt.chunked {
+			if tt.coding != "" {
 				te, _ := e.Request.String(httpx.AttrTransferEncoding)
-				assert.Equal(t, "chunked", te)
+				assert.Equal(t, tt.coding, te)
 			} else {
 				cl, _ := e.Request.Int(httpx.AttrContentLength)
 				assert.EqualValues(t, bodyLen, cl)
