@@ -85,12 +85,14 @@ func httpxChunked(b *testing.B) []byte {
 // httpxWirekit frames and parses req and then resp (either may be nil)
 // with one connection's State, as parser.Conn does.
 func httpxWirekit(b *testing.B, req, resp []byte) {
+	// Protocol.Decoder frames and parses in one call, as parser.Conn does.
 	proto := httpx.Protocol()
 	st := proto.NewState()
-	splitReq, splitResp := proto.Split(st, parser.Request), proto.Split(st, parser.Response)
+	decReq, decResp := proto.Decoder(st, parser.Request), proto.Decoder(st, parser.Response)
 	var mreq, mresp parser.Message
 	b.SetBytes(int64(len(req) + len(resp)))
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for i := 0; b.Loop(); i++ {
 		if resp == nil && i%64 == 63 {
 			// Requests alone would fill the FIFO of requests awaiting a
@@ -98,14 +100,15 @@ func httpxWirekit(b *testing.B, req, resp []byte) {
 			st.(*httpx.State).Reset()
 		}
 		if req != nil {
-			n, tok, err := splitReq(req, false)
-			if err != nil || n != len(req) || !proto.ParseRequest(&mreq, tok, st) {
+			n, framed, ok, err := decReq(&mreq, req, false)
+			if err != nil || n != len(req) || !framed || !ok {
 				b.Fatal(n, err, mreq.Err)
 			}
 		}
 		if resp != nil {
-			n, tok, err := splitResp(resp, false)
-			if err != nil || n != len(resp) || !proto.ParseResponse(&mresp, tok, &mreq.Attrs, st) {
+			mresp.Request = &mreq.Attrs
+			n, framed, ok, err := decResp(&mresp, resp, false)
+			if err != nil || n != len(resp) || !framed || !ok {
 				b.Fatal(n, err, mresp.Err)
 			}
 		}

@@ -330,7 +330,7 @@ func writeCapture(w io.Writer, name, note string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var bytes, exchanges, packets float64
+	var bytes, exchanges, packets, dropped float64
 	type run struct{ user, sys, wall, rss []float64 }
 	runs := map[string]*run{}
 	var order []string
@@ -340,6 +340,9 @@ func writeCapture(w io.Writer, name, note string) {
 			bytes, _ = strconv.ParseFloat(f[2], 64)
 			exchanges, _ = strconv.ParseFloat(f[4], 64)
 			packets, _ = strconv.ParseFloat(f[6], 64)
+			if len(f) >= 9 && f[7] == "dropped" {
+				dropped, _ = strconv.ParseFloat(f[8], 64)
+			}
 			continue
 		}
 		// "TOOL round N user U sys S wall W maxrss KB exit C"
@@ -378,6 +381,11 @@ func writeCapture(w io.Writer, name, note string) {
 		"(%.1f MB, %.0f packets, %.0f exchanges). Each tool runs as its own process, once per round, the rounds interleaved; "+
 		"CPU is user+system (getrusage of the child), medians over rounds; `x library` is the median over rounds of the tool's CPU "+
 		"over the library's in the same round. MB/s and exchanges/s are per CPU second.\n\n", bytes/1e6, packets, exchanges)
+	if dropped > 0 {
+		fmt.Fprintf(w, "The kernel dropped %.0f packets while this capture was made (three tries on a loaded host): it has gaps, "+
+			"and the reassembler holds the out-of-order data after each until its hole times out, so peak RSS measures the capture's "+
+			"holes more than the tools.\n\n", dropped)
+	}
 	fmt.Fprintln(w, "| tool | what it does | CPU s | wall s | peak RSS MB | MB/s | exchanges/s | x library (CPU) |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
 	lib := runs["library"]

@@ -84,7 +84,7 @@ func writeReadme(path string, rs []*result) error {
 				s += " (" + fmtNum(ratio) + "x)"
 			}
 			if a, ok := r.median("allocs/op"); ok && a > 0 && row.unit == "cpu-ns/op" {
-				s += ", " + fmtNum(a) + " allocs"
+				s += fmt.Sprintf(", %.0f allocs", a)
 			}
 			peers = append(peers, s)
 		}
