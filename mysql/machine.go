@@ -135,7 +135,16 @@ func (m *machine) setKind(k string) {
 
 // step takes the next packet and reports whether the response is whole.
 func (m *machine) step(p packet) (done bool, err error) {
-	defer func() { m.lastSeq = p.seq }()
+	done, err = m.take(p)
+	m.lastSeq = p.seq
+	return done, err
+}
+
+// take is step before the packet's sequence id is recorded (a function
+// of its own rather than a deferred assignment: step has too many
+// returns for the compiler to open-code a defer, and the deferred call
+// cost about a fifth of walking a row packet).
+func (m *machine) take(p packet) (done bool, err error) {
 	if m.cont {
 		m.cont = p.full
 		return false, nil
