@@ -52,3 +52,18 @@ func TestPasswordsNeverReported(t *testing.T) {
 		}
 	}
 }
+
+// mayHoldPassword agrees with a byte-by-byte search on every alignment
+// of the words it looks for, in any case, and on texts without them.
+func TestMayHoldPasswordWordwise(t *testing.T) {
+	for _, w := range []string{"passw", "PASSW", "PaSsW", "identified", "IDENTIFIED", "IdEnTiFiEd"} {
+		for pad := 0; pad < 17; pad++ {
+			s := strings.Repeat("x", pad) + w + strings.Repeat("y", pad%5)
+			assert.True(t, mayHoldPassword(s), s)
+			assert.False(t, mayHoldPassword(strings.Repeat("x", pad)+w[:len(w)-1]+strings.Repeat("y", pad%5)), s)
+		}
+	}
+	for _, s := range []string{"", "p", "SELECT pi, ip FROM pass WHERE identifie = 'passes'", "\xf0\xd0\xe9 p i P I"} {
+		assert.False(t, mayHoldPassword(s), s)
+	}
+}

@@ -103,12 +103,40 @@ func identByte(c byte) bool {
 // PASSWORD, a password column), in any case. It is the cheap test before
 // maskPasswords: one pass, no allocation.
 func mayHoldPassword(sql string) bool {
-	for i := 0; i < len(sql); i++ {
+	i := 0
+	// Eight bytes at a time: a word without a byte that is 'p' or 'P'
+	// ((b|0x20) == 'p') is skipped whole; see hasByte.
+	for ; i+8 <= len(sql); i += 8 {
+		if hasByte(word(sql[i:i+8])|0x2020202020202020, 'p') {
+			for j := i; j < i+8; j++ {
+				if sql[j]|0x20 == 'p' && hasPrefixFold(sql[j:], "passw") {
+					return true
+				}
+			}
+		}
+	}
+	for ; i < len(sql); i++ {
 		if sql[i]|0x20 == 'p' && hasPrefixFold(sql[i:], "passw") {
 			return true
 		}
 	}
 	return false
+}
+
+// word is the 8 bytes of s (len(s) == 8) as a little-endian integer.
+func word(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// hasByte reports whether w may hold byte c: never false when it does
+// (a borrow can make it true for a byte next to a match, which the
+// caller's byte-wise check then rules out).
+func hasByte(w uint64, c byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := w ^ (ones * uint64(c))
+	return (x-ones)&^x&highs != 0
 }
 
 // hasPrefixFold reports whether s starts with lower-case ASCII prefix,

@@ -51,3 +51,18 @@ func TestPasswordsNeverReported(t *testing.T) {
 		}
 	}
 }
+
+// mayHoldPassword agrees with a byte-by-byte search on every alignment
+// of the word it looks for, in any case, and on texts without it.
+func TestMayHoldPasswordWordwise(t *testing.T) {
+	for _, w := range []string{"passw", "PASSW", "PaSsW"} {
+		for pad := 0; pad < 17; pad++ {
+			s := strings.Repeat("x", pad) + w + strings.Repeat("y", pad%5)
+			assert.True(t, mayHoldPassword(s), s)
+			assert.False(t, mayHoldPassword(strings.Repeat("x", pad)+w[:len(w)-1]+strings.Repeat("y", pad%5)), s)
+		}
+	}
+	for _, s := range []string{"", "p", "SELECT pi FROM pass WHERE x = 'passes'", "\xf0\xd0 p P"} {
+		assert.False(t, mayHoldPassword(s), s)
+	}
+}
