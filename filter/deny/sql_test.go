@@ -3,6 +3,7 @@ package deny
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -173,4 +174,49 @@ func TestDenyPostgresDropPgx(t *testing.T) {
 	assert.True(t, strings.Contains(cn.up.String(), "SELECT pg_notify($1, $2)"), "the extended query before it passed")
 	cn.c.Release()
 	assert.Equal(t, int64(1), f.Stats().Denied)
+}
+
+// The same sessions with every captured read cut again at random points:
+// the client's commands were captured one per read, so whatever the cuts
+// the forwarded bytes are exactly those before the DROP (a command cut in
+// pieces is held until whole, then checked once).
+func TestDenySQLChunkingInvariance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 18))
+	for _, tc := range []struct {
+		capture, cfg, text string
+		start              func(t *testing.T, data []byte) int
+		checked            int64
+	}{
+		{"mysql_cli_session", `{"protocol":"mysql","attribute":"mysql.statement","values":["DROP"],"match":"prefix"}`, "DROP TABLE IF EXISTS not_there",
+			func(t *testing.T, data []byte) int {
+				return commandStart(t, data, 0x03, "DROP TABLE IF EXISTS not_there")
+			}, 23},
+		{"postgres_psql_session", `{"protocol":"postgres","attribute":"postgres.statement","values":["DROP"],"match":"prefix"}`, "DROP TABLE IF EXISTS not_there;",
+			func(t *testing.T, data []byte) int { return msgStart(t, data, 'Q', "DROP TABLE IF EXISTS not_there;") }, 22},
+	} {
+		s := captureStreams(t, tc.capture)[0]
+		drop := tc.start(t, s.Data[parser.Request])
+		for trial := range 20 {
+			f := sqlDeny(t, tc.cfg)
+			cn := newConn(t, f)
+			var err error
+			maxCut := 1 + trial*trial*3
+			for _, c := range s.Chunks {
+				if c.Dir != parser.Request || err != nil {
+					continue
+				}
+				for b := c.Bytes(s); len(b) > 0 && err == nil; {
+					n := min(len(b), 1+rng.IntN(maxCut))
+					err = cn.c.Feed(0, b[:n])
+					b = b[n:]
+				}
+			}
+			var de *DeniedError
+			require.ErrorAs(t, err, &de, "%s trial %d", tc.capture, trial)
+			require.Equal(t, tc.text, de.Value)
+			require.Equal(t, s.Data[parser.Request][:drop], cn.up.Bytes(), "%s trial %d (cuts up to %d bytes)", tc.capture, trial, maxCut)
+			require.Equal(t, Stats{Checked: tc.checked, Denied: 1}, f.Stats(), "each request checked once")
+			cn.c.Release()
+		}
+	}
 }

@@ -3,6 +3,7 @@ package sniff
 import (
 	"bytes"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -202,5 +203,48 @@ func TestSQLPasswordsNeverReported(t *testing.T) {
 			}
 			assert.Equal(t, want, got)
 		})
+	}
+}
+
+// The SQL captures with every captured read cut again at random points
+// (down to single bytes: the greeting and the startup packet arrive in
+// pieces while the protocol is still being detected) give the same
+// exchanges as the reads as captured.
+func TestSQLChunkingInvariance(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 4))
+	for _, name := range sqlCaptures {
+		want, _, _, _ := replaySQL(t, name, redact.New(redact.Off))
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
+		require.NoError(t, err)
+		for trial := range 5 {
+			all := map[string][]got{}
+			f, err := NewWithOptions(protocols.All(), Options{Redact: redact.New(redact.Off)}, collect(all))
+			require.NoError(t, err)
+			ch := filter.NewChain(f)
+			for _, s := range streams {
+				c, err := ch.NewConn(filter.ConnInfo{}, filter.ConnOptions{Upstream: io.Discard, Downstream: io.Discard})
+				require.NoError(t, err)
+				require.NoError(t, c.Start())
+				c.SetValue(clientKey{}, s.Client.String())
+				maxCut := 1 + trial*trial*40 // 1, 41, 161, 361, 641 bytes
+				for _, k := range s.Chunks {
+					for b := k.Bytes(s); len(b) > 0; {
+						n := min(len(b), 1+rng.IntN(maxCut))
+						require.NoError(t, c.Feed(int(k.Dir), b[:n]))
+						b = b[n:]
+					}
+				}
+				c.Release()
+			}
+			got := map[string][]got{}
+			for client, gs := range all {
+				for _, g := range gs {
+					if g.kind != parser.Push {
+						got[client] = append(got[client], g)
+					}
+				}
+			}
+			require.Equal(t, want, got, "%s trial %d (cuts up to %d bytes)", name, trial, 1+trial*trial*40)
+		}
 	}
 }
