@@ -243,7 +243,7 @@ func (quietProbe) Sample() (dump.Load, error) { return dump.Load{CPU: 1, Mem: 1}
 // dumpCapture replays every connection of a capture through a Dumper with
 // a Kafka sink (chunks in capture order across connections, as an agent
 // would see them) and returns the sink's stats after Close.
-func dumpCapture(t *testing.T, brokers []string, topic, path string) kafkasink.Stats {
+func dumpCapture(t testing.TB, brokers []string, topic, path string) kafkasink.Stats {
 	t.Helper()
 	streams, err := pcaptest.ReadFile(path)
 	require.NoError(t, err)
@@ -337,7 +337,6 @@ func readFile(d *Decoder, path string) error {
 // to io.Discard: what building packets for the pcap reader would add
 // before any decoding).
 func BenchmarkFromKafka(b *testing.B) {
-	t := &testing.T{}
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "bench"))
 	if err != nil {
 		b.Fatal(err)
@@ -347,9 +346,8 @@ func BenchmarkFromKafka(b *testing.B) {
 	if err := os.WriteFile(path, sample, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	ks := dumpCapture(t, c.ListenAddrs(), "bench", path)
-	if t.Failed() || ks.Acked == 0 {
-		b.Fatalf("dump failed: %+v", ks)
+	if ks := dumpCapture(b, c.ListenAddrs(), "bench", path); ks.Acked == 0 {
+		b.Fatalf("nothing dumped: %+v", ks)
 	}
 	o := playback.Options{Brokers: c.ListenAddrs(), Topic: "bench"}
 	b.Run("read", func(b *testing.B) {
