@@ -59,4 +59,8 @@
 // "redact": "default" in the sniff config masks only what sensitive names
 // mark (token=***&page=2), "off" logs values as sent. Payload dumps
 // (tcpcopy) are not redacted: they are the traffic itself, written 0600.
+// At exit, NewRegistry's close function logs each sniff and tcpcopy
+// filter's counters, and for those with a "kafka" object the producer's
+// delivery account ("sniff kafka export", "tcpcopy kafka sink": offered,
+// acked, dropped by reason, last error).
 package proxy
