@@ -132,3 +132,47 @@ func TestKafkaConfigErrors(t *testing.T) {
 	require.NoError(t, f.Close(), "a Factory does not close an exporter it was given")
 	assert.NoError(t, k.Close())
 }
+
+// With the brokers unreachable the traffic path does not wait: every
+// exchange is handed on at once, the bounded buffer refuses the rest, and
+// Close drops what is pending; every exchange is in exactly one counter.
+func TestKafkaExportBrokersDown(t *testing.T) {
+	var n int
+	cfg := `{"protocols": ["redis"], "kafka": {"brokers": ["127.0.0.1:1"], "topic": "t",
+		"max_buffered_records": 10, "close_timeout": "100ms", "max_age": "1m"}}`
+	f := fromConfig(t, cfg, func(*filter.Conn, *parser.Exchange) { n++ }, redis.Protocol())
+	t0 := time.Now()
+	replay(t, pcaptest.Corpus("redis_cli_session.pcap"), f, map[string][]got{}, map[string]string{})
+	took := time.Since(t0)
+	require.Positive(t, n)
+	st := f.Stats()
+	assert.Equal(t, uint64(n), st.Export.Offered)
+	assert.Equal(t, int64(10), st.Export.Pending)
+	assert.Equal(t, uint64(n-10), st.Export.DroppedBufferFull)
+	assert.Less(t, took, 2*time.Second, "the replay does not wait for the brokers")
+	require.ErrorIs(t, f.Close(), kafkasink.ErrUndelivered)
+	st = f.Stats()
+	assert.Equal(t, uint64(10), st.Export.DroppedClosed)
+	assert.Zero(t, st.Export.Acked)
+	assert.Equal(t, st.Export.Offered, st.Export.Dropped())
+	t.Logf("%d exchanges replayed in %v with the brokers down: %d refused at once, %d dropped at Close", n, took,
+		st.Export.DroppedBufferFull, st.Export.DroppedClosed)
+}
+
+// SASL in the sniff configuration reaches the broker: a kfake cluster
+// requiring SCRAM-SHA-512 acknowledges every exchange.
+func TestKafkaExportSASL(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.SeedTopics(1, "exchanges"), kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "sniffer", "s3cret-512"))
+	require.NoError(t, err)
+	defer c.Close()
+	t.Setenv("SNIFF_TEST_KAFKA_PW", "s3cret-512")
+	var n int
+	cfg := fmt.Sprintf(`{"protocols": ["redis"], "kafka": {"brokers": [%q], "topic": "exchanges", "linger": "1ms",
+		"sasl": {"mechanism": "SCRAM-SHA-512", "user": "sniffer", "password_env": "SNIFF_TEST_KAFKA_PW"}}}`, c.ListenAddrs()[0])
+	f := fromConfig(t, cfg, func(*filter.Conn, *parser.Exchange) { n++ }, redis.Protocol())
+	replay(t, pcaptest.Corpus("redis_cli_session.pcap"), f, map[string][]got{}, map[string]string{})
+	require.NoError(t, f.Close())
+	st := f.Stats()
+	require.Positive(t, n)
+	assert.Equal(t, uint64(n), st.Export.Acked, "%+v", *st.Export)
+}
