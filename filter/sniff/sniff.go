@@ -40,9 +40,9 @@
 //	  "kafka": {"brokers": ["10.0.0.1:9092"], "topic": "exchanges", "compression": "lz4",
 //	            "agent": "edge-1", "sasl": {"mechanism": "SCRAM-SHA-512", "user": "u", "password_env": "KAFKA_PASS"}}}}
 //
-// The export never blocks the traffic path: encoding takes about a
-// microsecond under one lock, and the producer (kafkasink.Producer) copies
-// the record and returns; a record over the producer's bounds, stale with
+// The export never blocks the traffic path: the exchange is encoded
+// under one short lock (no allocation), and the producer
+// (kafkasink.Producer) copies the record and returns without waiting; a record over the producer's bounds, stale with
 // the brokers gone, refused by them or still pending at Close is dropped
 // and counted in Stats.Export by reason (Offered = Acked + Dropped* +
 // Pending). A Factory made from a configuration owns its exporter: Close
