@@ -17,6 +17,12 @@ import (
 // exchange. Each segment counts as one TCP packet in the capture
 // counters. Items that are not flow or close items (records, snapshots,
 // window openings) carry no connection bytes and are skipped.
+//
+// Offsets become sequence numbers modulo 2^32, as in TCP (and in a pcapng
+// of the dump): a direction that jumps by 2 GiB or more between two items
+// (that many bytes dropped) reads as old data, which the reassembler counts
+// as retransmitted (Stats.Retransmitted, DuplicateBytes) rather than as a
+// gap.
 type itemFeeder struct {
 	d     *Decoder
 	conns map[uint64]*feedConn
