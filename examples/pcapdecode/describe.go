@@ -147,11 +147,6 @@ func appendRequest(b []byte, proto string, req *parser.Attributes, red *redactor
 	return appendAttrsJSON(b, req, red)
 }
 
-// redisSimpleText is the attribute holding a simple-string reply's text
-// ("OK", "QUEUED", "PONG"), when the redis package provides it; the table
-// shows it in place of the type name "simple".
-const redisSimpleText = "redis.simple"
-
 // appendResponse appends the response column of the table, with values
 // redacted by red (nil: as they are).
 func appendResponse(b []byte, proto string, resp *parser.Attributes, red *redactor) []byte {
@@ -161,8 +156,8 @@ func appendResponse(b []byte, proto string, resp *parser.Attributes, red *redact
 	switch proto {
 	case "redis":
 		typ := ustr(resp, redis.AttrType)
-		if typ == "simple" {
-			if s, ok := resp.UnsafeString(redisSimpleText); ok {
+		if typ == "simple" { // the reply itself (OK, QUEUED, PONG) in place of its type
+			if s, ok := resp.UnsafeString(redis.AttrSimple); ok {
 				return append(b, s...)
 			}
 		}

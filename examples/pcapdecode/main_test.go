@@ -70,6 +70,26 @@ func TestTotalLine(t *testing.T) {
 	require.Equal(t, 120, rows)
 }
 
+// TestTableShowsSimpleReply: a Redis simple-string reply is shown as its
+// text (OK, PONG, QUEUED), not as the type name "simple" (issue 19.6).
+func TestTableShowsSimpleReply(t *testing.T) {
+	var out, errb bytes.Buffer
+	require.Equal(t, 0, run(nil, nil, &out, &errb), errb.String())
+	replies := map[string]int{}
+	for _, l := range strings.Split(out.String(), "\n") {
+		f := strings.Fields(l)
+		if len(f) > 5 && f[3] == "redis" && f[4] == "complete" {
+			switch f[5] {
+			case "PING", "SET", "MULTI", "INCR":
+				replies[f[5]+" "+f[len(f)-2]]++
+			}
+		}
+		require.NotContains(t, l, " simple ", "a simple-string reply shown by its type")
+	}
+	require.Positive(t, replies["PING PONG"], "%v", replies)
+	require.Positive(t, replies["SET OK"], "%v", replies)
+}
+
 // pcapRecords splits a little-endian pcap file into its header and records.
 func pcapRecords(t *testing.T, b []byte) (hdr []byte, recs [][]byte) {
 	require.Equal(t, []byte{0xd4, 0xc3, 0xb2, 0xa1}, b[:4])
