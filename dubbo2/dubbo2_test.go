@@ -2,6 +2,7 @@ package dubbo2
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -621,4 +622,34 @@ func TestSensitive(t *testing.T) {
 	} {
 		assert.Equal(t, want, cd.sensitive(key), key)
 	}
+}
+
+// A byte[] attachment key (Java writes it as hessian2 binary) is rendered
+// as the base64 of its bytes; the parser's own masking reads it decoded,
+// so a binary "token" key has its value masked too (issue 14.6).
+func TestBinaryAttachmentKeyMasked(t *testing.T) {
+	body := encode(t, "2.0.2", "org.wirekit.Login", "1.0.0", "login", "")
+	body = append(body, 'H')
+	body = append(append(body, 0x20+5), "token"...)  // short binary "token"
+	body = append(append(body, 10), "tok-binary"...) // its value
+	body = append(append(body, 0x20+4), "page"...)   // short binary "page", not sensitive
+	body = append(append(body, 1), "2"...)           // its value
+	body = append(append(body, 9), "interface"...)   // a string key
+	body = append(append(body, 17), "org.wirekit.Login"...)
+	body = append(body, 'Z')
+	msg := frame(FlagRequest|FlagTwoWay|byte(Hessian2), 0, 1, body)
+	get := func(o Options) map[string]any {
+		m := parseReq(t, NewProtocol(o), msg)
+		s, ok := m.Attrs.String(AttrAttachments)
+		require.True(t, ok, "%v", m.Attrs.AppendJSON(nil))
+		var v map[string]any
+		require.NoError(t, json.Unmarshal([]byte(s), &v), s)
+		return v
+	}
+	masked := get(Options{DecodeAttachments: true})
+	assert.Equal(t, MaskedValue, masked["dG9rZW4="], "binary token key")
+	assert.Equal(t, "2", masked["cGFnZQ=="], "binary page key")
+	assert.Equal(t, "org.wirekit.Login", masked["interface"])
+	plain := get(Options{DecodeAttachments: true, SensitiveAttachments: []string{}})
+	assert.Equal(t, "tok-binary", plain["dG9rZW4="])
 }

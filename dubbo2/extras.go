@@ -2,6 +2,7 @@ package dubbo2
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 
 	"github.com/wirekit/wirekit/parser"
@@ -119,6 +120,7 @@ func (c *codec) attachments(m *parser.Message, w *walker) error {
 			return ErrTooManyDefs
 		}
 		var key []byte
+		binaryKey := false
 		if isStringTag(p[0]) {
 			key = readString(r)
 		} else {
@@ -127,13 +129,14 @@ func (c *codec) attachments(m *parser.Message, w *walker) error {
 			k := w.out[start:]
 			if len(k) >= 2 && k[0] == '"' && bytes.IndexByte(k, '\\') < 0 {
 				k = k[1 : len(k)-1] // binary, date: the string without its quotes
+				binaryKey = true
 			}
 			key = append([]byte(nil), k...)
 			w.out = w.out[:start]
 		}
 		e := entry{key: key, start: len(w.out)}
 		ks := parser.UnsafeString(key)
-		sensitive := c.sensitive(ks)
+		sensitive := c.sensitive(ks) || binaryKey && c.sensitiveBase64(key)
 		tag := r.Uint8()
 		switch {
 		case !r.Ok():
@@ -240,6 +243,18 @@ func (c *codec) wellKnown(m *parser.Message, key string, s []byte, n int64, mask
 // contains one of Options.SensitiveAttachments, ignoring case. The key is
 // lowered into a stack buffer, and at each position only the patterns
 // starting with that byte are tried.
+// sensitiveBase64 reports whether key, the base64 JSON text of a binary
+// map key (a Java byte[] "token" reads "dG9rZW4="), decodes to a
+// sensitive name. Only short keys are tried; it does not allocate.
+func (c *codec) sensitiveBase64(key []byte) bool {
+	var buf [48]byte
+	if base64.StdEncoding.DecodedLen(len(key)) > len(buf) {
+		return false
+	}
+	n, err := base64.StdEncoding.Decode(buf[:], key)
+	return err == nil && n > 0 && c.sensitive(parser.UnsafeString(buf[:n]))
+}
+
 func (c *codec) sensitive(key string) bool {
 	var buf [64]byte
 	if len(key) > len(buf) {
