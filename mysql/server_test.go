@@ -130,3 +130,16 @@ func (s *myServer) generalLog() []byte {
 	b, _ := os.ReadFile(s.logFile)
 	return bytes.Clone(b)
 }
+
+// freePort returns a loopback TCP port nothing listens on now, so that
+// test servers of concurrent runs on one host (a developer's and a CI
+// run) do not collide on a fixed port.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

@@ -97,7 +97,7 @@ func TestLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL server")
 	}
-	s := startPostgres(t, 15433)
+	s := startPostgres(t, freePort(t))
 	tp := newTap(t, Protocol(), s.addr())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -154,3 +154,16 @@ func (s *pgServer) waitLog(sub string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// freePort returns a loopback TCP port nothing listens on now, so that
+// test servers of concurrent runs on one host (a developer's and a CI
+// run) do not collide on a fixed port.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
