@@ -33,6 +33,23 @@
 // without CLIENT_DEPRECATE_EOF and MariaDB's cached metadata), and the
 // number of results when more than one.
 //
+// # Operations
+//
+// AttrOperation names what a statement does, for filters and metrics
+// that should not parse SQL: the leading keyword of each statement of
+// the text, upper-cased, each once, space-separated in order ("SELECT",
+// "SELECT DROP" for a multi-statement text), at most 16 keywords of at
+// most 32 letters. Whitespace, comments and opening parentheses before a
+// keyword are skipped and executable comments (/*! DROP ... */) read as
+// SQL, so a deny rule on it (filter/deny, match "word") is not evaded by
+// a leading comment or a second statement. Limits: a WITH clause reports
+// WITH; the body of a stored program (BEGIN ... END) is split at its
+// ';' too, so its statements after the first are listed although they
+// run only at CALL; as the sql_mode (NO_BACKSLASH_ESCAPES) is not seen,
+// the text is split with and without backslash escapes and the keywords
+// of both readings are listed. It costs one pass over the text per
+// reading.
+//
 // # Prepared statements
 //
 // A STMT_PREPARE response's statement id is remembered with the

@@ -2,6 +2,7 @@ package mysql
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,4 +116,30 @@ func feedConn(p *parser.Protocol, halves [2][]byte, cuts []byte) []any {
 	st := c.Stats()
 	st.BufferedMaxSize = [2]int{} // depends on the pieces
 	return append(out, st)
+}
+
+// FuzzOperations splits arbitrary text into statements: no panic, at
+// most maxOperations distinct upper-case keywords of at most maxKeyword
+// letters, and a statement put first is always listed.
+func FuzzOperations(f *testing.F) {
+	for _, s := range []string{"SELECT 1; DROP TABLE t", "/* c */ (select 1)", "SELECT 'a\\'; b'; c", "$$;$$; x", "/*!1 DROP */", "-- x\ny"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sql string) {
+		ops := string(appendOperations(nil, sql))
+		words := strings.Fields(ops)
+		if len(words) > maxOperations || strings.Join(words, " ") != ops {
+			t.Fatalf("%q: %q", sql, ops)
+		}
+		seen := map[string]bool{}
+		for _, w := range words {
+			if len(w) > maxKeyword || strings.Trim(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" || seen[w] {
+				t.Fatalf("%q: bad or repeated keyword %q in %q", sql, w, ops)
+			}
+			seen[w] = true
+		}
+		if first := strings.Fields(string(appendOperations(nil, "TRUNCATE t; "+sql))); len(first) == 0 || first[0] != "TRUNCATE" {
+			t.Fatalf("%q: the first statement not listed first: %v", sql, first)
+		}
+	})
 }

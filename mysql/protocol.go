@@ -14,6 +14,7 @@ const (
 	AttrStatement      = "mysql.statement"       // string: SQL text (QUERY, STMT_PREPARE; STMT_EXECUTE: the prepared statement's, remembered by statement id)
 	AttrStmtID         = "mysql.stmt_id"         // int: the statement id (STMT_EXECUTE/CLOSE/RESET/SEND_LONG_DATA/FETCH requests, STMT_PREPARE responses)
 	AttrStatementKnown = "mysql.statement_known" // bool: STMT_EXECUTE: false when the statement was prepared before the capture began (or evicted): its text is unknown, never guessed
+	AttrOperation      = "mysql.operation"       // string: QUERY, STMT_PREPARE, STMT_EXECUTE (statement known): the statements' leading keywords, upper-cased, each once, space-separated (SELECT; SELECT DROP for two statements); see the package doc
 	AttrUser           = "mysql.user"            // string: HANDSHAKE: the user
 	AttrDatabase       = "mysql.database"        // string: HANDSHAKE: the database asked for; INIT_DB: the database
 	AttrTLS            = "mysql.tls"             // bool: SSL_REQUEST: the client switched to TLS (the connection is no longer parsed)
@@ -178,6 +179,7 @@ type State struct {
 	stmtBytes              int
 	stats                  Stats
 	redactBuf              []byte
+	opBuf                  []byte // AttrOperation's value
 }
 
 // Stats returns the connection's counters.

@@ -164,8 +164,21 @@ func parseCommandByte(m *parser.Message) (bool, bool) {
 func parseText(m *parser.Message, o *Options) (bool, bool) {
 	r := parser.NewReader(payload(m))
 	r.Skip(1)
-	m.Attrs.Add(AttrStatement, statementValue(m, o, parser.UnsafeString(r.Rest())))
+	text := parser.UnsafeString(r.Rest())
+	m.Attrs.Add(AttrStatement, statementValue(m, o, text))
+	m.Attrs.Add(AttrOperation, operationValue(m, text))
 	return true, true
+}
+
+// operationValue is AttrOperation's value for text, in the connection's
+// buffer.
+func operationValue(m *parser.Message, text string) parser.Value {
+	st, ok := m.State.(*State)
+	if !ok {
+		st = &State{}
+	}
+	st.opBuf = appendOperations(st.opBuf[:0], text)
+	return parser.UnsafeStringValue(st.opBuf)
 }
 
 // statementValue is a statement's value: as sent, with its literals
@@ -206,6 +219,7 @@ func parseExecute(m *parser.Message) (bool, bool) {
 			} else {
 				m.Attrs.Add(AttrStatement, parser.StringValue(text))
 			}
+			m.Attrs.Add(AttrOperation, operationValue(m, text))
 			return true, true
 		}
 		st.stats.UnknownStatements++

@@ -28,6 +28,23 @@
 // DataRows (for QUERY and EXECUTE), the first ErrorResponse's SQLSTATE,
 // severity and message, the last Authentication code.
 //
+// # Operations
+//
+// AttrOperation names what a statement does, for filters and metrics
+// that should not parse SQL: the leading keyword of each statement of
+// the text, upper-cased, each once, space-separated in order ("SELECT",
+// "SELECT DROP" for a simple Query of two statements), at most 16
+// keywords of at most 32 letters. Whitespace, comments (nested too) and
+// opening parentheses before a keyword are skipped, and ';' inside
+// literals, dollar quotes and quoted identifiers does not split, so a
+// deny rule on it (filter/deny, match "word") is not evaded by a leading
+// comment or a second statement. Limits: a WITH clause reports WITH
+// (also a data-modifying one); function bodies in dollar quotes are not
+// looked into; as standard_conforming_strings is not seen, the text is
+// split with and without backslash escapes in plain literals and the
+// keywords of both readings are listed. It costs one pass over the text
+// per reading.
+//
 // # Prepared statements
 //
 // Parse remembers a statement's text under its name per connection and

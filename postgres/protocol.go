@@ -15,6 +15,7 @@ const (
 	AttrStatement       = "postgres.statement"        // string: SQL text (QUERY: the query; EXECUTE: the first Parse's text, or the prepared statement's the first Bind names)
 	AttrStatementName   = "postgres.statement_name"   // string: EXECUTE: the name of the first statement parsed or bound ("" for the unnamed statement)
 	AttrStatementKnown  = "postgres.statement_known"  // bool: EXECUTE: false when the bound statement was prepared before the capture began (or evicted): its text is unknown, never guessed
+	AttrOperation       = "postgres.operation"        // string: QUERY, EXECUTE (statement known): the statements' leading keywords, upper-cased, each once, space-separated (SELECT; SELECT DROP for two statements); see the package doc
 	AttrMessages        = "postgres.messages"         // int: EXECUTE and COPY_DATA: messages in the run
 	AttrExecutes        = "postgres.executes"         // int: EXECUTE: Execute messages in the run (pipelined statements)
 	AttrUser            = "postgres.user"             // string: STARTUP: the user parameter
@@ -120,6 +121,7 @@ type State struct {
 	stmtBytes int
 	stats     Stats
 	redactBuf []byte
+	opBuf     []byte // AttrOperation's value
 }
 
 // Stats returns the connection's counters.

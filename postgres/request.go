@@ -201,7 +201,19 @@ func parseQuery(m *parser.Message, o *Options) (bool, bool) {
 	}
 	m.Attrs.Add(AttrCommand, parser.StringValue(CommandQuery))
 	m.Attrs.Add(AttrStatement, statementValue(m, o, parser.UnsafeString(q)))
+	m.Attrs.Add(AttrOperation, operationValue(m, parser.UnsafeString(q)))
 	return true, true
+}
+
+// operationValue is AttrOperation's value for text, in the connection's
+// buffer.
+func operationValue(m *parser.Message, text string) parser.Value {
+	st, ok := m.State.(*State)
+	if !ok {
+		st = &State{}
+	}
+	st.opBuf = appendOperations(st.opBuf[:0], text)
+	return parser.UnsafeStringValue(st.opBuf)
 }
 
 // parseExtended reads an extended-query run (Parse, Bind, Describe,
@@ -235,6 +247,7 @@ func parseExtended(m *parser.Message, o *Options) (bool, bool) {
 				first = false
 				a.Add(AttrStatementName, parser.UnsafeStringValue(name))
 				a.Add(AttrStatement, statementValue(m, o, parser.UnsafeString(text)))
+				a.Add(AttrOperation, operationValue(m, parser.UnsafeString(text)))
 			}
 			if st != nil {
 				st.remember(name, text)
@@ -254,6 +267,7 @@ func parseExtended(m *parser.Message, o *Options) (bool, bool) {
 					} else {
 						a.Add(AttrStatement, parser.StringValue(text))
 					}
+					a.Add(AttrOperation, operationValue(m, text))
 				} else {
 					a.Add(AttrStatementKnown, parser.BoolValue(false))
 					if st != nil {

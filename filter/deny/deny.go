@@ -17,6 +17,18 @@
 //	{"type": "deny", "config": {"protocol": "redis", "attribute": "redis.command",
 //	  "values": ["FLUSHALL", "FLUSHDB", "CONFIG"], "reply": "-ERR command denied by proxy\r\n"}}
 //
+// SQL statements are denied by what they do with match "word" on
+// mysql.operation or postgres.operation, the leading keyword of each
+// statement of a text ("SELECT DROP"), which a leading comment or a second
+// statement does not hide:
+//
+//	{"type": "deny", "config": {"protocol": "postgres", "attribute": "postgres.operation",
+//	  "values": ["DROP", "TRUNCATE"], "match": "word", "ignore_case": true}}
+//
+// deny sees only the client's side, so a MySQL STMT_EXECUTE (whose text
+// the server's answer to STMT_PREPARE ties to its id) has no operation:
+// the STMT_PREPARE, which has, is where such a statement is denied.
+//
 // Denying closes the connection rather than answering and carrying on: with
 // pipelining, replies to the requests sent before the denied one may still
 // be in flight, and an answer injected now would reach the client out of
@@ -50,7 +62,10 @@ type Config struct {
 	Attribute string `json:"attribute"`
 	// Values are the denied values (at least one).
 	Values []string `json:"values"`
-	// Match is "exact" (default) or "prefix".
+	// Match is "exact" (default), "prefix", or "word": the attribute is a
+	// space-separated list (mysql.operation and postgres.operation list
+	// the leading keyword of each statement: "SELECT DROP") and one of its
+	// words equals a denied value.
 	Match string `json:"match"`
 	// IgnoreCase compares case-insensitively (ASCII).
 	IgnoreCase bool `json:"ignore_case"`
@@ -73,6 +88,7 @@ type Factory struct {
 	attr       string
 	values     []string
 	prefix     bool
+	word       bool
 	ignoreCase bool
 	reply      []byte
 	allowBad   bool
@@ -103,8 +119,10 @@ func New(p *parser.Protocol, cfg Config) (*Factory, error) {
 	case "", "exact":
 	case "prefix":
 		f.prefix = true
+	case "word":
+		f.word = true
 	default:
-		return nil, fmt.Errorf("match must be \"exact\" or \"prefix\", got %q", cfg.Match)
+		return nil, fmt.Errorf("match must be \"exact\", \"prefix\" or \"word\", got %q", cfg.Match)
 	}
 	switch cfg.OnParseError {
 	case "", "close":
@@ -172,6 +190,24 @@ func (e *DeniedError) Error() string {
 func (e *DeniedError) Unwrap() error { return filter.ErrDenied }
 
 func (f *Factory) deniedValue(v string) bool {
+	if f.word {
+		for len(v) > 0 {
+			i := strings.IndexByte(v, ' ')
+			if i < 0 {
+				i = len(v)
+			}
+			if w := v[:i]; w != "" && f.deniedWord(w) {
+				return true
+			}
+			v = v[min(i+1, len(v)):]
+		}
+		return false
+	}
+	return f.deniedWord(v)
+}
+
+// deniedWord compares v with the denied values, exactly or by prefix.
+func (f *Factory) deniedWord(v string) bool {
 	for _, d := range f.values {
 		switch {
 		case f.prefix && f.ignoreCase:

@@ -220,3 +220,87 @@ func TestDenySQLChunkingInvariance(t *testing.T) {
 		}
 	}
 }
+
+// Statements that a prefix rule on the statement text lets through — a
+// leading comment, an executable comment, a second statement — are
+// denied by a word rule on the operation, after the corpus' real logins.
+func TestDenySQLOperation(t *testing.T) {
+	myLogin, err := pcaptest.Messages(mysql.Protocol(), captureStreams(t, "mysql_cli_session")[0], parser.Request)
+	require.NoError(t, err)
+	pgLogin, err := pcaptest.Messages(postgres.Protocol(), captureStreams(t, "postgres_psql_session")[0], parser.Request)
+	require.NoError(t, err)
+	myQuery := func(sql string) []byte {
+		n := len(sql) + 1
+		return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), 0, 0x03}, sql...)
+	}
+	pgQuery := func(sql string) []byte {
+		n := len(sql) + 5
+		return append([]byte{'Q', byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, append([]byte(sql), 0)...)
+	}
+	for _, tc := range []struct {
+		proto         string
+		login         [][]byte
+		query         func(string) []byte
+		evasions, ok  []string
+		prefix, words string
+	}{
+		{"mysql", myLogin[:1], myQuery,
+			[]string{"/* x */ DROP TABLE items", "SELECT 1; DROP TABLE items", "/*!50000 DROP TABLE items */", "\n drop table items", "(DROP TABLE items)"},
+			[]string{"SELECT 'DROP TABLE items'", "SELECT 1 -- ; DROP TABLE items", "INSERT INTO log VALUES ('x; DROP TABLE items')"},
+			`{"protocol":"mysql","attribute":"mysql.statement","values":["DROP"],"match":"prefix","ignore_case":true}`,
+			`{"protocol":"mysql","attribute":"mysql.operation","values":["DROP","TRUNCATE"],"match":"word","ignore_case":true}`},
+		{"postgres", pgLogin[:3], pgQuery,
+			[]string{"/* x */ DROP TABLE items", "SELECT 1; DROP TABLE items", "-- c\nDROP TABLE items", `SELECT 'x\'; DROP TABLE items; --'`},
+			[]string{"SELECT 'DROP TABLE items'", "SELECT $$; DROP TABLE items$$", "SELECT 1 /* ; DROP TABLE items */"},
+			`{"protocol":"postgres","attribute":"postgres.statement","values":["DROP"],"match":"prefix","ignore_case":true}`,
+			`{"protocol":"postgres","attribute":"postgres.operation","values":["DROP","TRUNCATE"],"match":"word","ignore_case":true}`},
+	} {
+		run := func(cfg, sql string) error {
+			cn := newConn(t, sqlDeny(t, cfg))
+			defer cn.c.Release()
+			for _, m := range tc.login {
+				require.NoError(t, cn.c.Feed(0, m))
+			}
+			return cn.c.Feed(0, tc.query(sql))
+		}
+		for _, sql := range tc.evasions {
+			assert.NoError(t, run(tc.prefix, sql), "%s: a prefix rule on the text misses %q", tc.proto, sql)
+			err := run(tc.words, sql)
+			var de *DeniedError
+			if assert.ErrorAs(t, err, &de, "%s: %q", tc.proto, sql) {
+				assert.Contains(t, " "+de.Value+" ", " DROP ", sql)
+			}
+		}
+		for _, sql := range tc.ok {
+			assert.NoError(t, run(tc.words, sql), "%s: %q runs no DROP", tc.proto, sql)
+		}
+	}
+}
+
+// On the captures the word rule denies what the prefix rule denied: psql's
+// DROP TABLE IF EXISTS and pgx's DROP TABLE accounts, mariadb's DROP.
+func TestDenySQLOperationOnCapture(t *testing.T) {
+	for _, tc := range []struct {
+		capture, cfg string
+		stream       int
+		start        func(t *testing.T, data []byte) int
+	}{
+		{"mysql_cli_session", `{"protocol":"mysql","attribute":"mysql.operation","values":["drop"],"match":"word","ignore_case":true}`, 0,
+			func(t *testing.T, data []byte) int {
+				return commandStart(t, data, 0x03, "DROP TABLE IF EXISTS not_there")
+			}},
+		{"postgres_psql_session", `{"protocol":"postgres","attribute":"postgres.operation","values":["DROP"],"match":"word"}`, 0,
+			func(t *testing.T, data []byte) int { return msgStart(t, data, 'Q', "DROP TABLE IF EXISTS not_there;") }},
+		{"postgres_pgx_mixed", `{"protocol":"postgres","attribute":"postgres.operation","values":["DROP"],"match":"word"}`, 1,
+			func(t *testing.T, data []byte) int { return msgStart(t, data, 'Q', "DROP TABLE accounts") }},
+	} {
+		s := captureStreams(t, tc.capture)[tc.stream]
+		cn := newConn(t, sqlDeny(t, tc.cfg))
+		err := feedClient(cn, s)
+		var de *DeniedError
+		require.ErrorAs(t, err, &de, tc.capture)
+		assert.Equal(t, "DROP", de.Value)
+		assert.Equal(t, s.Data[parser.Request][:tc.start(t, s.Data[parser.Request])], cn.up.Bytes(), tc.capture)
+		cn.c.Release()
+	}
+}

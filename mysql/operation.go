@@ -1,0 +1,215 @@
+package mysql
+
+import "strings"
+
+// maxOperations bounds the keywords AttrOperation lists, and
+// maxKeyword their length.
+const (
+	maxOperations = 16
+	maxKeyword    = 32
+)
+
+// appendOperations appends to dst the leading keyword of each statement
+// of sql, upper-cased, each once, space-separated, in order, at most
+// maxOperations (AttrOperation). Whitespace, comments and opening
+// parentheses before a keyword are skipped; MySQL's executable comments
+// (/*! ... */, /*M! ... */) are read as SQL. Statements are separated by
+// ';' outside literals, quoted identifiers and comments. Whether a
+// backslash escapes a quote depends on the session's sql_mode
+// (NO_BACKSLASH_ESCAPES), which the traffic does not show: the text is
+// split both ways and the keywords of both are listed, so that no
+// statement hides behind a quote read the other way.
+func appendOperations(dst []byte, sql string) []byte {
+	start := len(dst)
+	dst, n := appendOperationsMode(dst, start, 0, sql, true)
+	if strings.IndexByte(sql, '\\') >= 0 { // else both readings are the same
+		dst, _ = appendOperationsMode(dst, start, n, sql, false)
+	}
+	return dst
+}
+
+func appendOperationsMode(dst []byte, start, n int, sql string, backslash bool) ([]byte, int) {
+	for i := 0; i < len(sql) && n < maxOperations; {
+		i = skipNoise(sql, i)
+		j := i
+		for j < len(sql) && keywordByte(sql[j]) {
+			j++
+		}
+		if j > i && j-i <= maxKeyword {
+			var added bool
+			if dst, added = addKeyword(dst, start, sql[i:j]); added {
+				n++
+			}
+		}
+		i = nextStatement(sql, j, backslash)
+	}
+	return dst, n
+}
+
+func keywordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+
+// addKeyword appends kw upper-cased to the list dst[start:] unless it is
+// in it already.
+func addKeyword(dst []byte, start int, kw string) ([]byte, bool) {
+	list := dst[start:]
+	for k := 0; k < len(list); {
+		e := k
+		for e < len(list) && list[e] != ' ' {
+			e++
+		}
+		if equalUpper(list[k:e], kw) {
+			return dst, false
+		}
+		k = e + 1
+	}
+	if len(list) > 0 {
+		dst = append(dst, ' ')
+	}
+	for i := 0; i < len(kw); i++ {
+		c := kw[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
+}
+
+// equalUpper reports whether upper, an upper-case keyword of the list,
+// is kw in any case.
+func equalUpper(upper []byte, kw string) bool {
+	if len(upper) != len(kw) {
+		return false
+	}
+	for i := range len(kw) {
+		c := kw[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// skipNoise skips what may come before a statement's keyword: white
+// space, comments, parentheses, an executable comment's opening or
+// closing mark.
+func skipNoise(sql string, i int) int {
+	for i < len(sql) {
+		c := sql[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '(' || c == ';':
+			i++
+		case c == '#' || lineComment(sql, i):
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			if j, ok := executableMark(sql, i); ok {
+				i = j
+				continue
+			}
+			i = commentEnd(sql, i)
+		case c == '*' && i+1 < len(sql) && sql[i+1] == '/':
+			i += 2 // the end of an executable comment
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// lineComment reports whether a "-- " comment starts at sql[i] (MySQL
+// wants white space or a control character after the dashes).
+func lineComment(sql string, i int) bool {
+	return sql[i] == '-' && i+1 < len(sql) && sql[i+1] == '-' && (i+2 == len(sql) || sql[i+2] <= ' ')
+}
+
+// executableMark reports whether sql[i:] starts /*! or /*M! (with an
+// optional version number) and returns where its SQL begins.
+func executableMark(sql string, i int) (int, bool) {
+	j := i + 2
+	if j < len(sql) && sql[j] == 'M' {
+		j++
+	}
+	if j >= len(sql) || sql[j] != '!' {
+		return i, false
+	}
+	j++
+	for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
+		j++
+	}
+	return j, true
+}
+
+// commentEnd returns the index after the /* ... */ comment at sql[i].
+func commentEnd(sql string, i int) int {
+	for j := i + 2; j+1 < len(sql); j++ {
+		if sql[j] == '*' && sql[j+1] == '/' {
+			return j + 2
+		}
+	}
+	return len(sql)
+}
+
+// nextStatement returns the index after the next ';' at or after sql[i]
+// outside literals, quoted identifiers and comments, or len(sql).
+func nextStatement(sql string, i int, backslash bool) int {
+	for i < len(sql) {
+		c := sql[i]
+		if !splitByte[c] {
+			i++
+			continue
+		}
+		switch {
+		case c == ';':
+			return i + 1
+		case c == '\'' || c == '"' || c == '`':
+			i = quoteEnd(sql, i, backslash && c != '`')
+		case c == '#' || lineComment(sql, i):
+			for i < len(sql) && sql[i] != '\n' {
+				i++
+			}
+		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+			if j, ok := executableMark(sql, i); ok {
+				i = j
+				continue
+			}
+			i = commentEnd(sql, i)
+		default:
+			i++
+		}
+	}
+	return i
+}
+
+// quoteEnd returns the index after the quoted text at sql[i] (its quote
+// doubled inside stands for itself; with backslash, a backslash escapes
+// the next byte).
+func quoteEnd(sql string, i int, backslash bool) int {
+	q := sql[i]
+	for j := i + 1; j < len(sql); j++ {
+		switch {
+		case backslash && sql[j] == '\\':
+			j++
+		case sql[j] == q:
+			if j+1 < len(sql) && sql[j+1] == q {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(sql)
+}
+
+// splitByte marks the bytes nextStatement must look at: the rest are
+// stepped over with one table look-up.
+var splitByte = func() (t [256]bool) {
+	for _, c := range []byte(";'\"`#-/") {
+		t[c] = true
+	}
+	return t
+}()
