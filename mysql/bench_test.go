@@ -219,3 +219,29 @@ func BenchmarkConnCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*exchanges), "ns/exchange")
 }
+
+// BenchmarkOperations: AttrOperation's scan of a 44-byte statement.
+func BenchmarkOperations(b *testing.B) {
+	sql := "INSERT INTO items VALUES (1, 'apple', 0.50)"
+	var buf []byte
+	b.ReportAllocs()
+	b.SetBytes(int64(len(sql)))
+	for b.Loop() {
+		buf = appendOperations(buf[:0], sql)
+	}
+	if string(buf) != "INSERT" {
+		b.Fatal(string(buf))
+	}
+}
+
+// BenchmarkMayHoldPassword: the password pre-check on the same statement.
+func BenchmarkMayHoldPassword(b *testing.B) {
+	sql := "INSERT INTO items VALUES (1, 'apple', 0.50)"
+	b.ReportAllocs()
+	b.SetBytes(int64(len(sql)))
+	for b.Loop() {
+		if mayHoldPassword(sql) {
+			b.Fatal(sql)
+		}
+	}
+}

@@ -157,6 +157,9 @@ func commentEnd(sql string, i int) int {
 // nextStatement returns the index after the next ';' at or after sql[i]
 // outside literals, quoted identifiers and comments, or len(sql).
 func nextStatement(sql string, i int, backslash bool) int {
+	if i >= len(sql) || strings.IndexByte(sql[i:], ';') < 0 {
+		return len(sql) // no ';' left: no other statement, whatever quotes follow
+	}
 	for i < len(sql) {
 		c := sql[i]
 		if !splitByte[c] {

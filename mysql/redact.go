@@ -1,5 +1,7 @@
 package mysql
 
+import "strings"
+
 // Redact appends sql to dst with its literals replaced by '?': quoted
 // strings ('...' and "...", with doubled quotes and backslash escapes),
 // hexadecimal and binary literals (X'..', 0x.., B'..') and numbers that
@@ -64,56 +66,29 @@ func identByte(c byte) bool {
 // mayHoldPassword reports whether sql has a word that can introduce a
 // password literal: IDENTIFIED, or one containing "passw" (PASSWORD,
 // MASTER_PASSWORD, a password column), in any case. It is the cheap test
-// before maskPasswords: one pass, no allocation.
+// before maskPasswords, made of byte searches (strings.IndexByte) for
+// an anchor byte of each word, rare in SQL: the 'w' of passw, the 'f' of
+// identified.
 func mayHoldPassword(sql string) bool {
-	i := 0
-	// Eight bytes at a time: a word without a 'p' or an 'f' (any case)
-	// is skipped whole (see hasByte). IDENTIFIED is looked for at its
-	// 'f', rarer in SQL than its 'i'.
-	for ; i+8 <= len(sql); i += 8 {
-		w := word(sql[i:i+8]) | 0x2020202020202020
-		if hasByte(w, 'p') || hasByte(w, 'f') {
-			for j := i; j < i+8; j++ {
-				if passwordAt(sql, j) {
-					return true
-				}
-			}
+	return anchored(sql, 'w', 4, "passw") || anchored(sql, 'W', 4, "passw") ||
+		anchored(sql, 'f', 6, "identified") || anchored(sql, 'F', 6, "identified")
+}
+
+// anchored reports whether word (lower case) occurs in sql in any case
+// with its byte at offset off being c.
+func anchored(sql string, c byte, off int, word string) bool {
+	for i := 0; i < len(sql); {
+		j := strings.IndexByte(sql[i:], c)
+		if j < 0 {
+			return false
 		}
-	}
-	for ; i < len(sql); i++ {
-		if passwordAt(sql, i) {
+		j += i
+		if j >= off && hasPrefixFold(sql[j-off:], word) {
 			return true
 		}
+		i = j + 1
 	}
 	return false
-}
-
-// passwordAt reports whether "passw" starts at sql[i], or sql[i] is the
-// 'f' of "identified", in any case.
-func passwordAt(sql string, i int) bool {
-	switch sql[i] | 0x20 {
-	case 'p':
-		return hasPrefixFold(sql[i:], "passw")
-	case 'f':
-		return i >= 6 && hasPrefixFold(sql[i-6:], "identified")
-	}
-	return false
-}
-
-// word is the 8 bytes of s (len(s) == 8) as a little-endian integer.
-func word(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// hasByte reports whether w may hold byte c: never false when it does
-// (a borrow can make it true for a byte next to a match, which the
-// caller's byte-wise check then rules out).
-func hasByte(w uint64, c byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := w ^ (ones * uint64(c))
-	return (x-ones)&^x&highs != 0
 }
 
 // hasPrefixFold reports whether s starts with lower-case ASCII prefix,

@@ -141,6 +141,9 @@ func commentEnd(sql string, i int) int {
 // backslash says whether a backslash escapes in plain '...' literals (it
 // always does in E'...').
 func nextStatement(sql string, i int, backslash bool) int {
+	if i >= len(sql) || strings.IndexByte(sql[i:], ';') < 0 {
+		return len(sql) // no ';' left: no other statement, whatever quotes follow
+	}
 	for i < len(sql) {
 		c := sql[i]
 		if !splitByte[c] {

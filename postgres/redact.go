@@ -1,5 +1,7 @@
 package postgres
 
+import "strings"
+
 // Redact appends sql to dst with its literals replaced by '?': quoted
 // strings ('...', E'...', with ” and backslash escapes), dollar-quoted
 // strings ($$...$$, $tag$...$tag$) and numbers that are not part of an
@@ -101,42 +103,27 @@ func identByte(c byte) bool {
 // mayHoldPassword reports whether sql has a word that can introduce a
 // password literal: one containing "passw" (PASSWORD, ENCRYPTED
 // PASSWORD, a password column), in any case. It is the cheap test before
-// maskPasswords: one pass, no allocation.
+// maskPasswords: byte searches (strings.IndexByte) for the word's 'w',
+// rare in SQL.
 func mayHoldPassword(sql string) bool {
-	i := 0
-	// Eight bytes at a time: a word without a byte that is 'p' or 'P'
-	// ((b|0x20) == 'p') is skipped whole; see hasByte.
-	for ; i+8 <= len(sql); i += 8 {
-		if hasByte(word(sql[i:i+8])|0x2020202020202020, 'p') {
-			for j := i; j < i+8; j++ {
-				if sql[j]|0x20 == 'p' && hasPrefixFold(sql[j:], "passw") {
-					return true
-				}
-			}
+	return anchored(sql, 'w', 4, "passw") || anchored(sql, 'W', 4, "passw")
+}
+
+// anchored reports whether word (lower case) occurs in sql in any case
+// with its byte at offset off being c.
+func anchored(sql string, c byte, off int, word string) bool {
+	for i := 0; i < len(sql); {
+		j := strings.IndexByte(sql[i:], c)
+		if j < 0 {
+			return false
 		}
-	}
-	for ; i < len(sql); i++ {
-		if sql[i]|0x20 == 'p' && hasPrefixFold(sql[i:], "passw") {
+		j += i
+		if j >= off && hasPrefixFold(sql[j-off:], word) {
 			return true
 		}
+		i = j + 1
 	}
 	return false
-}
-
-// word is the 8 bytes of s (len(s) == 8) as a little-endian integer.
-func word(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-// hasByte reports whether w may hold byte c: never false when it does
-// (a borrow can make it true for a byte next to a match, which the
-// caller's byte-wise check then rules out).
-func hasByte(w uint64, c byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := w ^ (ones * uint64(c))
-	return (x-ones)&^x&highs != 0
 }
 
 // hasPrefixFold reports whether s starts with lower-case ASCII prefix,

@@ -52,9 +52,9 @@ func TestPasswordsNeverReported(t *testing.T) {
 	}
 }
 
-// mayHoldPassword agrees with a byte-by-byte search on every alignment
-// of the word it looks for, in any case, and on texts without it.
-func TestMayHoldPasswordWordwise(t *testing.T) {
+// mayHoldPassword finds the word it looks for at every offset and in
+// any case, and not its near misses.
+func TestMayHoldPasswordAnywhere(t *testing.T) {
 	for _, w := range []string{"passw", "PASSW", "PaSsW"} {
 		for pad := 0; pad < 17; pad++ {
 			s := strings.Repeat("x", pad) + w + strings.Repeat("y", pad%5)
