@@ -122,7 +122,8 @@ const (
 	// At Strict, a rendering that is not valid JSON is masked whole.
 	JSON
 	// Reply is free text a peer sent back that may echo what it was sent
-	// (a Redis error): at Strict its quoted parts are masked.
+	// (a Redis error, a MySQL or PostgreSQL error message): at Strict its
+	// quoted parts are masked.
 	Reply
 	// Message is free text that may hold anything (an exception message):
 	// masked whole at Strict.
@@ -150,6 +151,8 @@ var builtin = map[string]Class{
 	"dubbo2.error":             Message,
 	"dubbo2.decode_error":      Message,
 	"redis.error":              Reply,
+	"mysql.error_message":      Reply, // Duplicate entry '...' for key ...
+	"postgres.error_message":   Reply, // invalid input syntax for type integer: "..."
 }
 
 // Policy is a redaction policy. The zero value masks nothing (Level Off);

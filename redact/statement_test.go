@@ -38,3 +38,19 @@ func TestStatements(t *testing.T) {
 		assert.Equal(t, redact.Statement, cl)
 	}
 }
+
+// SQL error messages echo values in quotes: masked at Strict, kept at
+// Default.
+func TestSQLErrorMessages(t *testing.T) {
+	def, strict := redact.New(redact.Default), redact.New(redact.Strict)
+	for key, msg := range map[string]string{
+		mysql.AttrErrorMessage:    "Duplicate entry 'ann@example.com' for key 'users.email'",
+		postgres.AttrErrorMessage: `invalid input syntax for type integer: "4111-1111"`,
+	} {
+		assert.Equal(t, msg, string(def.AppendString(nil, key, msg)))
+		got := string(strict.AppendString(nil, key, msg))
+		assert.NotContains(t, got, "ann@example.com")
+		assert.NotContains(t, got, "4111-1111")
+		assert.Contains(t, got, redact.Mask)
+	}
+}
