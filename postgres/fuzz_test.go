@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/pcaptest"
@@ -58,64 +56,22 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzConnChunking feeds arbitrary bytes (the first half as requests, the
-// second as responses) through parser.Conn whole and in pieces whose
-// sizes the input chooses: the exchanges and counters must be the same.
-func FuzzConnChunking(f *testing.F) {
-	for _, name := range pcaptest.CorpusCaptures("postgres_") {
-		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, s := range streams {
-			req, resp := s.Data[parser.Request], s.Data[parser.Response]
-			req, resp = req[:min(len(req), 2048)], resp[:min(len(resp), 2048)]
-			f.Add(append(append([]byte(nil), req...), resp...), uint16(len(req)), []byte{1, 7, 3, 200})
-		}
+// FuzzChunking feeds a conversation (seeded with the first bytes of every
+// postgres corpus connection, in the order they travelled) through parser.Conn
+// and a parser.Sniffer, whole and cut into 1-, 7- and random-byte pieces:
+// the exchanges (kind, sizes, flags, errors, every attribute) and the
+// counters must not depend on the cutting (pcaptest.CheckChunking, as for
+// every protocol).
+func FuzzChunking(f *testing.F) {
+	if err := pcaptest.SeedChunking(f, "postgres_", 2048); err != nil {
+		f.Fatal(err)
 	}
 	p := Protocol()
-	f.Fuzz(func(t *testing.T, data []byte, split uint16, cuts []byte) {
-		cut := min(int(split), len(data))
-		halves := [2][]byte{data[:cut], data[cut:]}
-		whole := feedConn(p, halves, nil)
-		pieces := feedConn(p, halves, cuts)
-		if !reflect.DeepEqual(whole, pieces) {
-			t.Fatalf("chunking changed the result:\nwhole  %v\npieces %v", whole, pieces)
+	f.Fuzz(func(t *testing.T, conv []byte, cuts uint64) {
+		if err := pcaptest.CheckChunking(p, pcaptest.DecodeConversation(conv), cuts); err != nil {
+			t.Fatal(err)
 		}
 	})
-}
-
-// feedConn feeds each direction's bytes (requests first) in pieces sized
-// by cuts (whole when cuts is empty) and returns what the Conn reported.
-func feedConn(p *parser.Protocol, halves [2][]byte, cuts []byte) []any {
-	var out []any
-	c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) {
-		x := []any{e.Kind, e.RequestSize, e.ResponseSize, e.RequestErr != nil, e.ResponseErr != nil}
-		if e.Request != nil {
-			x = append(x, e.Request.Map())
-		}
-		if e.Response != nil {
-			x = append(x, e.Response.Map())
-		}
-		out = append(out, x)
-	})
-	ts := time.Unix(0, 0)
-	i := 0
-	for dir, b := range halves {
-		for len(b) > 0 {
-			n := len(b)
-			if len(cuts) > 0 {
-				n = min(len(b), 1+int(cuts[i%len(cuts)]))
-				i++
-			}
-			c.Feed(parser.Direction(dir), b[:n], ts)
-			b = b[n:]
-		}
-	}
-	c.Close(ts)
-	st := c.Stats()
-	st.BufferedMaxSize = [2]int{} // depends on the pieces
-	return append(out, st)
 }
 
 // FuzzOperations splits arbitrary text into statements: no panic, at
