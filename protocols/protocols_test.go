@@ -1,9 +1,11 @@
 package protocols_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 	"github.com/wirekit/wirekit/protocols"
 )
 
@@ -34,4 +36,46 @@ func TestAllDetectsEachProtocolsOwnFirstBytes(t *testing.T) {
 	if protocols.ByName("nope") != nil {
 		t.Error("ByName of an unknown name is not nil")
 	}
+}
+
+// TestAllDetectsCorpusConnections: the first bytes of every connection of
+// every corpus capture (whichever side spoke first: a MySQL server's
+// greeting, a PostgreSQL startup or SSLRequest, a client's first request)
+// detect the capture's protocol first among all built-in ones, on their
+// own, without the server port.
+func TestAllDetectsCorpusConnections(t *testing.T) {
+	det := parser.NewDetector(protocols.All()...)
+	n := 0
+	for _, name := range pcaptest.CorpusCaptures("") {
+		want, _, _ := strings.Cut(name, "_")
+		streams, err := pcaptest.ReadFile(pcaptest.Corpus(name + ".pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range streams {
+			var first *pcaptest.Chunk
+			for i := range s.Chunks {
+				if s.Chunks[i].Gap == 0 && s.Chunks[i].Len > 0 {
+					first = &s.Chunks[i]
+					break
+				}
+			}
+			if first == nil {
+				continue
+			}
+			got := det.Detect(first.Dir, first.Bytes(s), 0)
+			if len(got) == 0 || got[0].Name != want {
+				var names []string
+				for _, p := range got {
+					names = append(names, p.Name)
+				}
+				t.Errorf("%s %v: first %d bytes (%v) detected %v, want %s first", name, s.Client, first.Len, first.Dir, names, want)
+			}
+			n++
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d connections checked", n)
+	}
+	t.Logf("%d connections", n)
 }
