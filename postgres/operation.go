@@ -1,13 +1,20 @@
 package postgres
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wirekit/wirekit/internal/sqlop"
+)
 
 // maxOperations bounds the keywords AttrOperation lists, and
 // maxKeyword their length.
 const (
-	maxOperations = 16
-	maxKeyword    = 32
+	maxOperations = sqlop.MaxOperations
+	maxKeyword    = sqlop.MaxKeyword
 )
+
+// operations reads statements in this dialect for appendOperations.
+var operations = sqlop.Dialect{SkipNoise: skipNoise, NextStatement: nextStatement, BackslashFirst: false}
 
 // appendOperations appends to dst the leading keyword of each statement
 // of sql, upper-cased, each once, space-separated, in order, at most
@@ -19,79 +26,7 @@ const (
 // the traffic does not show: the text is split both ways and the
 // keywords of both are listed, so that no statement hides behind a quote
 // read the other way.
-func appendOperations(dst []byte, sql string) []byte {
-	start := len(dst)
-	dst, n := appendOperationsMode(dst, start, 0, sql, false)
-	if strings.IndexByte(sql, '\\') >= 0 { // else both readings are the same
-		dst, _ = appendOperationsMode(dst, start, n, sql, true)
-	}
-	return dst
-}
-
-func appendOperationsMode(dst []byte, start, n int, sql string, backslash bool) ([]byte, int) {
-	for i := 0; i < len(sql) && n < maxOperations; {
-		i = skipNoise(sql, i)
-		j := i
-		for j < len(sql) && keywordByte(sql[j]) {
-			j++
-		}
-		if j > i && j-i <= maxKeyword {
-			var added bool
-			if dst, added = addKeyword(dst, start, sql[i:j]); added {
-				n++
-			}
-		}
-		i = nextStatement(sql, j, backslash)
-	}
-	return dst, n
-}
-
-func keywordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
-
-// addKeyword appends kw upper-cased to the list dst[start:] unless it is
-// in it already.
-func addKeyword(dst []byte, start int, kw string) ([]byte, bool) {
-	list := dst[start:]
-	for k := 0; k < len(list); {
-		e := k
-		for e < len(list) && list[e] != ' ' {
-			e++
-		}
-		if equalUpper(list[k:e], kw) {
-			return dst, false
-		}
-		k = e + 1
-	}
-	if len(list) > 0 {
-		dst = append(dst, ' ')
-	}
-	for i := 0; i < len(kw); i++ {
-		c := kw[i]
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst, true
-}
-
-// equalUpper reports whether upper, an upper-case keyword of the list,
-// is kw in any case.
-func equalUpper(upper []byte, kw string) bool {
-	if len(upper) != len(kw) {
-		return false
-	}
-	for i := range len(kw) {
-		c := kw[i]
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if c != upper[i] {
-			return false
-		}
-	}
-	return true
-}
+func appendOperations(dst []byte, sql string) []byte { return operations.Append(dst, sql) }
 
 // skipNoise skips what may come before a statement's keyword: white
 // space, comments, parentheses, empty statements.

@@ -1,0 +1,112 @@
+// Package sqlop lists the leading keyword of each statement of SQL text
+// (the mysql.operation and postgres.operation attributes): the part the
+// dialects share. Each dialect supplies how to skip what may come before
+// a keyword and how to find the next statement; this package walks the
+// statements, upper-cases the keywords and keeps each once, in order,
+// within fixed bounds, without allocating beyond dst.
+package sqlop
+
+// Bounds of a list: at most MaxOperations keywords, each at most
+// MaxKeyword bytes (a longer word is not a keyword).
+const (
+	MaxOperations = 16
+	MaxKeyword    = 32
+)
+
+// Dialect is how one SQL dialect reads statements.
+type Dialect struct {
+	// SkipNoise returns where the keyword of the statement at sql[i:]
+	// starts, past white space, comments, parentheses and the like.
+	SkipNoise func(sql string, i int) int
+	// NextStatement returns where the statement after the one whose
+	// keyword ends at sql[i] starts (past its ';'), reading a backslash in
+	// a quoted literal as an escape or not.
+	NextStatement func(sql string, i int, backslash bool) int
+	// BackslashFirst is the reading tried first (and alone when the text
+	// has no backslash): MySQL's default sql_mode escapes, PostgreSQL's
+	// standard_conforming_strings does not.
+	BackslashFirst bool
+}
+
+// Append appends to dst the leading keyword of each statement of sql,
+// upper-cased, each once, space-separated, in order, at most
+// MaxOperations. Whether a backslash escapes a quote depends on a session
+// setting the traffic does not show: when sql has a backslash it is split
+// both ways and the keywords of both are listed, so that no statement
+// hides behind a quote read the other way.
+func (d *Dialect) Append(dst []byte, sql string) []byte {
+	start := len(dst)
+	dst, n := d.appendMode(dst, start, 0, sql, d.BackslashFirst)
+	for i := 0; i < len(sql); i++ {
+		if sql[i] == '\\' { // else both readings are the same
+			dst, _ = d.appendMode(dst, start, n, sql, !d.BackslashFirst)
+			break
+		}
+	}
+	return dst
+}
+
+func (d *Dialect) appendMode(dst []byte, start, n int, sql string, backslash bool) ([]byte, int) {
+	for i := 0; i < len(sql) && n < MaxOperations; {
+		i = d.SkipNoise(sql, i)
+		j := i
+		for j < len(sql) && keywordByte(sql[j]) {
+			j++
+		}
+		if j > i && j-i <= MaxKeyword {
+			var added bool
+			if dst, added = addKeyword(dst, start, sql[i:j]); added {
+				n++
+			}
+		}
+		i = d.NextStatement(sql, j, backslash)
+	}
+	return dst, n
+}
+
+func keywordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+
+// addKeyword appends kw upper-cased to the list dst[start:] unless it is
+// in it already.
+func addKeyword(dst []byte, start int, kw string) ([]byte, bool) {
+	list := dst[start:]
+	for k := 0; k < len(list); {
+		e := k
+		for e < len(list) && list[e] != ' ' {
+			e++
+		}
+		if equalUpper(list[k:e], kw) {
+			return dst, false
+		}
+		k = e + 1
+	}
+	if len(list) > 0 {
+		dst = append(dst, ' ')
+	}
+	for i := 0; i < len(kw); i++ {
+		c := kw[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
+}
+
+// equalUpper reports whether upper, an upper-case keyword of the list,
+// is kw in any case.
+func equalUpper(upper []byte, kw string) bool {
+	if len(upper) != len(kw) {
+		return false
+	}
+	for i := range len(kw) {
+		c := kw[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != upper[i] {
+			return false
+		}
+	}
+	return true
+}
