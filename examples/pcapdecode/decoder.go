@@ -69,6 +69,22 @@ func (r *Record) Time() time.Time {
 	return r.RequestTime
 }
 
+// latency is r.Latency() for the capture times the decoder sets: they come
+// from packet records (time.Unix, no monotonic reading), so the difference
+// of their Unix seconds and nanoseconds is exact while both lie within
+// 2^32 s of 1970, and is what time.Time.Sub computes, without its
+// overflow check (6% of -summary's CPU in a profile).
+func (r *Record) latency() time.Duration {
+	if r.Kind != parser.Complete {
+		return 0
+	}
+	rs, qs := r.ResponseTime.Unix(), r.RequestTime.Unix()
+	if uint64(rs+1<<32) >= 1<<33 || uint64(qs+1<<32) >= 1<<33 {
+		return r.ResponseTime.Sub(r.RequestTime)
+	}
+	return time.Duration((rs-qs)*1e9 + int64(r.ResponseTime.Nanosecond()-r.RequestTime.Nanosecond()))
+}
+
 // StreamInfo describes a connection the decoder saw, for the summary.
 type StreamInfo struct {
 	ID             uint64

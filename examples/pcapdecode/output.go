@@ -79,7 +79,7 @@ func (t *tableFormat) row(b []byte, r *Record) []byte {
 	s = len(b)
 	b = pad(clip(appendResponse(b, r.Protocol, r.Response, t.red), s, tableColumns[colResponse].width), s, tableColumns[colResponse].width, false)
 	if r.Kind == parser.Complete {
-		b = appendLatency(b, r.Latency())
+		b = appendLatency(b, r.latency())
 	} else {
 		b = append(b, '-')
 	}
@@ -137,7 +137,7 @@ func (j *jsonFormat) row(b []byte, r *Record) []byte {
 	}
 	if r.Kind == parser.Complete {
 		b = append(b, `,"latency_us":`...)
-		b = appendMicros(b, r.Latency())
+		b = appendMicros(b, r.latency())
 	}
 	if r.RequestSeq > 0 {
 		b = append(b, `,"seq":`...)

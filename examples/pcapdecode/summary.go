@@ -92,7 +92,7 @@ func (s *summary) add(r *Record) {
 		p.errors++
 	}
 	if r.Kind == parser.Complete {
-		o.latency.Record(r.Latency())
+		o.latency.Record(r.latency())
 	}
 }
 
