@@ -1,6 +1,6 @@
 package mysql
 
-import "strings"
+import "github.com/wirekit/wirekit/internal/sqlop"
 
 // Redact appends sql to dst with its literals replaced by '?': quoted
 // strings ('...' and "...", with doubled quotes and backslash escapes),
@@ -70,53 +70,18 @@ func identByte(c byte) bool {
 // an anchor byte of each word, rare in SQL: the 'w' of passw, the 'f' of
 // identified.
 func mayHoldPassword(sql string) bool {
-	return anchored(sql, 'w', 4, "passw") || anchored(sql, 'W', 4, "passw") ||
-		anchored(sql, 'f', 6, "identified") || anchored(sql, 'F', 6, "identified")
-}
-
-// anchored reports whether word (lower case) occurs in sql in any case
-// with its byte at offset off being c.
-func anchored(sql string, c byte, off int, word string) bool {
-	for i := 0; i < len(sql); {
-		j := strings.IndexByte(sql[i:], c)
-		if j < 0 {
-			return false
-		}
-		j += i
-		if j >= off && hasPrefixFold(sql[j-off:], word) {
-			return true
-		}
-		i = j + 1
-	}
-	return false
-}
-
-// hasPrefixFold reports whether s starts with lower-case ASCII prefix,
-// ignoring ASCII case in s.
-func hasPrefixFold(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
-			return false
-		}
-	}
-	return true
+	return sqlop.Anchored(sql, 'w', 4, "passw") || sqlop.Anchored(sql, 'W', 4, "passw") ||
+		sqlop.Anchored(sql, 'f', 6, "identified") || sqlop.Anchored(sql, 'F', 6, "identified")
 }
 
 // armsMask reports whether word (an identifier or keyword) makes the
 // string literals after it in its statement masked.
 func armsMask(word string) bool {
-	if len(word) == len("identified") && hasPrefixFold(word, "identified") {
+	if len(word) == len("identified") && sqlop.HasPrefixFold(word, "identified") {
 		return true
 	}
 	for i := 0; i+5 <= len(word); i++ {
-		if hasPrefixFold(word[i:], "passw") {
+		if sqlop.HasPrefixFold(word[i:], "passw") {
 			return true
 		}
 	}

@@ -6,6 +6,8 @@
 // within fixed bounds, without allocating beyond dst.
 package sqlop
 
+import "strings"
+
 // Bounds of a list: at most MaxOperations keywords, each at most
 // MaxKeyword bytes (a longer word is not a keyword).
 const (
@@ -105,6 +107,43 @@ func equalUpper(upper []byte, kw string) bool {
 			c -= 'a' - 'A'
 		}
 		if c != upper[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Anchored reports whether word (lower case) occurs in sql in any ASCII
+// case with its byte at offset off being c: a search for a word by one of
+// its bytes that is rare in SQL (strings.IndexByte), for the cheap tests
+// the dialects run before masking passwords.
+func Anchored(sql string, c byte, off int, word string) bool {
+	for i := 0; i < len(sql); {
+		j := strings.IndexByte(sql[i:], c)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j >= off && HasPrefixFold(sql[j-off:], word) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+// HasPrefixFold reports whether s starts with lower-case ASCII prefix,
+// ignoring ASCII case in s.
+func HasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
 			return false
 		}
 	}
