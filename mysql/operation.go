@@ -105,7 +105,7 @@ func nextStatement(sql string, i int, backslash bool) int {
 		case c == ';':
 			return i + 1
 		case c == '\'' || c == '"' || c == '`':
-			i = quoteEnd(sql, i, backslash && c != '`')
+			i = sqlop.QuoteEnd(sql, i, backslash && c != '`')
 		case c == '#' || lineComment(sql, i):
 			for i < len(sql) && sql[i] != '\n' {
 				i++
@@ -121,26 +121,6 @@ func nextStatement(sql string, i int, backslash bool) int {
 		}
 	}
 	return i
-}
-
-// quoteEnd returns the index after the quoted text at sql[i] (its quote
-// doubled inside stands for itself; with backslash, a backslash escapes
-// the next byte).
-func quoteEnd(sql string, i int, backslash bool) int {
-	q := sql[i]
-	for j := i + 1; j < len(sql); j++ {
-		switch {
-		case backslash && sql[j] == '\\':
-			j++
-		case sql[j] == q:
-			if j+1 < len(sql) && sql[j+1] == q {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return len(sql)
 }
 
 // splitByte marks the bytes nextStatement must look at: the rest are

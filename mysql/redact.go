@@ -13,22 +13,7 @@ func Redact(dst []byte, sql string) []byte {
 		c := sql[i]
 		switch {
 		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == '\\' && j+1 < len(sql) {
-					j += 2
-					continue
-				}
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c {
-						j += 2
-						continue
-					}
-					j++
-					break
-				}
-				j++
-			}
+			j := sqlop.QuoteEnd(sql, i, true)
 			if n := len(dst); n > 0 && (dst[n-1]|0x20 == 'x' || dst[n-1]|0x20 == 'b' || dst[n-1]|0x20 == 'n') && (n == 1 || !identByte(dst[n-2])) {
 				dst = dst[:n-1] // X'..', B'..', N'..'
 			}
@@ -104,22 +89,7 @@ func maskPasswords(dst []byte, sql string) []byte {
 		c := sql[i]
 		switch {
 		case c == '\'' || c == '"':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == '\\' && j+1 < len(sql) {
-					j += 2
-					continue
-				}
-				if sql[j] == c {
-					if j+1 < len(sql) && sql[j+1] == c {
-						j += 2
-						continue
-					}
-					j++
-					break
-				}
-				j++
-			}
+			j := sqlop.QuoteEnd(sql, i, true)
 			if armed {
 				dst = append(dst, "'***'"...)
 			} else {

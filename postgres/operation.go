@@ -90,9 +90,9 @@ func nextStatement(sql string, i int, backslash bool) int {
 			return i + 1
 		case c == '\'':
 			escape := backslash || i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i == 1 || !identByte(sql[i-2]))
-			i = quoteEnd(sql, i, escape)
+			i = sqlop.QuoteEnd(sql, i, escape)
 		case c == '"':
-			i = quoteEnd(sql, i, false)
+			i = sqlop.QuoteEnd(sql, i, false)
 		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
 			for i < len(sql) && sql[i] != '\n' {
 				i++
@@ -106,26 +106,6 @@ func nextStatement(sql string, i int, backslash bool) int {
 		}
 	}
 	return i
-}
-
-// quoteEnd returns the index after the quoted text at sql[i] (its quote
-// doubled inside stands for itself; with backslash, a backslash escapes
-// the next byte).
-func quoteEnd(sql string, i int, backslash bool) int {
-	q := sql[i]
-	for j := i + 1; j < len(sql); j++ {
-		switch {
-		case backslash && sql[j] == '\\':
-			j++
-		case sql[j] == q:
-			if j+1 < len(sql) && sql[j+1] == q {
-				j++
-				continue
-			}
-			return j + 1
-		}
-	}
-	return len(sql)
 }
 
 // dollarEnd returns the index after the dollar-quoted literal at sql[i]

@@ -13,22 +13,7 @@ func Redact(dst []byte, sql string) []byte {
 		c := sql[i]
 		switch {
 		case c == '\'':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == '\\' && j+1 < len(sql) {
-					j += 2
-					continue
-				}
-				if sql[j] == '\'' {
-					if j+1 < len(sql) && sql[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					j++
-					break
-				}
-				j++
-			}
+			j := sqlop.QuoteEnd(sql, i, true)
 			if len(dst) > 0 && (dst[len(dst)-1] == 'E' || dst[len(dst)-1] == 'e') && (len(dst) == 1 || !identByte(dst[len(dst)-2])) {
 				dst = dst[:len(dst)-1]
 			}
@@ -136,22 +121,7 @@ func maskPasswords(dst []byte, sql string) []byte {
 		c := sql[i]
 		switch {
 		case c == '\'':
-			j := i + 1
-			for j < len(sql) {
-				if sql[j] == '\\' && j+1 < len(sql) {
-					j += 2
-					continue
-				}
-				if sql[j] == '\'' {
-					if j+1 < len(sql) && sql[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					j++
-					break
-				}
-				j++
-			}
+			j := sqlop.QuoteEnd(sql, i, true)
 			if armed {
 				dst = append(dst, "'***'"...)
 			} else {

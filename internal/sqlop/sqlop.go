@@ -149,3 +149,23 @@ func HasPrefixFold(s, prefix string) bool {
 	}
 	return true
 }
+
+// QuoteEnd returns the index after the quoted text at sql[i] (its quote
+// doubled inside stands for itself; with backslash, a backslash escapes
+// the next byte), or len(sql) when it is not closed.
+func QuoteEnd(sql string, i int, backslash bool) int {
+	q := sql[i]
+	for j := i + 1; j < len(sql); j++ {
+		switch {
+		case backslash && sql[j] == '\\':
+			j++
+		case sql[j] == q:
+			if j+1 < len(sql) && sql[j+1] == q {
+				j++
+				continue
+			}
+			return j + 1
+		}
+	}
+	return len(sql)
+}
