@@ -129,17 +129,20 @@ func (w *jsonWalk) str() bool {
 	return false
 }
 
+// put appends c to the output when emit is set.
+func (w *jsonWalk) put(emit bool, c byte) {
+	if emit {
+		w.out = append(w.out, c)
+	}
+}
+
 func (w *jsonWalk) object(depth int, emit bool) bool {
 	w.i++
-	if emit {
-		w.out = append(w.out, '{')
-	}
+	w.put(emit, '{')
 	w.skipSpace()
 	if w.i < len(w.s) && w.s[w.i] == '}' {
 		w.i++
-		if emit {
-			w.out = append(w.out, '}')
-		}
+		w.put(emit, '}')
 		return true
 	}
 	for {
@@ -177,14 +180,10 @@ func (w *jsonWalk) object(depth int, emit bool) bool {
 		switch w.s[w.i] {
 		case ',':
 			w.i++
-			if emit {
-				w.out = append(w.out, ',')
-			}
+			w.put(emit, ',')
 		case '}':
 			w.i++
-			if emit {
-				w.out = append(w.out, '}')
-			}
+			w.put(emit, '}')
 			return true
 		default:
 			return false
@@ -194,15 +193,11 @@ func (w *jsonWalk) object(depth int, emit bool) bool {
 
 func (w *jsonWalk) array(depth int, emit bool) bool {
 	w.i++
-	if emit {
-		w.out = append(w.out, '[')
-	}
+	w.put(emit, '[')
 	w.skipSpace()
 	if w.i < len(w.s) && w.s[w.i] == ']' {
 		w.i++
-		if emit {
-			w.out = append(w.out, ']')
-		}
+		w.put(emit, ']')
 		return true
 	}
 	for {
@@ -217,14 +212,10 @@ func (w *jsonWalk) array(depth int, emit bool) bool {
 		switch w.s[w.i] {
 		case ',':
 			w.i++
-			if emit {
-				w.out = append(w.out, ',')
-			}
+			w.put(emit, ',')
 		case ']':
 			w.i++
-			if emit {
-				w.out = append(w.out, ']')
-			}
+			w.put(emit, ']')
 			return true
 		default:
 			return false
