@@ -215,14 +215,31 @@ func containsFold(s, sub string) bool {
 // ClassOf returns the class of attribute key, and for Named the name
 // after the prefix.
 func (p *Policy) ClassOf(key string) (Class, string) {
-	if c, ok := p.Classes[key]; ok {
-		return c, ""
+	if p.Classes != nil {
+		if c, ok := p.Classes[key]; ok {
+			return c, ""
+		}
 	}
-	if c, ok := builtin[key]; ok {
-		return c, ""
+	// Most keys are none of the built-in exact keys: their bit in
+	// exactKeys rules that out without hashing the key twice.
+	if exactKeys&keyBit(key) != 0 {
+		if c, ok := builtin[key]; ok {
+			return c, ""
+		}
+		if _, ok := statementMaskers[key]; ok {
+			return Statement, ""
+		}
 	}
-	if _, ok := statementMaskers[key]; ok {
-		return Statement, ""
+	// Built-in prefixes (http.header.) and the Named rule below need two
+	// dots; a user's prefixes may have one.
+	dots := 0
+	for i := 0; i < len(key) && dots < 2; i++ {
+		if key[i] == '.' {
+			dots++
+		}
+	}
+	if dots < 2 && p.Classes == nil {
+		return Plain, ""
 	}
 	for i := len(key) - 1; i > 0; i-- {
 		if key[i] != '.' {
@@ -245,6 +262,25 @@ func (p *Policy) ClassOf(key string) (Class, string) {
 		}
 	}
 	return Plain, ""
+}
+
+// exactKeys has keyBit(k) set for every exact key of builtin and of
+// statementMaskers (RegisterStatement adds its key).
+var exactKeys = func() (m uint64) {
+	for k := range builtin {
+		if !strings.HasSuffix(k, ".") {
+			m |= keyBit(k)
+		}
+	}
+	return m
+}()
+
+// keyBit is a cheap 1-of-64 hash of a key, from its length and last byte.
+func keyBit(k string) uint64 {
+	if len(k) == 0 {
+		return 1
+	}
+	return 1 << ((uint(len(k))*7 + uint(k[len(k)-1])) & 63)
 }
 
 // AppendString appends s, the value of attribute key, redacted.

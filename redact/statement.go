@@ -10,6 +10,7 @@ var statementMaskers = map[string]func(dst []byte, sql string) []byte{}
 // it from an init function only: the table is read without a lock.
 func RegisterStatement(key string, mask func(dst []byte, sql string) []byte) {
 	statementMaskers[key] = mask
+	exactKeys |= keyBit(key)
 }
 
 // credentialWords mark a statement that carries a credential in a
