@@ -84,6 +84,13 @@ http {
 	default_type text/plain;
 	server {
 		listen %[4]s;
+		# After an early answer nginx reads and discards the rest of the
+		# request before closing: by default it does so only when it has
+		# begun reading the body, so a 501 given at the head could close
+		# on a client still sending (EPIPE on its side).
+		lingering_close always;
+		lingering_time 30s;
+		lingering_timeout 5s;
 		location /small {
 			client_max_body_size 1k;
 			return 200 "never: the body is over the limit\n";
