@@ -465,6 +465,7 @@ func (h *Handle) block(r *ring, c Consumer, it *blockIter, p *Packet, cnt *Stats
 	}
 	if it.bad {
 		cnt.BadBlocks++
+		cnt.LastBadBlock = describeBadBlock(b, it)
 	}
 	cnt.Blocks++
 	if h.rec != nil {
@@ -478,6 +479,7 @@ func (h *Handle) block(r *ring, c Consumer, it *blockIter, p *Packet, cnt *Stats
 	r.mu.Lock()
 	r.pub.Packets, r.pub.Bytes, r.pub.Outgoing = cnt.Packets, cnt.Bytes, cnt.Outgoing
 	r.pub.Truncated, r.pub.Blocks, r.pub.BadBlocks = cnt.Truncated, cnt.Blocks, cnt.BadBlocks
+	r.pub.LastBadBlock = cnt.LastBadBlock
 	r.mu.Unlock()
 }
 
@@ -504,6 +506,9 @@ func (h *Handle) Stats() Stats {
 		st.Truncated += p.Truncated
 		st.Blocks += p.Blocks
 		st.BadBlocks += p.BadBlocks
+		if p.LastBadBlock != "" {
+			st.LastBadBlock = p.LastBadBlock
+		}
 		st.DecodeErrors += p.DecodeErrors
 		st.NotTCP += p.NotTCP
 		st.Fragments += p.Fragments

@@ -144,6 +144,10 @@ type Stats struct {
 	// headers did not fit in the block (their remaining frames are lost
 	// and the block is counted here).
 	Blocks, BadBlocks uint64
+	// LastBadBlock describes the last bad block, for diagnosis: the
+	// block's descriptor (frames, first offset, length) and the header of
+	// the frame the walk stopped at ("" when there was none).
+	LastBadBlock string
 	// DecodeErrors are frames handed to the pipeline that
 	// reassembly.DecodePacket rejected as short or malformed; NotTCP are
 	// frames that are not TCP over IPv4/IPv6 (ARP, UDP, ...); Fragments

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/wirekit/wirekit/reassembly"
@@ -156,4 +157,23 @@ func (it *blockIter) next(p *Packet) bool {
 		it.off = off + next
 	}
 	return true
+}
+
+// describeBadBlock says where the walk of block b stopped (for
+// Stats.LastBadBlock): the descriptor's frame count, first offset and
+// length, and the frame header at the walk's offset with the frames left.
+// Bad blocks are rare, so it may allocate.
+func describeBadBlock(b []byte, it *blockIter) string {
+	if len(b) < blockDescLen {
+		return fmt.Sprintf("block of %d bytes, shorter than its descriptor", len(b))
+	}
+	d := fmt.Sprintf("block: %d frames, first at %d, length %d; walk at offset %d with %d frames left",
+		le.Uint32(b[blkNumPktsOff:]), le.Uint32(b[blkFirstPktOff:]), le.Uint32(b[blkLenOff:]), it.off, it.left)
+	if it.off < 0 || it.off > len(b)-minFrameStride {
+		return d
+	}
+	h := b[it.off:]
+	return d + fmt.Sprintf(": next %d, snaplen %d, len %d, status %#x, mac %d, net %d, sll family %d ifindex %d pkttype %d",
+		le.Uint32(h[0:]), le.Uint32(h[12:]), le.Uint32(h[16:]), le.Uint32(h[20:]), le.Uint16(h[24:]), le.Uint16(h[26:]),
+		le.Uint16(h[frameHdrLen:]), int32(le.Uint32(h[frameHdrLen+4:])), h[frameHdrLen+10])
 }

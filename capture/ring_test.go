@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 )
@@ -132,5 +133,22 @@ func TestBlockIterCorrupt(t *testing.T) {
 		if !it.bad || n > 1 {
 			t.Errorf("%s: bad=%v after %d frames", name, it.bad, n)
 		}
+		if d := describeBadBlock(b, &it); !strings.HasPrefix(d, "block: ") {
+			t.Errorf("%s: described as %q", name, d)
+		}
+	}
+	// A header never written (all zero), as the walk reports it.
+	b := bytes.Clone(good)
+	clear(b[blockDescLen+96 : blockDescLen+96+frameHdrLen+sllLen])
+	le.PutUint32(b[blockDescLen:], 96)
+	var it blockIter
+	var p Packet
+	if it.reset(b, false) {
+		for it.next(&p) {
+		}
+	}
+	const want = "block: 2 frames, first at 48, length 240; walk at offset 144 with 1 frames left: next 0, snaplen 0, len 0, status 0x0, mac 0, net 0, sll family 0 ifindex 0 pkttype 0"
+	if d := describeBadBlock(b, &it); !it.bad || d != want {
+		t.Errorf("zero header: bad=%v, described as\n%q, want\n%q", it.bad, d, want)
 	}
 }
