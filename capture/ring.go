@@ -119,11 +119,13 @@ func (it *blockIter) next(p *Packet) bool {
 	if status&statusVLANValid != 0 {
 		p.VLAN = uint16(le.Uint32(h[32:]))
 	}
-	start := mac
+	// The captured bytes start at tp_mac on a SOCK_RAW socket and at
+	// tp_net on a SOCK_DGRAM (cooked) one: tp_snaplen counts from there.
+	start, data := mac, mac
 	if it.cooked {
-		start = net - cookedHdrLen
+		start, data = net-cookedHdrLen, net
 	}
-	if start < minFrameStride || snap < 0 || net < mac || snap > len(h)-net || (!it.cooked && snap > len(h)-mac) || wire < snap {
+	if start < minFrameStride || snap < 0 || net < mac || data > len(h) || snap > len(h)-data || wire < snap {
 		it.bad = true
 		return false
 	}
