@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/wirekit/wirekit/parser"
@@ -86,6 +87,24 @@ func SeedChunking(f interface{ Add(args ...any) }, prefix string, max int) error
 		}
 	}
 	return nil
+}
+
+// FuzzChunking is a protocol's chunking fuzz target: seeded with the first
+// max bytes of every connection of the corpus captures whose name starts
+// with prefix (SeedChunking), it checks each conversation with
+// CheckChunking and fails on the first difference. A protocol package's
+// whole target is
+//
+//	func FuzzChunking(f *testing.F) { pcaptest.FuzzChunking(f, Protocol(), "redis_", 1024) }
+func FuzzChunking(f *testing.F, p *parser.Protocol, prefix string, max int) {
+	if err := SeedChunking(f, prefix, max); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, conv []byte, cuts uint64) {
+		if err := CheckChunking(p, DecodeConversation(conv), cuts); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // CheckChunking feeds the conversation to p through a parser.Conn and
