@@ -4,11 +4,10 @@ package mysql
 
 import (
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -25,34 +24,11 @@ func TestAllocs(t *testing.T) {
 	prep.SetString(AttrCommand, "STMT_PREPARE")
 	prep.SetString(AttrStatement, "INSERT INTO t VALUES (?)")
 	require.True(t, p.ParseResponse(&m, prepResp, &prep, st))
-	tests := []struct {
-		name string
-		run  func() bool
-	}{
-		{"query", func() bool { return p.ParseRequest(&m, queryReq, st) }},
-		{"execute (statement known)", func() bool { return p.ParseRequest(&m, executeReq, st) }},
-		{"result set", func() bool { return p.ParseResponse(&m, resultResp, &req, st) }},
-		{"ok", func() bool { return p.ParseResponse(&m, okResp, &req, st) }},
-		{"err", func() bool { return p.ParseResponse(&m, errResp, &req, st) }},
-		{"prepare ok (same text)", func() bool { return p.ParseResponse(&m, prepResp, &prep, st) }},
-	}
-	for _, tt := range tests {
-		assert.True(t, tt.run(), tt.name)
-		assert.Zero(t, testing.AllocsPerRun(200, func() { tt.run() }), tt.name)
-	}
-
-	n := 0
-	c := parser.NewConn(p, parser.ConnOptions{}, func(*parser.Exchange) { n++ })
-	ts := time.Unix(0, 0)
-	c.Feed(parser.Request, prepareReq, ts)
-	c.Feed(parser.Response, prepResp, ts)
-	round := func() {
-		c.Feed(parser.Request, queryReq, ts)
-		c.Feed(parser.Response, resultResp, ts)
-		c.Feed(parser.Request, executeReq, ts)
-		c.Feed(parser.Response, okResp, ts)
-	}
-	round()
-	assert.Zero(t, testing.AllocsPerRun(200, round), "Conn steady state")
-	assert.Equal(t, 1+2*202, n)
+	sqltest.ZeroAllocs(t, "query", func() bool { return p.ParseRequest(&m, queryReq, st) })
+	sqltest.ZeroAllocs(t, "execute (statement known)", func() bool { return p.ParseRequest(&m, executeReq, st) })
+	sqltest.ZeroAllocs(t, "result set", func() bool { return p.ParseResponse(&m, resultResp, &req, st) })
+	sqltest.ZeroAllocs(t, "ok", func() bool { return p.ParseResponse(&m, okResp, &req, st) })
+	sqltest.ZeroAllocs(t, "err", func() bool { return p.ParseResponse(&m, errResp, &req, st) })
+	sqltest.ZeroAllocs(t, "prepare ok (same text)", func() bool { return p.ParseResponse(&m, prepResp, &prep, st) })
+	sqltest.SteadyConnAllocs(t, p, [][]byte{prepareReq, prepResp}, [][]byte{queryReq, resultResp, executeReq, okResp})
 }

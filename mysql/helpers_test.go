@@ -1,5 +1,14 @@
 package mysql
 
+import "github.com/wirekit/wirekit/internal/sqltest"
+
+// The shared test helpers (sqltest), by the short names the tests use.
+var (
+	exchanges = sqltest.Exchanges
+	str       = sqltest.Str
+	num       = sqltest.Num
+)
+
 // pkt builds one packet: 3-byte length, sequence id, payload.
 func pkt(seq byte, payload string) []byte {
 	n := len(payload)

@@ -4,29 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
-	"github.com/wirekit/wirekit/pcaptest"
 )
-
-func exchanges(t *testing.T, p *parser.Protocol, pairs ...[]byte) ([]*parser.Exchange, *parser.Conn) {
-	t.Helper()
-	var out []*parser.Exchange
-	c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) { out = append(out, e.Clone()) })
-	ts := time.Unix(0, 0)
-	for i, b := range pairs {
-		c.Feed(parser.Direction(i%2), b, ts)
-	}
-	c.Close(ts)
-	return out, c
-}
-
-func str(a *parser.Attributes, k string) string { s, _ := a.String(k); return s }
-func num(a *parser.Attributes, k string) int64  { n, _ := a.Int(k); return n }
 
 func TestPreparedStatements(t *testing.T) {
 	ex, c := exchanges(t, Protocol(), prepareReq, prepResp, executeReq, okResp, closeReq, nil, executeReq, errResp)
@@ -68,23 +52,9 @@ func TestResultSetsAndMultiResults(t *testing.T) {
 // before, is unknown as well; from that response on the connection knows
 // (CLIENT_DEPRECATE_EOF is on) and resolves the later statements.
 func TestCapturePickedUpMidway(t *testing.T) {
-	streams, err := pcaptest.ReadFile(pcaptest.Corpus("mysql_godriver_mixed.pcap"))
-	require.NoError(t, err)
-	s := streams[0]
-	start := -1
-	for i, ch := range s.Chunks {
-		if b := ch.Bytes(s); ch.Dir == parser.Request && len(b) > 4 && b[4] == comStmtExecute {
-			start = i
-			break
-		}
-	}
-	require.Positive(t, start)
-	var ex []*parser.Exchange
-	c := parser.NewConn(Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) { ex = append(ex, e.Clone()) })
-	for _, ch := range s.Chunks[start:] {
-		c.Feed(ch.Dir, ch.Bytes(s), ch.Time)
-	}
-	c.Close(time.Time{})
+	ex, c := sqltest.PickUp(t, Protocol(), "mysql_godriver_mixed.pcap", func(_ int, dir parser.Direction, b []byte) bool {
+		return dir == parser.Request && len(b) > 4 && b[4] == comStmtExecute
+	})
 	st := c.Stats()
 	assert.Zero(t, st.ParseErrors[0]+st.ParseErrors[1])
 	assert.Zero(t, st.Unmatched)

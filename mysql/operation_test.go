@@ -1,17 +1,17 @@
 package mysql
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
 )
 
 func TestOperations(t *testing.T) {
-	for _, tt := range []struct{ sql, want string }{
+	sqltest.Operations(t, appendOperations, sqltest.Cases{
 		{"SELECT 1", "SELECT"},
 		{"  drop table t", "DROP"},
 		{"/* a comment */ DROP TABLE t", "DROP"},
@@ -38,17 +38,7 @@ func TestOperations(t *testing.T) {
 		{"   ", ""},
 		{"123", ""},
 		{"with x as (select 1) select * from x", "WITH"},
-	} {
-		assert.Equal(t, tt.want, string(appendOperations(nil, tt.sql)), tt.sql)
-	}
-	var many strings.Builder
-	for i := range 40 {
-		many.WriteString(strings.Repeat("k", i%20+1) + "; ")
-	}
-	ops := strings.Fields(string(appendOperations(nil, many.String())))
-	assert.Len(t, ops, maxOperations, "bounded")
-	long := strings.Repeat("x", maxKeyword+1)
-	assert.Equal(t, "DROP", string(appendOperations(nil, long+"; DROP")), "an over-long word is no keyword")
+	})
 }
 
 // AttrOperation on COM_QUERY, STMT_PREPARE and the STMT_EXECUTE resolving

@@ -6,12 +6,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wirekit/wirekit/internal/sqltest"
 )
 
 // Password literals are masked in every reported statement, with the
 // default options; everything else is kept as sent.
 func TestMaskPasswords(t *testing.T) {
-	for _, tt := range []struct{ in, want string }{
+	sqltest.Masking(t, mayHoldPassword, maskPasswords, sqltest.Cases{
 		{"CREATE USER 'app'@'%' IDENTIFIED BY 's3cret!'", "CREATE USER 'app'@'%' IDENTIFIED BY '***'"},
 		{"alter user app identified with mysql_native_password as '*E6CC90B8'", "alter user app identified with mysql_native_password as '***'"},
 		{"ALTER USER app IDENTIFIED VIA ed25519 USING PASSWORD('pw\\'x')", "ALTER USER app IDENTIFIED VIA ed25519 USING PASSWORD('***')"},
@@ -22,12 +24,7 @@ func TestMaskPasswords(t *testing.T) {
 		{"SET PASSWORD = 'a'; SELECT 'kept'", "SET PASSWORD = '***'; SELECT 'kept'"},
 		{"SELECT 'password' /* identified */, 2", "SELECT 'password' /* identified */, 2"},
 		{"SELECT 1 -- password 'x'", "SELECT 1 -- password 'x'"},
-	} {
-		if tt.in != tt.want {
-			assert.True(t, mayHoldPassword(tt.in), "the cheap test never misses a statement to mask: %s", tt.in)
-		}
-		assert.Equal(t, tt.want, string(maskPasswords(nil, tt.in)), tt.in)
-	}
+	})
 	assert.False(t, mayHoldPassword("SELECT id, name FROM items WHERE id = 3"))
 	assert.True(t, mayHoldPassword("select PassWord from t"))
 }
@@ -56,14 +53,5 @@ func TestPasswordsNeverReported(t *testing.T) {
 // mayHoldPassword finds the words it looks for at every offset and in
 // any case, and not their near misses.
 func TestMayHoldPasswordAnywhere(t *testing.T) {
-	for _, w := range []string{"passw", "PASSW", "PaSsW", "identified", "IDENTIFIED", "IdEnTiFiEd"} {
-		for pad := 0; pad < 17; pad++ {
-			s := strings.Repeat("x", pad) + w + strings.Repeat("y", pad%5)
-			assert.True(t, mayHoldPassword(s), s)
-			assert.False(t, mayHoldPassword(strings.Repeat("x", pad)+w[:len(w)-1]+strings.Repeat("y", pad%5)), s)
-		}
-	}
-	for _, s := range []string{"", "p", "SELECT pi, ip FROM pass WHERE identifie = 'passes'", "\xf0\xd0\xe9 p i P I"} {
-		assert.False(t, mayHoldPassword(s), s)
-	}
+	sqltest.FindsWords(t, mayHoldPassword, []string{"passw", "PASSW", "PaSsW", "identified", "IDENTIFIED", "IdEnTiFiEd"}, []string{"", "p", "SELECT pi, ip FROM pass WHERE identifie = 'passes'", "\xf0\xd0\xe9 p i P I"})
 }

@@ -1,16 +1,16 @@
 package mysql
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/wirekit/wirekit/internal/sqltest"
 )
 
 // myServer is a MariaDB server of Debian's mariadb-server package started
@@ -31,18 +31,8 @@ const (
 	myDatabase   = "corpusdb"
 )
 
-// requireLive skips outside CI when the test cannot run here (not root, no
-// binaries); in CI (CI=true) it fails instead, so the live test always runs.
-func requireLive(t testing.TB, what string, ok bool) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s: needed in CI (.ci/run installs it)", what)
-	}
-	t.Skipf("%s: not available here (run as root with Debian's mariadb-server installed, or with CI=true)", what)
-}
+// myInstall is what the live tests need installed.
+const myInstall = "Debian's mariadb-server"
 
 // startMariaDB initialises and starts a server on port; it is stopped
 // when the test ends.
@@ -52,12 +42,8 @@ func startMariaDB(t testing.TB, port int) *myServer {
 	if err != nil {
 		_, err = os.Stat("/usr/sbin/mariadbd")
 	}
-	requireLive(t, "mariadbd", err == nil)
-	requireLive(t, "root", os.Geteuid() == 0)
-	u, err := user.Lookup("mysql")
-	requireLive(t, "user mysql", err == nil)
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	sqltest.RequireLive(t, "mariadbd", err == nil, myInstall)
+	uid, gid := sqltest.ServerUser(t, "mysql", myInstall)
 	dir, err := os.MkdirTemp("", "wirekit-mysql-")
 	if err != nil {
 		t.Fatal(err)
@@ -71,13 +57,7 @@ func startMariaDB(t testing.TB, port int) *myServer {
 		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
 	}
 	crt, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
-	if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-		"-keyout", key, "-out", crt).CombinedOutput(); err != nil {
-		t.Fatalf("openssl: %v\n%s", err, out)
-	}
-	for _, f := range []string{crt, key} {
-		os.Chown(f, uid, gid)
-	}
+	sqltest.SelfSignedCert(t, crt, key, uid, gid)
 	s.cmd = exec.Command("/usr/sbin/mariadbd", "--no-defaults", "--user=mysql", "--datadir="+data,
 		"--socket="+s.sock, "--port="+strconv.Itoa(port), "--bind-address=127.0.0.1", "--skip-name-resolve",
 		"--pid-file="+filepath.Join(dir, "mysqld.pid"), "--log-error="+s.errLog,
@@ -126,20 +106,4 @@ func (s *myServer) sql(t testing.TB, sql string) {
 
 func (s *myServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
 
-func (s *myServer) generalLog() []byte {
-	b, _ := os.ReadFile(s.logFile)
-	return bytes.Clone(b)
-}
-
-// freePort returns a loopback TCP port nothing listens on now, so that
-// test servers of concurrent runs on one host (a developer's and a CI
-// run) do not collide on a fixed port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func (s *myServer) generalLog() []byte { return sqltest.ReadLog(s.logFile) }

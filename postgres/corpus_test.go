@@ -1,23 +1,11 @@
 package postgres
 
 import (
-	"fmt"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
-	"github.com/wirekit/wirekit/pcaptest"
 )
-
-// add sums the counters the corpus test checks.
-func (out *Stats) add(ps Stats) {
-	out.TLS += ps.TLS
-	out.Cancels += ps.Cancels
-	out.UnknownStatements += ps.UnknownStatements
-	out.Unexpected += ps.Unexpected
-}
 
 // TestCorpus checks every exchange of the PostgreSQL captures against
 // their truth (tshark's pgsql dissector), field by field, for the
@@ -28,26 +16,8 @@ func (out *Stats) add(ps Stats) {
 // does, so the answer to an SSLRequest could not stop the client's TLS
 // bytes from being read as PostgreSQL.
 func TestCorpus(t *testing.T) {
-	names := pcaptest.CorpusCaptures("postgres_")
-	require.NotEmpty(t, names)
-	for _, name := range names {
-		want, err := pcaptest.ReadTruth(pcaptest.Corpus(name + ".truth.jsonl"))
-		require.NoError(t, err)
-		for _, feed := range pcaptest.Feeds()[:3] {
-			t.Run(fmt.Sprintf("%s/%s", name, feed.Name), func(t *testing.T) {
-				var state Stats
-				got := pcaptest.RunTruth(t, Protocol(), pcaptest.Corpus(name+".pcap"), feed, func(c *parser.Conn) {
-					state.add(c.State().(*State).Stats())
-				})
-				agree := pcaptest.CompareTruth(t, name, want, got.Rows)
-				assert.Equal(t, len(want), agree)
-				t.Logf("%s: %d/%d exchanges agree, %d pushes, state %+v", name, agree, len(want), got.Pushes, state)
-				assert.Zero(t, got.Stats.ParseErrors[0]+got.Stats.ParseErrors[1], "parse errors")
-				assert.Zero(t, got.Stats.FramingErrors[0]+got.Stats.FramingErrors[1], "framing errors")
-				assert.Zero(t, got.Stats.Unmatched, "unmatched responses")
-				assert.Zero(t, state.Unexpected, "unexpected responses")
-				assert.Zero(t, state.UnknownStatements, "unknown statements")
-			})
-		}
-	}
+	sqltest.Corpus(t, "postgres_", Protocol(), false, func(c *parser.Conn) (uint64, uint64) {
+		st := c.State().(*State).Stats()
+		return st.Unexpected, st.UnknownStatements
+	})
 }

@@ -1,6 +1,17 @@
 package postgres
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/wirekit/wirekit/internal/sqltest"
+)
+
+// The shared test helpers (sqltest), by the short names the tests use.
+var (
+	exchanges = sqltest.Exchanges
+	str       = sqltest.Str
+	num       = sqltest.Num
+)
 
 // msg builds a typed message: type byte, length, body parts.
 func msg(typ byte, parts ...string) []byte {

@@ -3,9 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,81 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/internal/sqltest"
 )
-
-// tap is a TCP relay on 127.0.0.1 in front of a server: every byte each
-// way is also fed to a parser.Conn per connection, as a capture would see
-// it.
-type tap struct {
-	ln    net.Listener
-	mu    sync.Mutex
-	ex    []*parser.Exchange
-	conns []*parser.Conn
-	wg    sync.WaitGroup
-}
-
-func newTap(t *testing.T, proto *parser.Protocol, server string) *tap {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	tp := &tap{ln: ln}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", server)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			tp.mu.Lock()
-			pc := parser.NewConn(proto, parser.ConnOptions{}, func(e *parser.Exchange) { tp.ex = append(tp.ex, e.Clone()) })
-			tp.conns = append(tp.conns, pc)
-			tp.mu.Unlock()
-			pipe := func(dst, src net.Conn, dir parser.Direction) {
-				defer tp.wg.Done()
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := src.Read(buf)
-					if n > 0 {
-						// Feed before forwarding, so the order across
-						// directions is the order a capture would see.
-						tp.mu.Lock()
-						pc.Feed(dir, buf[:n], time.Now())
-						tp.mu.Unlock()
-						if _, werr := dst.Write(buf[:n]); werr != nil {
-							break
-						}
-					}
-					if err != nil {
-						break
-					}
-				}
-				if tc, ok := dst.(*net.TCPConn); ok {
-					tc.CloseWrite()
-				}
-			}
-			tp.wg.Add(2)
-			go pipe(s, c, parser.Request)
-			go pipe(c, s, parser.Response)
-		}
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return tp
-}
-
-// done waits for the relayed connections to end and closes their Conns.
-func (tp *tap) done() []*parser.Exchange {
-	tp.wg.Wait()
-	tp.mu.Lock()
-	defer tp.mu.Unlock()
-	for _, c := range tp.conns {
-		c.Close(time.Now())
-	}
-	return tp.ex
-}
 
 // TestLive drives a PostgreSQL server the test starts with pgx through a
 // relay that feeds parser.Conn, and checks the exchanges against what
@@ -97,11 +22,11 @@ func TestLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL server")
 	}
-	s := startPostgres(t, freePort(t))
-	tp := newTap(t, Protocol(), s.addr())
+	s := startPostgres(t, sqltest.FreePort(t))
+	tp := sqltest.NewTap(t, Protocol(), s.addr())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	url := "postgres://" + pgUser + ":" + pgPassword + "@" + tp.ln.Addr().String() + "/" + pgDatabase + "?sslmode=disable&application_name=wirekit-live"
+	url := "postgres://" + pgUser + ":" + pgPassword + "@" + tp.Addr() + "/" + pgDatabase + "?sslmode=disable&application_name=wirekit-live"
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, "CREATE TABLE live (id int PRIMARY KEY, v text)")
@@ -124,7 +49,7 @@ func TestLive(t *testing.T) {
 	rows.Close()
 	require.Equal(t, 500, n)
 	require.NoError(t, conn.Close(ctx))
-	ex := tp.done()
+	ex := tp.Done()
 
 	var inserts, dups, big int
 	for _, e := range ex {

@@ -6,19 +6,12 @@ import (
 	"github.com/wirekit/wirekit/internal/sqlop"
 )
 
-// maxOperations bounds the keywords AttrOperation lists, and
-// maxKeyword their length.
-const (
-	maxOperations = sqlop.MaxOperations
-	maxKeyword    = sqlop.MaxKeyword
-)
-
 // operations reads statements in this dialect for appendOperations.
 var operations = sqlop.Dialect{SkipNoise: skipNoise, NextStatement: nextStatement, BackslashFirst: false}
 
 // appendOperations appends to dst the leading keyword of each statement
 // of sql, upper-cased, each once, space-separated, in order, at most
-// maxOperations (AttrOperation). Whitespace, comments (-- and nested /*
+// sqlop.MaxOperations (AttrOperation). Whitespace, comments (-- and nested /*
 // */) and opening parentheses before a keyword are skipped. Statements
 // are separated by ';' outside literals ('...', E'...', $tag$...$tag$),
 // "quoted identifiers" and comments. Whether a backslash escapes a quote

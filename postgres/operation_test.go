@@ -1,17 +1,17 @@
 package postgres
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
 )
 
 func TestOperations(t *testing.T) {
-	for _, tt := range []struct{ sql, want string }{
+	sqltest.Operations(t, appendOperations, sqltest.Cases{
 		{"SELECT 1", "SELECT"},
 		{"  drop table t;", "DROP"},
 		{"/* a /* nested */ comment */ DROP TABLE t", "DROP"},
@@ -30,14 +30,7 @@ func TestOperations(t *testing.T) {
 		{"CREATE FUNCTION f() RETURNS void AS $body$ DELETE FROM t; $body$ LANGUAGE sql; SELECT f()", "CREATE SELECT"},
 		{"", ""},
 		{"with d as (delete from t returning *) select * from d", "WITH"},
-	} {
-		assert.Equal(t, tt.want, string(appendOperations(nil, tt.sql)), tt.sql)
-	}
-	var many strings.Builder
-	for i := range 40 {
-		many.WriteString(strings.Repeat("k", i%20+1) + "; ")
-	}
-	assert.Len(t, strings.Fields(string(appendOperations(nil, many.String()))), maxOperations, "bounded")
+	})
 }
 
 // AttrOperation on simple queries and extended runs (the Parse's text,

@@ -4,31 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
-	"github.com/wirekit/wirekit/pcaptest"
 )
-
-// exchanges feeds request/response byte pairs through one Conn in order
-// and returns the exchanges.
-func exchanges(t *testing.T, p *parser.Protocol, pairs ...[]byte) ([]*parser.Exchange, *parser.Conn) {
-	t.Helper()
-	var out []*parser.Exchange
-	c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) { out = append(out, e.Clone()) })
-	ts := time.Unix(0, 0)
-	for i, b := range pairs {
-		c.Feed(parser.Direction(i%2), b, ts)
-	}
-	c.Close(ts)
-	return out, c
-}
-
-func str(a *parser.Attributes, k string) string { s, _ := a.String(k); return s }
-func num(a *parser.Attributes, k string) int64  { n, _ := a.Int(k); return n }
 
 func TestExtendedQueryResolvesNamedStatements(t *testing.T) {
 	ex, c := exchanges(t, Protocol(), prepareReq, prepResp, execReq, execResp, execReq, errResp)
@@ -64,23 +46,9 @@ func TestMidStreamUnknownStatement(t *testing.T) {
 // several statements were prepared: every exchange after it is still
 // parsed, the statements prepared before are counted unknown.
 func TestCapturePickedUpMidway(t *testing.T) {
-	streams, err := pcaptest.ReadFile(pcaptest.Corpus("postgres_pgx_mixed.pcap"))
-	require.NoError(t, err)
-	s := streams[0]
-	start := -1
-	for i, ch := range s.Chunks {
-		if ch.Dir == parser.Request && ch.Len > 0 && ch.Bytes(s)[0] == 'B' && i > 20 {
-			start = i
-			break
-		}
-	}
-	require.Positive(t, start)
-	var ex []*parser.Exchange
-	c := parser.NewConn(Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) { ex = append(ex, e.Clone()) })
-	for _, ch := range s.Chunks[start:] {
-		c.Feed(ch.Dir, ch.Bytes(s), ch.Time)
-	}
-	c.Close(time.Time{})
+	ex, c := sqltest.PickUp(t, Protocol(), "postgres_pgx_mixed.pcap", func(i int, dir parser.Direction, b []byte) bool {
+		return dir == parser.Request && len(b) > 0 && b[0] == 'B' && i > 20
+	})
 	st := c.Stats()
 	assert.Zero(t, st.ParseErrors[0]+st.ParseErrors[1])
 	assert.Zero(t, st.Unmatched)

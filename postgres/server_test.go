@@ -6,11 +6,12 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/wirekit/wirekit/internal/sqltest"
 )
 
 // pgServer is a PostgreSQL server of Debian's postgresql package started
@@ -38,30 +39,16 @@ func pgBinDir() string {
 	return filepath.Dir(dirs[len(dirs)-1])
 }
 
-// requireLive skips outside CI when the test cannot run here (not root, no
-// binaries); in CI (CI=true) it fails instead, so the live test always runs.
-func requireLive(t testing.TB, what string, ok bool) {
-	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s: needed in CI (.ci/run installs it)", what)
-	}
-	t.Skipf("%s: not available here (run as root with Debian's postgresql installed, or with CI=true)", what)
-}
+// pgInstall is what the live tests need installed.
+const pgInstall = "Debian's postgresql"
 
 // startPostgres initialises and starts a server on port; it is stopped
 // when the test ends.
 func startPostgres(t testing.TB, port int) *pgServer {
 	t.Helper()
 	bin := pgBinDir()
-	requireLive(t, "postgresql server binaries", bin != "")
-	requireLive(t, "root (to run the server as the postgres user)", os.Geteuid() == 0)
-	u, err := user.Lookup("postgres")
-	requireLive(t, "user postgres", err == nil)
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
+	sqltest.RequireLive(t, "postgresql server binaries", bin != "", pgInstall)
+	uid, gid := sqltest.ServerUser(t, "postgres", pgInstall)
 	dir, err := os.MkdirTemp("", "wirekit-pg-")
 	if err != nil {
 		t.Fatal(err)
@@ -79,14 +66,7 @@ func startPostgres(t testing.TB, port int) *pgServer {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 	crt, key := filepath.Join(data, "server.crt"), filepath.Join(data, "server.key")
-	if out, err := exec.Command("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-		"-keyout", key, "-out", crt).CombinedOutput(); err != nil {
-		t.Fatalf("openssl: %v\n%s", err, out)
-	}
-	for _, f := range []string{crt, key} {
-		os.Chown(f, uid, gid)
-		os.Chmod(f, 0o600)
-	}
+	sqltest.SelfSignedCert(t, crt, key, uid, gid)
 	conf := fmt.Sprintf(`
 port = %d
 listen_addresses = '127.0.0.1'
@@ -139,10 +119,7 @@ func (s *pgServer) psqlSocket(t testing.TB, sql string) {
 func (s *pgServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
 
 // serverLog returns the server's log so far.
-func (s *pgServer) serverLog() []byte {
-	b, _ := os.ReadFile(s.logFile)
-	return bytes.Clone(b)
-}
+func (s *pgServer) serverLog() []byte { return sqltest.ReadLog(s.logFile) }
 
 // waitLog waits until the server log contains sub (statement logging is
 // asynchronous to the client's view).
@@ -153,17 +130,4 @@ func (s *pgServer) waitLog(sub string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// freePort returns a loopback TCP port nothing listens on now, so that
-// test servers of concurrent runs on one host (a developer's and a CI
-// run) do not collide on a fixed port.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
