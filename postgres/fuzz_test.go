@@ -5,6 +5,7 @@ import (
 
 	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // FuzzParse parses arbitrary bytes as a request or a response (with and
@@ -23,7 +24,7 @@ func FuzzParse(f *testing.F) {
 // the exchanges (kind, sizes, flags, errors, every attribute) and the
 // counters must not depend on the cutting (pcaptest.CheckChunking, as for
 // every protocol).
-func FuzzChunking(f *testing.F) { sqltest.FuzzChunking(f, "postgres_", Protocol()) }
+func FuzzChunking(f *testing.F) { pcaptest.FuzzChunking(f, Protocol(), "postgres_", 2048) }
 
 // FuzzOperations splits arbitrary text into statements: no panic, at
 // most sqlop.MaxOperations distinct upper-case keywords of at most

@@ -207,20 +207,6 @@ func FuzzOperations(f *testing.F, appendOps func([]byte, string) []byte) {
 	})
 }
 
-// FuzzChunking checks any cutting of a conversation gives the same
-// exchanges and counters (pcaptest.CheckChunking), seeded with the first
-// 2048 bytes of every corpus connection of the captures named prefix*.
-func FuzzChunking(f *testing.F, prefix string, p *parser.Protocol) {
-	if err := pcaptest.SeedChunking(f, prefix, 2048); err != nil {
-		f.Fatal(err)
-	}
-	f.Fuzz(func(t *testing.T, conv []byte, cuts uint64) {
-		if err := pcaptest.CheckChunking(p, pcaptest.DecodeConversation(conv), cuts); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
 // Corpus checks every exchange of the corpus captures named prefix*
 // against their truth files, field by field, through p in the first
 // three pcaptest feeds (as captured, one byte at a time, random cuts):
