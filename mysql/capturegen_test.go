@@ -22,43 +22,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/pcaptest"
 )
-
-func tcpdump(t *testing.T, file string, port int) (stop func()) {
-	cmd := exec.Command("tcpdump", "-i", "lo", "-s", "0", "-B", "65536", "-U", "--immediate-mode", "-w", file, fmt.Sprintf("tcp port %d", port))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(700 * time.Millisecond)
-	return func() {
-		last := int64(-1)
-		for range 50 {
-			time.Sleep(200 * time.Millisecond)
-			st, err := os.Stat(file)
-			if err == nil && st.Size() == last {
-				break
-			}
-			if err == nil {
-				last = st.Size()
-			}
-		}
-		cmd.Process.Signal(syscall.SIGINT)
-		cmd.Wait()
-		t.Logf("tcpdump %s: %s", filepath.Base(file), strings.TrimSpace(stderr.String()))
-		if !strings.Contains(stderr.String(), "\n0 packets dropped by kernel") {
-			t.Errorf("tcpdump reports drops: %s", stderr.String())
-		}
-	}
-}
 
 const cliScript = `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(8,2));
 INSERT INTO items VALUES (1, 'apple', 0.50);
@@ -86,7 +57,7 @@ func TestCapture(t *testing.T) {
 	corpus := pcaptest.Corpus("")
 
 	pcap := filepath.Join(corpus, "mysql_cli_session.pcap")
-	stop := tcpdump(t, pcap, port)
+	stop := sqltest.Tcpdump(t, pcap, port)
 	infile := filepath.Join(s.dir, "items.csv")
 	os.WriteFile(infile, []byte("10,kiwi,0.30\n11,lime,0.40\n12,fig,2.10\n"), 0o644)
 	script := filepath.Join(s.dir, "session.sql")
@@ -113,7 +84,7 @@ func TestCapture(t *testing.T) {
 	mark := len(s.generalLog())
 
 	pcap = filepath.Join(corpus, "mysql_godriver_mixed.pcap")
-	stop = tcpdump(t, pcap, port)
+	stop = sqltest.Tcpdump(t, pcap, port)
 	clientLog.Reset()
 	goWorkload(t, &clientLog, port)
 	stop()

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/wirekit/wirekit/internal/sqltest"
-	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/pcaptest"
 )
 
@@ -13,9 +12,7 @@ import (
 // one redacting literals, seeded with every framed message of the
 // MySQL captures: no panic, the offset stays within the message.
 func FuzzParse(f *testing.F) {
-	var req parser.Attributes
-	req.SetString(AttrCommand, "QUERY")
-	sqltest.FuzzParse(f, "mysql_", []*parser.Protocol{Protocol(), NewProtocol(Options{RedactLiterals: true})}, &req)
+	sqltest.FuzzParse(f, "mysql_", AttrCommand, "QUERY", Protocol(), NewProtocol(Options{RedactLiterals: true}))
 }
 
 // FuzzChunking feeds a conversation (seeded with the first bytes of every

@@ -4,17 +4,14 @@ package mysql
 
 import (
 	"bytes"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/pcaptest"
 )
 
@@ -45,97 +42,25 @@ func (p *tsPacket) hasPrefix(prefix string) bool {
 	return false
 }
 
+// pdml reads tshark's PDML of a capture, decoding port 13306 as mysql:
+// one tsPacket a MySQL packet, the last before TLS marked.
 func pdml(t *testing.T, pcap string) []tsPacket {
-	out, err := exec.Command("tshark", "-r", pcap, "-d", "tcp.port==13306,mysql", "-o", "tcp.desegment_tcp_streams:TRUE", "-T", "pdml").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	type field struct {
-		Name   string  `xml:"name,attr"`
-		Show   string  `xml:"show,attr"`
-		Value  string  `xml:"value,attr"`
-		Fields []field `xml:"field"`
-	}
-	type proto struct {
-		Name   string  `xml:"name,attr"`
-		Fields []field `xml:"field"`
-	}
-	type packet struct {
-		Protos []proto `xml:"proto"`
-	}
-	dec := xml.NewDecoder(bytes.NewReader(out))
 	var pkts []tsPacket
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "packet" {
-			continue
-		}
-		var p packet
-		if err := dec.DecodeElement(&p, &se); err != nil {
-			t.Fatal(err)
-		}
-		var srcIP, dstIP, srcPort, dstPort string
-		stream := 0
-		var walk func(fs []field, f func(field))
-		walk = func(fs []field, f func(field)) {
-			for _, x := range fs {
-				f(x)
-				walk(x.Fields, f)
+	for _, pk := range sqltest.PDML(t, pcap, "tcp.port==13306,mysql", "mysql") {
+		for _, fs := range pk.Layers {
+			m := tsPacket{stream: pk.Stream, src: pk.Src, dst: pk.Dst, fields: map[string][]string{}, values: map[string][]string{}}
+			for _, f := range fs {
+				m.fields[f.Name] = append(m.fields[f.Name], f.Show)
+				m.values[f.Name] = append(m.values[f.Name], f.Value)
 			}
+			m.seq, _ = strconv.Atoi(m.get("mysql.packet_number"))
+			pkts = append(pkts, m)
 		}
-		tls := false
-		for _, pr := range p.Protos {
-			switch pr.Name {
-			case "ip":
-				walk(pr.Fields, func(f field) {
-					switch f.Name {
-					case "ip.src":
-						srcIP = f.Show
-					case "ip.dst":
-						dstIP = f.Show
-					}
-				})
-			case "tcp":
-				walk(pr.Fields, func(f field) {
-					switch f.Name {
-					case "tcp.srcport":
-						srcPort = f.Show
-					case "tcp.dstport":
-						dstPort = f.Show
-					case "tcp.stream":
-						stream, _ = strconv.Atoi(f.Show)
-					}
-				})
-			case "tls":
-				tls = true
-			case "mysql":
-				m := tsPacket{stream: stream, src: srcIP + ":" + srcPort, dst: dstIP + ":" + dstPort,
-					fields: map[string][]string{}, values: map[string][]string{}}
-				walk(pr.Fields, func(f field) {
-					m.fields[f.Name] = append(m.fields[f.Name], f.Show)
-					m.values[f.Name] = append(m.values[f.Name], f.Value)
-				})
-				m.seq, _ = strconv.Atoi(m.get("mysql.packet_number"))
-				pkts = append(pkts, m)
-			}
-		}
-		if tls && len(pkts) > 0 {
+		if pk.TLS && len(pkts) > 0 {
 			pkts[len(pkts)-1].tlsAfter = true
 		}
 	}
 	return pkts
-}
-
-type truthRow struct {
-	Protocol string         `json:"protocol"`
-	Client   string         `json:"client"`
-	Server   string         `json:"server"`
-	Request  map[string]any `json:"request"`
-	Response map[string]any `json:"response"`
 }
 
 // Command names by code, as the truth files spell them.
@@ -155,7 +80,7 @@ func TestDeriveTruth(t *testing.T) {
 
 type myConn struct {
 	client, server string
-	rows           []truthRow
+	rows           []pcaptest.TruthRow
 	resp           []*tsPacket // server packets of the current response
 	cur            int         // index of the row being answered, -1 none
 	stmts          map[string]string
@@ -269,42 +194,29 @@ func deriveTruth(t *testing.T, name string) {
 			// Auth switch response and later authentication packets.
 			req["mysql.command"] = "AUTH_RESPONSE"
 		}
-		c.rows = append(c.rows, truthRow{Protocol: "mysql", Client: c.client, Server: c.server, Request: req})
+		c.rows = append(c.rows, pcaptest.TruthRow{Protocol: "mysql", Client: c.client, Server: c.server, Request: req})
 		if !oneWay {
 			c.cur = len(c.rows) - 1
 		}
 	}
-	var out bytes.Buffer
+	var rows []pcaptest.TruthRow
 	stats := map[string]int{}
-	total := 0
 	for _, id := range order {
 		c := conns[id]
 		c.finish()
 		for _, r := range c.rows {
-			b, _ := json.Marshal(r)
-			out.Write(b)
-			out.WriteByte('\n')
+			rows = append(rows, r)
 			stats[r.Request["mysql.command"].(string)]++
-			total++
 		}
 		fmt.Fprintf(&xcheck, "connection %s: %d exchanges, tls=%v, compressed=%v (%d commands tshark decoded after compression started are not exchanges: the parser stops at compression by design)\n",
 			c.client, len(c.rows), c.tls, c.compressed, c.excluded)
 	}
-	var cmds []string
-	for k, v := range stats {
-		cmds = append(cmds, fmt.Sprintf("%s x%d", k, v))
-	}
-	sort.Strings(cmds)
-	fmt.Fprintf(&xcheck, "exchanges=%d streams=%d commands: %s\n", total, len(order), strings.Join(cmds, ", "))
+	fmt.Fprintf(&xcheck, "exchanges=%d streams=%d commands: %s\n", len(rows), len(order), sqltest.Counts(stats))
 	// Cross-check with the server's general query log: every QUERY,
 	// STMT_PREPARE statement appears under the connection's thread.
 	logb, _ := os.ReadFile(base + ".server.log")
 	found, missing := 0, 0
-	for _, line := range strings.Split(out.String(), "\n") {
-		var r truthRow
-		if json.Unmarshal([]byte(line), &r) != nil {
-			continue
-		}
+	for _, r := range rows {
 		if s, ok := r.Request["mysql.statement"].(string); ok && r.Request["mysql.command"] != "STMT_EXECUTE" {
 			if bytes.Contains(logb, []byte(s)) {
 				found++
@@ -318,9 +230,7 @@ func deriveTruth(t *testing.T, name string) {
 	if m := regexp.MustCompile(`Query OK, (\d+) rows affected`).FindAllSubmatch(clientLog, -1); m != nil {
 		fmt.Fprintf(&xcheck, "CLIENT-LOG: %d 'Query OK' lines\n", len(m))
 	}
-	os.WriteFile(base+".truth.jsonl", out.Bytes(), 0o644)
-	os.WriteFile(base+".xcheck.txt", xcheck.Bytes(), 0o644)
-	t.Logf("%s:\n%s", name, xcheck.String())
+	sqltest.WriteTruth(t, base, rows, xcheck.Bytes())
 }
 
 const (

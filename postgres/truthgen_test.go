@@ -5,17 +5,13 @@ package postgres
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/pcaptest"
 )
 
@@ -36,117 +32,40 @@ type tsSeg struct {
 	frame            int
 }
 
-// pdml reads tshark's PDML of a capture, decoding port 15432 as pgsql.
+// pdml reads tshark's PDML of a capture, decoding port 15432 as pgsql:
+// one tsSeg a TCP segment with its pgsql messages.
 func pdml(t *testing.T, pcap string) []tsSeg {
-	out, err := exec.Command("tshark", "-r", pcap, "-d", "tcp.port==15432,pgsql", "-o", "tcp.desegment_tcp_streams:TRUE", "-T", "pdml").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	type field struct {
-		Name   string  `xml:"name,attr"`
-		Show   string  `xml:"show,attr"`
-		Value  string  `xml:"value,attr"`
-		Fields []field `xml:"field"`
-	}
-	type proto struct {
-		Name   string  `xml:"name,attr"`
-		Fields []field `xml:"field"`
-	}
-	type packet struct {
-		Protos []proto `xml:"proto"`
-	}
-	dec := xml.NewDecoder(bytes.NewReader(out))
 	var segs []tsSeg
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "packet" {
-			continue
-		}
-		var p packet
-		if err := dec.DecodeElement(&p, &se); err != nil {
-			t.Fatal(err)
-		}
-		var s tsSeg
-		var srcIP, dstIP, srcPort, dstPort string
-		var walk func(fs []field, f func(field))
-		walk = func(fs []field, f func(field)) {
-			for _, x := range fs {
-				f(x)
-				walk(x.Fields, f)
-			}
-		}
-		for _, pr := range p.Protos {
-			switch pr.Name {
-			case "frame":
-				walk(pr.Fields, func(f field) {
-					if f.Name == "frame.number" {
-						s.frame, _ = strconv.Atoi(f.Show)
-					}
-				})
-			case "ip":
-				walk(pr.Fields, func(f field) {
-					switch f.Name {
-					case "ip.src":
-						srcIP = f.Show
-					case "ip.dst":
-						dstIP = f.Show
-					}
-				})
-			case "tcp":
-				walk(pr.Fields, func(f field) {
-					switch f.Name {
-					case "tcp.srcport":
-						srcPort = f.Show
-					case "tcp.dstport":
-						dstPort = f.Show
-					case "tcp.stream":
-						s.stream, _ = strconv.Atoi(f.Show)
-					case "tcp.payload":
-						s.payload, _ = hex.DecodeString(f.Value)
-					}
-				})
-			case "pgsql":
-				m := tsMsg{fields: map[string][]string{}, shows: map[string][]string{}}
-				walk(pr.Fields, func(f field) {
-					if f.Name == "pgsql.type" {
-						m.typ = f.Show
-						return
-					}
-					b, _ := hex.DecodeString(f.Value)
-					b = bytes.TrimSuffix(b, []byte{0})
-					switch f.Name {
-					case "pgsql.severity", "pgsql.text", "pgsql.code", "pgsql.message":
-						// Error and notice fields: the value starts with the field's type byte.
-						if len(b) > 0 {
-							b = b[1:]
-						}
-					}
-					m.fields[f.Name] = append(m.fields[f.Name], string(b))
-					m.shows[f.Name] = append(m.shows[f.Name], f.Show)
-				})
-				if m.typ == "" {
-					s.pgsqlWithoutType = true
-				} else {
-					s.msgs = append(s.msgs, m)
+	for _, pk := range sqltest.PDML(t, pcap, "tcp.port==15432,pgsql", "pgsql") {
+		s := tsSeg{stream: pk.Stream, src: pk.Src, dst: pk.Dst, payload: pk.Payload, frame: pk.Frame}
+		for _, fs := range pk.Layers {
+			m := tsMsg{fields: map[string][]string{}, shows: map[string][]string{}}
+			for _, f := range fs {
+				if f.Name == "pgsql.type" {
+					m.typ = f.Show
+					continue
 				}
+				b, _ := hex.DecodeString(f.Value)
+				b = bytes.TrimSuffix(b, []byte{0})
+				switch f.Name {
+				case "pgsql.severity", "pgsql.text", "pgsql.code", "pgsql.message":
+					// Error and notice fields: the value starts with the field's type byte.
+					if len(b) > 0 {
+						b = b[1:]
+					}
+				}
+				m.fields[f.Name] = append(m.fields[f.Name], string(b))
+				m.shows[f.Name] = append(m.shows[f.Name], f.Show)
+			}
+			if m.typ == "" {
+				s.pgsqlWithoutType = true
+			} else {
+				s.msgs = append(s.msgs, m)
 			}
 		}
-		s.src, s.dst = srcIP+":"+srcPort, dstIP+":"+dstPort
 		segs = append(segs, s)
 	}
 	return segs
-}
-
-type truthRow struct {
-	Protocol string         `json:"protocol"`
-	Client   string         `json:"client"`
-	Server   string         `json:"server"`
-	Request  map[string]any `json:"request"`
-	Response map[string]any `json:"response"`
 }
 
 var authNames = map[string]string{"0": "OK", "2": "KERBEROS_V5", "3": "CLEARTEXT_PASSWORD", "5": "MD5_PASSWORD", "7": "GSS", "8": "GSS_CONTINUE", "9": "SSPI", "10": "SASL", "11": "SASL_CONTINUE", "12": "SASL_FINAL"}
@@ -262,7 +181,7 @@ func deriveTruth(t *testing.T, name string) {
 			}
 		}
 	}
-	var rows []truthRow
+	var rows []pcaptest.TruthRow
 	stats := map[string]int{}
 	serverLog, _ := os.ReadFile(base + ".server.log")
 	logChecked, logMissing := 0, 0
@@ -271,7 +190,7 @@ func deriveTruth(t *testing.T, name string) {
 		ri := 0
 		for i, g := range c.reqs {
 			req := request(g, c.reqKinds[i], c.stmts)
-			row := truthRow{Protocol: "postgres", Client: c.client, Server: c.server, Request: req}
+			row := pcaptest.TruthRow{Protocol: "postgres", Client: c.client, Server: c.server, Request: req}
 			cmd := req["postgres.command"].(string)
 			stats[cmd]++
 			oneWay := cmd == "CANCEL" || cmd == "TERMINATE"
@@ -299,22 +218,9 @@ func deriveTruth(t *testing.T, name string) {
 		fmt.Fprintf(&xcheck, "connection %s: %d exchanges, %d server pushes excluded (NotificationResponse/NoticeResponse/ParameterStatus outside a response), tls=%v\n",
 			c.client, len(c.reqs), c.pushes, c.tls)
 	}
-	var cmds []string
-	for k, v := range stats {
-		cmds = append(cmds, fmt.Sprintf("%s x%d", k, v))
-	}
-	sort.Strings(cmds)
-	fmt.Fprintf(&xcheck, "exchanges=%d streams=%d commands: %s\n", len(rows), len(order), strings.Join(cmds, ", "))
+	fmt.Fprintf(&xcheck, "exchanges=%d streams=%d commands: %s\n", len(rows), len(order), sqltest.Counts(stats))
 	fmt.Fprintf(&xcheck, "SERVER-LOG: %d statements of QUERY/EXECUTE exchanges found in the server log (log_statement=all) for their connection, %d not found\n", logChecked, logMissing)
-	var out bytes.Buffer
-	for _, r := range rows {
-		b, _ := json.Marshal(r)
-		out.Write(b)
-		out.WriteByte('\n')
-	}
-	os.WriteFile(base+".truth.jsonl", out.Bytes(), 0o644)
-	os.WriteFile(base+".xcheck.txt", xcheck.Bytes(), 0o644)
-	t.Logf("%s: %s", filepath.Base(base), strings.TrimSpace(xcheck.String()))
+	sqltest.WriteTruth(t, base, rows, xcheck.Bytes())
 }
 
 // countAnswered is how many of the request groups get a response.

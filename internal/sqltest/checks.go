@@ -141,11 +141,14 @@ func FindsWords(t *testing.T, may func(string) bool, words, misses []string) {
 }
 
 // FuzzParse fuzzes ParseRequest and ParseResponse of each of protos (in
-// input's first byte the direction), seeded with every framed message of
-// the corpus captures named prefix*: with and without connection state,
-// a response also without and with req as its request; no panic, and the
-// offset stays within the message.
-func FuzzParse(f *testing.F, prefix string, protos []*parser.Protocol, req *parser.Attributes) {
+// input's first byte the direction), seeded with every message the first
+// of them frames in the corpus captures named prefix*: with and without
+// connection state, a response also without and with a request whose
+// attribute key is value; no panic, and the offset stays within the
+// message.
+func FuzzParse(f *testing.F, prefix, key, value string, protos ...*parser.Protocol) {
+	var req parser.Attributes
+	req.SetString(key, value)
 	for _, name := range pcaptest.CorpusCaptures(prefix) {
 		reqs, resps, err := pcaptest.FileMessages(pcaptest.Corpus(name+".pcap"), protos[0])
 		if err != nil {
@@ -170,7 +173,7 @@ func FuzzParse(f *testing.F, prefix string, protos []*parser.Protocol, req *pars
 					proto.ParseRequest(&m, data, state)
 				} else {
 					proto.ParseResponse(&m, data, nil, state)
-					proto.ParseResponse(&m, data, req, state)
+					proto.ParseResponse(&m, data, &req, state)
 				}
 				if m.Offset > len(data) {
 					t.Fatalf("offset %d past %d bytes", m.Offset, len(data))
