@@ -1,13 +1,11 @@
 package mysql
 
 import (
-	"strings"
-
 	"github.com/wirekit/wirekit/internal/sqlop"
 )
 
 // operations reads statements in this dialect for appendOperations.
-var operations = sqlop.Dialect{SkipNoise: skipNoise, NextStatement: nextStatement, BackslashFirst: true}
+var operations = sqlop.Dialect{Noise: noise, Skip: skip, Special: sqlop.Bytes("'\"`#-/"), BackslashFirst: true}
 
 // appendOperations appends to dst the leading keyword of each statement
 // of sql, upper-cased, each once, space-separated, in order, at most
@@ -21,30 +19,21 @@ var operations = sqlop.Dialect{SkipNoise: skipNoise, NextStatement: nextStatemen
 // statement hides behind a quote read the other way.
 func appendOperations(dst []byte, sql string) []byte { return operations.Append(dst, sql) }
 
-// skipNoise skips what may come before a statement's keyword: white
-// space, comments, parentheses, an executable comment's opening or
-// closing mark.
-func skipNoise(sql string, i int) int {
-	for i < len(sql) {
-		c := sql[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '(' || c == ';':
-			i++
-		case c == '#' || lineComment(sql, i):
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			if j, ok := executableMark(sql, i); ok {
-				i = j
-				continue
-			}
-			i = commentEnd(sql, i)
-		case c == '*' && i+1 < len(sql) && sql[i+1] == '/':
-			i += 2 // the end of an executable comment
-		default:
-			return i
+// noise returns the index after the comment or executable comment mark
+// (its opening /*! or /*M! with its version, or its closing */) at
+// sql[i], or i.
+func noise(sql string, i int) int {
+	c := sql[i]
+	switch {
+	case c == '#' || lineComment(sql, i):
+		return sqlop.LineEnd(sql, i)
+	case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
+		if j, ok := executableMark(sql, i); ok {
+			return j
 		}
+		return commentEnd(sql, i)
+	case c == '*' && i+1 < len(sql) && sql[i+1] == '/':
+		return i + 2 // the end of an executable comment
 	}
 	return i
 }
@@ -82,45 +71,14 @@ func commentEnd(sql string, i int) int {
 	return len(sql)
 }
 
-// nextStatement returns the index after the next ';' at or after sql[i]
-// outside literals, quoted identifiers and comments, or len(sql).
-func nextStatement(sql string, i int, backslash bool) int {
-	if i >= len(sql) || strings.IndexByte(sql[i:], ';') < 0 {
-		return len(sql) // no ';' left: no other statement, whatever quotes follow
+// skip returns the index after the literal, quoted identifier or
+// comment at sql[i], or i+1; an executable comment's SQL is read as SQL.
+func skip(sql string, i int, backslash bool) int {
+	if c := sql[i]; c == '\'' || c == '"' || c == '`' {
+		return sqlop.QuoteEnd(sql, i, backslash && c != '`')
 	}
-	for i < len(sql) {
-		c := sql[i]
-		if !splitByte[c] {
-			i++
-			continue
-		}
-		switch {
-		case c == ';':
-			return i + 1
-		case c == '\'' || c == '"' || c == '`':
-			i = sqlop.QuoteEnd(sql, i, backslash && c != '`')
-		case c == '#' || lineComment(sql, i):
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			if j, ok := executableMark(sql, i); ok {
-				i = j
-				continue
-			}
-			i = commentEnd(sql, i)
-		default:
-			i++
-		}
+	if j := noise(sql, i); j > i {
+		return j
 	}
-	return i
+	return i + 1
 }
-
-// splitByte marks the bytes nextStatement must look at: the rest are
-// stepped over with one table look-up.
-var splitByte = func() (t [256]bool) {
-	for _, c := range []byte(";'\"`#-/") {
-		t[c] = true
-	}
-	return t
-}()

@@ -1,13 +1,11 @@
 package postgres
 
 import (
-	"strings"
-
 	"github.com/wirekit/wirekit/internal/sqlop"
 )
 
 // operations reads statements in this dialect for appendOperations.
-var operations = sqlop.Dialect{SkipNoise: skipNoise, NextStatement: nextStatement, BackslashFirst: false}
+var operations = sqlop.Dialect{Noise: noise, Skip: skip, Special: sqlop.Bytes("'\"-/$"), BackslashFirst: false}
 
 // appendOperations appends to dst the leading keyword of each statement
 // of sql, upper-cased, each once, space-separated, in order, at most
@@ -21,23 +19,14 @@ var operations = sqlop.Dialect{SkipNoise: skipNoise, NextStatement: nextStatemen
 // read the other way.
 func appendOperations(dst []byte, sql string) []byte { return operations.Append(dst, sql) }
 
-// skipNoise skips what may come before a statement's keyword: white
-// space, comments, parentheses, empty statements.
-func skipNoise(sql string, i int) int {
-	for i < len(sql) {
-		c := sql[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == '(' || c == ';':
-			i++
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			i = commentEnd(sql, i)
-		default:
-			return i
-		}
+// noise returns the index after the comment (-- or nested /* */) at
+// sql[i], or i.
+func noise(sql string, i int) int {
+	switch {
+	case sql[i] == '-' && i+1 < len(sql) && sql[i+1] == '-':
+		return sqlop.LineEnd(sql, i)
+	case sql[i] == '/' && i+1 < len(sql) && sql[i+1] == '*':
+		return commentEnd(sql, i)
 	}
 	return i
 }
@@ -64,41 +53,23 @@ func commentEnd(sql string, i int) int {
 	return len(sql)
 }
 
-// nextStatement returns the index after the next ';' at or after sql[i]
-// outside literals, quoted identifiers and comments, or len(sql).
-// backslash says whether a backslash escapes in plain '...' literals (it
-// always does in E'...').
-func nextStatement(sql string, i int, backslash bool) int {
-	if i >= len(sql) || strings.IndexByte(sql[i:], ';') < 0 {
-		return len(sql) // no ';' left: no other statement, whatever quotes follow
+// skip returns the index after the literal, quoted identifier or
+// comment at sql[i], or i+1. backslash says whether a backslash escapes
+// in plain '...' literals (it always does in E'...').
+func skip(sql string, i int, backslash bool) int {
+	switch sql[i] {
+	case '\'':
+		escape := backslash || i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i == 1 || !identByte(sql[i-2]))
+		return sqlop.QuoteEnd(sql, i, escape)
+	case '"':
+		return sqlop.QuoteEnd(sql, i, false)
+	case '$':
+		return dollarEnd(sql, i)
 	}
-	for i < len(sql) {
-		c := sql[i]
-		if !splitByte[c] {
-			i++
-			continue
-		}
-		switch {
-		case c == ';':
-			return i + 1
-		case c == '\'':
-			escape := backslash || i > 0 && (sql[i-1] == 'E' || sql[i-1] == 'e') && (i == 1 || !identByte(sql[i-2]))
-			i = sqlop.QuoteEnd(sql, i, escape)
-		case c == '"':
-			i = sqlop.QuoteEnd(sql, i, false)
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			for i < len(sql) && sql[i] != '\n' {
-				i++
-			}
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			i = commentEnd(sql, i)
-		case c == '$':
-			i = dollarEnd(sql, i)
-		default:
-			i++
-		}
+	if j := noise(sql, i); j > i {
+		return j
 	}
-	return i
+	return i + 1
 }
 
 // dollarEnd returns the index after the dollar-quoted literal at sql[i]
@@ -123,12 +94,3 @@ func dollarEnd(sql string, i int) int {
 	}
 	return len(sql)
 }
-
-// splitByte marks the bytes nextStatement must look at: the rest are
-// stepped over with one table look-up.
-var splitByte = func() (t [256]bool) {
-	for _, c := range []byte(";'\"-/$") {
-		t[c] = true
-	}
-	return t
-}()

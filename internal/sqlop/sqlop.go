@@ -15,19 +15,35 @@ const (
 	MaxKeyword    = 32
 )
 
-// Dialect is how one SQL dialect reads statements.
+// Dialect is how one SQL dialect reads statements. The walk is this
+// package's: before a keyword it skips white space, '(' and ';' and
+// whatever Noise says; after it, it finds the next ';' outside what Skip
+// says, and stops at once when no ';' is left (no other statement can
+// follow, whatever its quotes).
 type Dialect struct {
-	// SkipNoise returns where the keyword of the statement at sql[i:]
-	// starts, past white space, comments, parentheses and the like.
-	SkipNoise func(sql string, i int) int
-	// NextStatement returns where the statement after the one whose
-	// keyword ends at sql[i] starts (past its ';'), reading a backslash in
-	// a quoted literal as an escape or not.
-	NextStatement func(sql string, i int, backslash bool) int
+	// Noise returns the index after the comment (or other text read as
+	// no keyword) that starts at sql[i], or i when none does.
+	Noise func(sql string, i int) int
+	// Skip returns the index after the literal, quoted identifier or
+	// comment that starts at sql[i] (a byte marked in Special), or i+1
+	// when none does, reading a backslash in a quoted literal as an
+	// escape or not.
+	Skip func(sql string, i int, backslash bool) int
+	// Special marks the bytes (other than ';') that may start what Skip
+	// steps over: the rest are stepped over with one table look-up.
+	Special [256]bool
 	// BackslashFirst is the reading tried first (and alone when the text
 	// has no backslash): MySQL's default sql_mode escapes, PostgreSQL's
 	// standard_conforming_strings does not.
 	BackslashFirst bool
+}
+
+// Bytes is a byte set for Dialect.Special.
+func Bytes(s string) (t [256]bool) {
+	for i := 0; i < len(s); i++ {
+		t[s[i]] = true
+	}
+	return t
 }
 
 // Append appends to dst the leading keyword of each statement of sql,
@@ -39,18 +55,15 @@ type Dialect struct {
 func (d *Dialect) Append(dst []byte, sql string) []byte {
 	start := len(dst)
 	dst, n := d.appendMode(dst, start, 0, sql, d.BackslashFirst)
-	for i := 0; i < len(sql); i++ {
-		if sql[i] == '\\' { // else both readings are the same
-			dst, _ = d.appendMode(dst, start, n, sql, !d.BackslashFirst)
-			break
-		}
+	if strings.IndexByte(sql, '\\') >= 0 { // else both readings are the same
+		dst, _ = d.appendMode(dst, start, n, sql, !d.BackslashFirst)
 	}
 	return dst
 }
 
 func (d *Dialect) appendMode(dst []byte, start, n int, sql string, backslash bool) ([]byte, int) {
 	for i := 0; i < len(sql) && n < MaxOperations; {
-		i = d.SkipNoise(sql, i)
+		i = d.skipNoise(sql, i)
 		j := i
 		for j < len(sql) && keywordByte(sql[j]) {
 			j++
@@ -61,9 +74,55 @@ func (d *Dialect) appendMode(dst []byte, start, n int, sql string, backslash boo
 				n++
 			}
 		}
-		i = d.NextStatement(sql, j, backslash)
+		i = d.nextStatement(sql, j, backslash)
 	}
 	return dst, n
+}
+
+// skipNoise returns where the keyword of the statement at sql[i:] starts.
+func (d *Dialect) skipNoise(sql string, i int) int {
+	for i < len(sql) {
+		switch c := sql[i]; c {
+		case ' ', '\t', '\n', '\r', '\f', '\v', '(', ';':
+			i++
+		default:
+			j := d.Noise(sql, i)
+			if j == i {
+				return i
+			}
+			i = j
+		}
+	}
+	return i
+}
+
+// nextStatement returns the index after the next ';' at or after sql[i]
+// outside what Skip steps over, or len(sql).
+func (d *Dialect) nextStatement(sql string, i int, backslash bool) int {
+	if i >= len(sql) || strings.IndexByte(sql[i:], ';') < 0 {
+		return len(sql) // no ';' left: no other statement, whatever quotes follow
+	}
+	for i < len(sql) {
+		c := sql[i]
+		switch {
+		case c == ';':
+			return i + 1
+		case d.Special[c]:
+			i = d.Skip(sql, i, backslash)
+		default:
+			i++
+		}
+	}
+	return i
+}
+
+// LineEnd returns the index of the line break ending the line comment at
+// sql[i], or len(sql).
+func LineEnd(sql string, i int) int {
+	if j := strings.IndexByte(sql[i:], '\n'); j >= 0 {
+		return i + j
+	}
+	return len(sql)
 }
 
 func keywordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
