@@ -136,13 +136,40 @@ func (w *jsonWalk) put(emit bool, c byte) {
 	}
 }
 
-func (w *jsonWalk) object(depth int, emit bool) bool {
+// open consumes the opening byte of an object or array (emitted with
+// emit) and reports whether it is empty: close follows at once, and is
+// consumed and emitted too.
+func (w *jsonWalk) open(emit bool, open, close byte) (empty bool) {
 	w.i++
-	w.put(emit, '{')
+	w.put(emit, open)
 	w.skipSpace()
-	if w.i < len(w.s) && w.s[w.i] == '}' {
+	if w.i < len(w.s) && w.s[w.i] == close {
 		w.i++
-		w.put(emit, '}')
+		w.put(emit, close)
+		return true
+	}
+	return false
+}
+
+// next reads what follows a member or element: a ',' (more is true) or
+// close (the object or array ends); both are consumed and emitted with
+// emit. ok is false for anything else.
+func (w *jsonWalk) next(emit bool, close byte) (more, ok bool) {
+	w.skipSpace()
+	if w.i >= len(w.s) {
+		return false, false
+	}
+	c := w.s[w.i]
+	if c != ',' && c != close {
+		return false, false
+	}
+	w.i++
+	w.put(emit, c)
+	return c == ',', true
+}
+
+func (w *jsonWalk) object(depth int, emit bool) bool {
+	if w.open(emit, '{', '}') {
 		return true
 	}
 	for {
@@ -173,31 +200,14 @@ func (w *jsonWalk) object(depth int, emit bool) bool {
 		if emit && masked {
 			w.out = append(w.out, `"`+Mask+`"`...)
 		}
-		w.skipSpace()
-		if w.i >= len(w.s) {
-			return false
-		}
-		switch w.s[w.i] {
-		case ',':
-			w.i++
-			w.put(emit, ',')
-		case '}':
-			w.i++
-			w.put(emit, '}')
-			return true
-		default:
-			return false
+		if more, ok := w.next(emit, '}'); !more {
+			return ok
 		}
 	}
 }
 
 func (w *jsonWalk) array(depth int, emit bool) bool {
-	w.i++
-	w.put(emit, '[')
-	w.skipSpace()
-	if w.i < len(w.s) && w.s[w.i] == ']' {
-		w.i++
-		w.put(emit, ']')
+	if w.open(emit, '[', ']') {
 		return true
 	}
 	for {
@@ -205,20 +215,8 @@ func (w *jsonWalk) array(depth int, emit bool) bool {
 		if !w.value(depth+1, emit) {
 			return false
 		}
-		w.skipSpace()
-		if w.i >= len(w.s) {
-			return false
-		}
-		switch w.s[w.i] {
-		case ',':
-			w.i++
-			w.put(emit, ',')
-		case ']':
-			w.i++
-			w.put(emit, ']')
-			return true
-		default:
-			return false
+		if more, ok := w.next(emit, ']'); !more {
+			return ok
 		}
 	}
 }
