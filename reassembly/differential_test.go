@@ -141,6 +141,14 @@ func (c *dirCollector) Close(*Stream, CloseReason) {}
 func ourStreams(t testing.TB, lt LinkType, pkts []rawPacket) (directionBytes, Stats) {
 	out := directionBytes{}
 	a := NewAssembler(&dirCollector{out: out}, Options{})
+	assemble(a, lt, pkts)
+	a.FlushAll()
+	return out, a.Stats()
+}
+
+// assemble gives a the packets DecodePacket reads, with their capture
+// times.
+func assemble(a *Assembler, lt LinkType, pkts []rawPacket) {
 	var seg Segment
 	for _, p := range pkts {
 		if DecodePacket(lt, p.data, &seg) != nil {
@@ -149,8 +157,6 @@ func ourStreams(t testing.TB, lt LinkType, pkts []rawPacket) (directionBytes, St
 		seg.Timestamp = p.ci.Timestamp
 		a.Assemble(&seg)
 	}
-	a.FlushAll()
-	return out, a.Stats()
 }
 
 func endpoint(n, t gopacket.Endpoint) string {
@@ -288,14 +294,7 @@ func TestDifferentialGopacketMidStream(t *testing.T) {
 			want := gopacketStreamsMode(t, mid, true)
 			out := directionBytes{}
 			a := NewAssembler(&dirCollector{out: out}, Options{})
-			var seg Segment
-			for _, p := range mid {
-				if DecodePacket(lt, p.data, &seg) != nil {
-					continue
-				}
-				seg.Timestamp = p.ci.Timestamp
-				a.Assemble(&seg)
-			}
+			assemble(a, lt, mid)
 			before := map[string]int{}
 			for k, v := range out {
 				before[k] = len(v)

@@ -121,13 +121,8 @@ func fuzzAssemblerBody(t *testing.T, in []byte) {
 		if len(in)%2 == 1 { // odd lengths: no tombstones, no hole timeout
 			opts.CloseWait, opts.HoleTimeout = -1, -1
 		}
-		var streams []*Stream
-		var total [2]uint64
-		a := NewAssembler(FactoryFunc(func(s *Stream) Handler {
-			streams = append(streams, s)
-			return &fuzzHandler{t: t, total: &total}
-		}), opts)
-		o := a.opts
+		r := newLimitRun(t, opts)
+		a := r.a
 		now := time.Unix(1e9, 0)
 		var seg Segment
 		for len(in) >= 5 {
@@ -162,36 +157,68 @@ func fuzzAssemblerBody(t *testing.T, in []byte) {
 			}
 			in = in[n:]
 			a.Assemble(&seg)
-			st := a.Stats()
-			if st.Buffered > o.MaxBufferedTotal || st.Buffered < 0 {
-				t.Fatalf("buffered %d over the total limit", st.Buffered)
-			}
-			if a.conns.len() > o.MaxConns || st.Conns > o.MaxConns {
-				t.Fatalf("%d connections tracked", a.conns.len())
-			}
-			for _, s := range streams {
-				if s.pendBytes > o.MaxBufferedPerConn {
-					t.Fatalf("connection buffers %d", s.pendBytes)
-				}
-			}
-			if a.CachedBufferBytes() > o.BufferCacheBytes {
-				t.Fatalf("buffer cache %d", a.CachedBufferBytes())
-			}
+			r.checkLimits()
 		}
-		a.FlushAll()
-		st := a.Stats()
-		if st.Buffered != 0 || st.Conns != 0 || a.conns.len() != 0 {
-			t.Fatalf("after FlushAll: %+v, %d in table", st, a.conns.len())
+		r.checkFlushed()
+	}
+}
+
+// limitRun is an Assembler under fuzzing whose handlers (fuzzHandler)
+// check the callback invariants and add up what they are given.
+type limitRun struct {
+	t       *testing.T
+	a       *Assembler
+	streams []*Stream
+	total   [2]uint64 // bytes delivered, bytes reported as gaps
+}
+
+func newLimitRun(t *testing.T, opts Options) *limitRun {
+	r := &limitRun{t: t}
+	r.a = NewAssembler(FactoryFunc(func(s *Stream) Handler {
+		r.streams = append(r.streams, s)
+		return &fuzzHandler{t: t, total: &r.total}
+	}), opts)
+	return r
+}
+
+// checkLimits fails the test when the bytes buffered (in total and per
+// connection), the connections tracked or the buffer cache are over the
+// Assembler's limits.
+func (r *limitRun) checkLimits() {
+	a, o, t := r.a, r.a.opts, r.t
+	st := a.Stats()
+	if st.Buffered > o.MaxBufferedTotal || st.Buffered < 0 {
+		t.Fatalf("buffered %d over the total limit", st.Buffered)
+	}
+	if a.conns.len() > o.MaxConns || st.Conns > o.MaxConns {
+		t.Fatalf("%d connections tracked", a.conns.len())
+	}
+	for _, s := range r.streams {
+		if s.pendBytes > o.MaxBufferedPerConn {
+			t.Fatalf("connection buffers %d", s.pendBytes)
 		}
-		if st.ConnsOpened != st.ConnsClosed {
-			t.Fatalf("opened %d, closed %d", st.ConnsOpened, st.ConnsClosed)
-		}
-		// Every byte in is delivered or in a counted category, and the
-		// handlers saw exactly what Stats says.
-		c := &accountant{delivered: total[0], gapped: total[1]}
-		if msg := accountingError(st, c); msg != "" {
-			t.Fatal(msg)
-		}
+	}
+	if a.CachedBufferBytes() > o.BufferCacheBytes {
+		t.Fatalf("buffer cache %d", a.CachedBufferBytes())
+	}
+}
+
+// checkFlushed flushes the Assembler and fails the test unless nothing
+// is left buffered or tracked, every connection opened was closed, and
+// every byte in is delivered or in a counted category, the handlers
+// having seen exactly what Stats says.
+func (r *limitRun) checkFlushed() {
+	a, t := r.a, r.t
+	a.FlushAll()
+	st := a.Stats()
+	if st.Buffered != 0 || st.Conns != 0 || a.conns.len() != 0 {
+		t.Fatalf("after FlushAll: %+v, %d in table", st, a.conns.len())
+	}
+	if st.ConnsOpened != st.ConnsClosed {
+		t.Fatalf("opened %d, closed %d", st.ConnsOpened, st.ConnsClosed)
+	}
+	if msg := accountingError(st, &accountant{delivered: r.total[0], gapped: r.total[1]}); msg != "" {
+		t.Fatal(msg)
 	}
 }
 
@@ -265,13 +292,7 @@ func FuzzPacketSequence(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		opts := Options{MaxConns: 3, MaxBufferedPerConn: 2000, MaxBufferedTotal: 3000,
 			HoleTimeout: 50 * time.Millisecond, IdleTimeout: time.Second, BufferCacheBytes: 4096}
-		var streams []*Stream
-		var total [2]uint64
-		a := NewAssembler(FactoryFunc(func(s *Stream) Handler {
-			streams = append(streams, s)
-			return &fuzzHandler{t: t, total: &total}
-		}), opts)
-		o := a.opts
+		r := newLimitRun(t, opts)
 		now := time.Unix(1e9, 0)
 		var seg Segment
 		for len(in) >= 3 {
@@ -283,27 +304,9 @@ func FuzzPacketSequence(f *testing.F) {
 				continue
 			}
 			seg.Timestamp = now
-			a.Assemble(&seg)
-			st := a.Stats()
-			if st.Buffered > o.MaxBufferedTotal || st.Conns > o.MaxConns || a.conns.len() > o.MaxConns {
-				t.Fatalf("over the limits: %+v, %d tracked", st, a.conns.len())
-			}
-			for _, s := range streams {
-				if s.pendBytes > o.MaxBufferedPerConn {
-					t.Fatalf("connection buffers %d", s.pendBytes)
-				}
-			}
-			if a.CachedBufferBytes() > o.BufferCacheBytes {
-				t.Fatalf("buffer cache %d", a.CachedBufferBytes())
-			}
+			r.a.Assemble(&seg)
+			r.checkLimits()
 		}
-		a.FlushAll()
-		st := a.Stats()
-		if st.Buffered != 0 || st.Conns != 0 || st.ConnsOpened != st.ConnsClosed {
-			t.Fatalf("after FlushAll: %+v", st)
-		}
-		if msg := accountingError(st, &accountant{delivered: total[0], gapped: total[1]}); msg != "" {
-			t.Fatal(msg)
-		}
+		r.checkFlushed()
 	})
 }
