@@ -20,13 +20,7 @@ func Redact(dst []byte, sql string) []byte {
 			dst = append(dst, '?')
 			i = j
 		case c == '`':
-			j := i + 1
-			for j < len(sql) && sql[j] != '`' {
-				j++
-			}
-			if j < len(sql) {
-				j++
-			}
+			j := min(sqlop.IdentEnd(sql, i)+1, len(sql))
 			dst = append(dst, sql[i:j]...)
 			i = j
 		case c >= '0' && c <= '9' && (len(dst) == 0 || !identByte(dst[len(dst)-1])):
@@ -65,12 +59,35 @@ func armsMask(word string) bool {
 	if len(word) == len("identified") && sqlop.HasPrefixFold(word, "identified") {
 		return true
 	}
-	for i := 0; i+5 <= len(word); i++ {
-		if sqlop.HasPrefixFold(word[i:], "passw") {
-			return true
-		}
+	return sqlop.ContainsFold(word, "passw")
+}
+
+// masker is maskPasswords' reading of MySQL: '...' and "..." literals
+// (backslash escapes), `quoted identifiers`, comments that are not
+// executable (/*! and /*M! text is read as SQL).
+var masker = sqlop.Masker{Literal: maskLiteral, Comment: maskComment, IdentQuote: '`', Word: identByte, Arms: armsMask}
+
+func maskLiteral(sql string, i int) int {
+	if sql[i] == '\'' || sql[i] == '"' {
+		return sqlop.QuoteEnd(sql, i, true)
 	}
-	return false
+	return i
+}
+
+func maskComment(sql string, i int) int {
+	c := sql[i]
+	switch {
+	case c == '/' && i+2 < len(sql) && sql[i+1] == '*' && sql[i+2] != '!' && sql[i+2] != 'M':
+		// A comment (not /*! or /*M! executable text, read as SQL).
+		j := i + 2
+		for j+1 < len(sql) && !(sql[j] == '*' && sql[j+1] == '/') {
+			j++
+		}
+		return min(j+2, len(sql))
+	case c == '#' || c == '-' && i+2 < len(sql) && sql[i+1] == '-' && (sql[i+2] == ' ' || sql[i+2] == '\t'):
+		return sqlop.LineEnd(sql, i)
+	}
+	return i
 }
 
 // maskPasswords appends sql to dst with every string literal that
@@ -83,66 +100,4 @@ func armsMask(word string) bool {
 // ';' outside literals ends the statement. The parser applies it to every
 // statement it reports (mayHoldPassword first), so that no password
 // typed into SQL reaches an attribute.
-func maskPasswords(dst []byte, sql string) []byte {
-	armed := false
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := sqlop.QuoteEnd(sql, i, true)
-			if armed {
-				dst = append(dst, "'***'"...)
-			} else {
-				dst = append(dst, sql[i:j]...)
-			}
-			i = j
-		case c == '`':
-			j := i + 1
-			for j < len(sql) && sql[j] != '`' {
-				j++
-			}
-			if armsMask(sql[i+1 : j]) {
-				armed = true
-			}
-			if j < len(sql) {
-				j++
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '/' && i+2 < len(sql) && sql[i+1] == '*' && sql[i+2] != '!' && sql[i+2] != 'M':
-			// A comment (not /*! or /*M! executable text, read as SQL).
-			j := i + 2
-			for j+1 < len(sql) && !(sql[j] == '*' && sql[j+1] == '/') {
-				j++
-			}
-			j = min(j+2, len(sql))
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '#' || c == '-' && i+2 < len(sql) && sql[i+1] == '-' && (sql[i+2] == ' ' || sql[i+2] == '\t'):
-			j := i
-			for j < len(sql) && sql[j] != '\n' {
-				j++
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == ';':
-			armed = false
-			dst = append(dst, c)
-			i++
-		case identByte(c):
-			j := i
-			for j < len(sql) && identByte(sql[j]) {
-				j++
-			}
-			if armsMask(sql[i:j]) {
-				armed = true
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		default:
-			dst = append(dst, c)
-			i++
-		}
-	}
-	return dst
-}
+func maskPasswords(dst []byte, sql string) []byte { return masker.Append(dst, sql) }

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"strings"
+
 	"github.com/wirekit/wirekit/internal/sqlop"
 )
 
@@ -79,18 +81,26 @@ func dollarEnd(sql string, i int) int {
 	if i > 0 && identByte(sql[i-1]) {
 		return i + 1
 	}
+	if end, ok := dollarQuote(sql, i); ok {
+		return end
+	}
+	return i + 1
+}
+
+// dollarQuote reports whether a dollar quote's tag ($$, $tag$; not a $n
+// parameter) starts at sql[i] and returns the index after the literal it
+// opens (after its closing tag, or len(sql)).
+func dollarQuote(sql string, i int) (int, bool) {
 	j := i + 1
 	for j < len(sql) && identByte(sql[j]) && !(j == i+1 && sql[j] >= '0' && sql[j] <= '9') {
 		j++
 	}
 	if j >= len(sql) || sql[j] != '$' {
-		return i + 1
+		return i, false
 	}
 	tag := sql[i : j+1]
-	for k := j + 1; k+len(tag) <= len(sql); k++ {
-		if sql[k] == '$' && sql[k:k+len(tag)] == tag {
-			return k + len(tag)
-		}
+	if k := strings.Index(sql[j+1:], tag); k >= 0 {
+		return j + 1 + k + len(tag), true
 	}
-	return len(sql)
+	return len(sql), true
 }

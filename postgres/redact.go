@@ -20,47 +20,21 @@ func Redact(dst []byte, sql string) []byte {
 			dst = append(dst, '?')
 			i = j
 		case c == '"':
-			j := i + 1
-			for j < len(sql) && sql[j] != '"' {
-				j++
-			}
-			if j < len(sql) {
-				j++
-			}
+			j := min(sqlop.IdentEnd(sql, i)+1, len(sql))
 			dst = append(dst, sql[i:j]...)
 			i = j
 		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			j := i
-			for j < len(sql) && sql[j] != '\n' {
-				j++
-			}
+			j := sqlop.LineEnd(sql, i)
 			dst = append(dst, sql[i:j]...)
 			i = j
 		case c == '$':
 			// $n parameter, or a dollar quote $tag$ ... $tag$.
-			j := i + 1
-			for j < len(sql) && identByte(sql[j]) && !(sql[j] >= '0' && sql[j] <= '9' && j == i+1) {
-				j++
-			}
-			if j < len(sql) && sql[j] == '$' {
-				tag := sql[i : j+1]
-				k := j + 1
-				end := -1
-				for k+len(tag) <= len(sql) {
-					if sql[k:k+len(tag)] == tag {
-						end = k + len(tag)
-						break
-					}
-					k++
-				}
-				if end < 0 {
-					end = len(sql)
-				}
+			if end, ok := dollarQuote(sql, i); ok {
 				dst = append(dst, '?')
 				i = end
 				continue
 			}
-			j = i + 1
+			j := i + 1
 			for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
 				j++
 			}
@@ -96,13 +70,23 @@ func mayHoldPassword(sql string) bool {
 
 // armsMask reports whether word (an identifier or keyword) makes the
 // string literals after it in its statement masked.
-func armsMask(word string) bool {
-	for i := 0; i+5 <= len(word); i++ {
-		if sqlop.HasPrefixFold(word[i:], "passw") {
-			return true
+func armsMask(word string) bool { return sqlop.ContainsFold(word, "passw") }
+
+// masker is maskPasswords' reading of PostgreSQL: '...' and E'...'
+// literals (backslash escapes), $tag$...$tag$ literals, "quoted
+// identifiers", -- and nested /* */ comments.
+var masker = sqlop.Masker{Literal: maskLiteral, Comment: noise, IdentQuote: '"', Word: identByte, Arms: armsMask}
+
+func maskLiteral(sql string, i int) int {
+	switch sql[i] {
+	case '\'':
+		return sqlop.QuoteEnd(sql, i, true)
+	case '$':
+		if end, ok := dollarQuote(sql, i); ok {
+			return end
 		}
 	}
-	return false
+	return i
 }
 
 // maskPasswords appends sql to dst with every string literal ('...',
@@ -115,98 +99,4 @@ func armsMask(word string) bool {
 // kept; a ';' outside literals ends the statement. The parser applies it
 // to every statement it reports (mayHoldPassword first), so that no
 // password typed into SQL reaches an attribute.
-func maskPasswords(dst []byte, sql string) []byte {
-	armed := false
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		switch {
-		case c == '\'':
-			j := sqlop.QuoteEnd(sql, i, true)
-			if armed {
-				dst = append(dst, "'***'"...)
-			} else {
-				dst = append(dst, sql[i:j]...)
-			}
-			i = j
-		case c == '"':
-			j := i + 1
-			for j < len(sql) && sql[j] != '"' {
-				j++
-			}
-			if armsMask(sql[i+1 : j]) {
-				armed = true
-			}
-			if j < len(sql) {
-				j++
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			j := i
-			for j < len(sql) && sql[j] != '\n' {
-				j++
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '/' && i+1 < len(sql) && sql[i+1] == '*':
-			j, depth := i+2, 1
-			for j < len(sql) && depth > 0 {
-				switch {
-				case j+1 < len(sql) && sql[j] == '/' && sql[j+1] == '*':
-					depth++
-					j += 2
-				case j+1 < len(sql) && sql[j] == '*' && sql[j+1] == '/':
-					depth--
-					j += 2
-				default:
-					j++
-				}
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '$':
-			// A dollar quote $tag$ ... $tag$, or a $n parameter.
-			j := i + 1
-			for j < len(sql) && identByte(sql[j]) && !(sql[j] >= '0' && sql[j] <= '9' && j == i+1) {
-				j++
-			}
-			if j < len(sql) && sql[j] == '$' {
-				tag := sql[i : j+1]
-				end := len(sql)
-				for k := j + 1; k+len(tag) <= len(sql); k++ {
-					if sql[k:k+len(tag)] == tag {
-						end = k + len(tag)
-						break
-					}
-				}
-				if armed {
-					dst = append(dst, "'***'"...)
-				} else {
-					dst = append(dst, sql[i:end]...)
-				}
-				i = end
-				continue
-			}
-			dst = append(dst, c)
-			i++
-		case c == ';':
-			armed = false
-			dst = append(dst, c)
-			i++
-		case identByte(c):
-			j := i
-			for j < len(sql) && identByte(sql[j]) {
-				j++
-			}
-			if armsMask(sql[i:j]) {
-				armed = true
-			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		default:
-			dst = append(dst, c)
-			i++
-		}
-	}
-	return dst
-}
+func maskPasswords(dst []byte, sql string) []byte { return masker.Append(dst, sql) }

@@ -228,3 +228,95 @@ func QuoteEnd(sql string, i int, backslash bool) int {
 	}
 	return len(sql)
 }
+
+// ContainsFold reports whether s contains lower-case ASCII word,
+// ignoring ASCII case in s.
+func ContainsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if HasPrefixFold(s[i:], word) {
+			return true
+		}
+	}
+	return false
+}
+
+// IdentEnd returns the index of the quote closing the quoted identifier
+// at sql[i] (the next byte equal to sql[i]), or len(sql).
+func IdentEnd(sql string, i int) int {
+	if j := strings.IndexByte(sql[i+1:], sql[i]); j >= 0 {
+		return i + 1 + j
+	}
+	return len(sql)
+}
+
+// Masker masks the string literals that follow a word arming it, up to
+// the end of the statement: the password masking of the dialects. It
+// copies everything else as it is: comments, quoted identifiers (whose
+// text may arm it, as a word does), words and other bytes; a ';' outside
+// them disarms it.
+type Masker struct {
+	// Literal returns the index after the string literal at sql[i], or
+	// i when none starts there.
+	Literal func(sql string, i int) int
+	// Comment returns the index after the comment at sql[i], or i when
+	// none starts there.
+	Comment func(sql string, i int) int
+	// IdentQuote quotes identifiers (` in MySQL, " in PostgreSQL).
+	IdentQuote byte
+	// Word reports whether c is a byte of a word (an identifier or a
+	// keyword).
+	Word func(c byte) bool
+	// Arms reports whether a word, or a quoted identifier's text, arms
+	// the masking.
+	Arms func(word string) bool
+}
+
+// Append appends sql to dst with every string literal after an arming
+// word, in the same statement, replaced by '***'.
+func (m *Masker) Append(dst []byte, sql string) []byte {
+	armed := false
+	for i := 0; i < len(sql); {
+		if j := m.Literal(sql, i); j > i {
+			if armed {
+				dst = append(dst, "'***'"...)
+			} else {
+				dst = append(dst, sql[i:j]...)
+			}
+			i = j
+			continue
+		}
+		c := sql[i]
+		switch {
+		case c == m.IdentQuote:
+			j := IdentEnd(sql, i)
+			if m.Arms(sql[i+1 : j]) {
+				armed = true
+			}
+			j = min(j+1, len(sql))
+			dst = append(dst, sql[i:j]...)
+			i = j
+		case c == ';':
+			armed = false
+			dst = append(dst, c)
+			i++
+		case m.Word(c):
+			j := i
+			for j < len(sql) && m.Word(sql[j]) {
+				j++
+			}
+			if m.Arms(sql[i:j]) {
+				armed = true
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		default:
+			j := m.Comment(sql, i)
+			if j == i {
+				j++
+			}
+			dst = append(dst, sql[i:j]...)
+			i = j
+		}
+	}
+	return dst
+}
