@@ -102,7 +102,9 @@ type StreamInfo struct {
 	// output writers.
 	ClientText, ServerText string
 
-	rows rowQueue // the connection's rows held back for time ordering
+	rows      rowQueue // the connection's rows held back for time ordering
+	json      []byte   // the start of its JSON rows (jsonHead)
+	jsonProto string   // the protocol json was built for
 }
 
 // Decoder turns captured packets into exchanges: it reassembles TCP, detects

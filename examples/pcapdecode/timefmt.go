@@ -1,7 +1,7 @@
 package main
 
 import (
-	"strconv"
+	"slices"
 	"time"
 )
 
@@ -27,13 +27,21 @@ func (c *clock) second(t time.Time) {
 func (c *clock) appendRFC3339Nano(b []byte, t time.Time) []byte {
 	c.second(t)
 	b = append(b, c.full...)
-	if ns := t.Nanosecond(); ns != 0 {
-		b = appendFrac(b, ns, 9)
-		end := len(b)
-		for b[end-1] == '0' {
-			end--
+	if ns := uint32(t.Nanosecond()); ns != 0 {
+		// Capture times are mostly whole microseconds (pcap) or
+		// milliseconds: strip those zeros with one test each.
+		digits := 9
+		if ns%1000 == 0 {
+			ns, digits = ns/1000, 6
+			if ns%1000 == 0 {
+				ns, digits = ns/1000, 3
+			}
 		}
-		b = b[:end]
+		for ns%10 == 0 {
+			ns /= 10
+			digits--
+		}
+		b = appendFrac(b, ns, digits)
 	}
 	return append(b, 'Z')
 }
@@ -43,7 +51,7 @@ func (c *clock) appendRFC3339Nano(b []byte, t time.Time) []byte {
 func (c *clock) appendTimeOfDay(b []byte, t time.Time) []byte {
 	c.second(t)
 	b = append(b, c.full[11:]...)
-	return appendFrac(b, t.Nanosecond()/1000, 6)
+	return appendFrac(b, uint32(t.Nanosecond())/1000, 6)
 }
 
 // date returns t's UTC date, "2006-01-02", valid until the next call.
@@ -52,23 +60,23 @@ func (c *clock) date(t time.Time) []byte {
 	return c.full[:10]
 }
 
-// appendFrac appends '.' and v as exactly digits decimal digits.
-func appendFrac(b []byte, v, digits int) []byte {
-	const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
-		"8081828384858687888990919293949596979899"
-	var d [10]byte
+// appendFrac appends '.' and v as exactly digits decimal digits
+// (v < 10^digits, 1 <= digits <= 9), written in place two at a time.
+func appendFrac(b []byte, v uint32, digits int) []byte {
+	n := len(b)
+	b = slices.Grow(b, 10)[:n+1+digits]
+	d := b[n:]
 	d[0] = '.'
 	i := digits
 	for ; i > 1; i -= 2 {
 		p := v % 100 * 2
-		d[i-1], d[i] = pairs[p], pairs[p+1]
 		v /= 100
+		d[i-1], d[i] = digitPairs[p], digitPairs[p+1]
 	}
 	if i == 1 {
-		d[1] = byte('0' + v%10)
+		d[1] = byte('0' + v)
 	}
-	return append(b, d[:digits+1]...)
+	return b
 }
 
 // appendLatency appends d rounded to the microsecond: "850µs" below a
@@ -83,28 +91,27 @@ func appendLatency(b []byte, d time.Duration) []byte {
 	us := int64(d / time.Microsecond)
 	switch {
 	case us < 1000:
-		return append(strconv.AppendInt(b, us, 10), "µs"...)
+		return append(appendInt(b, us), "µs"...)
 	case us < 1000_000:
 		return append(appendDecimal(b, us, 3), "ms"...)
 	}
 	return append(appendDecimal(b, us, 6), 's')
 }
 
-// appendDecimal appends v / 10^scale with its fraction's trailing zeros
-// removed.
+// appendDecimal appends v / 10^scale (v >= 0, scale <= 9) with its
+// fraction's trailing zeros removed.
 func appendDecimal(b []byte, v int64, scale int) []byte {
 	p := int64(1)
 	for range scale {
 		p *= 10
 	}
-	b = strconv.AppendInt(b, v/p, 10)
-	if f := int(v % p); f != 0 {
-		b = appendFrac(b, f, scale)
-		end := len(b)
-		for b[end-1] == '0' {
-			end--
+	b = appendInt(b, v/p)
+	if f := uint32(v % p); f != 0 {
+		for f%10 == 0 {
+			f /= 10
+			scale--
 		}
-		b = b[:end]
+		b = appendFrac(b, f, scale)
 	}
 	return b
 }
