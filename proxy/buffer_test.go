@@ -29,18 +29,7 @@ func (holdAll) OnData(*filter.Buffer) filter.Status { return filter.Stop }
 // says why (filter.ErrBufferFull) and how many bytes were held, so a user
 // finds the reason.
 func TestHeldOverBufferIsLogged(t *testing.T) {
-	up, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer up.Close()
-	go func() {
-		for {
-			c, err := up.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, c); c.Close() }()
-		}
-	}()
+	up := serveTCP(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
 	lb := &logBuf{}
 	log := slog.New(slog.NewJSONHandler(lb, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg, closeFilters, err := NewRegistry(log)
@@ -52,7 +41,7 @@ func TestHeldOverBufferIsLogged(t *testing.T) {
 			return nil
 		}), nil
 	}))
-	doc := strings.Replace(proxyConfig(up.Addr().String(), "30s", `{"type":"hold_all"}`),
+	doc := strings.Replace(proxyConfig(up, "30s", `{"type":"hold_all"}`),
 		`"idle_timeout":"30s"`, `"idle_timeout":"30s","max_buffer":40000`, 1)
 	cfg, err := ParseConfig([]byte(doc))
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -101,13 +100,8 @@ func TestRedisSniffAndTcpcopy(t *testing.T) {
 
 	// Stop the proxy (closing the dumper writes its files out), then let
 	// tshark dissect the recording.
-	tp.stop()
-	tshark := needTool(t, "tshark")
-	files, err := filepath.Glob(filepath.Join(dumpDir, "*.pcapng"))
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	_, port, _ := net.SplitHostPort(tp.addr)
-	b, err := exec.Command(tshark, "-r", files[0], "-n", "-o", "tcp.desegment_tcp_streams:TRUE",
+	tshark, file, port := tp.recording(t, dumpDir)
+	b, err := exec.Command(tshark, "-r", file, "-n", "-o", "tcp.desegment_tcp_streams:TRUE",
 		"-d", "tcp.port=="+port+",resp", "-Y", "resp && tcp.dstport=="+port,
 		"-T", "fields", "-e", "resp.bulk_string.value").Output()
 	require.NoError(t, err)
@@ -219,13 +213,8 @@ func TestHTTPSniffDenyAndTcpcopy(t *testing.T) {
 		return false
 	}, 5*time.Second, 10*time.Millisecond, "the denial is logged with its reason")
 
-	tp.stop()
-	tshark := needTool(t, "tshark")
-	files, err := filepath.Glob(filepath.Join(dumpDir, "*.pcapng"))
-	require.NoError(t, err)
-	require.Len(t, files, 1)
-	_, port, _ := net.SplitHostPort(tp.addr)
-	b, err := exec.Command(tshark, "-r", files[0], "-n", "-d", "tcp.port=="+port+",http",
+	tshark, file, port := tp.recording(t, dumpDir)
+	b, err := exec.Command(tshark, "-r", file, "-n", "-d", "tcp.port=="+port+",http",
 		"-Y", "http.request", "-T", "fields", "-e", "http.request.uri").Output()
 	require.NoError(t, err)
 	uris := strings.Fields(string(b))

@@ -6,10 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +116,20 @@ func startTestProxy(t *testing.T, doc string) *testProxy {
 // needTool returns the path of an external program the end-to-end tests
 // drive. Without it the test is skipped, except under CI (CI set), where
 // .ci/run installs it and its absence is a failure.
+// recording stops the proxy (closing the dumper writes its files out) and
+// returns tshark's path (the test is skipped without it), the one pcapng
+// file the dumper wrote in dir, and the proxy's port.
+func (tp *testProxy) recording(t *testing.T, dir string) (tshark, file, port string) {
+	t.Helper()
+	tp.stop()
+	tshark = needTool(t, "tshark")
+	files, err := filepath.Glob(filepath.Join(dir, "*.pcapng"))
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	_, port, _ = net.SplitHostPort(tp.addr)
+	return tshark, files[0], port
+}
+
 func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
@@ -126,6 +142,32 @@ func needTool(t *testing.T, name string) string {
 	t.Skipf("%s not on PATH (set CI=1 to make this a failure)", name)
 	return ""
 }
+
+// serveTCP accepts loopback connections until the test ends and runs
+// handle on each in its own goroutine, closing the connection after it; it
+// returns the listening address.
+func serveTCP(t *testing.T, handle func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// echo is a serveTCP handler writing back what it reads.
+func echo(c net.Conn) { _, _ = io.Copy(c, c) }
 
 func freePort(t *testing.T) int {
 	t.Helper()

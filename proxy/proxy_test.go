@@ -131,24 +131,12 @@ func TestHTTPThroughProxy(t *testing.T) {
 // TestHalfClose: a client that shuts down its writing side must still get
 // the whole reply of a server that answers at EOF.
 func TestHalfClose(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func(c net.Conn) {
-				defer c.Close()
-				b, _ := io.ReadAll(c) // until the client's FIN arrives through the proxy
-				sum := sha256.Sum256(b)
-				_, _ = fmt.Fprintf(c, "%d %x", len(b), sum)
-			}(c)
-		}
-	}()
-	_, addr, lb := startProxy(t, proxyConfig(ln.Addr().String(), "30s"))
+	up := serveTCP(t, func(c net.Conn) {
+		b, _ := io.ReadAll(c) // until the client's FIN arrives through the proxy
+		sum := sha256.Sum256(b)
+		_, _ = fmt.Fprintf(c, "%d %x", len(b), sum)
+	})
+	_, addr, lb := startProxy(t, proxyConfig(up, "30s"))
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
@@ -169,19 +157,7 @@ func TestHalfClose(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _ = io.Copy(c, c); c.Close() }() // echo
-		}
-	}()
-	_, addr, lb := startProxy(t, proxyConfig(ln.Addr().String(), "600ms"))
+	_, addr, lb := startProxy(t, proxyConfig(serveTCP(t, echo), "600ms"))
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
@@ -246,19 +222,7 @@ func TestConnectionLimitEndToEnd(t *testing.T) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { _, _ = io.Copy(c, c); c.Close() }()
-		}
-	}()
-	p, addr, _ := startProxy(t, proxyConfig(ln.Addr().String(), "30s"))
+	p, addr, _ := startProxy(t, proxyConfig(serveTCP(t, echo), "30s"))
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
