@@ -60,6 +60,12 @@ func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 	if st, _ := m.State.(*connState); st != nil && st.respKV {
 		return st.respKey, st.respVer, true
 	}
+	return requestAPIOf(m)
+}
+
+// requestAPIOf is responseKeyVersion's slow path, out of line so that the
+// fast one inlines.
+func requestAPIOf(m *parser.Message) (key, version int16, ok bool) {
 	return requestAPI(m.Request)
 }
 
@@ -116,8 +122,17 @@ func (c *config) tree(dir parser.Direction) *parser.PkgParser {
 	for i := range apis {
 		root.Add(c.apiBranch(&apis[i], dir, undec))
 	}
+	if dir == parser.Response {
+		return root.Add(undec).Skip(func(m *parser.Message) int {
+			k, _, ok := responseKeyVersion(m)
+			if !ok {
+				return len(apis)
+			}
+			return apiBranchOf(k)
+		})
+	}
 	return root.Add(undec).Skip(func(m *parser.Message) int {
-		k, _, ok := keyVersion(m)
+		k, _, ok := requestKeyVersion(m)
 		if !ok {
 			return len(apis)
 		}
@@ -171,8 +186,16 @@ func (c *config) apiBranch(a *api, dir parser.Direction, undec *parser.PkgParser
 			return true, true
 		}))
 	}
+	// The jumps read the key and version per direction (not through
+	// keyVersion): they run for every message.
+	if dir == parser.Response {
+		return node.Add(undec).Skip(func(m *parser.Message) int {
+			_, v, _ := responseKeyVersion(m)
+			return versionChild(v, maxV)
+		})
+	}
 	return node.Add(undec).Skip(func(m *parser.Message) int {
-		_, v, _ := keyVersion(m)
+		_, v, _ := requestKeyVersion(m)
 		return versionChild(v, maxV)
 	})
 }

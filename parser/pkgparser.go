@@ -80,44 +80,101 @@ func (p *PkgParser) Parse(m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
 		return m.noMatch()
 	}
-	return p.parseNode(m)
+	// parseNode, written out: the root is where every message starts.
+	if p.parse != nil {
+		ok, complete := p.parse(m)
+		if !ok {
+			return m.noMatch()
+		}
+		if complete {
+			return true
+		}
+	}
+	return p.parseChildrenFrom(m, p.first(m))
 }
 
 // parseNode is Parse once fastFail has passed.
 func (p *PkgParser) parseNode(m *Message) bool {
-	complete := false
 	if p.parse != nil {
-		var ok bool
-		ok, complete = p.parse(m)
+		ok, complete := p.parse(m)
 		if !ok {
 			return m.noMatch()
 		}
+		if complete {
+			return true
+		}
 	}
-	if complete {
-		return true
+	return p.parseChildrenFrom(m, p.first(m))
+}
+
+// first is the index of the first child that can match m: Skip's answer
+// clamped to [0, len(children)], or 0 without Skip.
+func (p *PkgParser) first(m *Message) int {
+	if p.skip == nil {
+		return 0
 	}
-	off := m.Offset
-	children := p.children
-	if p.skip != nil {
-		children = children[min(max(p.skip(m), 0), len(children)):]
-	}
-	for _, c := range children {
+	return min(max(p.skip(m), 0), len(p.children))
+}
+
+// parseChildrenFrom tries p's children from index i on, first match wins.
+//
+// The walk's common path is one jump per tree level onto a child that
+// matches (Kafka: header, API branch, version leaf), so two kinds of
+// child are run here in place instead of through a call of their own,
+// each deciding as parseNode would: a leaf (a parse function and no
+// children) matches only when its parse completes; a pure branching node
+// (no parse function) goes straight to its children, and when its jump
+// lands on a leaf, that leaf is run here too (the branching node sets no
+// attributes, so the leaf shares its mark), the rest of its children
+// only if the leaf fails.
+func (p *PkgParser) parseChildrenFrom(m *Message, i int) bool {
+	off, flags := m.Offset, m.Flags
+	for _, c := range p.children[i:] {
 		// A child that fails fast has nothing to roll back.
 		if c.fastFail != nil && c.fastFail(m) {
 			continue
 		}
 		n, floor, mask := m.Attrs.mark()
-		flags := m.Flags
-		matched := c.parseNode(m)
+		var matched bool
+		switch {
+		case c.parse == nil:
+			j := c.first(m)
+			if j < len(c.children) && c.children[j].isLeaf() {
+				ok, complete := c.children[j].parse(m)
+				if matched = ok && complete; !matched {
+					m.noMatch()
+					m.Attrs.rollback(n, n, 0, true)
+					m.Offset, m.Flags = off, flags
+					matched = c.parseChildrenFrom(m, j+1)
+				}
+			} else {
+				matched = c.parseChildrenFrom(m, j)
+			}
+		case len(c.children) == 0:
+			ok, complete := c.parse(m)
+			if matched = ok && complete; !matched {
+				m.noMatch()
+			}
+		default:
+			matched = c.parseNode(m)
+		}
 		m.Attrs.rollback(n, floor, mask, !matched)
 		if matched {
-			m.Err = nil
+			if m.Err != nil { // most walks never fail: skip the store and its write barrier check
+				m.Err = nil
+			}
 			return true
 		}
 		m.Offset = off
 		m.Flags = flags
 	}
 	return m.noMatch()
+}
+
+// isLeaf reports whether p is a leaf the walk runs in place: a parse
+// function, no fast-fail test and no children.
+func (p *PkgParser) isLeaf() bool {
+	return p.parse != nil && p.fastFail == nil && len(p.children) == 0
 }
 
 // noMatch makes sure a failed walk says why, and returns false.
