@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/dump/kafkasink"
 	"github.com/wirekit/wirekit/export"
@@ -92,7 +94,7 @@ func TestHalfExchanges(t *testing.T) {
 
 // TestKafkaCorpus: every exchange of every corpus capture with a built-in
 // protocol, exported through kfake, comes back as exactly the line the
-// encoder writes, and each is acknowledged.
+// encoder writes, keyed by its connection id, and each is acknowledged.
 func TestKafkaCorpus(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "exchanges"))
 	require.NoError(t, err)
@@ -102,6 +104,7 @@ func TestKafkaCorpus(t *testing.T) {
 	require.NoError(t, err)
 	enc := export.NewEncoder(eo)
 	var want []string
+	keys := map[string]string{} // value -> key
 	for _, name := range pcaptest.CorpusCaptures("") {
 		p := protocols.ByName(strings.SplitN(name, "_", 2)[0])
 		if p == nil {
@@ -113,6 +116,7 @@ func TestKafkaCorpus(t *testing.T) {
 			m := export.Meta{ConnID: e.Stream.ID, Client: e.Stream.Client, Server: e.Stream.Server}
 			require.Equal(t, kafkasink.Buffered, k.Export(m, e.Exchange))
 			want = append(want, string(enc.AppendJSON(nil, m, e.Exchange)))
+			keys[want[len(want)-1]] = strconv.FormatUint(m.ConnID, 10)
 		}
 	}
 	require.NoError(t, k.Close())
@@ -131,6 +135,7 @@ func TestKafkaCorpus(t *testing.T) {
 		require.NoError(t, ctx.Err())
 		fs.EachRecord(func(r *kgo.Record) {
 			got = append(got, string(r.Value))
+			require.Equal(t, keys[string(r.Value)], string(r.Key), "the connection id")
 			var format string
 			for _, h := range r.Headers {
 				if h.Key == kafkasink.HeaderFormat {
@@ -145,6 +150,54 @@ func TestKafkaCorpus(t *testing.T) {
 	sort.Strings(got)
 	require.Equal(t, want, got)
 	t.Logf("%d exchanges exported and read back", len(got))
+}
+
+// TestKafkaDropsCounted: with the broker holding every produce request,
+// exchanges past MaxBufferedRecords are refused at once and counted with
+// their encoded size; Close drops the held ones, and every exchange is
+// counted once.
+func TestKafkaDropsCounted(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "exchanges"))
+	require.NoError(t, err)
+	release := make(chan struct{})
+	defer func() { close(release); c.Close() }()
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		select {
+		case <-release:
+		default:
+			c.SleepControl(func() { <-release })
+		}
+		return nil, nil, false
+	})
+	k, err := export.NewKafka(kafkasink.Options{Brokers: c.ListenAddrs(), Topic: "exchanges", MaxBufferedRecords: 8,
+		MaxAge: time.Minute, CloseTimeout: 100 * time.Millisecond}, export.Options{})
+	require.NoError(t, err)
+	x := httpExchange()
+	size := uint64(len(export.NewEncoder(export.Options{}).AppendJSON(nil, meta, x)) + len("7"))
+	var res []kafkasink.Result
+	for range 20 {
+		res = append(res, k.Export(meta, x))
+	}
+	for i, r := range res {
+		if i < 8 {
+			require.Equal(t, kafkasink.Buffered, r)
+		} else {
+			require.Equal(t, kafkasink.RefusedBufferFull, r)
+		}
+	}
+	st := k.Stats()
+	require.EqualValues(t, 20, st.Offered)
+	require.EqualValues(t, 20*size, st.OfferedBytes)
+	require.EqualValues(t, 12, st.DroppedBufferFull)
+	require.EqualValues(t, 12*size, st.DroppedBufferFullBytes)
+	require.EqualValues(t, 8, st.Pending)
+	require.ErrorIs(t, k.Close(), kafkasink.ErrUndelivered)
+	st = k.Stats()
+	require.EqualValues(t, 8, st.DroppedClosed)
+	require.EqualValues(t, 8*size, st.DroppedClosedBytes)
+	require.Zero(t, st.Acked)
+	require.Zero(t, st.Pending)
 }
 
 func ExampleEncoder_AppendJSON() {

@@ -1,8 +1,6 @@
 package export
 
 import (
-	"sync"
-
 	"github.com/wirekit/wirekit/dump/kafkasink"
 	"github.com/wirekit/wirekit/parser"
 )
@@ -15,15 +13,14 @@ import (
 // watchdog and accounting: Export never blocks, every exchange is
 // acknowledged or dropped and counted (Stats).
 //
-// Export is safe for concurrent use (one lock around encoding into a
-// reused buffer); it is meant to be called from a filter/sniff Handler, a
-// parser.Conn callback or pcapdecode.
+// Export is safe for concurrent use and takes no lock of its own: each
+// exchange is encoded once, straight into its pooled record's buffer
+// (kafkasink.Producer.ProduceFunc), and never copied. It is meant to be
+// called from a filter/sniff Handler, a parser.Conn callback or
+// pcapdecode.
 type Kafka struct {
 	p   *kafkasink.Producer
 	enc *Encoder
-	mu  sync.Mutex
-	buf []byte
-	key []byte
 }
 
 // NewKafka starts a producer for o that encodes with eo (see NewEncoder:
@@ -40,18 +37,18 @@ func NewKafka(o kafkasink.Options, eo Options) (*Kafka, error) {
 	return &Kafka{p: p, enc: NewEncoder(eo)}, nil
 }
 
-// Export encodes x and offers it to the producer.
+// Export encodes x into a record and offers it to the producer. An
+// exchange refused by the producer's bounds has been encoded (its size
+// is counted).
 func (k *Kafka) Export(m Meta, x *parser.Exchange) kafkasink.Result {
 	ts := x.RequestTime
 	if ts.IsZero() {
 		ts = x.ResponseTime
 	}
-	k.mu.Lock()
-	k.buf = k.enc.AppendJSON(k.buf[:0], m, x)
-	k.key = appendUint(k.key[:0], m.ConnID)
-	r := k.p.Produce(k.key, k.buf, 0, ts)
-	k.mu.Unlock()
-	return r
+	var key [20]byte
+	return k.p.ProduceFunc(appendUint(key[:0], m.ConnID), 0, ts, func(dst []byte) []byte {
+		return k.enc.AppendJSON(dst, m, x)
+	})
 }
 
 func appendUint(b []byte, v uint64) []byte {

@@ -1,11 +1,14 @@
 package kafkasink_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,16 +31,17 @@ import (
 //     pooled record, bounds and accounting, kgo TryProduce) with a bare
 //     kgo producer loop (encode the same item with AppendItem into a new
 //     buffer, a new kgo.Record with the same key and three headers,
-//     TryProduce with a counting promise), both lz4-compressed, into an
-//     in-process kfake broker (3 partitions), every record acknowledged;
+//     TryProduce with a counting promise), both lz4-compressed, into a
+//     kfake broker (3 partitions), every record acknowledged;
 //   - the traffic side of a Dumper (Conn.Flow, what the tcpcopy filter
 //     calls on every read) with the Kafka sink attached and with a pcapng
 //     file sink, and the process CPU per item until everything is written.
 //
 // Records: flow items of 8 connections (IPv4 addresses), 120 payload bytes
-// of pipelined Redis SET commands, 180 bytes encoded. CPU time is the
-// process's (getrusage: user + system), so it includes the in-process
-// broker's share and garbage collection, alike on both sides.
+// of pipelined Redis SET commands, 180 bytes encoded. The broker runs in
+// a child process (see newBroker), so the CPU time measured (getrusage of
+// this process: user + system, garbage collection included) is the
+// producer's alone; the broker's is reported beside it.
 
 const (
 	benchPayload = 120
@@ -80,19 +84,114 @@ func benchItems(n int) []dump.Item {
 	return items
 }
 
-func benchCluster(tb testing.TB) (*kfake.Cluster, string) {
+// broker is the kfake cluster (3 partitions of benchTopic) a benchmark
+// side produces into. By default it runs in a child process (this test
+// binary re-run as TestBenchBroker), so the benchmark's own process CPU is
+// the producer's alone and the broker's is read from the child
+// (getrusage there, on request over its stdin); with
+// KAFKASINK_BENCH_INPROC=1 it runs in this process, as kfake usually
+// does in tests, and its CPU counts in the producer's.
+type broker struct {
+	addr string
+	c    *kfake.Cluster // in process
+	cmd  *exec.Cmd      // child process
+	in   io.WriteCloser
+	out  *bufio.Scanner
+}
+
+const brokerEnv = "KAFKASINK_BENCH_BROKER"
+
+func newBroker(tb testing.TB) *broker {
 	tb.Helper()
-	c, err := kfake.NewCluster(kfake.SeedTopics(3, benchTopic))
+	if os.Getenv("KAFKASINK_BENCH_INPROC") == "1" {
+		c, err := kfake.NewCluster(kfake.SeedTopics(3, benchTopic))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return &broker{addr: c.ListenAddrs()[0], c: c}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBenchBroker$")
+	cmd.Env = append(os.Environ(), brokerEnv+"=1")
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return c, c.ListenAddrs()[0]
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	b := &broker{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	b.addr = b.reply(tb, "addr")
+	return b
+}
+
+// reply asks the child for a figure ("addr", "cpu") and returns its answer.
+func (b *broker) reply(tb testing.TB, what string) string {
+	tb.Helper()
+	if _, err := fmt.Fprintln(b.in, what); err != nil {
+		tb.Fatal(err)
+	}
+	for b.out.Scan() {
+		if v, ok := strings.CutPrefix(b.out.Text(), what+" "); ok {
+			return v
+		}
+	}
+	tb.Fatalf("broker child: no %s (%v)", what, b.out.Err())
+	return ""
+}
+
+// cpu is the broker's CPU time so far (0 in process).
+func (b *broker) cpu(tb testing.TB) time.Duration {
+	if b.c != nil {
+		return 0
+	}
+	ns, err := strconv.ParseInt(b.reply(tb, "cpu"), 10, 64)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ns)
+}
+
+func (b *broker) close() {
+	if b.c != nil {
+		b.c.Close()
+		return
+	}
+	b.in.Close()
+	_ = b.cmd.Wait()
+}
+
+// TestBenchBroker is the benchmarks' broker child; it is skipped unless
+// run by newBroker.
+func TestBenchBroker(t *testing.T) {
+	if os.Getenv(brokerEnv) != "1" {
+		t.Skip("the benchmarks' broker process")
+	}
+	c, err := kfake.NewCluster(kfake.SeedTopics(3, benchTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		switch in.Text() {
+		case "addr":
+			fmt.Printf("addr %s\n", c.ListenAddrs()[0])
+		case "cpu":
+			fmt.Printf("cpu %d\n", cpuTime())
+		}
+	}
 }
 
 // run is one measured side: it produces every item once and returns when
 // all are acknowledged.
 type run struct {
-	wall, cpu time.Duration
+	wall, cpu time.Duration // cpu: this process (the producer, and the broker in process)
+	brokerCPU time.Duration // the broker child's
 	records   int
 	bytes     int64
 }
@@ -101,9 +200,9 @@ type run struct {
 // same items (metadata, connections, and the Sink's pool of records grown
 // to what is in flight, as in a long-running process) that is not
 // measured; both sides do the same.
-func sinkRun(tb testing.TB, broker string, items []dump.Item) run {
+func sinkRun(tb testing.TB, br *broker, items []dump.Item) run {
 	tb.Helper()
-	s, err := kafkasink.New(kafkasink.Options{Brokers: []string{broker}, Topic: benchTopic, Agent: "bench",
+	s, err := kafkasink.New(kafkasink.Options{Brokers: []string{br.addr}, Topic: benchTopic, Agent: "bench",
 		Compression: "lz4", MaxBufferedRecords: len(items) + 16, MaxBufferedBytes: 1 << 30})
 	if err != nil {
 		tb.Fatal(err)
@@ -119,6 +218,7 @@ func sinkRun(tb testing.TB, broker string, items []dump.Item) run {
 	for s.Stats().Pending > 0 {
 		time.Sleep(100 * time.Microsecond)
 	}
+	bc0 := br.cpu(tb)
 	w0, c0 := time.Now(), cpuTime()
 	for i := range items {
 		_ = s.Write(&items[i])
@@ -127,6 +227,7 @@ func sinkRun(tb testing.TB, broker string, items []dump.Item) run {
 		tb.Fatal(err)
 	}
 	r := run{wall: time.Since(w0), cpu: cpuTime() - c0, records: len(items)}
+	r.brokerCPU = br.cpu(tb) - bc0
 	for s.Stats().Pending > 0 { // the last promises run after Flush returns
 		time.Sleep(100 * time.Microsecond)
 	}
@@ -139,9 +240,9 @@ func sinkRun(tb testing.TB, broker string, items []dump.Item) run {
 }
 
 // kgoRun produces the same records with a bare kgo client.
-func kgoRun(tb testing.TB, broker string, items []dump.Item) run {
+func kgoRun(tb testing.TB, br *broker, items []dump.Item) run {
 	tb.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.DefaultProduceTopic(benchTopic),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(br.addr), kgo.DefaultProduceTopic(benchTopic),
 		kgo.ProducerBatchCompression(kgo.Lz4Compression()), kgo.ProducerLinger(5*time.Millisecond),
 		kgo.MaxBufferedRecords(len(items)+1024), kgo.MaxBufferedBytes(1<<30))
 	if err != nil {
@@ -181,6 +282,7 @@ func kgoRun(tb testing.TB, broker string, items []dump.Item) run {
 	}
 	acked.Store(0)
 	bytes.Store(0)
+	bc0 := br.cpu(tb)
 	w0, c0 := time.Now(), cpuTime()
 	for i := range items {
 		produce(&items[i])
@@ -189,6 +291,7 @@ func kgoRun(tb testing.TB, broker string, items []dump.Item) run {
 		tb.Fatal(err)
 	}
 	r := run{wall: time.Since(w0), cpu: cpuTime() - c0, records: len(items)}
+	r.brokerCPU = br.cpu(tb) - bc0
 	for acked.Load()+failed.Load() < int64(len(items)) {
 		time.Sleep(100 * time.Microsecond)
 	}
@@ -201,26 +304,28 @@ func kgoRun(tb testing.TB, broker string, items []dump.Item) run {
 
 // BenchmarkSink is the Sink alone: b.N records, all acknowledged.
 func BenchmarkSink(b *testing.B) {
-	c, broker := benchCluster(b)
-	defer c.Close()
+	br := newBroker(b)
+	defer br.close()
 	items := benchItems(b.N)
 	b.SetBytes(int64(len(kafkasink.AppendItem(nil, &items[0]))))
 	b.ResetTimer()
-	r := sinkRun(b, broker, items)
+	r := sinkRun(b, br, items)
 	b.StopTimer()
 	b.ReportMetric(float64(r.cpu)/float64(r.records), "cpu-ns/op")
+	b.ReportMetric(float64(r.brokerCPU)/float64(r.records), "broker-cpu-ns/op")
 }
 
 // BenchmarkKgo is the bare kgo loop on the same records.
 func BenchmarkKgo(b *testing.B) {
-	c, broker := benchCluster(b)
-	defer c.Close()
+	br := newBroker(b)
+	defer br.close()
 	items := benchItems(b.N)
 	b.SetBytes(int64(len(kafkasink.AppendItem(nil, &items[0]))))
 	b.ResetTimer()
-	r := kgoRun(b, broker, items)
+	r := kgoRun(b, br, items)
 	b.StopTimer()
 	b.ReportMetric(float64(r.cpu)/float64(r.records), "cpu-ns/op")
+	b.ReportMetric(float64(r.brokerCPU)/float64(r.records), "broker-cpu-ns/op")
 }
 
 // benchRecords is the records per side and round of the paired
@@ -244,12 +349,14 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// paired runs b.N rounds of side a and side b on fresh clusters, a first
-// on odd rounds and b first on even ones, and reports the medians of the
-// per-round ratios a/b (wall and CPU) and each side's rates.
-func paired(b *testing.B, names [2]string, sides [2]func(testing.TB, string, []dump.Item) run) {
+// paired runs b.N rounds of side a and side b, each on a fresh broker, a
+// first on odd rounds and b first on even ones, and reports the medians of
+// the per-round ratios a/b (wall, the producer's CPU, and the producer's
+// and the broker's CPU together) and each side's rates per CPU second of
+// the producer.
+func paired(b *testing.B, names [2]string, sides [2]func(testing.TB, *broker, []dump.Item) run) {
 	items := benchItems(benchRecords())
-	var wallRatio, cpuRatio []float64
+	var wallRatio, cpuRatio, allRatio []float64
 	var sum [2]run
 	for round := range b.N {
 		var rs [2]run
@@ -258,28 +365,33 @@ func paired(b *testing.B, names [2]string, sides [2]func(testing.TB, string, []d
 			order = []int{1, 0}
 		}
 		for _, i := range order {
-			c, broker := benchCluster(b)
-			rs[i] = sides[i](b, broker, items)
-			c.Close()
+			br := newBroker(b)
+			rs[i] = sides[i](b, br, items)
+			br.close()
 			sum[i].wall += rs[i].wall
 			sum[i].cpu += rs[i].cpu
+			sum[i].brokerCPU += rs[i].brokerCPU
 			sum[i].records += rs[i].records
 			sum[i].bytes += rs[i].bytes
 		}
 		wallRatio = append(wallRatio, float64(rs[0].wall)/float64(rs[1].wall))
 		cpuRatio = append(cpuRatio, float64(rs[0].cpu)/float64(rs[1].cpu))
-		b.Logf("round %d: %s %.0f ms wall %.0f ms cpu, %s %.0f ms wall %.0f ms cpu: ratio wall %.3f cpu %.3f", round+1,
-			names[0], ms(rs[0].wall), ms(rs[0].cpu), names[1], ms(rs[1].wall), ms(rs[1].cpu), wallRatio[round], cpuRatio[round])
+		allRatio = append(allRatio, float64(rs[0].cpu+rs[0].brokerCPU)/float64(rs[1].cpu+rs[1].brokerCPU))
+		b.Logf("round %d: %s %.0f ms wall %.0f ms cpu (broker %.0f), %s %.0f ms wall %.0f ms cpu (broker %.0f): ratio wall %.3f cpu %.3f with broker %.3f",
+			round+1, names[0], ms(rs[0].wall), ms(rs[0].cpu), ms(rs[0].brokerCPU), names[1], ms(rs[1].wall), ms(rs[1].cpu), ms(rs[1].brokerCPU),
+			wallRatio[round], cpuRatio[round], allRatio[round])
 	}
 	for i, s := range sum {
 		b.ReportMetric(float64(s.records)/s.cpu.Seconds(), names[i]+"-rec/cpu-s")
 		b.ReportMetric(float64(s.bytes)/1e6/s.cpu.Seconds(), names[i]+"-MB/cpu-s")
 		b.ReportMetric(float64(s.records)/s.wall.Seconds(), names[i]+"-rec/s")
+		b.ReportMetric(float64(s.brokerCPU)/float64(s.records), names[i]+"-broker-cpu-ns/rec")
 	}
 	b.ReportMetric(median(wallRatio), "wall-ratio")
 	b.ReportMetric(median(cpuRatio), "cpu-ratio")
-	b.Logf("%d records of %d B per side and round; ratios %s/%s wall %v cpu %v", len(items),
-		len(kafkasink.AppendItem(nil, &items[0])), names[0], names[1], fmtRatios(wallRatio), fmtRatios(cpuRatio))
+	b.ReportMetric(median(allRatio), "cpu-with-broker-ratio")
+	b.Logf("%d records of %d B per side and round; ratios %s/%s wall %v cpu %v with broker %v", len(items),
+		len(kafkasink.AppendItem(nil, &items[0])), names[0], names[1], fmtRatios(wallRatio), fmtRatios(cpuRatio), fmtRatios(allRatio))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / 1e6 }
@@ -297,7 +409,7 @@ func fmtRatios(xs []float64) string {
 // -benchtime=Nx for N rounds. wall-ratio and cpu-ratio are the medians of
 // sink/kgo per round.
 func BenchmarkSinkVsKgo(b *testing.B) {
-	paired(b, [2]string{"sink", "kgo"}, [2]func(testing.TB, string, []dump.Item) run{sinkRun, kgoRun})
+	paired(b, [2]string{"sink", "kgo"}, [2]func(testing.TB, *broker, []dump.Item) run{sinkRun, kgoRun})
 }
 
 // dumpResult is one side of a dump-path round.
@@ -374,8 +486,8 @@ func BenchmarkDumpFlowKafkaVsFile(b *testing.B) {
 		}
 		for _, i := range order {
 			if i == 0 {
-				c, broker := benchCluster(b)
-				s, err := kafkasink.New(kafkasink.Options{Brokers: []string{broker}, Topic: benchTopic, Agent: "bench",
+				br := newBroker(b)
+				s, err := kafkasink.New(kafkasink.Options{Brokers: []string{br.addr}, Topic: benchTopic, Agent: "bench",
 					Compression: "lz4", MaxBufferedRecords: len(items) + 64, MaxBufferedBytes: 1 << 30, CloseTimeout: time.Minute})
 				if err != nil {
 					b.Fatal(err)
@@ -384,7 +496,7 @@ func BenchmarkDumpFlowKafkaVsFile(b *testing.B) {
 				if st := s.Stats(); st.Acked < uint64(len(items)) || st.Dropped() != 0 {
 					b.Fatalf("kafka sink: %+v", st)
 				}
-				c.Close()
+				br.close()
 			} else {
 				fs, err := dump.NewPcapngFileSink(dump.FileOptions{Dir: b.TempDir(), MaxFileBytes: 1 << 30, MaxTotalBytes: 8 << 30})
 				if err != nil {

@@ -96,38 +96,57 @@ func (s Stats) Dropped() uint64 {
 // reconnecting, and the next records are produced as soon as a broker
 // answers.
 //
-// Produce is safe for concurrent use; its cost is one mutex, a copy and
-// kgo's TryProduce, and it allocates nothing in steady state (records and
-// their buffers are reused after their promise).
+// Produce and ProduceFunc are safe for concurrent use. Their cost over
+// kgo's TryProduce is one uncontended mutex (the producing side's
+// counters, bounds and pool), the copy (none with ProduceFunc) and one
+// store of the offer time. The promise, run on kgo's goroutines, takes no
+// lock of the producing side: it counts the outcome in atomics of its
+// own, clears the offer time and gives the record back on a list that the
+// producing side swaps for its own empty one; the producing side reads
+// the settled counts only when its cached ones say a bound is reached.
+// Headers are built once per window and shared by its records. Nothing is
+// allocated in steady state (records and their buffers are reused after
+// their promise; a buffer grown past 64 KiB is let go then).
 type Producer struct {
 	o      Options
 	cl     *kgo.Client
 	agent  []byte
 	format []byte
+	hdrs   atomic.Pointer[headers] // the last window's headers
 
-	mu       sync.Mutex
-	free     []*rec
-	ring     []int64 // offer time (watchdog clock) per sequence number, 0 once settled
-	mask     uint64
-	head     uint64 // next sequence number
-	tail     uint64 // oldest sequence number not settled
-	pendN    int64
-	pendB    int64
-	closing  bool
-	lastErr  error
-	oldest   time.Duration
-	aborting bool
+	// The producing side, under mu.
+	mu                  sync.Mutex
+	free                []pooled // records to reuse, refilled from returned in one swap
+	head                uint64   // next sequence number
+	tail                uint64   // every sequence number below it is settled; advanced lazily
+	admN, admB          int64    // records and bytes handed to kgo
+	setN, setB          int64    // settled records and bytes as last read (at most the true figures)
+	offered, offeredB   uint64
+	refFull, refFullB   uint64 // refused by the bounds
+	refClose, refCloseB uint64 // refused while closing
+	closing             bool
+	oldest              time.Duration
+	aborting            bool
 
-	now atomic.Int64 // watchdog clock, unix nanoseconds
+	ring []atomic.Int64 // offer time (watchdog clock) per sequence number, 0 once settled
+	mask uint64
+	now  atomic.Int64 // watchdog clock, unix nanoseconds
 
-	offered, offeredB     atomic.Uint64
+	_ [64]byte // the settling side's atomics on lines of their own
+
+	// The settling side: written by the promise on kgo's goroutines.
+	retMu                 sync.Mutex
+	returned              []pooled // records given back by the promise
 	acked, ackedB         atomic.Uint64
-	dropFull, dropFullB   atomic.Uint64
+	dropFull, dropFullB   atomic.Uint64 // kgo's own buffer full
 	dropStale, dropStaleB atomic.Uint64
 	dropProd, dropProdB   atomic.Uint64
 	dropClose, dropCloseB atomic.Uint64
-	aborts, unsafeAborts  atomic.Uint64
-	closingAbort          atomic.Bool
+	errMu                 sync.Mutex
+	lastErr               error
+
+	aborts, unsafeAborts atomic.Uint64
+	closingAbort         atomic.Bool
 
 	stop     chan struct{}
 	done     sync.WaitGroup
@@ -136,18 +155,35 @@ type Producer struct {
 	promise  func(*kgo.Record, error)
 }
 
-// rec is a pooled record with its own buffers. Its context points back
-// at it, which is how the promise finds it without a map.
+// headers are a window's record headers, shared by its records (kgo only
+// reads them).
+type headers struct {
+	id  uint64
+	h   [3]kgo.RecordHeader
+	win [16]byte
+}
+
+// rec is a pooled record with its buffer (key, then value). Its context
+// points back at it, which is how the promise finds it without a map.
 type rec struct {
 	r    kgo.Record
 	ctx  recCtx
-	hdr  [3]kgo.RecordHeader
-	win  [16]byte
-	key  []byte
 	buf  []byte
 	seq  uint64
 	size int64
 }
+
+// pooled is a record to reuse with its buffer beside it: a record is
+// usually out of the cache by the time it is reused, and reading its
+// buffer from the list instead of from it means the producing side only
+// writes to its memory and never waits for it.
+type pooled struct {
+	r   *rec
+	buf []byte
+}
+
+// maxKeptBuf is the largest record buffer kept for reuse.
+const maxKeptBuf = 64 << 10
 
 // recCtx is a context that never ends (kgo reads Done from a record's
 // context to cancel it; nil means never) and leads back to its record.
@@ -183,7 +219,7 @@ func NewProducer(o Options, format string) (*Producer, error) {
 	}
 	p := &Producer{
 		o: o, cl: cl, agent: []byte(o.Agent), format: []byte(format),
-		ring: make([]int64, n), mask: n - 1, stop: make(chan struct{}),
+		ring: make([]atomic.Int64, n), mask: n - 1, stop: make(chan struct{}),
 	}
 	p.promise = p.settle
 	p.now.Store(time.Now().UnixNano())
@@ -204,71 +240,191 @@ func (p *Producer) Produce(key, value []byte, window uint64, ts time.Time) Resul
 	if r == nil {
 		return res
 	}
-	r.key = append(r.key[:0], key...)
-	r.buf = append(r.buf[:0], value...)
-	p.send(r, key != nil, window, ts)
+	r.buf = append(append(r.buf[:0], key...), value...)
+	p.send(r, len(key), key != nil, window, ts)
+	return Buffered
+}
+
+// ProduceFunc offers a record whose value appendValue writes straight
+// into the record's pooled buffer: it is called once with an empty slice
+// (with room) and must return it with the value appended, and not keep
+// it; so the value is neither built elsewhere nor copied (but once when
+// appendValue outgrows the room: the grown buffer is kept for the next
+// records). key (nil for none) is copied; window and ts are as for
+// Produce. The bounds are checked once the value is written, so a refused
+// record has been encoded (and is counted with its size). It never
+// blocks.
+func (p *Producer) ProduceFunc(key []byte, window uint64, ts time.Time, appendValue func(dst []byte) []byte) Result {
+	p.mu.Lock()
+	e := p.take()
+	p.mu.Unlock()
+	klen := len(key)
+	buf := append(e.buf[:0], key...)
+	v := appendValue(buf[klen:])
+	if len(v) > 0 && (cap(buf) == klen || &buf[:klen+1][klen] != &v[0]) {
+		buf = append(buf, v...) // appendValue grew a slice of its own
+	} else {
+		buf = buf[:klen+len(v)]
+	}
+	size := int64(len(buf))
+	p.mu.Lock()
+	res := p.admit(size)
+	if res != Buffered {
+		p.free = append(p.free, pooled{e.r, buf})
+		p.mu.Unlock()
+		return res
+	}
+	seq := p.enter(size)
+	p.mu.Unlock()
+	r := e.r
+	r.buf, r.seq, r.size = buf, seq, size
+	p.send(r, len(key), key != nil, window, ts)
 	return Buffered
 }
 
 // reserve claims room for a record of size bytes and returns a pooled
 // record, or nil (counted) when over the bounds or closing.
 func (p *Producer) reserve(size int64) (*rec, Result) {
-	p.offered.Add(1)
-	p.offeredB.Add(uint64(size))
 	p.mu.Lock()
-	if p.closing {
+	if res := p.admit(size); res != Buffered {
 		p.mu.Unlock()
-		p.dropClose.Add(1)
-		p.dropCloseB.Add(uint64(size))
-		return nil, RefusedClosed
+		return nil, res
 	}
-	// The ring spans the oldest pending record to the newest: records
-	// settled out of order behind a stuck one still take its room.
-	if p.pendN >= int64(p.o.MaxBufferedRecords) || p.pendB+size > p.o.MaxBufferedBytes || p.head-p.tail > p.mask {
-		p.mu.Unlock()
-		p.dropFull.Add(1)
-		p.dropFullB.Add(uint64(size))
-		return nil, RefusedBufferFull
-	}
-	var r *rec
-	if n := len(p.free); n > 0 {
-		r = p.free[n-1]
-		p.free = p.free[:n-1]
-	}
-	if r == nil {
-		r = new(rec)
-		r.ctx.rec = r
-	}
-	r.seq, r.size = p.head, size
-	p.ring[p.head&p.mask] = p.now.Load() // never 0: 0 marks a settled slot
-	p.head++
-	p.pendN++
-	p.pendB += size
+	e := p.take()
+	seq := p.enter(size)
 	p.mu.Unlock()
+	// The record's own memory is written only now, with no lock held: it
+	// is usually out of the cache, and a locked instruction would wait
+	// for these writes.
+	r := e.r
+	r.buf, r.seq, r.size = e.buf, seq, size
 	return r, Buffered
 }
 
-// send fills in the record's fields and hands it to kgo.
-func (p *Producer) send(r *rec, keyed bool, window uint64, ts time.Time) {
-	r.r = kgo.Record{Topic: p.o.Topic, Value: r.buf, Timestamp: ts, Context: &r.ctx, Headers: r.hdr[:]}
-	if keyed {
-		r.r.Key = r.key
+// admit counts an offered record of size bytes and checks the bounds,
+// counting a refusal. The settled counts are re-read (and the ring's tail
+// advanced) only when the cached ones say a bound is reached. Called with
+// mu held.
+func (p *Producer) admit(size int64) Result {
+	p.offered++
+	p.offeredB += uint64(size)
+	if p.closing {
+		p.refClose++
+		p.refCloseB += uint64(size)
+		return RefusedClosed
 	}
-	r.hdr[0] = kgo.RecordHeader{Key: HeaderAgent, Value: p.agent}
-	r.hdr[1] = kgo.RecordHeader{Key: HeaderFormat, Value: p.format}
-	appendHex16(r.win[:0], window)
-	r.hdr[2] = kgo.RecordHeader{Key: HeaderWindow, Value: r.win[:]}
+	if !p.fits(size) {
+		p.setN, p.setB = p.settled()
+		p.advanceTail()
+		if !p.fits(size) {
+			p.refFull++
+			p.refFullB += uint64(size)
+			return RefusedBufferFull
+		}
+	}
+	return Buffered
+}
+
+// fits reports whether a record of size bytes is within the bounds by
+// the cached settled counts. The ring spans the oldest pending record to
+// the newest: records settled out of order behind a stuck one still take
+// its room.
+func (p *Producer) fits(size int64) bool {
+	return p.admN-p.setN < int64(p.o.MaxBufferedRecords) && p.admB-p.setB+size <= p.o.MaxBufferedBytes && p.head-p.tail <= p.mask
+}
+
+// take returns a pooled record (or a new one) and its buffer, without
+// touching the record. Called with mu held.
+func (p *Producer) take() pooled {
+	if len(p.free) == 0 {
+		p.retMu.Lock()
+		p.free, p.returned = p.returned, p.free
+		p.retMu.Unlock()
+	}
+	n := len(p.free)
+	if n == 0 {
+		r := new(rec)
+		r.ctx.rec = r
+		return pooled{r, make([]byte, 0, 256)}
+	}
+	e := p.free[n-1]
+	p.free = p.free[:n-1]
+	return e
+}
+
+// enter counts an admitted record of size bytes and returns its
+// sequence number, with its offer time in the ring. Called with mu held.
+func (p *Producer) enter(size int64) uint64 {
+	seq := p.head
+	p.ring[seq&p.mask].Store(p.now.Load()) // never 0: 0 marks a settled slot
+	p.head++
+	p.admN++
+	p.admB += size
+	return seq
+}
+
+// settled sums the settling side's counters.
+func (p *Producer) settled() (n, b int64) {
+	n = int64(p.acked.Load() + p.dropFull.Load() + p.dropStale.Load() + p.dropProd.Load() + p.dropClose.Load())
+	b = int64(p.ackedB.Load() + p.dropFullB.Load() + p.dropStaleB.Load() + p.dropProdB.Load() + p.dropCloseB.Load())
+	return n, b
+}
+
+// advanceTail moves the tail past settled sequence numbers. Called with
+// mu held.
+func (p *Producer) advanceTail() {
+	for p.tail < p.head && p.ring[p.tail&p.mask].Load() == 0 {
+		p.tail++
+	}
+}
+
+// send fills in the record's fields (its buffer holds klen key bytes,
+// then the value) and hands it to kgo.
+func (p *Producer) send(r *rec, klen int, keyed bool, window uint64, ts time.Time) {
+	r.r = kgo.Record{Topic: p.o.Topic, Value: r.buf[klen:], Timestamp: ts, Context: &r.ctx, Headers: p.headers(window)}
+	if keyed {
+		r.r.Key = r.buf[:klen:klen]
+	}
 	p.cl.TryProduce(context.Background(), &r.r, p.promise)
 }
 
-// settle is the promise of every record.
+// headers returns the shared headers of window, built when the window
+// differs from the last one's.
+func (p *Producer) headers(window uint64) []kgo.RecordHeader {
+	h := p.hdrs.Load()
+	if h == nil || h.id != window {
+		h = &headers{id: window}
+		appendHex16(h.win[:0], window)
+		h.h = [3]kgo.RecordHeader{{Key: HeaderAgent, Value: p.agent}, {Key: HeaderFormat, Value: p.format}, {Key: HeaderWindow, Value: h.win[:]}}
+		p.hdrs.Store(h)
+	}
+	return h.h[:3:3]
+}
+
+// settle is the promise of every record. It takes only the lock of the
+// list of records given back (and of the last error).
 func (p *Producer) settle(kr *kgo.Record, err error) {
 	r := kr.Context.(*recCtx).rec
 	size := uint64(r.size)
-	switch {
-	case err == nil:
+	if err == nil {
 		p.acked.Add(1)
 		p.ackedB.Add(size)
+	} else {
+		p.failed(size, err)
+	}
+	p.ring[r.seq&p.mask].Store(0)
+	buf := r.buf
+	if cap(buf) > maxKeptBuf {
+		buf = nil
+	}
+	p.retMu.Lock()
+	p.returned = append(p.returned, pooled{r, buf})
+	p.retMu.Unlock()
+}
+
+// failed counts a record that failed with err by its reason.
+func (p *Producer) failed(size uint64, err error) {
+	switch {
 	case errors.Is(err, kgo.ErrMaxBuffered):
 		p.dropFull.Add(1)
 		p.dropFullB.Add(size)
@@ -282,19 +438,9 @@ func (p *Producer) settle(kr *kgo.Record, err error) {
 		p.dropProd.Add(1)
 		p.dropProdB.Add(size)
 	}
-	p.mu.Lock()
-	if err != nil {
-		p.lastErr = err
-	}
-	p.ring[r.seq&p.mask] = 0
-	for p.tail < p.head && p.ring[p.tail&p.mask] == 0 {
-		p.tail++
-	}
-	p.pendN--
-	p.pendB -= r.size
-	r.r = kgo.Record{}
-	p.free = append(p.free, r)
-	p.mu.Unlock()
+	p.errMu.Lock()
+	p.lastErr = err
+	p.errMu.Unlock()
 }
 
 // purged reports a record failed by PurgeTopicsFromClient after an
@@ -318,9 +464,14 @@ func (p *Producer) watchdog() {
 		now := time.Now().UnixNano()
 		p.now.Store(now)
 		p.mu.Lock()
+		p.advanceTail()
 		var age time.Duration
 		if p.tail < p.head {
-			age = time.Duration(now - p.ring[p.tail&p.mask])
+			// 0 when settled since advanceTail looked: the next tick sees
+			// the next one.
+			if t := p.ring[p.tail&p.mask].Load(); t != 0 {
+				age = time.Duration(now - t)
+			}
 		}
 		p.oldest = age
 		stale := age > p.o.MaxAge && !p.aborting && !p.closing
@@ -364,7 +515,6 @@ func (p *Producer) abort() {
 // nothing is in flight (after Close, or once Pending is 0).
 func (p *Producer) Stats() Stats {
 	s := Stats{
-		Offered: p.offered.Load(), OfferedBytes: p.offeredB.Load(),
 		Acked: p.acked.Load(), AckedBytes: p.ackedB.Load(),
 		DroppedBufferFull: p.dropFull.Load(), DroppedBufferFullBytes: p.dropFullB.Load(),
 		DroppedStale: p.dropStale.Load(), DroppedStaleBytes: p.dropStaleB.Load(),
@@ -373,11 +523,36 @@ func (p *Producer) Stats() Stats {
 		Aborts: p.aborts.Load(), UnsafeAborts: p.unsafeAborts.Load(),
 	}
 	p.mu.Lock()
-	s.Pending, s.PendingBytes = p.pendN, p.pendB
+	s.Offered, s.OfferedBytes = p.offered, p.offeredB
+	s.DroppedBufferFull += p.refFull
+	s.DroppedBufferFullBytes += p.refFullB
+	s.DroppedClosed += p.refClose
+	s.DroppedClosedBytes += p.refCloseB
+	n, b := p.settled()
+	s.Pending, s.PendingBytes = p.admN-n, p.admB-b
 	s.OldestPending = p.oldest
-	s.LastError = p.lastErr
 	p.mu.Unlock()
+	p.errMu.Lock()
+	s.LastError = p.lastErr
+	p.errMu.Unlock()
 	return s
+}
+
+// pending is the number of records handed to kgo and not settled.
+func (p *Producer) pending() int64 {
+	p.mu.Lock()
+	n, _ := p.settled()
+	n = p.admN - n
+	p.mu.Unlock()
+	return n
+}
+
+// droppedClosed is DroppedClosed.
+func (p *Producer) droppedClosed() uint64 {
+	p.mu.Lock()
+	n := p.refClose
+	p.mu.Unlock()
+	return n + p.dropClose.Load()
 }
 
 // ErrUndelivered is returned (wrapped) by Close when records were still
@@ -398,7 +573,7 @@ func (p *Producer) Close() error {
 	p.closed, p.closing = true, true
 	p.mu.Unlock()
 	close(p.stop)
-	before := p.dropClose.Load()
+	before := p.droppedClosed()
 	ctx, cancel := context.WithTimeout(context.Background(), p.o.CloseTimeout)
 	err := p.cl.Flush(ctx)
 	cancel()
@@ -413,15 +588,12 @@ func (p *Producer) Close() error {
 	// kgo delivers the last promises from its own goroutine, possibly
 	// after Close returns: wait for them so Stats are final.
 	for deadline := time.Now().Add(p.o.CloseTimeout + time.Second); time.Now().Before(deadline); {
-		p.mu.Lock()
-		n := p.pendN
-		p.mu.Unlock()
-		if n == 0 {
+		if p.pending() == 0 {
 			break
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if n := p.dropClose.Load() - before; n > 0 {
+	if n := p.droppedClosed() - before; n > 0 {
 		p.closeErr = fmt.Errorf("%w: %d dropped at close", ErrUndelivered, n)
 	}
 	return p.closeErr

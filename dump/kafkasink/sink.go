@@ -21,7 +21,6 @@ import (
 type Sink struct {
 	p    *Producer
 	name string
-	key  [8]byte
 }
 
 // New starts a Sink (see NewProducer: it does not wait for the brokers).
@@ -38,19 +37,20 @@ func (s *Sink) Name() string { return s.name }
 
 // Write encodes it into a pooled record and hands it to the producer.
 func (s *Sink) Write(it *dump.Item) error {
-	size := itemSize(it)
-	var key []byte
+	klen := 0
 	if it.Conn != nil {
-		binary.BigEndian.PutUint64(s.key[:], it.Conn.ID)
-		key = s.key[:]
+		klen = 8
 	}
-	r, _ := s.p.reserve(int64(size + len(key)))
+	r, _ := s.p.reserve(int64(itemSize(it) + klen))
 	if r == nil {
 		return nil // counted by reserve
 	}
-	r.key = append(r.key[:0], key...)
-	r.buf = AppendItem(r.buf[:0], it)
-	s.p.send(r, key != nil, it.Window, it.Time)
+	r.buf = r.buf[:0]
+	if it.Conn != nil {
+		r.buf = binary.BigEndian.AppendUint64(r.buf, it.Conn.ID)
+	}
+	r.buf = AppendItem(r.buf, it)
+	s.p.send(r, klen, it.Conn != nil, it.Window, it.Time)
 	return nil
 }
 
