@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"testing"
-	"time"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/pcaptest"
 )
@@ -97,36 +97,11 @@ func primed(b *testing.B) (p *parser.Protocol, st *State, decReq, decResp parser
 	return p, st, decReq, decResp
 }
 
-// benchPair frames and parses a command and its response with each
-// direction's Decoder, the response seeing the request's attributes, as
-// parser.Conn does; check verifies the parsed pair.
-func benchPair(b *testing.B, decReq, decResp parser.DecodeFunc, req, resp []byte, check func(req, resp *parser.Attributes) bool) {
-	var mreq, mresp parser.Message
-	run := func() {
-		if n, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok || n != len(req) {
-			b.Fatal("request", n, err, mreq.Err)
-		}
-		mresp.Request = &mreq.Attrs
-		if n, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok || n != len(resp) {
-			b.Fatal("response", n, err, mresp.Err)
-		}
-	}
-	run()
-	if !check(&mreq.Attrs, &mresp.Attrs) {
-		b.Fatalf("request %v response %v", &mreq.Attrs, &mresp.Attrs)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
-	for b.Loop() {
-		run()
-	}
-}
-
 // BenchmarkParseQueryOK: COM_QUERY INSERT and its OK, framed and parsed
 // both ways.
 func BenchmarkParseQueryOK(b *testing.B) {
 	_, _, decReq, decResp := primed(b)
-	benchPair(b, decReq, decResp, benchInsertReq, benchInsertResp, func(req, resp *parser.Attributes) bool {
+	sqltest.BenchPair(b, decReq, decResp, benchInsertReq, benchInsertResp, func(req, resp *parser.Attributes) bool {
 		return str(req, AttrCommand) == "QUERY" && str(resp, AttrResponse) == ResponseOK && num(resp, AttrAffectedRows) == 1
 	})
 }
@@ -135,7 +110,7 @@ func BenchmarkParseQueryOK(b *testing.B) {
 // (rows counted, not decoded).
 func BenchmarkParseRows100(b *testing.B) {
 	_, _, decReq, decResp := primed(b)
-	benchPair(b, decReq, decResp, benchRowsReq, benchRowsResp, func(req, resp *parser.Attributes) bool {
+	sqltest.BenchPair(b, decReq, decResp, benchRowsReq, benchRowsResp, func(req, resp *parser.Attributes) bool {
 		return str(resp, AttrResponse) == ResponseResultSet && num(resp, AttrColumns) == 2 && num(resp, AttrRows) == 100
 	})
 }
@@ -155,7 +130,7 @@ func BenchmarkParseStmtExecute100(b *testing.B) {
 	if _, _, ok, err := decResp(&m, benchPrepareResp, false); err != nil || !ok || num(&m.Attrs, AttrStmtID) != 1 {
 		b.Fatal(err, m.Err, &m.Attrs)
 	}
-	benchPair(b, decReq, decResp, benchExecuteReq, benchExecuteResp, func(req, resp *parser.Attributes) bool {
+	sqltest.BenchPair(b, decReq, decResp, benchExecuteReq, benchExecuteResp, func(req, resp *parser.Attributes) bool {
 		return str(req, AttrCommand) == "STMT_EXECUTE" &&
 			str(req, AttrStatement) == "SELECT seq, seq * 3 FROM seq_1_to_1000 WHERE seq > ?" &&
 			str(resp, AttrResponse) == ResponseResultSet && num(resp, AttrRows) == 100
@@ -166,22 +141,10 @@ func BenchmarkParseStmtExecute100(b *testing.B) {
 // query and its response per iteration (buffering, framing, parsing,
 // pairing, the exchange emitted).
 func BenchmarkConnRows100(b *testing.B) {
-	n := 0
-	c := parser.NewConn(Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) {
-		if rows, _ := e.Response.Int(AttrRows); rows == 100 {
-			n++
-		}
+	sqltest.BenchConn(b, Protocol(), benchRowsReq, benchRowsResp, func(e *parser.Exchange) bool {
+		rows, _ := e.Response.Int(AttrRows)
+		return rows == 100
 	})
-	ts := time.Unix(0, 0)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchRowsReq) + len(benchRowsResp)))
-	for b.Loop() {
-		c.Feed(parser.Request, benchRowsReq, ts)
-		c.Feed(parser.Response, benchRowsResp, ts)
-	}
-	if n != b.N {
-		b.Fatal(n, b.N)
-	}
 }
 
 // BenchmarkConnCorpus runs the go-sql-driver capture (38 exchanges over 5

@@ -53,35 +53,35 @@ DROP TABLE IF EXISTS not_there;
 
 func TestCapture(t *testing.T) {
 	const port = 13306
-	s := startMariaDB(t, port)
+	s := sqltest.StartMariaDB(t, port)
 	corpus := pcaptest.Corpus("")
 
 	pcap := filepath.Join(corpus, "mysql_cli_session.pcap")
 	stop := sqltest.Tcpdump(t, pcap, port)
-	infile := filepath.Join(s.dir, "items.csv")
+	infile := filepath.Join(s.Dir, "items.csv")
 	os.WriteFile(infile, []byte("10,kiwi,0.30\n11,lime,0.40\n12,fig,2.10\n"), 0o644)
-	script := filepath.Join(s.dir, "session.sql")
+	script := filepath.Join(s.Dir, "session.sql")
 	os.WriteFile(script, []byte(fmt.Sprintf(cliScript, infile)), 0o644)
 	var clientLog bytes.Buffer
 	cli := func(stdin string, args ...string) {
 		cmd := exec.Command("mariadb", append([]string{"--no-defaults", "-h", "127.0.0.1", "-P", fmt.Sprint(port),
-			"-u", myUser, "-p" + myPassword}, args...)...)
+			"-u", sqltest.User, "-p" + sqltest.Password}, args...)...)
 		if stdin != "" {
 			f, _ := os.Open(stdin)
 			defer f.Close()
 			cmd.Stdin = f
 		}
 		out, err := cmd.CombinedOutput()
-		shown := strings.ReplaceAll(strings.Join(args, " "), myPassword, "***")
-		fmt.Fprintf(&clientLog, "$ mariadb -h 127.0.0.1 -P %d -u %s -p*** %s\n%s(exit: %v)\n", port, myUser, shown, out, err)
+		shown := strings.ReplaceAll(strings.Join(args, " "), sqltest.Password, "***")
+		fmt.Fprintf(&clientLog, "$ mariadb -h 127.0.0.1 -P %d -u %s -p*** %s\n%s(exit: %v)\n", port, sqltest.User, shown, out, err)
 	}
-	cli(script, "--skip-ssl", "--local-infile=1", "-v", "-v", "-v", "--force", myDatabase)
-	cli("", "--ssl", "--ssl-verify-server-cert=0", "-e", "SELECT CURRENT_USER()", myDatabase)
+	cli(script, "--skip-ssl", "--local-infile=1", "-v", "-v", "-v", "--force", sqltest.Database)
+	cli("", "--ssl", "--ssl-verify-server-cert=0", "-e", "SELECT CURRENT_USER()", sqltest.Database)
 	stop()
 	os.WriteFile(filepath.Join(corpus, "mysql_cli_session.client.log"), clientLog.Bytes(), 0o644)
 	time.Sleep(300 * time.Millisecond)
-	os.WriteFile(filepath.Join(corpus, "mysql_cli_session.server.log"), s.generalLog(), 0o644)
-	mark := len(s.generalLog())
+	os.WriteFile(filepath.Join(corpus, "mysql_cli_session.server.log"), s.Log(), 0o644)
+	mark := len(s.Log())
 
 	pcap = filepath.Join(corpus, "mysql_godriver_mixed.pcap")
 	stop = sqltest.Tcpdump(t, pcap, port)
@@ -90,16 +90,16 @@ func TestCapture(t *testing.T) {
 	stop()
 	os.WriteFile(filepath.Join(corpus, "mysql_godriver_mixed.client.log"), clientLog.Bytes(), 0o644)
 	time.Sleep(300 * time.Millisecond)
-	os.WriteFile(filepath.Join(corpus, "mysql_godriver_mixed.server.log"), s.generalLog()[mark:], 0o644)
+	os.WriteFile(filepath.Join(corpus, "mysql_godriver_mixed.server.log"), s.Log()[mark:], 0o644)
 }
 
 func goWorkload(t *testing.T, log *bytes.Buffer, port int) {
 	ctx := context.Background()
 	logf := func(format string, args ...any) { fmt.Fprintf(log, format+"\n", args...) }
 	dsn := func(user, pass, extra string) string {
-		return fmt.Sprintf("%s:%s@tcp(127.0.0.1:%d)/%s?%s", user, pass, port, myDatabase, extra)
+		return fmt.Sprintf("%s:%s@tcp(127.0.0.1:%d)/%s?%s", user, pass, port, sqltest.Database, extra)
 	}
-	db, err := sql.Open("mysql", dsn(myUser, myPassword, "tls=false&multiStatements=true"))
+	db, err := sql.Open("mysql", dsn(sqltest.User, sqltest.Password, "tls=false&multiStatements=true"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func goWorkload(t *testing.T, log *bytes.Buffer, port int) {
 
 	// ed25519 user: the server's greeting offers mysql_native_password,
 	// the account asks for client_ed25519: an auth switch.
-	db2, _ := sql.Open("mysql", dsn(myEdUser, myEdPassword, "tls=false"))
+	db2, _ := sql.Open("mysql", dsn(sqltest.EdUser, sqltest.EdPassword, "tls=false"))
 	err = db2.PingContext(ctx)
 	logf("ed25519 ping: %v", err)
 	var cnt int
@@ -215,18 +215,18 @@ func goWorkload(t *testing.T, log *bytes.Buffer, port int) {
 	db2.Close()
 
 	// Wrong password: ERR in the handshake.
-	db3, _ := sql.Open("mysql", dsn(myUser, "wrong-password", "tls=false"))
+	db3, _ := sql.Open("mysql", dsn(sqltest.User, "wrong-password", "tls=false"))
 	logf("bad password ping: %v", db3.PingContext(ctx))
 	db3.Close()
 
 	// Compressed protocol.
-	db4, _ := sql.Open("mysql", dsn(myUser, myPassword, "tls=false&compress=true"))
+	db4, _ := sql.Open("mysql", dsn(sqltest.User, sqltest.Password, "tls=false&compress=true"))
 	err = db4.QueryRowContext(ctx, "SELECT COUNT(*) FROM accounts").Scan(&cnt)
 	logf("compressed count: %d %v", cnt, err)
 	db4.Close()
 
 	// TLS.
-	db5, _ := sql.Open("mysql", dsn(myUser, myPassword, "tls=skip-verify"))
+	db5, _ := sql.Open("mysql", dsn(sqltest.User, sqltest.Password, "tls=skip-verify"))
 	err = db5.QueryRowContext(ctx, "SELECT 1").Scan(&cnt)
 	logf("tls select: %d %v", cnt, err)
 	db5.Exec("DROP TABLE accounts")

@@ -20,14 +20,11 @@ import (
 // through a relay that feeds parser.Conn, and checks the exchanges
 // against what the driver and the server's general log say.
 func TestLive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a MariaDB server")
-	}
-	s := startMariaDB(t, sqltest.FreePort(t))
-	tp := sqltest.NewTap(t, Protocol(), s.addr())
+	s := sqltest.StartMariaDB(t, sqltest.FreePort(t))
+	tp := sqltest.NewTap(t, Protocol(), s.Addr())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	db, err := sql.Open("mysql", myUser+":"+myPassword+"@tcp("+tp.Addr()+")/"+myDatabase+"?tls=false")
+	db, err := sql.Open("mysql", sqltest.User+":"+sqltest.Password+"@tcp("+tp.Addr()+")/"+sqltest.Database+"?tls=false")
 	require.NoError(t, err)
 	conn, err := db.Conn(ctx)
 	require.NoError(t, err)
@@ -78,8 +75,8 @@ func TestLive(t *testing.T) {
 			big++
 			assert.Equal(t, int64(500), num(e.Response, AttrRows))
 		case str(e.Request, AttrCommand) == CommandHandshake:
-			assert.Equal(t, myUser, str(e.Request, AttrUser))
-			assert.Equal(t, myDatabase, str(e.Request, AttrDatabase))
+			assert.Equal(t, sqltest.User, str(e.Request, AttrUser))
+			assert.Equal(t, sqltest.Database, str(e.Request, AttrDatabase))
 		}
 	}
 	assert.Equal(t, 1, greetings)
@@ -87,7 +84,7 @@ func TestLive(t *testing.T) {
 	assert.Equal(t, 1, dups)
 	assert.Equal(t, 1, big)
 	time.Sleep(200 * time.Millisecond)
-	log := string(s.generalLog())
+	log := string(s.Log())
 	assert.Contains(t, log, "Prepare\tINSERT INTO live VALUES (?, ?)")
 	assert.Equal(t, 5+1, strings.Count(log, "Execute\tINSERT INTO live VALUES"))
 }

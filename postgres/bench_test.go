@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"testing"
-	"time"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/pcaptest"
 )
@@ -54,38 +54,12 @@ func rows100() []byte {
 	return append(b, cat(msg('C', "SELECT 100\x00"), msg('Z', "I"))...)
 }
 
-// benchPair frames and parses a request and its response with each
-// direction's Decoder, the response seeing the request's attributes, as
-// parser.Conn does; check verifies the parsed response.
-func benchPair(b *testing.B, req, resp []byte, check func(req, resp *parser.Attributes) bool) {
-	p := Protocol()
-	st := p.NewState()
-	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
-	var mreq, mresp parser.Message
-	run := func() {
-		if n, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok || n != len(req) {
-			b.Fatal("request", n, err, mreq.Err)
-		}
-		mresp.Request = &mreq.Attrs
-		if n, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok || n != len(resp) {
-			b.Fatal("response", n, err, mresp.Err)
-		}
-	}
-	run()
-	if !check(&mreq.Attrs, &mresp.Attrs) {
-		b.Fatalf("request %v response %v", &mreq.Attrs, &mresp.Attrs)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
-	for b.Loop() {
-		run()
-	}
-}
-
 // BenchmarkParseQueryComplete: a simple INSERT and its CommandComplete +
 // ReadyForQuery, framed and parsed both ways.
 func BenchmarkParseQueryComplete(b *testing.B) {
-	benchPair(b, benchInsertReq, benchInsertResp, func(req, resp *parser.Attributes) bool {
+	p := Protocol()
+	st := p.NewState()
+	sqltest.BenchPair(b, p.Decoder(st, parser.Request), p.Decoder(st, parser.Response), benchInsertReq, benchInsertResp, func(req, resp *parser.Attributes) bool {
 		return str(req, AttrCommand) == CommandQuery && str(resp, AttrCommandTag) == "INSERT 0 1"
 	})
 }
@@ -93,7 +67,9 @@ func BenchmarkParseQueryComplete(b *testing.B) {
 // BenchmarkParseRows100: a simple SELECT and its 100-row response
 // (DataRows counted, not decoded).
 func BenchmarkParseRows100(b *testing.B) {
-	benchPair(b, benchRowsReq, benchRowsResp, func(req, resp *parser.Attributes) bool {
+	p := Protocol()
+	st := p.NewState()
+	sqltest.BenchPair(b, p.Decoder(st, parser.Request), p.Decoder(st, parser.Response), benchRowsReq, benchRowsResp, func(req, resp *parser.Attributes) bool {
 		return num(resp, AttrRows) == 100 && str(resp, AttrCommandTag) == "SELECT 100"
 	})
 }
@@ -101,7 +77,9 @@ func BenchmarkParseRows100(b *testing.B) {
 // BenchmarkParseExtended: Parse/Bind/Describe/Execute/Sync and its
 // response, one exchange.
 func BenchmarkParseExtended(b *testing.B) {
-	benchPair(b, benchExtReq, benchExtResp, func(req, resp *parser.Attributes) bool {
+	p := Protocol()
+	st := p.NewState()
+	sqltest.BenchPair(b, p.Decoder(st, parser.Request), p.Decoder(st, parser.Response), benchExtReq, benchExtResp, func(req, resp *parser.Attributes) bool {
 		return str(req, AttrCommand) == CommandExecute &&
 			str(req, AttrStatement) == "SELECT owner, balance FROM accounts WHERE id = $1" &&
 			num(resp, AttrRows) == 1 && str(resp, AttrCommandTag) == "SELECT 1"
@@ -112,22 +90,10 @@ func BenchmarkParseExtended(b *testing.B) {
 // query and its response per iteration (buffering, framing, parsing,
 // pairing, the exchange emitted).
 func BenchmarkConnRows100(b *testing.B) {
-	n := 0
-	c := parser.NewConn(Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) {
-		if rows, _ := e.Response.Int(AttrRows); rows == 100 {
-			n++
-		}
+	sqltest.BenchConn(b, Protocol(), benchRowsReq, benchRowsResp, func(e *parser.Exchange) bool {
+		rows, _ := e.Response.Int(AttrRows)
+		return rows == 100
 	})
-	ts := time.Unix(0, 0)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(benchRowsReq) + len(benchRowsResp)))
-	for b.Loop() {
-		c.Feed(parser.Request, benchRowsReq, ts)
-		c.Feed(parser.Response, benchRowsResp, ts)
-	}
-	if n != b.N {
-		b.Fatal(n, b.N)
-	}
 }
 
 // BenchmarkConnCorpus runs the pgx capture (43 exchanges over 5

@@ -59,30 +59,30 @@ SELECT g, md5(g::text) FROM generate_series(1, 200) g;
 
 func TestCapture(t *testing.T) {
 	const port = 15432
-	s := startPostgres(t, port)
+	s := sqltest.StartPostgres(t, port)
 	corpus := pcaptest.Corpus("")
 
 	// psql: one plain session running the script, then one TLS session.
 	pcap := filepath.Join(corpus, "postgres_psql_session.pcap")
 	stop := sqltest.Tcpdump(t, pcap, port)
-	script := filepath.Join(s.dir, "session.sql")
+	script := filepath.Join(s.Dir, "session.sql")
 	os.WriteFile(script, []byte(psqlScript), 0o644)
 	var clientLog bytes.Buffer
-	env := append(os.Environ(), "PGPASSWORD="+pgPassword)
+	env := append(os.Environ(), "PGPASSWORD="+sqltest.Password)
 	psql := func(conninfo string, args ...string) {
 		cmd := exec.Command("psql", append([]string{conninfo, "-X", "-e"}, args...)...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
 		fmt.Fprintf(&clientLog, "$ psql %q %s\n%s(exit: %v)\n", conninfo, strings.Join(args, " "), out, err)
 	}
-	base := fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=%s", port, pgUser, pgDatabase)
+	base := fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=%s", port, sqltest.User, sqltest.Database)
 	psql(base+" sslmode=disable gssencmode=disable application_name=psql-corpus", "-f", script)
 	psql(base+" sslmode=require gssencmode=disable application_name=psql-tls", "-c", "SELECT current_user")
 	stop()
 	os.WriteFile(filepath.Join(corpus, "postgres_psql_session.client.log"), clientLog.Bytes(), 0o644)
-	s.waitLog("SELECT current_user")
-	os.WriteFile(filepath.Join(corpus, "postgres_psql_session.server.log"), s.serverLog(), 0o644)
-	mark := len(s.serverLog())
+	s.WaitLog("SELECT current_user")
+	os.WriteFile(filepath.Join(corpus, "postgres_psql_session.server.log"), s.Log(), 0o644)
+	mark := len(s.Log())
 
 	// pgx: prepared statements, errors, transactions, a large result set,
 	// a batch, COPY, a cancelled query, LISTEN/NOTIFY between two
@@ -93,16 +93,16 @@ func TestCapture(t *testing.T) {
 	pgxWorkload(t, &clientLog, port)
 	stop()
 	os.WriteFile(filepath.Join(corpus, "postgres_pgx_mixed.client.log"), clientLog.Bytes(), 0o644)
-	s.waitLog("disconnection")
+	s.WaitLog("disconnection")
 	time.Sleep(300 * time.Millisecond)
-	os.WriteFile(filepath.Join(corpus, "postgres_pgx_mixed.server.log"), s.serverLog()[mark:], 0o644)
+	os.WriteFile(filepath.Join(corpus, "postgres_pgx_mixed.server.log"), s.Log()[mark:], 0o644)
 }
 
 func pgxWorkload(t *testing.T, log *bytes.Buffer, port int) {
 	ctx := context.Background()
 	logf := func(format string, args ...any) { fmt.Fprintf(log, format+"\n", args...) }
 	url := func(extra string) string {
-		return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?%s", pgUser, pgPassword, port, pgDatabase, extra)
+		return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?%s", sqltest.User, sqltest.Password, port, sqltest.Database, extra)
 	}
 	conn, err := pgx.Connect(ctx, url("sslmode=disable&application_name=pgx-corpus"))
 	if err != nil {

@@ -19,14 +19,11 @@ import (
 // relay that feeds parser.Conn, and checks the exchanges against what
 // the driver and the server (log_statement=all) say.
 func TestLive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a PostgreSQL server")
-	}
-	s := startPostgres(t, sqltest.FreePort(t))
-	tp := sqltest.NewTap(t, Protocol(), s.addr())
+	s := sqltest.StartPostgres(t, sqltest.FreePort(t))
+	tp := sqltest.NewTap(t, Protocol(), s.Addr())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	url := "postgres://" + pgUser + ":" + pgPassword + "@" + tp.Addr() + "/" + pgDatabase + "?sslmode=disable&application_name=wirekit-live"
+	url := "postgres://" + sqltest.User + ":" + sqltest.Password + "@" + tp.Addr() + "/" + sqltest.Database + "?sslmode=disable&application_name=wirekit-live"
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
 	_, err = conn.Exec(ctx, "CREATE TABLE live (id int PRIMARY KEY, v text)")
@@ -73,14 +70,14 @@ func TestLive(t *testing.T) {
 		}
 		if str(e.Request, AttrCommand) == CommandStartup {
 			assert.Equal(t, "wirekit-live", str(e.Request, AttrApplicationName))
-			assert.Equal(t, pgUser, str(e.Request, AttrUser))
+			assert.Equal(t, sqltest.User, str(e.Request, AttrUser))
 		}
 	}
 	assert.Equal(t, 5, inserts)
 	assert.Equal(t, 1, dups)
 	assert.Equal(t, 1, big)
-	s.waitLog("generate_series")
-	log := string(s.serverLog())
+	s.WaitLog("generate_series")
+	log := string(s.Log())
 	assert.Contains(t, log, "INSERT INTO live VALUES ($1, $2)")
-	assert.NotContains(t, log, pgPassword)
+	assert.NotContains(t, log, sqltest.Password)
 }

@@ -115,41 +115,32 @@ func PDML(t *testing.T, pcap, decodeAs, proto string) []Packet {
 		var srcIP, dstIP, srcPort, dstPort string
 		for _, pr := range p.Protos {
 			switch pr.Name {
-			case "frame":
-				walk(pr.Fields, func(f field) {
-					if f.Name == "frame.number" {
-						pk.Frame, _ = strconv.Atoi(f.Show)
-					}
-				})
-			case "ip":
-				walk(pr.Fields, func(f field) {
-					switch f.Name {
-					case "ip.src":
-						srcIP = f.Show
-					case "ip.dst":
-						dstIP = f.Show
-					}
-				})
-			case "tcp":
-				walk(pr.Fields, func(f field) {
-					switch f.Name {
-					case "tcp.srcport":
-						srcPort = f.Show
-					case "tcp.dstport":
-						dstPort = f.Show
-					case "tcp.stream":
-						pk.Stream, _ = strconv.Atoi(f.Show)
-					case "tcp.payload":
-						pk.Payload, _ = hex.DecodeString(f.Value)
-					}
-				})
-			case "tls":
-				pk.TLS = true
 			case proto:
 				var fs []Field
 				walk(pr.Fields, func(f field) { fs = append(fs, Field{f.Name, f.Show, f.Value}) })
 				pk.Layers = append(pk.Layers, fs)
+				continue
+			case "tls":
+				pk.TLS = true
 			}
+			walk(pr.Fields, func(f field) {
+				switch f.Name {
+				case "frame.number":
+					pk.Frame, _ = strconv.Atoi(f.Show)
+				case "ip.src":
+					srcIP = f.Show
+				case "ip.dst":
+					dstIP = f.Show
+				case "tcp.srcport":
+					srcPort = f.Show
+				case "tcp.dstport":
+					dstPort = f.Show
+				case "tcp.stream":
+					pk.Stream, _ = strconv.Atoi(f.Show)
+				case "tcp.payload":
+					pk.Payload, _ = hex.DecodeString(f.Value)
+				}
+			})
 		}
 		pk.Src, pk.Dst = srcIP+":"+srcPort, dstIP+":"+dstPort
 		pkts = append(pkts, pk)

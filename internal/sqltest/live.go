@@ -108,10 +108,14 @@ func RequireLive(t testing.TB, what string, ok bool, install string) {
 	t.Skipf("%s: not available here (run as root with %s installed, or with CI=true)", what, install)
 }
 
-// ServerUser checks the test runs as root and returns the uid and gid of
-// the system user a server runs as (mysql, postgres).
+// ServerUser skips the test with -short (it starts a server), checks it
+// runs as root and returns the uid and gid of the system user a server
+// runs as (mysql, postgres).
 func ServerUser(t testing.TB, name, install string) (uid, gid int) {
 	t.Helper()
+	if testing.Short() {
+		t.Skipf("starts a server as the %s user (not with -short)", name)
+	}
 	RequireLive(t, "root (to run the server as the "+name+" user)", os.Geteuid() == 0, install)
 	u, err := user.Lookup(name)
 	RequireLive(t, "user "+name, err == nil, install)

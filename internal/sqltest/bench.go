@@ -1,0 +1,56 @@
+package sqltest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/parser"
+)
+
+// BenchPair measures a request and its response framed and parsed by the
+// Decoders of one connection (decReq, decResp), the response seeing the
+// request's attributes as parser.Conn arranges; each must be framed whole
+// and parse. check verifies the first parsed pair.
+func BenchPair(b *testing.B, decReq, decResp parser.DecodeFunc, req, resp []byte, check func(req, resp *parser.Attributes) bool) {
+	var mreq, mresp parser.Message
+	run := func() {
+		if n, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok || n != len(req) {
+			b.Fatal("request", n, err, mreq.Err)
+		}
+		mresp.Request = &mreq.Attrs
+		if n, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok || n != len(resp) {
+			b.Fatal("response", n, err, mresp.Err)
+		}
+	}
+	run()
+	if !check(&mreq.Attrs, &mresp.Attrs) {
+		b.Fatalf("request %v response %v", &mreq.Attrs, &mresp.Attrs)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		run()
+	}
+}
+
+// BenchConn measures one parser.Conn of p in steady state fed a request
+// and its response per iteration (buffering, framing, parsing, pairing,
+// the exchange emitted); every exchange must pass check.
+func BenchConn(b *testing.B, p *parser.Protocol, req, resp []byte, check func(*parser.Exchange) bool) {
+	n := 0
+	c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) {
+		if check(e) {
+			n++
+		}
+	})
+	ts := time.Unix(0, 0)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(req) + len(resp)))
+	for b.Loop() {
+		c.Feed(parser.Request, req, ts)
+		c.Feed(parser.Response, resp, ts)
+	}
+	if n != b.N {
+		b.Fatal(n, b.N)
+	}
+}
