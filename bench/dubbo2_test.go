@@ -1,15 +1,12 @@
 package bench
 
 import (
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 
 	hessian "github.com/apache/dubbo-go-hessian2"
 
 	"github.com/wirekit/wirekit/dubbo2"
-	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // Dubbo2 on the shared sayHi payloads (../shared/bench-payloads, copied to
@@ -35,29 +32,15 @@ import (
 // which it panics.
 
 func dubbo2Payload(b *testing.B, name string) []byte {
-	h, err := os.ReadFile("../dubbo2/testdata/" + name + ".hex")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := hex.DecodeString(strings.TrimSpace(string(h)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return pcaptest.HexFile(b, "../dubbo2/testdata/"+name+".hex")
 }
 
+// The wirekit cases run the bodies dubbo2's own benchmarks run
+// (pcaptest.Bench*), with the CPU time reported.
+
 func BenchmarkDubbo2FastFail_wirekit(b *testing.B) {
-	req := dubbo2Payload(b, "dubbo2_sayhi_req")
-	p := dubbo2.Protocol()
-	m := parser.Message{Data: req}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if p.Request.FastFail(&m) {
-			b.Fatal("fast fail")
-		}
-	}
+	pcaptest.BenchFastFail(b, dubbo2.Protocol().Request, dubbo2Payload(b, "dubbo2_sayhi_req"), false)
 }
 
 func BenchmarkDubbo2Header_wirekit(b *testing.B) {
@@ -74,21 +57,11 @@ func BenchmarkDubbo2Header_wirekit(b *testing.B) {
 
 func benchDubbo2(b *testing.B, opts dubbo2.Options, name string, response bool) {
 	msg := dubbo2Payload(b, name)
-	p := dubbo2.NewProtocol(opts)
-	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(msg)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		ok := false
-		if response {
-			ok = p.ParseResponse(&m, msg, nil, nil)
-		} else {
-			ok = p.ParseRequest(&m, msg, nil)
-		}
-		if !ok {
-			b.Fatal(m.Err)
-		}
+	if response {
+		pcaptest.BenchParse(b, dubbo2.NewProtocol(opts), nil, nil, msg)
+	} else {
+		pcaptest.BenchParse(b, dubbo2.NewProtocol(opts), nil, msg, nil)
 	}
 }
 
@@ -143,16 +116,6 @@ func BenchmarkDubbo2ResponseFull_wirekit(b *testing.B) {
 func BenchmarkDubbo2ResponseFull_hessian2(b *testing.B) { benchHessian(b, "dubbo2_sayhi_resp", -1) }
 
 func BenchmarkDubbo2RequestResponse_wirekit(b *testing.B) {
-	req := dubbo2Payload(b, "dubbo2_sayhi_req")
-	resp := dubbo2Payload(b, "dubbo2_sayhi_resp")
-	p := dubbo2.Protocol()
-	var mq, ms parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if !p.ParseRequest(&mq, req, nil) || !p.ParseResponse(&ms, resp, &mq.Attrs, nil) {
-			b.Fatal(mq.Err, ms.Err)
-		}
-	}
+	pcaptest.BenchParse(b, dubbo2.Protocol(), nil, dubbo2Payload(b, "dubbo2_sayhi_req"), dubbo2Payload(b, "dubbo2_sayhi_resp"))
 }

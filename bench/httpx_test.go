@@ -3,16 +3,13 @@ package bench
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/wirekit/wirekit/httpx"
-	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // HTTP/1.1 on the shared payloads (../shared/bench-payloads, copied to
@@ -54,65 +51,19 @@ import (
 // syntax); fasthttp does not validate field values.
 
 func httpxPayload(b *testing.B, name string) []byte {
-	h, err := os.ReadFile("../httpx/testdata/" + name + ".hex")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := hex.DecodeString(strings.Join(strings.Fields(string(h)), ""))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return pcaptest.HexFile(b, "../httpx/testdata/"+name+".hex")
 }
 
 // httpxChunked is the 1 KiB body of http_200_1k_resp as four 256-byte
-// chunks (the same bytes httpx's own BenchmarkParseResponseChunked uses).
-func httpxChunked(b *testing.B) []byte {
-	full := httpxPayload(b, "http_200_1k_resp")
-	body := full[bytes.Index(full, []byte("\r\n\r\n"))+4:]
-	var w bytes.Buffer
-	w.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n" +
-		"Date: Tue, 14 Nov 2023 22:13:20 GMT\r\nServer: envoy\r\nCache-Control: no-cache\r\n\r\n")
-	for i := 0; i < 4; i++ {
-		w.WriteString("100\r\n")
-		w.Write(body[i*256 : (i+1)*256])
-		w.WriteString("\r\n")
-	}
-	w.WriteString("0\r\n\r\n")
-	return w.Bytes()
-}
+// chunks (the bytes httpx's own BenchmarkParseResponseChunked uses).
+func httpxChunked(b *testing.B) []byte { return httpxPayload(b, "http_200_1k_chunked_resp") }
 
 // httpxWirekit frames and parses req and then resp (either may be nil)
-// with one connection's State, as parser.Conn does.
+// with one connection's State, as parser.Conn does (the body httpx's own
+// benchmarks run).
 func httpxWirekit(b *testing.B, req, resp []byte) {
-	// Protocol.Decoder frames and parses in one call, as parser.Conn does.
-	proto := httpx.Protocol()
-	st := proto.NewState()
-	decReq, decResp := proto.Decoder(st, parser.Request), proto.Decoder(st, parser.Response)
-	var mreq, mresp parser.Message
-	b.SetBytes(int64(len(req) + len(resp)))
-	b.ReportAllocs()
 	defer cpuPerOp(b)()
-	for i := 0; b.Loop(); i++ {
-		if resp == nil && i%64 == 63 {
-			// Requests alone would fill the FIFO of requests awaiting a
-			// response (Options.MaxPipelined): forget them now and then.
-			st.(*httpx.State).Reset()
-		}
-		if req != nil {
-			n, framed, ok, err := decReq(&mreq, req, false)
-			if err != nil || n != len(req) || !framed || !ok {
-				b.Fatal(n, err, mreq.Err)
-			}
-		}
-		if resp != nil {
-			mresp.Request = &mreq.Attrs
-			n, framed, ok, err := decResp(&mresp, resp, false)
-			if err != nil || n != len(resp) || !framed || !ok {
-				b.Fatal(n, err, mresp.Err)
-			}
-		}
-	}
+	pcaptest.BenchDecode(b, httpx.Protocol(), req, resp)
 }
 
 func httpxFasthttp(b *testing.B, req, resp []byte, fullResponse bool) {
@@ -186,15 +137,8 @@ func httpxNethttp(b *testing.B, req, resp []byte, readBody bool) {
 }
 
 func BenchmarkHTTPFastFail_wirekit(b *testing.B) {
-	m := &parser.Message{Data: []byte("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n")}
-	root := httpx.Protocol().Request
-	b.ReportAllocs()
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if !root.FastFail(m) {
-			b.Fatal("not rejected")
-		}
-	}
+	pcaptest.BenchFastFail(b, httpx.Protocol().Request, []byte("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n"), true)
 }
 
 func BenchmarkHTTPRequest_wirekit(b *testing.B) {
@@ -236,17 +180,8 @@ func BenchmarkHTTPResponseHeader_wirekit(b *testing.B) {
 }
 
 func BenchmarkHTTPResponseHeader_wirekitTree(b *testing.B) {
-	resp := httpxPayload(b, "http_200_response_header")
-	proto := httpx.Protocol()
-	var m parser.Message
-	b.SetBytes(int64(len(resp)))
-	b.ReportAllocs()
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if !proto.ParseResponse(&m, resp, nil, nil) {
-			b.Fatal(m.Err)
-		}
-	}
+	pcaptest.BenchParse(b, httpx.Protocol(), nil, nil, httpxPayload(b, "http_200_response_header"))
 }
 
 func BenchmarkHTTPResponseHeader_fasthttp(b *testing.B) {
@@ -282,16 +217,6 @@ func BenchmarkHTTPPair_nethttp(b *testing.B) {
 // BenchmarkHTTPSplitPair_wirekit frames the pair with one connection's
 // State (what parser.Conn runs before the trees).
 func BenchmarkHTTPSplitPair_wirekit(b *testing.B) {
-	req, resp := httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp")
-	s := httpx.DefaultParser().NewState()
-	b.SetBytes(int64(len(req) + len(resp)))
-	b.ReportAllocs()
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		n1, _, err1 := s.SplitRequest(req, false)
-		n2, _, err2 := s.SplitResponse(resp, false)
-		if n1 != len(req) || n2 != len(resp) || err1 != nil || err2 != nil {
-			b.Fatal(n1, n2, err1, err2)
-		}
-	}
+	pcaptest.BenchSplit(b, httpx.Protocol(), httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"))
 }

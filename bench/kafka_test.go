@@ -2,15 +2,13 @@ package bench
 
 import (
 	"encoding/binary"
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/kafka"
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // Kafka on the shared Produce and Fetch payloads (../shared/bench-payloads,
@@ -34,15 +32,7 @@ import (
 // wirekit allocates nothing; kmsg allocates its decoded structs.
 
 func kafkaPayload(b *testing.B, name string) []byte {
-	h, err := os.ReadFile("../kafka/testdata/" + name + ".hex")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := hex.DecodeString(strings.TrimSpace(string(h)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return pcaptest.HexFile(b, "../kafka/testdata/"+name+".hex")
 }
 
 // kafkaBodies returns the request and response bodies (headers removed)

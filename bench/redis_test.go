@@ -2,14 +2,12 @@ package bench
 
 import (
 	"bytes"
-	"encoding/hex"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/tidwall/redcon"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 	"github.com/wirekit/wirekit/redis"
 )
 
@@ -20,63 +18,27 @@ import (
 // arguments.
 
 func redisPayload(b *testing.B, name string) []byte {
-	b.Helper()
-	h, err := os.ReadFile("../redis/testdata/" + name + ".hex")
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := hex.DecodeString(strings.Join(strings.Fields(string(h)), ""))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return p
+	return pcaptest.HexFile(b, "../redis/testdata/"+name+".hex")
 }
 
+// The wirekit cases run the bodies the redis package's own benchmarks run
+// (pcaptest.Bench*), with the CPU time reported.
+
 func BenchmarkRedisFastFail_wirekit(b *testing.B) {
-	p := redis.Protocol()
-	m := parser.Message{Data: redisPayload(b, "redis_set_req")}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(m.Data)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if p.Request.FastFail(&m) {
-			b.Fatal("fast-failed")
-		}
-	}
+	pcaptest.BenchFastFail(b, redis.Protocol().Request, redisPayload(b, "redis_set_req"), false)
 }
 
 // The request framed and parsed by the Decoder, as parser.Conn reads it.
 func BenchmarkRedisSetRequest_wirekit(b *testing.B) {
-	p := redis.Protocol()
-	req := redisPayload(b, "redis_set_req")
-	decode := p.Decoder(p.NewState(), parser.Request)
-	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if n, framed, ok, err := decode(&m, req, false); err != nil || !framed || !ok || n != len(req) {
-			b.Fatal(err, m.Err)
-		}
-	}
+	pcaptest.BenchDecode(b, redis.Protocol(), redisPayload(b, "redis_set_req"), nil)
 }
 
 // The same through Split, then ParseRequest.
 func BenchmarkRedisSetRequest_wirekitSplitParse(b *testing.B) {
-	p := redis.Protocol()
-	req := redisPayload(b, "redis_set_req")
-	st := p.NewState()
-	split := p.Split(st, parser.Request)
-	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		_, tok, err := split(req, false)
-		if err != nil || !p.ParseRequest(&m, tok, st) {
-			b.Fatal(err, m.Err)
-		}
-	}
+	pcaptest.BenchSplitParse(b, redis.Protocol(), redisPayload(b, "redis_set_req"), nil)
 }
 
 func BenchmarkRedisSetRequest_redcon(b *testing.B) {
@@ -96,97 +58,29 @@ func BenchmarkRedisSetRequest_redcon(b *testing.B) {
 // Request and reply each framed and parsed by their Decoder, the reply
 // seeing the request's attributes, as parser.Conn pairs them.
 func BenchmarkRedisSetPair_wirekit(b *testing.B) {
-	p := redis.Protocol()
-	req, resp := redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp")
-	st := p.NewState()
-	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
-	var mreq, mresp parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if _, framed, ok, err := decReq(&mreq, req, false); err != nil || !framed || !ok {
-			b.Fatal(err, mreq.Err)
-		}
-		mresp.Request = &mreq.Attrs
-		if _, framed, ok, err := decResp(&mresp, resp, false); err != nil || !framed || !ok {
-			b.Fatal(err, mresp.Err)
-		}
-	}
+	pcaptest.BenchDecode(b, redis.Protocol(), redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp"))
 }
 
 // The same through Split, then ParseRequest and ParseResponse.
 func BenchmarkRedisSetPair_wirekitSplitParse(b *testing.B) {
-	p := redis.Protocol()
-	req, resp := redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp")
-	st := p.NewState()
-	splitReq, splitResp := p.Split(st, parser.Request), p.Split(st, parser.Response)
-	var mreq, mresp parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		_, tok, err := splitReq(req, false)
-		if err != nil || !p.ParseRequest(&mreq, tok, st) {
-			b.Fatal(err, mreq.Err)
-		}
-		_, tok, err = splitResp(resp, false)
-		if err != nil || !p.ParseResponse(&mresp, tok, &mreq.Attrs, st) {
-			b.Fatal(err, mresp.Err)
-		}
-	}
+	pcaptest.BenchSplitParse(b, redis.Protocol(), redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp"))
 }
 
 // wirekit's single-pass Decoder over the pipeline, as parser.Conn reads it:
 // each call frames one command and parses it (command, argument count,
 // first key) into a reused Message, like one ReadNextCommand call.
 func BenchmarkRedisPipeline100_wirekit(b *testing.B) {
-	p := redis.Protocol()
-	buf := redisPayload(b, "resp_set_pipeline100")
-	decode := p.Decoder(p.NewState(), parser.Request)
-	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(buf)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		n := 0
-		for rest := buf; len(rest) > 0; n++ {
-			adv, framed, ok, err := decode(&m, rest, false)
-			if err != nil || !framed || !ok {
-				b.Fatal(err, m.Err)
-			}
-			rest = rest[adv:]
-		}
-		if n != 100 {
-			b.Fatal(n)
-		}
-	}
+	pcaptest.BenchPipeline(b, redis.Protocol(), redisPayload(b, "resp_set_pipeline100"), 100)
 }
 
 // The same through the two calls Decoder stands for: Split, then
 // ParseRequest on the token.
 func BenchmarkRedisPipeline100_wirekitSplitParse(b *testing.B) {
-	p := redis.Protocol()
-	buf := redisPayload(b, "resp_set_pipeline100")
-	st := p.NewState()
-	split := p.Split(st, parser.Request)
-	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(buf)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		n := 0
-		for rest := buf; len(rest) > 0; n++ {
-			adv, tok, err := split(rest, false)
-			if err != nil || adv == 0 || !p.ParseRequest(&m, tok, st) {
-				b.Fatal(err, m.Err)
-			}
-			rest = rest[adv:]
-		}
-		if n != 100 {
-			b.Fatal(n)
-		}
-	}
+	pcaptest.BenchPipelineSplitParse(b, redis.Protocol(), redisPayload(b, "resp_set_pipeline100"), 100)
 }
 
 // wirekit's framing alone over the pipeline: it finds each command's end

@@ -1,11 +1,13 @@
 package httpx_test
 
 import (
-	"encoding/hex"
+	"bufio"
+	"bytes"
+	"io"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // segment is one TCP payload of a captured connection.
@@ -115,10 +118,23 @@ func readConns(t testing.TB, path string) []*tcpConn {
 
 // payload reads a hex bench payload from testdata.
 func payload(t testing.TB, name string) []byte {
-	t.Helper()
-	h, err := os.ReadFile(filepath.Join("testdata", name+".hex"))
+	return pcaptest.HexFile(t, filepath.Join("testdata", name+".hex"))
+}
+
+// TestChunkedPayload checks the chunked bench payload against net/http:
+// the 1 KiB body of http_200_1k_resp in four 256-byte chunks.
+func TestChunkedPayload(t *testing.T) {
+	full, chunked := payload(t, "http_200_1k_resp"), chunkedResponse(t)
+	body := full[bytes.Index(full, []byte("\r\n\r\n"))+4:]
+	require.Len(t, body, 1024)
+	r, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(chunked)), nil)
 	require.NoError(t, err)
-	b, err := hex.DecodeString(strings.Join(strings.Fields(string(h)), "")) // some files wrap lines
+	require.Equal(t, []string{"chunked"}, r.TransferEncoding)
+	got, err := io.ReadAll(r.Body)
 	require.NoError(t, err)
-	return b
+	require.Equal(t, body, got)
+	// Four "100\r\n" chunks of 256 bytes and CRLF, then "0\r\n\r\n": no trailer.
+	framing := chunked[bytes.Index(chunked, []byte("\r\n\r\n"))+4:]
+	require.Len(t, framing, 4*(5+256+2)+5)
+	require.Equal(t, "100\r\n", string(framing[:5]))
 }
