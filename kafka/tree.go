@@ -113,9 +113,9 @@ func (c *config) responseTree() *parser.PkgParser { return c.tree(parser.Respons
 // tree builds the tree of one direction: its header node, a branch per
 // API key of the table, then the undecoded fallback.
 func (c *config) tree(dir parser.Direction) *parser.PkgParser {
-	name, fastFail, header := "kafka.request", c.requestFastFail, c.parseRequestHeader
+	name, fastFail, header := "kafka.request", c.requestFastFail, parseRequestHeader
 	if dir == parser.Response {
-		name, fastFail, header = "kafka.response", c.responseFastFail, c.parseResponseHeader
+		name, fastFail, header = "kafka.response", c.responseFastFail, parseResponseHeader
 	}
 	undec := parser.NewPkgParser(name+".undecoded", nil, undecoded)
 	root := parser.NewPkgParser(name, fastFail, header)
@@ -124,7 +124,10 @@ func (c *config) tree(dir parser.Direction) *parser.PkgParser {
 	}
 	if dir == parser.Response {
 		return root.Add(undec).Skip(func(m *parser.Message) int {
-			k, _, ok := responseKeyVersion(m)
+			if st, _ := m.State.(*connState); st != nil && st.respKV {
+				return apiBranchOf(st.respKey) // responseKeyVersion's fast path, written out
+			}
+			k, _, ok := requestAPIOf(m)
 			if !ok {
 				return len(apis)
 			}
@@ -190,7 +193,10 @@ func (c *config) apiBranch(a *api, dir parser.Direction, undec *parser.PkgParser
 	// keyVersion): they run for every message.
 	if dir == parser.Response {
 		return node.Add(undec).Skip(func(m *parser.Message) int {
-			_, v, _ := responseKeyVersion(m)
+			if st, _ := m.State.(*connState); st != nil && st.respKV {
+				return versionChild(st.respVer, maxV) // responseKeyVersion's fast path, written out
+			}
+			_, v, _ := requestAPIOf(m)
 			return versionChild(v, maxV)
 		})
 	}
@@ -257,7 +263,7 @@ func frameEnd(m *parser.Message, size int32) int {
 // correlation id; v1: + nullable client id; v2: + tagged fields). The API
 // key and version are set by the node that completes the message, last
 // (see requestAPI).
-func (c *config) parseRequestHeader(m *parser.Message) (bool, bool) {
+func parseRequestHeader(m *parser.Message) (bool, bool) {
 	d := m.Data
 	if len(d) < 12 {
 		return m.Fail(ErrShort)
@@ -323,7 +329,7 @@ func requestHeaderCut(m *parser.Message, key, ver int16) (bool, bool) {
 // + tagged fields) with the paired request's API key and version, which it
 // copies into the response's attributes. A response to an unknown request
 // is complete after its correlation id.
-func (c *config) parseResponseHeader(m *parser.Message) (bool, bool) {
+func parseResponseHeader(m *parser.Message) (bool, bool) {
 	if len(m.Data) < 8 {
 		return m.Fail(ErrShort)
 	}
