@@ -122,6 +122,47 @@ func (td *tcpdump) stop(b *testing.B) (captured, dropped int, cpu time.Duration)
 	return captured, dropped, td.cmd.ProcessState.UserTime() + td.cmd.ProcessState.SystemTime()
 }
 
+// sideBySide is a one-worker capture on lo counting frames (and the CPU
+// time its worker spends) and a tcpdump -w /dev/null, with one filter.
+type sideBySide struct {
+	h           *Handle
+	frames, cpu atomic.Int64
+	done        chan error
+	td          *tcpdump
+}
+
+func startSideBySide(b *testing.B, filter string) *sideBySide {
+	b.Helper()
+	h, err := Open(Options{Interface: "lo", Filter: filter, Workers: 1, BlockCount: 32})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sb := &sideBySide{h: h, done: make(chan error, 1)}
+	go func() {
+		sb.done <- h.Run(context.Background(), func(int) Consumer {
+			return &countConsumer{cpu: threadCPU{total: &sb.cpu}, sink: &sb.frames}
+		})
+	}()
+	sb.td = startTcpdump(b, filter)
+	return sb
+}
+
+// stop ends both captures, reports the metrics both benchmarks share
+// (drops and CPU per frame of each) and returns the capture's Stats and
+// the frames tcpdump captured.
+func (sb *sideBySide) stop(b *testing.B) (Stats, int) {
+	sb.h.Close()
+	<-sb.done
+	time.Sleep(200 * time.Millisecond) // as long as tcpdump likes to empty its buffer
+	tdFrames, tdDrops, tdCPU := sb.td.stop(b)
+	st := sb.h.Stats()
+	b.ReportMetric(float64(st.KernelDrops), "drops")
+	b.ReportMetric(float64(sb.cpu.Load())/float64(max(st.Packets, 1)), "cpu-ns/frame")
+	b.ReportMetric(float64(tdDrops), "tcpdump-drops")
+	b.ReportMetric(float64(tdCPU.Nanoseconds())/float64(max(tdFrames, 1)), "tcpdump-cpu-ns/frame")
+	return st, tdFrames
+}
+
 func redisBenchmark(b *testing.B, port, pipeline int) time.Duration {
 	start := time.Now()
 	run(b, "redis-benchmark", "-h", "127.0.0.1", "-p", strconv.Itoa(port), "-n", strconv.Itoa(*benchRequests),
@@ -143,30 +184,11 @@ func BenchmarkLiveCapture(b *testing.B) {
 			startRedis(b, "127.0.0.1", port)
 			filter := fmt.Sprintf("tcp port %d", port)
 			for i := 0; i < b.N; i++ {
-				h, err := Open(Options{Interface: "lo", Filter: filter, Workers: 1, BlockCount: 32})
-				if err != nil {
-					b.Fatal(err)
-				}
-				var frames, cpu atomic.Int64
-				done := make(chan error, 1)
-				go func() {
-					done <- h.Run(context.Background(), func(int) Consumer {
-						return &countConsumer{cpu: threadCPU{total: &cpu}, sink: &frames}
-					})
-				}()
-				td := startTcpdump(b, filter)
+				sb := startSideBySide(b, filter)
 				wall := redisBenchmark(b, port, pl)
-				h.Close()
-				<-done
-				time.Sleep(200 * time.Millisecond) // as long as tcpdump likes to empty its buffer
-				tdFrames, tdDrops, tdCPU := td.stop(b)
-				st := h.Stats()
+				st, tdFrames := sb.stop(b)
 				b.ReportMetric(float64(st.Packets)/wall.Seconds(), "frames/s")
-				b.ReportMetric(float64(st.KernelDrops), "drops")
-				b.ReportMetric(float64(cpu.Load())/float64(max(st.Packets, 1)), "cpu-ns/frame")
 				b.ReportMetric(float64(tdFrames)/wall.Seconds(), "tcpdump-frames/s")
-				b.ReportMetric(float64(tdDrops), "tcpdump-drops")
-				b.ReportMetric(float64(tdCPU.Nanoseconds())/float64(max(tdFrames, 1)), "tcpdump-cpu-ns/frame")
 			}
 		})
 	}
@@ -315,18 +337,7 @@ func BenchmarkLiveCaptureUDP(b *testing.B) {
 			}
 			filter := fmt.Sprintf("udp port %d", port)
 			for i := 0; i < b.N; i++ {
-				h, err := Open(Options{Interface: "lo", Filter: filter, Workers: 1, BlockCount: 32})
-				if err != nil {
-					b.Fatal(err)
-				}
-				var frames, cpu atomic.Int64
-				done := make(chan error, 1)
-				go func() {
-					done <- h.Run(context.Background(), func(int) Consumer {
-						return &countConsumer{cpu: threadCPU{total: &cpu}, sink: &frames}
-					})
-				}()
-				td := startTcpdump(b, filter)
+				sb := startSideBySide(b, filter)
 				cmd := exec.Command(os.Args[0])
 				cmd.Env = append(os.Environ(), fmt.Sprintf("WIREKIT_CAPTURE_BLAST=127.0.0.1:%d,%d,%d", port, count, rate))
 				var m0, m1 runtime.MemStats
@@ -337,19 +348,11 @@ func BenchmarkLiveCaptureUDP(b *testing.B) {
 				}
 				wall := time.Since(start)
 				runtime.ReadMemStats(&m1) // the whole process: capture, plus running the generator
-				h.Close()
-				<-done
-				time.Sleep(200 * time.Millisecond) // as long as tcpdump likes to empty its buffer
-				tdFrames, tdDrops, tdCPU := td.stop(b)
-				st := h.Stats()
+				st, tdFrames := sb.stop(b)
 				b.ReportMetric(float64(count)/wall.Seconds(), "sent/s")
 				b.ReportMetric(float64(st.Packets)/float64(count), "captured/sent")
-				b.ReportMetric(float64(st.KernelDrops), "drops")
-				b.ReportMetric(float64(cpu.Load())/float64(max(st.Packets, 1)), "cpu-ns/frame")
 				b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(max(st.Packets, 1)), "process-allocs/frame")
 				b.ReportMetric(float64(tdFrames)/float64(count), "tcpdump-captured/sent")
-				b.ReportMetric(float64(tdDrops), "tcpdump-drops")
-				b.ReportMetric(float64(tdCPU.Nanoseconds())/float64(max(tdFrames, 1)), "tcpdump-cpu-ns/frame")
 			}
 		})
 	}

@@ -24,6 +24,11 @@ func attach(fd int, prog []bpf.Instruction) error {
 	if err != nil {
 		return err
 	}
+	return attachInstructions(fd, raw)
+}
+
+// attachInstructions installs raw on fd with SO_ATTACH_FILTER.
+func attachInstructions(fd int, raw []bpf.RawInstruction) error {
 	sf := make([]syscall.SockFilter, len(raw))
 	for i, r := range raw {
 		sf[i] = syscall.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
@@ -232,21 +237,16 @@ func TestValidateAgreesWithKernel(t *testing.T) {
 	}
 }
 
-// attachRaw attaches prog without x/net/bpf's own checks where possible.
+// attachRaw attaches prog without x/net/bpf's own checks where possible:
+// each instruction is assembled alone, not the program.
 func attachRaw(fd int, prog []bpf.Instruction) error {
-	sf := make([]syscall.SockFilter, len(prog))
+	raw := make([]bpf.RawInstruction, len(prog))
 	for i, in := range prog {
 		r, err := in.Assemble()
 		if err != nil {
 			return err
 		}
-		sf[i] = syscall.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
+		raw[i] = r
 	}
-	fp := syscall.SockFprog{Len: uint16(len(sf)), Filter: &sf[0]}
-	_, _, e := syscall.Syscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_ATTACH_FILTER,
-		uintptr(unsafe.Pointer(&fp)), unsafe.Sizeof(fp), 0)
-	if e != 0 {
-		return e
-	}
-	return nil
+	return attachInstructions(fd, raw)
 }
