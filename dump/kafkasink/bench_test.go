@@ -30,7 +30,8 @@ import (
 //   - the Sink (Sink.Write of a dump.Item: encode with AppendItem into a
 //     pooled record, bounds and accounting, kgo TryProduce) with a bare
 //     kgo producer loop (encode the same item with AppendItem into a new
-//     buffer, a new kgo.Record with the same key and three headers,
+//     buffer, a new kgo.Record with the same key (from a table) and the
+//     same three headers (one slice shared by all records),
 //     TryProduce with a counting promise), both lz4-compressed, into a
 //     kfake broker (3 partitions), every record acknowledged;
 //   - the traffic side of a Dumper (Conn.Flow, what the tcpcopy filter
@@ -265,10 +266,12 @@ func kgoRun(tb testing.TB, br *broker, items []dump.Item) run {
 		acked.Add(1)
 		bytes.Add(int64(len(r.Key) + len(r.Value)))
 	}
+	// One header slice for every record (all are of one window), as the
+	// Sink shares its window's headers.
+	headers := []kgo.RecordHeader{{Key: kafkasink.HeaderAgent, Value: agent}, {Key: kafkasink.HeaderFormat, Value: format}, {Key: kafkasink.HeaderWindow, Value: window}}
 	produce := func(it *dump.Item) {
-		r := &kgo.Record{Key: keys[it.Conn.ID-1000], Timestamp: it.Time,
-			Value:   kafkasink.AppendItem(make([]byte, 0, 64+len(it.Data)), it),
-			Headers: []kgo.RecordHeader{{Key: kafkasink.HeaderAgent, Value: agent}, {Key: kafkasink.HeaderFormat, Value: format}, {Key: kafkasink.HeaderWindow, Value: window}}}
+		r := &kgo.Record{Key: keys[it.Conn.ID-1000], Timestamp: it.Time, Headers: headers,
+			Value: kafkasink.AppendItem(make([]byte, 0, 64+len(it.Data)), it)}
 		cl.TryProduce(context.Background(), r, promise)
 	}
 	for i := range items { // the same warm-up
@@ -414,16 +417,17 @@ func BenchmarkSinkVsKgo(b *testing.B) {
 
 // dumpResult is one side of a dump-path round.
 type dumpResult struct {
-	loop     time.Duration // the Flow loop's wall time
-	cpu      time.Duration // process CPU from the first Flow to Close's return
-	p50, p99 time.Duration // single Flow calls
+	loop      time.Duration // the Flow loop's wall time
+	cpu       time.Duration // process CPU from the first Flow to Close's return
+	brokerCPU time.Duration // the broker child's over the same time (Kafka)
+	p50, p99  time.Duration // single Flow calls
 }
 
 // dumpRun drives a Dumper with one sink from the traffic side: Conn.Flow
 // of every item's payload on its connection, each call timed, then Close
 // (everything written, or acknowledged for Kafka). The queue holds every
 // item, so nothing is dropped and Flow's cost is measured, not a drop's.
-func dumpRun(tb testing.TB, sink dump.Sink, items []dump.Item) dumpResult {
+func dumpRun(tb testing.TB, sink dump.Sink, br *broker, items []dump.Item) dumpResult {
 	tb.Helper()
 	d, err := dump.New(dump.Config{
 		Strategy: dump.Strategy{Switch: dump.SwitchOn, Interval: 3600, Duration: 3600, CPUMaxRate: 100, MemMaxRate: 100},
@@ -441,6 +445,10 @@ func dumpRun(tb testing.TB, sink dump.Sink, items []dump.Item) dumpResult {
 		conns[i] = d.Open(*items[i].Conn)
 	}
 	lat := make([]time.Duration, len(items))
+	var bc0 time.Duration
+	if br != nil {
+		bc0 = br.cpu(tb)
+	}
 	c0 := cpuTime()
 	w0 := time.Now()
 	for i := range items {
@@ -454,6 +462,9 @@ func dumpRun(tb testing.TB, sink dump.Sink, items []dump.Item) dumpResult {
 		tb.Fatal(err)
 	}
 	r.cpu = cpuTime() - c0
+	if br != nil {
+		r.brokerCPU = br.cpu(tb) - bc0
+	}
 	st := d.Stats()
 	if st.Accepted < uint64(len(items)) || st.Written != st.Accepted || st.DroppedQueueFull != 0 {
 		tb.Fatalf("dumper: %+v", st)
@@ -470,7 +481,7 @@ func dumpRun(tb testing.TB, sink dump.Sink, items []dump.Item) dumpResult {
 // both sides), flow-mean the loop's wall time per item (with the writer
 // running on the other core, or on the same one), cpu-ns/item the process
 // CPU per item until all were written (Kafka: acknowledged by the
-// in-process broker).
+// broker, whose own CPU is kafka-broker-cpu-ns/item).
 func BenchmarkDumpFlowKafkaVsFile(b *testing.B) {
 	items := benchItems(benchRecords())
 	var p50Ratio, cpuRatio []float64
@@ -492,7 +503,7 @@ func BenchmarkDumpFlowKafkaVsFile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				rs[i] = dumpRun(b, s, items)
+				rs[i] = dumpRun(b, s, br, items)
 				if st := s.Stats(); st.Acked < uint64(len(items)) || st.Dropped() != 0 {
 					b.Fatalf("kafka sink: %+v", st)
 				}
@@ -502,10 +513,11 @@ func BenchmarkDumpFlowKafkaVsFile(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				rs[i] = dumpRun(b, fs, items)
+				rs[i] = dumpRun(b, fs, nil, items)
 			}
 			sum[i].loop += rs[i].loop
 			sum[i].cpu += rs[i].cpu
+			sum[i].brokerCPU += rs[i].brokerCPU
 			p50s[i] = append(p50s[i], float64(rs[i].p50))
 			p99s[i] = append(p99s[i], float64(rs[i].p99))
 		}
@@ -528,6 +540,7 @@ func BenchmarkDumpFlowKafkaVsFile(b *testing.B) {
 		b.ReportMetric(float64(sum[i].loop)/n/float64(b.N), names[i]+"-flow-mean-ns")
 		b.ReportMetric(float64(sum[i].cpu)/n/float64(b.N), names[i]+"-cpu-ns/item")
 	}
+	b.ReportMetric(float64(sum[0].brokerCPU)/n/float64(b.N), "kafka-broker-cpu-ns/item")
 	b.ReportMetric(median(p50Ratio), "flow-p50-ratio")
 	b.ReportMetric(median(cpuRatio), "cpu-ratio")
 	b.Logf("%d items per side and round; kafka/file ratios flow p50 %v cpu %v", len(items), fmtRatios(p50Ratio), fmtRatios(cpuRatio))
