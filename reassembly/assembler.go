@@ -57,6 +57,7 @@ type Assembler struct {
 	pendHead, pendTail *half
 	free               [numClasses][][]byte
 	freeBytes          int
+	freePend           [][]pending // emptied lists of buffered runs, for reuse
 	now                int64
 	nopen              int
 	nextID             uint64
@@ -589,8 +590,37 @@ func (a *Assembler) drain(s *Stream, h *half) {
 }
 
 // keepPendCap is the capacity of an emptied list of buffered runs that a
-// direction keeps for its next out-of-order segment.
+// direction keeps for its next out-of-order segment, and the capacity a
+// list starts with.
 const keepPendCap = 4
+
+// maxFreePend bounds the lists of buffered runs a closed connection hands
+// back for the next one to reuse (each keepPendCap entries: 1024 lists are
+// some 200 KiB), so that connections coming and going, each with a
+// segment or two out of order (as when picked up mid-stream), do not
+// allocate a list each.
+const maxFreePend = 1024
+
+// getPend returns an empty list of buffered runs: a reused one, or a new
+// one of keepPendCap entries.
+func (a *Assembler) getPend() []pending {
+	if n := len(a.freePend); n > 0 {
+		l := a.freePend[n-1]
+		a.freePend[n-1] = nil
+		a.freePend = a.freePend[:n-1]
+		return l
+	}
+	return make([]pending, 0, keepPendCap)
+}
+
+// putPend keeps l, whose runs are released, for getPend.
+func (a *Assembler) putPend(l []pending) {
+	if cap(l) != keepPendCap || len(a.freePend) >= maxFreePend {
+		return
+	}
+	clear(l[:cap(l)])
+	a.freePend = append(a.freePend, l[:0])
+}
 
 // release frees one buffered run's memory and accounting.
 func (a *Assembler) release(h *half, p *pending) {
@@ -641,6 +671,9 @@ func (a *Assembler) buffer(h *half, off uint64, data []byte, lost int, ts time.T
 			lost -= k
 		}
 		p.n = k
+		if h.pend == nil {
+			h.pend = a.getPend()
+		}
 		h.pend = append(h.pend, pending{})
 		copy(h.pend[i+1:], h.pend[i:])
 		h.pend[i] = p
@@ -784,6 +817,7 @@ func (a *Assembler) closeStream(s *Stream, reason CloseReason) {
 		for i := range h.pend {
 			a.release(h, &h.pend[i])
 		}
+		a.putPend(h.pend)
 		h.pend = nil
 		a.unlistPend(h)
 	}
