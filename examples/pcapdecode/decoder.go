@@ -105,6 +105,7 @@ type StreamInfo struct {
 	rows      rowQueue // the connection's rows held back for time ordering
 	json      []byte   // the start of its JSON rows (jsonHead)
 	jsonProto string   // the protocol json was built for
+	sum       *protoSummary
 }
 
 // Decoder turns captured packets into exchanges: it reassembles TCP, detects

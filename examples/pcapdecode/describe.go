@@ -84,34 +84,73 @@ func appendOperation(b []byte, proto string, req *parser.Attributes) []byte {
 	return append(b, proto...)
 }
 
-// opParts returns the two attributes appendOperation builds the name of
-// the operation from (aliasing the message), so that the summary can tell
-// a run of the same operation without building its name.
-func opParts(proto string, req *parser.Attributes) (a, b string) {
-	if req == nil {
-		return "", ""
-	}
+// protoKind names a built-in protocol, so that the summary switches on a
+// number per exchange rather than comparing protocol names.
+type protoKind uint8
+
+const (
+	protoOther protoKind = iota
+	protoRedis
+	protoHTTP
+	protoKafka
+	protoDubbo2
+	protoMySQL
+	protoPostgres
+)
+
+func kindOf(proto string) protoKind {
 	switch proto {
-	case "redis":
-		return ustr(req, redis.AttrCommand), ustr(req, redis.AttrSubcommand)
-	case "http":
-		return ustr(req, httpx.AttrMethod), ustr(req, httpx.AttrPath) // the query too: a miss, never a wrong hit
-	case "kafka":
-		if n := ustr(req, kafka.AttrAPIName); n != "" {
-			return n, ""
-		}
-		return "", "" // unnamed API: always built and looked up
-	case "dubbo2":
-		if ev, _ := req.Bool(dubbo2.AttrEvent); ev {
-			return "heartbeat", "\x00"
-		}
-		return ustr(req, dubbo2.AttrService), ustr(req, dubbo2.AttrMethod)
-	case "mysql":
-		return ustr(req, mysql.AttrCommand), ""
-	case "postgres":
-		return ustr(req, postgres.AttrCommand), ""
+	case redis.Name:
+		return protoRedis
+	case httpx.Name:
+		return protoHTTP
+	case kafka.Name:
+		return protoKafka
+	case dubbo2.Name:
+		return protoDubbo2
+	case mysql.Name:
+		return protoMySQL
+	case postgres.Name:
+		return protoPostgres
 	}
-	return proto, ""
+	return protoOther
+}
+
+// The two parts of a Dubbo2 heartbeat's operation name (see opParts).
+var heartbeatParts = [2]parser.Value{parser.StringValue("heartbeat"), parser.StringValue("\x00")}
+
+// opParts returns the two attribute values appendOperation builds the name
+// of the operation from, so that the summary can find the operation
+// without building its name: by the values' addresses when both are
+// stable (see parser.Value: a protocol's interned names), else by their
+// text. named is false when the name is made otherwise (an unnamed Kafka
+// API), and must be built each time.
+func opParts(k protoKind, proto string, req *parser.Attributes) (a, b parser.Value, named bool) {
+	if req == nil {
+		return parser.Value{}, parser.Value{}, false
+	}
+	get := func(key string) parser.Value { v, _ := req.Get(key); return v }
+	switch k {
+	case protoRedis:
+		return get(redis.AttrCommand), get(redis.AttrSubcommand), true
+	case protoHTTP:
+		return get(httpx.AttrMethod), get(httpx.AttrPath), true // the query too: a miss, never a wrong hit
+	case protoKafka:
+		if n := get(kafka.AttrAPIName); n.Kind() == parser.KindString && n.UnsafeStr() != "" {
+			return n, parser.Value{}, true
+		}
+		return parser.Value{}, parser.Value{}, false // unnamed API: always built and looked up
+	case protoDubbo2:
+		if ev, _ := req.Bool(dubbo2.AttrEvent); ev {
+			return heartbeatParts[0], heartbeatParts[1], true
+		}
+		return get(dubbo2.AttrService), get(dubbo2.AttrMethod), true
+	case protoMySQL:
+		return get(mysql.AttrCommand), parser.Value{}, true
+	case protoPostgres:
+		return get(postgres.AttrCommand), parser.Value{}, true
+	}
+	return parser.StringValue(proto), parser.Value{}, true
 }
 
 // appendRequest appends the request column of the table, with values
@@ -193,20 +232,21 @@ func appendResponse(b []byte, proto string, resp *parser.Attributes, red *redact
 // isError reports whether the response is an error by the protocol's own
 // rules: a RESP error, HTTP status >= 400, a Kafka error code, a Dubbo
 // status other than OK or an exception result.
-func isError(proto string, resp *parser.Attributes) bool {
+func isError(k protoKind, resp *parser.Attributes) bool {
 	if resp == nil {
 		return false
 	}
-	switch proto {
-	case "redis":
-		return ustr(resp, redis.AttrType) == "error"
-	case "http":
+	switch k {
+	case protoRedis:
+		t, _ := resp.Get(redis.AttrType)
+		return t.UnsafeStr() == "error"
+	case protoHTTP:
 		c, _ := resp.Int(httpx.AttrStatusCode)
 		return c >= 400
-	case "kafka":
+	case protoKafka:
 		c, _ := resp.Int(kafka.AttrErrorCode)
 		return c != 0
-	case "dubbo2":
+	case protoDubbo2:
 		c, ok := resp.Int(dubbo2.AttrStatus)
 		return (ok && c != 20) || ustr(resp, dubbo2.AttrExceptionClass) != ""
 	}

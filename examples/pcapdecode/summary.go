@@ -6,6 +6,7 @@ import (
 	"sort"
 	"text/tabwriter"
 	"time"
+	"unsafe"
 
 	"github.com/wirekit/wirekit/metrics"
 	"github.com/wirekit/wirekit/parser"
@@ -21,26 +22,44 @@ const (
 )
 
 // summary accumulates per-protocol and per-operation counts, errors and
-// latency histograms, without allocating per exchange: the operation name
-// is built in a reused buffer and looked up without a copy (with a
-// one-entry cache for runs of the same operation), and latencies go into
-// fixed-size histograms.
+// latency histograms, without allocating per exchange. A connection keeps
+// its protocol's summary (StreamInfo.sum), so finding it costs no lookup.
+// An operation is found from the attribute values its name is made of
+// (opParts): by their addresses when both are stable (a protocol's
+// interned names, such as Redis commands, which never change at an
+// address), in the last operation's slot or a small direct-mapped table;
+// otherwise (values aliasing the message, such as HTTP paths) by their
+// text against the last operation's; and only when those miss is the name
+// built, in a reused buffer, and looked up in the map of names. Latencies
+// go into fixed-size histograms.
 type summary struct {
 	protos map[string]*protoSummary
-	last   *protoSummary
 	key    []byte
 	total  [5]uint64 // exchanges by kind, all protocols
 }
 
 type protoSummary struct {
 	name   string
+	kind   protoKind
 	kinds  [5]uint64
 	errors uint64
 	ops    map[string]*opSummary
-	// The last operation seen, by the two parts its name is made of
-	// (copied: the parts alias the message).
+	// Operations by the addresses of their stable parts: the last one
+	// and a direct-mapped table.
+	last  opSlot
+	slots [64]opSlot
+	// The last operation found by text, with its parts (copied: they
+	// alias the message).
 	lastA, lastB []byte
 	lastOp       *opSummary
+}
+
+// opSlot is an operation by its two parts, both stable strings or
+// absent: two such Values are == exactly when they are the same text at
+// the same address (see parser.Value), which stays that text for ever.
+type opSlot struct {
+	a, b parser.Value
+	op   *opSummary
 }
 
 type opSummary struct {
@@ -51,17 +70,25 @@ type opSummary struct {
 
 func newSummary() *summary { return &summary{protos: map[string]*protoSummary{}} }
 
+// protocol returns the summary of r's protocol and keeps it in r's
+// connection.
+func (s *summary) protocol(r *Record) *protoSummary {
+	p := s.protos[r.Protocol]
+	if p == nil {
+		p = &protoSummary{name: r.Protocol, kind: kindOf(r.Protocol), ops: map[string]*opSummary{}}
+		s.protos[r.Protocol] = p
+	}
+	r.Stream.sum = p
+	return p
+}
+
 func (s *summary) add(r *Record) {
 	if int(r.Kind) < len(s.total) {
 		s.total[r.Kind]++
 	}
-	p := s.last
-	if p == nil || p.name != r.Protocol {
-		if p = s.protos[r.Protocol]; p == nil {
-			p = &protoSummary{name: r.Protocol, ops: map[string]*opSummary{}}
-			s.protos[r.Protocol] = p
-		}
-		s.last = p
+	p := r.Stream.sum
+	if p == nil || !sameString(p.name, r.Protocol) {
+		p = s.protocol(r)
 	}
 	if int(r.Kind) < len(p.kinds) {
 		p.kinds[r.Kind]++
@@ -69,31 +96,67 @@ func (s *summary) add(r *Record) {
 	if r.Kind == parser.Push {
 		return
 	}
-	a, b := opParts(r.Protocol, r.Request)
-	o := p.lastOp
-	if o == nil || a == "" || string(p.lastA) != a || string(p.lastB) != b {
-		p.lastA, p.lastB = append(p.lastA[:0], a...), append(p.lastB[:0], b...)
-		s.key = appendOperation(s.key[:0], r.Protocol, r.Request)
-		if o = p.ops[string(s.key)]; o == nil {
-			if len(p.ops) >= maxOps {
-				s.key = append(s.key[:0], otherOps...)
-				o = p.ops[otherOps]
-			}
-			if o == nil {
-				o = &opSummary{name: string(s.key)}
-				p.ops[o.name] = o
-			}
-		}
-		p.lastOp = o
-	}
+	o := s.operation(p, r)
 	o.count++
-	if isError(r.Protocol, r.Response) {
+	if isError(p.kind, r.Response) {
 		o.errors++
 		p.errors++
 	}
 	if r.Kind == parser.Complete {
 		o.latency.Record(r.latency())
 	}
+}
+
+// stable reports whether v is a stable string or absent: its address and
+// length then identify its text for ever.
+func stable(v parser.Value) bool { return v.Stable() || v.Kind() == parser.KindNone }
+
+// operation returns the summary of r's operation.
+func (s *summary) operation(p *protoSummary, r *Record) *opSummary {
+	a, b, named := opParts(p.kind, r.Protocol, r.Request)
+	if !named {
+		return s.byName(p, r)
+	}
+	if l := &p.last; l.op != nil && a == l.a && b == l.b {
+		return l.op
+	}
+	if stable(a) && stable(b) {
+		ta, tb := a.UnsafeStr(), b.UnsafeStr()
+		pa, pb := uintptr(unsafe.Pointer(unsafe.StringData(ta))), uintptr(unsafe.Pointer(unsafe.StringData(tb)))
+		sl := &p.slots[(pa>>3^pa>>9^pb>>3^uintptr(len(ta))<<2^uintptr(len(tb)))&uintptr(len(p.slots)-1)]
+		if sl.op == nil || sl.a != a || sl.b != b {
+			*sl = opSlot{a: a, b: b, op: s.byName(p, r)}
+		}
+		p.last = *sl
+		return sl.op
+	}
+	ta, tb := a.UnsafeStr(), b.UnsafeStr()
+	if p.lastOp != nil && string(p.lastA) == ta && string(p.lastB) == tb {
+		return p.lastOp
+	}
+	p.lastA, p.lastB = append(p.lastA[:0], ta...), append(p.lastB[:0], tb...)
+	p.lastOp = s.byName(p, r)
+	return p.lastOp
+}
+
+// byName builds the name of r's operation and looks it up, adding it
+// while the protocol has fewer than maxOps (else it is counted under
+// otherOps).
+func (s *summary) byName(p *protoSummary, r *Record) *opSummary {
+	s.key = appendOperation(s.key[:0], r.Protocol, r.Request)
+	o := p.ops[string(s.key)]
+	if o != nil {
+		return o
+	}
+	if len(p.ops) >= maxOps {
+		s.key = append(s.key[:0], otherOps...)
+		o = p.ops[otherOps]
+	}
+	if o == nil {
+		o = &opSummary{name: string(s.key)}
+		p.ops[o.name] = o
+	}
+	return o
 }
 
 func (s *summary) write(w io.Writer, d *Decoder, elapsed time.Duration) {
