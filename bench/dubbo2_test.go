@@ -31,20 +31,16 @@ import (
 // TestHessian2LibraryPanicsOnWellFormedInput holds valid Dubbo bodies on
 // which it panics.
 
-func dubbo2Payload(b *testing.B, name string) []byte {
-	return pcaptest.HexFile(b, "../dubbo2/testdata/"+name+".hex")
-}
-
 // The wirekit cases run the bodies dubbo2's own benchmarks run
 // (pcaptest.Bench*), with the CPU time reported.
 
 func BenchmarkDubbo2FastFail_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchFastFail(b, dubbo2.Protocol().Request, dubbo2Payload(b, "dubbo2_sayhi_req"), false)
+	pcaptest.BenchFastFail(b, dubbo2.Protocol().Request, payload(b, "dubbo2", "dubbo2_sayhi_req"), false)
 }
 
 func BenchmarkDubbo2Header_wirekit(b *testing.B) {
-	req := dubbo2Payload(b, "dubbo2_sayhi_req")
+	req := payload(b, "dubbo2", "dubbo2_sayhi_req")
 	b.ReportAllocs()
 	b.SetBytes(dubbo2.HeaderLen)
 	defer cpuPerOp(b)()
@@ -56,7 +52,7 @@ func BenchmarkDubbo2Header_wirekit(b *testing.B) {
 }
 
 func benchDubbo2(b *testing.B, opts dubbo2.Options, name string, response bool) {
-	msg := dubbo2Payload(b, name)
+	msg := payload(b, "dubbo2", name)
 	defer cpuPerOp(b)()
 	if response {
 		pcaptest.BenchParse(b, dubbo2.NewProtocol(opts), nil, nil, msg)
@@ -68,7 +64,7 @@ func benchDubbo2(b *testing.B, opts dubbo2.Options, name string, response bool) 
 // benchHessian decodes n values (all when n < 0) of the body of a
 // payload with dubbo-go-hessian2.
 func benchHessian(b *testing.B, name string, n int) {
-	msg := dubbo2Payload(b, name)
+	msg := payload(b, "dubbo2", name)
 	body := msg[dubbo2.HeaderLen:]
 	d := hessian.NewDecoder(body)
 	b.ReportAllocs()
@@ -117,5 +113,5 @@ func BenchmarkDubbo2ResponseFull_hessian2(b *testing.B) { benchHessian(b, "dubbo
 
 func BenchmarkDubbo2RequestResponse_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchParse(b, dubbo2.Protocol(), nil, dubbo2Payload(b, "dubbo2_sayhi_req"), dubbo2Payload(b, "dubbo2_sayhi_resp"))
+	pcaptest.BenchParse(b, dubbo2.Protocol(), nil, payload(b, "dubbo2", "dubbo2_sayhi_req"), payload(b, "dubbo2", "dubbo2_sayhi_resp"))
 }

@@ -50,13 +50,9 @@ import (
 // wirekit checks every header byte (control bytes, obs-fold, field-name
 // syntax); fasthttp does not validate field values.
 
-func httpxPayload(b *testing.B, name string) []byte {
-	return pcaptest.HexFile(b, "../httpx/testdata/"+name+".hex")
-}
-
 // httpxChunked is the 1 KiB body of http_200_1k_resp as four 256-byte
 // chunks (the bytes httpx's own BenchmarkParseResponseChunked uses).
-func httpxChunked(b *testing.B) []byte { return httpxPayload(b, "http_200_1k_chunked_resp") }
+func httpxChunked(b *testing.B) []byte { return payload(b, "httpx", "http_200_1k_chunked_resp") }
 
 // httpxWirekit frames and parses req and then resp (either may be nil)
 // with one connection's State, as parser.Conn does (the body httpx's own
@@ -142,31 +138,31 @@ func BenchmarkHTTPFastFail_wirekit(b *testing.B) {
 }
 
 func BenchmarkHTTPRequest_wirekit(b *testing.B) {
-	httpxWirekit(b, httpxPayload(b, "http_get_req"), nil)
+	httpxWirekit(b, payload(b, "httpx", "http_get_req"), nil)
 }
 
 func BenchmarkHTTPRequest_fasthttp(b *testing.B) {
-	httpxFasthttp(b, httpxPayload(b, "http_get_req"), nil, false)
+	httpxFasthttp(b, payload(b, "httpx", "http_get_req"), nil, false)
 }
 
 func BenchmarkHTTPRequest_nethttp(b *testing.B) {
-	httpxNethttp(b, httpxPayload(b, "http_get_req"), nil, false)
+	httpxNethttp(b, payload(b, "httpx", "http_get_req"), nil, false)
 }
 
 func BenchmarkHTTPResponse1K_wirekit(b *testing.B) {
-	httpxWirekit(b, nil, httpxPayload(b, "http_200_1k_resp"))
+	httpxWirekit(b, nil, payload(b, "httpx", "http_200_1k_resp"))
 }
 
 func BenchmarkHTTPResponse1K_fasthttp(b *testing.B) {
-	httpxFasthttp(b, nil, httpxPayload(b, "http_200_1k_resp"), false)
+	httpxFasthttp(b, nil, payload(b, "httpx", "http_200_1k_resp"), false)
 }
 
 func BenchmarkHTTPResponse1K_nethttp(b *testing.B) {
-	httpxNethttp(b, nil, httpxPayload(b, "http_200_1k_resp"), false)
+	httpxNethttp(b, nil, payload(b, "httpx", "http_200_1k_resp"), false)
 }
 
 func BenchmarkHTTPResponseHeader_wirekit(b *testing.B) {
-	resp := httpxPayload(b, "http_200_response_header")
+	resp := payload(b, "httpx", "http_200_response_header")
 	p := httpx.DefaultParser()
 	var r httpx.Response
 	b.SetBytes(int64(len(resp)))
@@ -181,15 +177,15 @@ func BenchmarkHTTPResponseHeader_wirekit(b *testing.B) {
 
 func BenchmarkHTTPResponseHeader_wirekitTree(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchParse(b, httpx.Protocol(), nil, nil, httpxPayload(b, "http_200_response_header"))
+	pcaptest.BenchParse(b, httpx.Protocol(), nil, nil, payload(b, "httpx", "http_200_response_header"))
 }
 
 func BenchmarkHTTPResponseHeader_fasthttp(b *testing.B) {
-	httpxFasthttp(b, nil, httpxPayload(b, "http_200_response_header"), false)
+	httpxFasthttp(b, nil, payload(b, "httpx", "http_200_response_header"), false)
 }
 
 func BenchmarkHTTPResponseHeader_nethttp(b *testing.B) {
-	httpxNethttp(b, nil, httpxPayload(b, "http_200_response_header"), false)
+	httpxNethttp(b, nil, payload(b, "httpx", "http_200_response_header"), false)
 }
 
 func BenchmarkHTTPResponseChunked_wirekit(b *testing.B) { httpxWirekit(b, nil, httpxChunked(b)) }
@@ -203,20 +199,20 @@ func BenchmarkHTTPResponseChunked_nethttp(b *testing.B) {
 }
 
 func BenchmarkHTTPPair_wirekit(b *testing.B) {
-	httpxWirekit(b, httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"))
+	httpxWirekit(b, payload(b, "httpx", "http_get_req"), payload(b, "httpx", "http_200_1k_resp"))
 }
 
 func BenchmarkHTTPPair_fasthttp(b *testing.B) {
-	httpxFasthttp(b, httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"), false)
+	httpxFasthttp(b, payload(b, "httpx", "http_get_req"), payload(b, "httpx", "http_200_1k_resp"), false)
 }
 
 func BenchmarkHTTPPair_nethttp(b *testing.B) {
-	httpxNethttp(b, httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"), false)
+	httpxNethttp(b, payload(b, "httpx", "http_get_req"), payload(b, "httpx", "http_200_1k_resp"), false)
 }
 
 // BenchmarkHTTPSplitPair_wirekit frames the pair with one connection's
 // State (what parser.Conn runs before the trees).
 func BenchmarkHTTPSplitPair_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchSplit(b, httpx.Protocol(), httpxPayload(b, "http_get_req"), httpxPayload(b, "http_200_1k_resp"))
+	pcaptest.BenchSplit(b, httpx.Protocol(), payload(b, "httpx", "http_get_req"), payload(b, "httpx", "http_200_1k_resp"))
 }

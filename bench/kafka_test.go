@@ -8,7 +8,6 @@ import (
 
 	"github.com/wirekit/wirekit/kafka"
 	"github.com/wirekit/wirekit/parser"
-	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // Kafka on the shared Produce and Fetch payloads (../shared/bench-payloads,
@@ -31,15 +30,11 @@ import (
 //
 // wirekit allocates nothing; kmsg allocates its decoded structs.
 
-func kafkaPayload(b *testing.B, name string) []byte {
-	return pcaptest.HexFile(b, "../kafka/testdata/"+name+".hex")
-}
-
 // kafkaBodies returns the request and response bodies (headers removed)
 // and the api key and version, for kmsg.
 func kafkaBodies(b *testing.B, name string) (key, version int16, reqBody, respBody []byte) {
-	req := kafkaPayload(b, name+"_req")
-	resp := kafkaPayload(b, name+"_resp")
+	req := payload(b, "kafka", name+"_req")
+	resp := payload(b, "kafka", name+"_resp")
 	key = int16(binary.BigEndian.Uint16(req[4:]))
 	version = int16(binary.BigEndian.Uint16(req[6:]))
 	h := 14 + int(binary.BigEndian.Uint16(req[12:]))
@@ -54,8 +49,8 @@ func kafkaBodies(b *testing.B, name string) (key, version int16, reqBody, respBo
 }
 
 func benchKafkaWirekit(b *testing.B, name string, pair bool) {
-	reqB := kafkaPayload(b, name+"_req")
-	respB := kafkaPayload(b, name+"_resp")
+	reqB := payload(b, "kafka", name+"_req")
+	respB := payload(b, "kafka", name+"_resp")
 	p := kafka.Protocol()
 	state := p.NewState()
 	var req, resp parser.Message
@@ -144,8 +139,8 @@ func skipTags(b []byte) ([]byte, bool) {
 }
 
 func benchKafkaKmsg(b *testing.B, name string, pair, records bool) {
-	reqB := kafkaPayload(b, name+"_req")
-	respB := kafkaPayload(b, name+"_resp")
+	reqB := payload(b, "kafka", name+"_req")
+	respB := payload(b, "kafka", name+"_resp")
 	_, _, reqBody, respBody := kafkaBodies(b, name)
 	if r, _, body, ok := kmsgRequestHeader(reqB); !ok || len(body) != len(reqBody) {
 		b.Fatal("request header")

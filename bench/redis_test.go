@@ -17,32 +17,28 @@ import (
 // lookup, first-key extraction and the attributes; redcon's only split the
 // arguments.
 
-func redisPayload(b *testing.B, name string) []byte {
-	return pcaptest.HexFile(b, "../redis/testdata/"+name+".hex")
-}
-
 // The wirekit cases run the bodies the redis package's own benchmarks run
 // (pcaptest.Bench*), with the CPU time reported.
 
 func BenchmarkRedisFastFail_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchFastFail(b, redis.Protocol().Request, redisPayload(b, "redis_set_req"), false)
+	pcaptest.BenchFastFail(b, redis.Protocol().Request, payload(b, "redis", "redis_set_req"), false)
 }
 
 // The request framed and parsed by the Decoder, as parser.Conn reads it.
 func BenchmarkRedisSetRequest_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchDecode(b, redis.Protocol(), redisPayload(b, "redis_set_req"), nil)
+	pcaptest.BenchDecode(b, redis.Protocol(), payload(b, "redis", "redis_set_req"), nil)
 }
 
 // The same through Split, then ParseRequest.
 func BenchmarkRedisSetRequest_wirekitSplitParse(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchSplitParse(b, redis.Protocol(), redisPayload(b, "redis_set_req"), nil)
+	pcaptest.BenchSplitParse(b, redis.Protocol(), payload(b, "redis", "redis_set_req"), nil)
 }
 
 func BenchmarkRedisSetRequest_redcon(b *testing.B) {
-	req := redisPayload(b, "redis_set_req")
+	req := payload(b, "redis", "redis_set_req")
 	args := make([][]byte, 0, 8)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req)))
@@ -59,13 +55,13 @@ func BenchmarkRedisSetRequest_redcon(b *testing.B) {
 // seeing the request's attributes, as parser.Conn pairs them.
 func BenchmarkRedisSetPair_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchDecode(b, redis.Protocol(), redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp"))
+	pcaptest.BenchDecode(b, redis.Protocol(), payload(b, "redis", "redis_set_req"), payload(b, "redis", "redis_set_resp"))
 }
 
 // The same through Split, then ParseRequest and ParseResponse.
 func BenchmarkRedisSetPair_wirekitSplitParse(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchSplitParse(b, redis.Protocol(), redisPayload(b, "redis_set_req"), redisPayload(b, "redis_set_resp"))
+	pcaptest.BenchSplitParse(b, redis.Protocol(), payload(b, "redis", "redis_set_req"), payload(b, "redis", "redis_set_resp"))
 }
 
 // wirekit's single-pass Decoder over the pipeline, as parser.Conn reads it:
@@ -73,14 +69,14 @@ func BenchmarkRedisSetPair_wirekitSplitParse(b *testing.B) {
 // first key) into a reused Message, like one ReadNextCommand call.
 func BenchmarkRedisPipeline100_wirekit(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchPipeline(b, redis.Protocol(), redisPayload(b, "resp_set_pipeline100"), 100)
+	pcaptest.BenchPipeline(b, redis.Protocol(), payload(b, "redis", "resp_set_pipeline100"), 100)
 }
 
 // The same through the two calls Decoder stands for: Split, then
 // ParseRequest on the token.
 func BenchmarkRedisPipeline100_wirekitSplitParse(b *testing.B) {
 	defer cpuPerOp(b)()
-	pcaptest.BenchPipelineSplitParse(b, redis.Protocol(), redisPayload(b, "resp_set_pipeline100"), 100)
+	pcaptest.BenchPipelineSplitParse(b, redis.Protocol(), payload(b, "redis", "resp_set_pipeline100"), 100)
 }
 
 // wirekit's framing alone over the pipeline: it finds each command's end
@@ -90,7 +86,7 @@ func BenchmarkRedisPipeline100_wirekitSplitParse(b *testing.B) {
 // attributes.
 func BenchmarkRedisPipeline100_wirekitSplitOnly(b *testing.B) {
 	p := redis.Protocol()
-	buf := redisPayload(b, "resp_set_pipeline100")
+	buf := payload(b, "redis", "resp_set_pipeline100")
 	split := p.Split(p.NewState(), parser.Request)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
@@ -112,7 +108,7 @@ func BenchmarkRedisPipeline100_wirekitSplitOnly(b *testing.B) {
 
 // redcon's ReadNextCommand loop, as its server reads a pipeline.
 func BenchmarkRedisPipeline100_redcon(b *testing.B) {
-	buf := redisPayload(b, "resp_set_pipeline100")
+	buf := payload(b, "redis", "resp_set_pipeline100")
 	args := make([][]byte, 0, 8)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
@@ -134,7 +130,7 @@ func BenchmarkRedisPipeline100_redcon(b *testing.B) {
 
 // redcon's buffered Reader (allocates its commands).
 func BenchmarkRedisPipeline100_redconReader(b *testing.B) {
-	buf := redisPayload(b, "resp_set_pipeline100")
+	buf := payload(b, "redis", "resp_set_pipeline100")
 	b.ReportAllocs()
 	b.SetBytes(int64(len(buf)))
 	defer cpuPerOp(b)()

@@ -35,8 +35,7 @@ func HexFile(tb testing.TB, path string) []byte {
 // BenchFastFail measures root.FastFail on data; it must return reject.
 func BenchFastFail(b *testing.B, root *parser.PkgParser, data []byte, reject bool) {
 	m := parser.Message{Data: data}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
+	begin(b, len(data))
 	for b.Loop() {
 		if root.FastFail(&m) != reject {
 			b.Fatalf("FastFail = %v", !reject)
@@ -46,16 +45,13 @@ func BenchFastFail(b *testing.B, root *parser.PkgParser, data []byte, reject boo
 
 // BenchParse measures p's parser trees alone (no framing) on req and
 // then resp, either of which may be nil, each into its reused Message,
-// with state as the connection's State (nil for none); the response sees the request's attributes (nil without a
-// request) as parser.Conn arranges. Each must match.
+// with state as the connection's State (nil for none); the response sees
+// the request's attributes (nil without a request) as parser.Conn
+// arranges. Each must match.
 func BenchParse(b *testing.B, p *parser.Protocol, state any, req, resp []byte) {
 	var mreq, mresp parser.Message
-	var reqAttrs *parser.Attributes
-	if req != nil {
-		reqAttrs = &mreq.Attrs
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
+	reqAttrs := requestAttrs(&mreq, req)
+	begin(b, len(req)+len(resp))
 	for b.Loop() {
 		if req != nil && !p.ParseRequest(&mreq, req, state) {
 			b.Fatal(mreq.Err)
@@ -79,8 +75,7 @@ func BenchDecode(b *testing.B, p *parser.Protocol, req, resp []byte) {
 	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
 	reset, _ := st.(interface{ Reset() })
 	var mreq, mresp parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
+	begin(b, len(req)+len(resp))
 	for i := 0; b.Loop(); i++ {
 		if resp == nil && reset != nil && i%64 == 63 {
 			reset.Reset()
@@ -110,12 +105,8 @@ func BenchSplitParse(b *testing.B, p *parser.Protocol, req, resp []byte) {
 	st := newState(p)
 	splitReq, splitResp := p.Split(st, parser.Request), p.Split(st, parser.Response)
 	var mreq, mresp parser.Message
-	var reqAttrs *parser.Attributes
-	if req != nil {
-		reqAttrs = &mreq.Attrs
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
+	reqAttrs := requestAttrs(&mreq, req)
+	begin(b, len(req)+len(resp))
 	for b.Loop() {
 		if req != nil {
 			n, tok, err := splitReq(req, false)
@@ -138,8 +129,7 @@ func BenchSplitParse(b *testing.B, p *parser.Protocol, req, resp []byte) {
 func BenchSplit(b *testing.B, p *parser.Protocol, req, resp []byte) {
 	st := newState(p)
 	splitReq, splitResp := p.Split(st, parser.Request), p.Split(st, parser.Response)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(req) + len(resp)))
+	begin(b, len(req)+len(resp))
 	for b.Loop() {
 		if req != nil {
 			if n, tok, err := splitReq(req, false); err != nil || n != len(req) || tok == nil {
@@ -160,8 +150,7 @@ func BenchSplit(b *testing.B, p *parser.Protocol, req, resp []byte) {
 func BenchPipeline(b *testing.B, p *parser.Protocol, buf []byte, want int) {
 	decode := p.Decoder(newState(p), parser.Request)
 	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(buf)))
+	begin(b, len(buf))
 	for b.Loop() {
 		n := 0
 		for rest := buf; len(rest) > 0; n++ {
@@ -183,8 +172,7 @@ func BenchPipelineSplitParse(b *testing.B, p *parser.Protocol, buf []byte, want 
 	st := newState(p)
 	split := p.Split(st, parser.Request)
 	var m parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(buf)))
+	begin(b, len(buf))
 	for b.Loop() {
 		n := 0
 		for rest := buf; len(rest) > 0; n++ {
@@ -220,8 +208,7 @@ func BenchReplay(b *testing.B, p *parser.Protocol, path string, want int) {
 			exchanges++
 		}
 	}
-	b.ReportAllocs()
-	b.SetBytes(int64(total))
+	begin(b, total)
 	for b.Loop() {
 		exchanges = 0
 		for _, s := range streams {
@@ -232,6 +219,21 @@ func BenchReplay(b *testing.B, p *parser.Protocol, path string, want int) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*want), "ns/exchange")
+}
+
+// requestAttrs is what a response is parsed against: the attributes of
+// the request parsed into m, nil when there is no request.
+func requestAttrs(m *parser.Message, req []byte) *parser.Attributes {
+	if req == nil {
+		return nil
+	}
+	return &m.Attrs
+}
+
+// begin reports allocations and sets the bytes one iteration handles.
+func begin(b *testing.B, bytes int) {
+	b.ReportAllocs()
+	b.SetBytes(int64(bytes))
 }
 
 // newState is p's per-connection value (nil for a stateless protocol).
