@@ -5,11 +5,10 @@ import (
 	"encoding/hex"
 	"strconv"
 	"testing"
-	"time"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/mysql"
 	"github.com/wirekit/wirekit/parser"
-	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // MySQL: wirekit alone. No Go package a user would pick decodes MySQL
@@ -22,18 +21,12 @@ import (
 // without CLIENT_DEPRECATE_EOF), on a connection state that has seen the
 // corpus' real mariadb-client login.
 
-func myPkt(seq byte, payload string) []byte {
-	n := len(payload)
-	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), seq}, payload...)
-}
-
-func myPkts(seq byte, payloads ...string) []byte {
-	var b []byte
-	for i, p := range payloads {
-		b = append(b, myPkt(seq+byte(i), p)...)
-	}
-	return b
-}
+// myPkt and myPkts build MySQL packets (3-byte length, sequence id,
+// payload).
+var (
+	myPkt  = sqltest.MySQLPacket
+	myPkts = sqltest.MySQLPackets
+)
 
 func myLE(v uint64, n int) string {
 	b := make([]byte, n)
@@ -93,21 +86,18 @@ func myStmtExecute100() myCase {
 
 // myLogin returns the greeting, login request and its OK of the corpus'
 // mariadb-client session.
-func myLogin(b *testing.B) (greeting, login, ok []byte) {
-	streams, err := pcaptest.ReadFile(pcaptest.Corpus("mysql_cli_session.pcap"))
-	if err != nil {
-		b.Fatal(err)
+func myLogin(b *testing.B) [][]byte {
+	reqs, resps := sqltest.FirstMessages(b, mysql.Protocol(), "mysql_cli_session.pcap")
+	return [][]byte{resps[0], reqs[0], resps[1]}
+}
+
+// myPrimed is myLogin and, for a prepared statement's case, its
+// STMT_PREPARE and answer: what a connection saw before c's exchanges.
+func myPrimed(b *testing.B, c myCase) [][]byte {
+	if c.prepare != nil {
+		return append(myLogin(b), c.prepare, c.prepared)
 	}
-	p := mysql.Protocol()
-	reqs, err := pcaptest.Messages(p, streams[0], parser.Request)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resps, err := pcaptest.Messages(p, streams[0], parser.Response)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return resps[0], reqs[0], resps[1]
+	return myLogin(b)
 }
 
 // benchMySQLWirekit frames and parses command and response with each
@@ -118,70 +108,39 @@ func benchMySQLWirekit(b *testing.B, c myCase) {
 	st := p.NewState()
 	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
 	var mreq, mresp parser.Message
-	step := func(dec parser.DecodeFunc, m *parser.Message, b2 []byte) {
-		if n, framed, ok, err := dec(m, b2, false); err != nil || !framed || !ok || n != len(b2) {
+	mresp.Request = &mreq.Attrs
+	for i, msg := range myPrimed(b, c) {
+		dec, m := decResp, &mresp
+		if i%2 == 1 {
+			dec, m = decReq, &mreq
+		}
+		if n, framed, ok, err := dec(m, msg, false); err != nil || !framed || !ok || n != len(msg) {
 			b.Fatal(err, m.Err)
 		}
 	}
-	greeting, login, ok := myLogin(b)
-	step(decResp, &mresp, greeting)
-	step(decReq, &mreq, login)
-	mresp.Request = &mreq.Attrs
-	step(decResp, &mresp, ok)
-	if c.prepare != nil {
-		step(decReq, &mreq, c.prepare)
-		step(decResp, &mresp, c.prepared)
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(len(c.req) + len(c.resp)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		step(decReq, &mreq, c.req)
-		step(decResp, &mresp, c.resp)
-	}
-	cmd, _ := mreq.Attrs.String(mysql.AttrCommand)
-	resp, _ := mresp.Attrs.String(mysql.AttrResponse)
-	rows, _ := mresp.Attrs.Int(mysql.AttrRows)
-	if cmd != c.command || resp != c.response || int(rows) != c.rows || (c.prepare != nil && !mreq.Attrs.Has(mysql.AttrStatement)) {
-		b.Fatal(cmd, resp, rows)
-	}
+	sqltest.BenchPair(b, decReq, decResp, c.req, c.resp, func(req, resp *parser.Attributes) bool {
+		cmd, _ := req.String(mysql.AttrCommand)
+		kind, _ := resp.String(mysql.AttrResponse)
+		rows, _ := resp.Int(mysql.AttrRows)
+		return cmd == c.command && kind == c.response && int(rows) == c.rows && (c.prepare == nil || req.Has(mysql.AttrStatement))
+	})
 }
 
 // benchMySQLConn feeds both directions to one parser.Conn in steady state
 // after the login (buffering, framing, parsing, pairing, the exchange
 // emitted).
 func benchMySQLConn(b *testing.B, c myCase) {
-	n := 0
-	conn := parser.NewConn(mysql.Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) {
-		if e.Response == nil {
-			return
-		}
-		if resp, _ := e.Response.UnsafeString(mysql.AttrResponse); resp == c.response {
-			if rows, _ := e.Response.Int(mysql.AttrRows); int(rows) == c.rows {
-				n++
-			}
-		}
-	})
-	ts := time.Unix(0, 0)
-	greeting, login, ok := myLogin(b)
-	conn.Feed(parser.Response, greeting, ts)
-	conn.Feed(parser.Request, login, ts)
-	conn.Feed(parser.Response, ok, ts)
-	if c.prepare != nil {
-		conn.Feed(parser.Request, c.prepare, ts)
-		conn.Feed(parser.Response, c.prepared, ts)
-	}
-	n = 0
-	b.ReportAllocs()
-	b.SetBytes(int64(len(c.req) + len(c.resp)))
+	setup := myPrimed(b, c)
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		conn.Feed(parser.Request, c.req, ts)
-		conn.Feed(parser.Response, c.resp, ts)
-	}
-	if n != b.N {
-		b.Fatal(n, b.N)
-	}
+	sqltest.BenchConn(b, mysql.Protocol(), setup, c.req, c.resp, func(e *parser.Exchange) bool {
+		if e.Response == nil {
+			return false
+		}
+		kind, _ := e.Response.UnsafeString(mysql.AttrResponse)
+		rows, _ := e.Response.Int(mysql.AttrRows)
+		return kind == c.response && int(rows) == c.rows
+	})
 }
 
 func BenchmarkMySQLQueryOK_wirekit(b *testing.B)            { benchMySQLWirekit(b, myQueryOK()) }

@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/wirekit/wirekit/internal/sqltest"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/postgres"
 )
@@ -97,49 +97,24 @@ func pgExtended(b *testing.B) pgCase {
 func benchPostgresWirekit(b *testing.B, c pgCase) {
 	p := postgres.Protocol()
 	st := p.NewState()
-	decReq, decResp := p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
-	var mreq, mresp parser.Message
-	b.ReportAllocs()
-	b.SetBytes(int64(len(c.req) + len(c.resp)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		if n, framed, ok, err := decReq(&mreq, c.req, false); err != nil || !framed || !ok || n != len(c.req) {
-			b.Fatal(err, mreq.Err)
-		}
-		mresp.Request = &mreq.Attrs
-		if n, framed, ok, err := decResp(&mresp, c.resp, false); err != nil || !framed || !ok || n != len(c.resp) {
-			b.Fatal(err, mresp.Err)
-		}
-	}
-	cmd, _ := mreq.Attrs.String(postgres.AttrCommand)
-	stmt, _ := mreq.Attrs.String(postgres.AttrStatement)
-	tag, _ := mresp.Attrs.String(postgres.AttrCommandTag)
-	rows, _ := mresp.Attrs.Int(postgres.AttrRows)
-	if cmd != c.command || stmt != c.statement || tag != c.tag || int(rows) != c.rows {
-		b.Fatal(cmd, stmt, tag, rows)
-	}
+	sqltest.BenchPair(b, p.Decoder(st, parser.Request), p.Decoder(st, parser.Response), c.req, c.resp, func(req, resp *parser.Attributes) bool {
+		cmd, _ := req.String(postgres.AttrCommand)
+		stmt, _ := req.String(postgres.AttrStatement)
+		tag, _ := resp.String(postgres.AttrCommandTag)
+		rows, _ := resp.Int(postgres.AttrRows)
+		return cmd == c.command && stmt == c.statement && tag == c.tag && int(rows) == c.rows
+	})
 }
 
 // benchPostgresConn feeds both directions to one parser.Conn in steady
 // state (buffering, framing, parsing, pairing, the exchange emitted).
 func benchPostgresConn(b *testing.B, c pgCase) {
-	n := 0
-	conn := parser.NewConn(postgres.Protocol(), parser.ConnOptions{}, func(e *parser.Exchange) {
-		if tag, _ := e.Response.UnsafeString(postgres.AttrCommandTag); tag == c.tag {
-			n++
-		}
-	})
-	ts := time.Unix(0, 0)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(c.req) + len(c.resp)))
 	defer cpuPerOp(b)()
-	for b.Loop() {
-		conn.Feed(parser.Request, c.req, ts)
-		conn.Feed(parser.Response, c.resp, ts)
-	}
-	if n != b.N {
-		b.Fatal(n, b.N)
-	}
+	sqltest.BenchConn(b, postgres.Protocol(), nil, c.req, c.resp, func(e *parser.Exchange) bool {
+		tag, _ := e.Response.UnsafeString(postgres.AttrCommandTag)
+		return tag == c.tag
+	})
 }
 
 // benchPostgresPgproto3 receives the request's messages with a Backend up

@@ -67,19 +67,8 @@ func binaryRows100() []byte {
 // session, so the capabilities are known (no CLIENT_DEPRECATE_EOF) as on
 // a connection followed from its start.
 func primed(b *testing.B) (p *parser.Protocol, st *State, decReq, decResp parser.DecodeFunc) {
-	streams, err := pcaptest.ReadFile(pcaptest.Corpus("mysql_cli_session.pcap"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	p = Protocol()
-	reqs, err := pcaptest.Messages(p, streams[0], parser.Request)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resps, err := pcaptest.Messages(p, streams[0], parser.Response)
-	if err != nil {
-		b.Fatal(err)
-	}
+	reqs, resps := sqltest.FirstMessages(b, p, "mysql_cli_session.pcap")
 	st = p.NewState().(*State)
 	decReq, decResp = p.Decoder(st, parser.Request), p.Decoder(st, parser.Response)
 	var m parser.Message
@@ -141,7 +130,7 @@ func BenchmarkParseStmtExecute100(b *testing.B) {
 // query and its response per iteration (buffering, framing, parsing,
 // pairing, the exchange emitted).
 func BenchmarkConnRows100(b *testing.B) {
-	sqltest.BenchConn(b, Protocol(), benchRowsReq, benchRowsResp, func(e *parser.Exchange) bool {
+	sqltest.BenchConn(b, Protocol(), nil, benchRowsReq, benchRowsResp, func(e *parser.Exchange) bool {
 		rows, _ := e.Response.Int(AttrRows)
 		return rows == 100
 	})

@@ -7,22 +7,9 @@ var (
 	exchanges = sqltest.Exchanges
 	str       = sqltest.Str
 	num       = sqltest.Num
+	pkt       = sqltest.MySQLPacket  // one packet: 3-byte length, sequence id, payload
+	pkts      = sqltest.MySQLPackets // consecutive packets from seq on
 )
-
-// pkt builds one packet: 3-byte length, sequence id, payload.
-func pkt(seq byte, payload string) []byte {
-	n := len(payload)
-	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), seq}, payload...)
-}
-
-// pkts builds consecutive packets from seq on.
-func pkts(seq byte, payloads ...string) []byte {
-	var b []byte
-	for i, p := range payloads {
-		b = append(b, pkt(seq+byte(i), p)...)
-	}
-	return b
-}
 
 func le32s(v uint32) string {
 	return string([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // BenchPair measures a request and its response framed and parsed by the
@@ -35,8 +36,10 @@ func BenchPair(b *testing.B, decReq, decResp parser.DecodeFunc, req, resp []byte
 
 // BenchConn measures one parser.Conn of p in steady state fed a request
 // and its response per iteration (buffering, framing, parsing, pairing,
-// the exchange emitted); every exchange must pass check.
-func BenchConn(b *testing.B, p *parser.Protocol, req, resp []byte, check func(*parser.Exchange) bool) {
+// the exchange emitted) after setup (fed first in the order given,
+// responses and requests by turns, a response first: a login); every
+// exchange after setup must pass check.
+func BenchConn(b *testing.B, p *parser.Protocol, setup [][]byte, req, resp []byte, check func(*parser.Exchange) bool) {
 	n := 0
 	c := parser.NewConn(p, parser.ConnOptions{}, func(e *parser.Exchange) {
 		if check(e) {
@@ -44,6 +47,10 @@ func BenchConn(b *testing.B, p *parser.Protocol, req, resp []byte, check func(*p
 		}
 	})
 	ts := time.Unix(0, 0)
+	for i, m := range setup {
+		c.Feed(parser.Direction(1-i%2), m, ts)
+	}
+	n = 0
 	b.ReportAllocs()
 	b.SetBytes(int64(len(req) + len(resp)))
 	for b.Loop() {
@@ -53,4 +60,37 @@ func BenchConn(b *testing.B, p *parser.Protocol, req, resp []byte, check func(*p
 	if n != b.N {
 		b.Fatal(n, b.N)
 	}
+}
+
+// FirstMessages returns the framed requests and responses of the first
+// connection of the corpus capture named capture.
+func FirstMessages(tb testing.TB, p *parser.Protocol, capture string) (reqs, resps [][]byte) {
+	tb.Helper()
+	streams, err := pcaptest.ReadFile(pcaptest.Corpus(capture))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if reqs, err = pcaptest.Messages(p, streams[0], parser.Request); err != nil {
+		tb.Fatal(err)
+	}
+	if resps, err = pcaptest.Messages(p, streams[0], parser.Response); err != nil {
+		tb.Fatal(err)
+	}
+	return reqs, resps
+}
+
+// MySQLPacket builds one MySQL packet: 3-byte length, sequence id,
+// payload.
+func MySQLPacket(seq byte, payload string) []byte {
+	n := len(payload)
+	return append([]byte{byte(n), byte(n >> 8), byte(n >> 16), seq}, payload...)
+}
+
+// MySQLPackets builds consecutive packets from sequence id seq on.
+func MySQLPackets(seq byte, payloads ...string) []byte {
+	var b []byte
+	for i, p := range payloads {
+		b = append(b, MySQLPacket(seq+byte(i), p)...)
+	}
+	return b
 }
