@@ -195,16 +195,25 @@ func (p *parser) expr(in quals) (*node, quals, error) {
 		if err != nil {
 			return nil, rq, err
 		}
-		if isAnd(t) {
-			n = and(n, r)
-		} else {
-			n = or(n, r)
-		}
 		q = rq
-		if n.size > maxPseudo {
-			return nil, q, p.errAt(t, ErrTooLarge, "program too large (over %d instructions before optimization)", maxPseudo)
+		if n, err = p.join(t, n, r); err != nil {
+			return nil, q, err
 		}
 	}
+}
+
+// join combines n and r with the operator t (and, or), failing when the
+// program grows past maxPseudo.
+func (p *parser) join(t token, n, r *node) (*node, error) {
+	if isAnd(t) {
+		n = and(n, r)
+	} else {
+		n = or(n, r)
+	}
+	if n.size > maxPseudo {
+		return nil, p.errAt(t, ErrTooLarge, "program too large (over %d instructions before optimization)", maxPseudo)
+	}
+	return n, nil
 }
 
 // idStart reports whether the tokens from k on begin a bare id (an
@@ -440,14 +449,9 @@ func (p *parser) id(q quals) (*node, quals, error) {
 			if err != nil {
 				return nil, q, err
 			}
-			if isAnd(c) {
-				n = and(n, r)
-			} else {
-				n = or(n, r)
-			}
 			q2 = rq
-			if n.size > maxPseudo {
-				return nil, q, p.errAt(c, ErrTooLarge, "program too large (over %d instructions before optimization)", maxPseudo)
+			if n, err = p.join(c, n, r); err != nil {
+				return nil, q, err
 			}
 		}
 		if c := p.peek(); !isOp(c, ")") {
