@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"strings"
 
+	"github.com/wirekit/wirekit/internal/limit"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -107,18 +108,10 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
-	if o.MaxBodySize <= 0 {
-		o.MaxBodySize = DefaultMaxBodySize
-	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = DefaultMaxDepth
-	}
-	if o.MaxArgumentBytes <= 0 {
-		o.MaxArgumentBytes = DefaultMaxArgumentBytes
-	}
-	if o.MaxAttachments <= 0 {
-		o.MaxAttachments = DefaultMaxAttachments
-	}
+	o.MaxBodySize = limit.Or(o.MaxBodySize, DefaultMaxBodySize)
+	o.MaxDepth = limit.Or(o.MaxDepth, DefaultMaxDepth)
+	o.MaxArgumentBytes = limit.Or(o.MaxArgumentBytes, DefaultMaxArgumentBytes)
+	o.MaxAttachments = limit.Or(o.MaxAttachments, DefaultMaxAttachments)
 	if o.SensitiveAttachments == nil {
 		o.SensitiveAttachments = DefaultSensitiveAttachments()
 	}

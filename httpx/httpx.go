@@ -3,6 +3,8 @@ package httpx
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wirekit/wirekit/internal/limit"
 )
 
 // Name is the protocol name used in attributes and errors.
@@ -107,15 +109,12 @@ type Parser struct {
 // header field name (an RFC 9110 token).
 func NewParser(opts Options) (*Parser, error) {
 	p := &Parser{
-		maxHeaderBytes: orDefault(opts.MaxHeaderBytes, DefaultMaxHeaderBytes),
-		maxHeaders:     orDefault(opts.MaxHeaders, DefaultMaxHeaders),
-		maxChunkDigits: orDefault(opts.MaxChunkSizeDigits, DefaultMaxChunkSizeDigits),
-		maxChunkLine:   orDefault(opts.MaxChunkLineBytes, DefaultMaxChunkLineBytes),
-		maxPipelined:   orDefault(opts.MaxPipelined, DefaultMaxPipelined),
-		maxBody:        opts.MaxBodyBytes,
-	}
-	if p.maxBody <= 0 {
-		p.maxBody = DefaultMaxBodyBytes
+		maxHeaderBytes: limit.Or(opts.MaxHeaderBytes, DefaultMaxHeaderBytes),
+		maxHeaders:     limit.Or(opts.MaxHeaders, DefaultMaxHeaders),
+		maxChunkDigits: limit.Or(opts.MaxChunkSizeDigits, DefaultMaxChunkSizeDigits),
+		maxChunkLine:   limit.Or(opts.MaxChunkLineBytes, DefaultMaxChunkLineBytes),
+		maxPipelined:   limit.Or(opts.MaxPipelined, DefaultMaxPipelined),
+		maxBody:        limit.Or(opts.MaxBodyBytes, DefaultMaxBodyBytes),
 	}
 	if p.maxChunkDigits > 16 {
 		// More than 16 hex digits cannot fit the uint64 the size is read into.
@@ -148,11 +147,4 @@ func (p *Parser) ExtraKey(i int) string {
 		return ""
 	}
 	return p.extraKeys[i]
-}
-
-func orDefault(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
 }

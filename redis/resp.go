@@ -3,6 +3,8 @@ package redis
 import (
 	"bytes"
 	"errors"
+
+	"github.com/wirekit/wirekit/internal/limit"
 )
 
 // Type is a RESP value type, identified by its first byte on the wire.
@@ -130,24 +132,13 @@ type limits struct {
 }
 
 func (o Options) limits() limits {
-	l := limits{o.MaxBulk, o.MaxElements, o.MaxLine, o.MaxInline, o.MaxMessage}
-	if l.maxBulk <= 0 {
-		l.maxBulk = DefaultMaxBulk
+	return limits{
+		maxBulk:     limit.Or(o.MaxBulk, DefaultMaxBulk),
+		maxElements: limit.Or(o.MaxElements, DefaultMaxElements),
+		maxLine:     limit.Or(o.MaxLine, DefaultMaxLine),
+		maxInline:   limit.Or(o.MaxInline, DefaultMaxInline),
+		maxMessage:  min(limit.Or(o.MaxMessage, DefaultMaxMessage), MaxMessageLimit),
 	}
-	if l.maxElements <= 0 {
-		l.maxElements = DefaultMaxElements
-	}
-	if l.maxLine <= 0 {
-		l.maxLine = DefaultMaxLine
-	}
-	if l.maxInline <= 0 {
-		l.maxInline = DefaultMaxInline
-	}
-	if l.maxMessage <= 0 {
-		l.maxMessage = DefaultMaxMessage
-	}
-	l.maxMessage = min(l.maxMessage, MaxMessageLimit)
-	return l
 }
 
 // lenStreamed is what readLen returns for "?" (RESP3 streamed length).
