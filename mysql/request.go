@@ -1,6 +1,7 @@
 package mysql
 
 import (
+	"github.com/wirekit/wirekit/internal/sqlop"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -185,21 +186,15 @@ func operationValue(m *parser.Message, text string) parser.Value {
 // redacted (Options.RedactLiterals), or with password literals masked
 // (always: see maskPasswords), into the connection's scratch buffer.
 func statementValue(m *parser.Message, o *Options, text string) parser.Value {
-	redact := o != nil && o.RedactLiterals
-	if !redact && !mayHoldPassword(text) {
-		return parser.UnsafeStringValueOf(text)
+	var buf *[]byte // without a State, a new buffer when one is needed
+	if st, ok := m.State.(*State); ok {
+		buf = &st.redactBuf
 	}
-	st, ok := m.State.(*State)
-	if !ok {
-		st = &State{}
-	}
-	if redact {
-		st.redactBuf = Redact(st.redactBuf[:0], text)
-	} else {
-		st.redactBuf = maskPasswords(st.redactBuf[:0], text)
-	}
-	return parser.UnsafeStringValue(st.redactBuf)
+	return scrub.Value(buf, o != nil && o.RedactLiterals, text)
 }
+
+// scrub is statementValue's treatment of the text.
+var scrub = sqlop.Scrub{Redact: Redact, Mask: maskPasswords, MayHoldPassword: mayHoldPassword}
 
 // parseExecute reads COM_STMT_EXECUTE: the statement id, and the
 // statement's text when this connection's STMT_PREPARE of it was seen.

@@ -6,7 +6,11 @@
 // within fixed bounds, without allocating beyond dst.
 package sqlop
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wirekit/wirekit/parser"
+)
 
 // Bounds of a list: at most MaxOperations keywords, each at most
 // MaxKeyword bytes (a longer word is not a keyword).
@@ -319,4 +323,31 @@ func (m *Masker) Append(dst []byte, sql string) []byte {
 		}
 	}
 	return dst
+}
+
+// Scrub is how a dialect reports statement text (the mysql.statement and
+// postgres.statement attributes): as sent, with its literals redacted,
+// or with its password literals masked.
+type Scrub struct {
+	Redact, Mask    func(dst []byte, sql string) []byte
+	MayHoldPassword func(sql string) bool
+}
+
+// Value returns text as an attribute value: text itself unless redact is
+// set (Redact's output) or it may hold a password (Mask's), built in *buf
+// (a connection's scratch buffer, reused; when buf is nil, a new one)
+// and aliasing it until the next call with the same buffer.
+func (s *Scrub) Value(buf *[]byte, redact bool, text string) parser.Value {
+	if !redact && !s.MayHoldPassword(text) {
+		return parser.UnsafeStringValueOf(text)
+	}
+	if buf == nil {
+		buf = new([]byte)
+	}
+	if redact {
+		*buf = s.Redact((*buf)[:0], text)
+	} else {
+		*buf = s.Mask((*buf)[:0], text)
+	}
+	return parser.UnsafeStringValue(*buf)
 }

@@ -253,3 +253,15 @@ func Corpus(t *testing.T, prefix string, p *parser.Protocol, answered bool, coun
 		}
 	}
 }
+
+// StopsOversized feeds req, a request over p's MaxMessageSize, to a Conn:
+// no exchange, the request direction stopped by parser.ErrTooLarge and
+// all its len(req) bytes counted skipped.
+func StopsOversized(t *testing.T, p *parser.Protocol, req []byte) {
+	t.Helper()
+	ex, c := Exchanges(t, p, req)
+	assert.Empty(t, ex)
+	st := c.Stats()
+	assert.ErrorIs(t, st.StoppedByError[parser.Request], parser.ErrTooLarge)
+	assert.Equal(t, uint64(len(req)), st.SkippedBytes[parser.Request])
+}
