@@ -1,6 +1,10 @@
 package redact
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/wirekit/wirekit/internal/ascii"
+)
 
 // maxJSONDepth bounds the nesting the JSON walk follows; deeper input is
 // treated as malformed (masked whole).
@@ -109,7 +113,7 @@ func (w *jsonWalk) str() bool {
 					return false
 				}
 				for _, h := range []byte(w.s[w.i+2 : w.i+6]) {
-					if !isHex(h) {
+					if !ascii.IsHex(h) {
 						return false
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 
+	"github.com/wirekit/wirekit/internal/ascii"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -475,8 +476,8 @@ func decodeInline(b []byte) []byte {
 				case 'a':
 					out = append(out, '\a')
 				case 'x':
-					if i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]) {
-						out = append(out, unhex(b[i+1])<<4|unhex(b[i+2]))
+					if i+2 < len(b) && ascii.IsHex(b[i+1]) && ascii.IsHex(b[i+2]) {
+						out = append(out, ascii.Unhex(b[i+1])<<4|ascii.Unhex(b[i+2]))
 						i += 2
 					} else {
 						out = append(out, 'x')
@@ -507,20 +508,6 @@ func decodeInline(b []byte) []byte {
 		}
 	}
 	return out
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c >= 'a':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }
 
 // setUpper sets key to b with ASCII letters upper-cased (other bytes kept

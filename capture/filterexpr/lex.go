@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"github.com/wirekit/wirekit/internal/ascii"
 )
 
 // tokKind is the lexical class of a token. The classes follow libpcap's
@@ -86,10 +88,6 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
 // lex splits expr into tokens. Its work is linear in len(expr) (each
 // candidate word is classified once, and a word only shrinks).
 func lex(expr string) ([]token, error) {
@@ -104,9 +102,9 @@ func lex(expr string) ([]token, error) {
 		start := i
 		// An IPv6 address or an Ethernet address: a run of hex digits,
 		// colons and dots (and dashes for a dashed MAC) that parses as one.
-		if isHex(c) || c == ':' {
+		if ascii.IsHex(c) || c == ':' {
 			j := i
-			for j < len(expr) && (isHex(expr[j]) || expr[j] == ':' || expr[j] == '.' || expr[j] == '-') {
+			for j < len(expr) && (ascii.IsHex(expr[j]) || expr[j] == ':' || expr[j] == '.' || expr[j] == '-') {
 				j++
 			}
 			// Do not swallow a following word character: "ab:cd:..." must
@@ -218,7 +216,7 @@ func parseNumber(w string) (v uint32, ok bool, err error) {
 		c := digits[i]
 		switch base {
 		case 16:
-			if !isHex(c) {
+			if !ascii.IsHex(c) {
 				return 0, false, nil
 			}
 		case 8:
