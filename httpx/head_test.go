@@ -138,19 +138,23 @@ func TestParseAttributes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := &parser.Message{}
-			var ok bool
-			if tt.dir == parser.Request {
-				ok = proto.ParseRequest(m, []byte(tt.input), nil)
-			} else {
-				ok = proto.ParseResponse(m, []byte(tt.input), tt.req, nil)
-			}
+			m, ok := parseOne(proto, tt.dir, tt.input, tt.req)
 			require.True(t, ok, "%v", m.Err)
 			assert.Equal(t, tt.want, m.Attrs.Map())
 			assert.Equal(t, tt.flags, m.Flags)
 			assert.Equal(t, len(tt.input), m.Offset)
 		})
 	}
+}
+
+// parseOne runs input through proto's tree for dir (a response against
+// the request attributes req) into a new Message, with no State.
+func parseOne(proto *parser.Protocol, dir parser.Direction, input string, req *parser.Attributes) (*parser.Message, bool) {
+	m := &parser.Message{}
+	if dir == parser.Request {
+		return m, proto.ParseRequest(m, []byte(input), nil)
+	}
+	return m, proto.ParseResponse(m, []byte(input), req, nil)
 }
 
 // TestParseFailures: the trees refuse what the framing refuses, and say why.
@@ -170,13 +174,7 @@ func TestParseFailures(t *testing.T) {
 		{"bad chunk", parser.Response, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", httpx.ErrBadChunk},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			m := &parser.Message{}
-			var ok bool
-			if tt.dir == parser.Request {
-				ok = proto.ParseRequest(m, []byte(tt.input), nil)
-			} else {
-				ok = proto.ParseResponse(m, []byte(tt.input), nil, nil)
-			}
+			m, ok := parseOne(proto, tt.dir, tt.input, nil)
 			assert.False(t, ok)
 			assert.ErrorIs(t, m.Err, tt.want)
 		})
