@@ -99,8 +99,8 @@ func TestStatementCacheBounded(t *testing.T) {
 		resp := pkt(1, "\x00"+le32s(uint32(i+1))+"\x00\x00\x00\x00\x00\x00\x00")
 		require.True(t, p.ParseResponse(&m, resp, &req, st))
 	}
-	assert.LessOrEqual(t, len(st.stmts), 8)
-	assert.LessOrEqual(t, st.stmtBytes, 100)
+	assert.LessOrEqual(t, st.stmts.Len(), 8)
+	assert.LessOrEqual(t, st.stmts.Bytes(), 100)
 	assert.Equal(t, uint64(92), st.Stats().Evicted)
 }
 

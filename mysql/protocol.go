@@ -3,6 +3,7 @@ package mysql
 import (
 	"bufio"
 
+	"github.com/wirekit/wirekit/internal/sqlop"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -175,15 +176,18 @@ type State struct {
 	lastRequest            uint8
 	expect                 [maxExpect]expectation
 	head, n                int
-	stmts                  map[uint32]string
-	stmtBytes              int
+	stmts                  sqlop.Statements[uint32]
 	stats                  Stats
 	redactBuf              []byte
 	opBuf                  []byte // AttrOperation's value
 }
 
 // Stats returns the connection's counters.
-func (s *State) Stats() Stats { return s.stats }
+func (s *State) Stats() Stats {
+	st := s.stats
+	st.Evicted = s.stmts.Evicted
+	return st
+}
 
 // Stopped reports whether the connection switched to TLS or compression
 // and is no longer parsed.
@@ -219,35 +223,9 @@ func (s *State) pop() {
 	}
 }
 
+// remember keeps a prepared statement's text (owned) under its id.
 func (s *State) remember(id uint32, text string) {
-	if s.stmts == nil {
-		s.stmts = make(map[uint32]string)
-	}
-	if old, ok := s.stmts[id]; ok {
-		s.stmtBytes -= len(old)
-		delete(s.stmts, id)
-	}
-	if len(text) > s.opts.MaxStatementBytes {
-		s.stats.Evicted++
-		return
-	}
-	for len(s.stmts) >= s.opts.MaxStatements || s.stmtBytes+len(text) > s.opts.MaxStatementBytes {
-		for k, v := range s.stmts {
-			s.stmtBytes -= len(v)
-			delete(s.stmts, k)
-			s.stats.Evicted++
-			break
-		}
-	}
-	s.stmts[id] = text
-	s.stmtBytes += len(text)
-}
-
-func (s *State) forget(id uint32) {
-	if old, ok := s.stmts[id]; ok {
-		s.stmtBytes -= len(old)
-		delete(s.stmts, id)
-	}
+	s.stmts.Remember(id, text, s.opts.MaxStatements, s.opts.MaxStatementBytes, nil)
 }
 
 // Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).

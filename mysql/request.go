@@ -208,7 +208,7 @@ func parseExecute(m *parser.Message) (bool, bool) {
 	m.Attrs.Add(AttrStmtID, parser.IntValue(int64(id)))
 	st, _ := m.State.(*State)
 	if st != nil {
-		if text, ok := st.stmts[id]; ok {
+		if text, ok := st.stmts.Lookup(id); ok {
 			if st.opts != nil && st.opts.RedactLiterals || mayHoldPassword(text) {
 				m.Attrs.Add(AttrStatement, statementValue(m, st.opts, text))
 			} else {
@@ -234,7 +234,7 @@ func parseStmtID(m *parser.Message) (bool, bool) {
 	}
 	m.Attrs.Add(AttrStmtID, parser.IntValue(int64(id)))
 	if st, ok := m.State.(*State); ok && c == comStmtClose {
-		st.forget(id)
+		st.stmts.Forget(id)
 	}
 	return true, true
 }

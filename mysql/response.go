@@ -130,7 +130,7 @@ func parseResult(m *parser.Message, o *Options) (bool, bool) {
 			a.Add(AttrParams, parser.IntValue(int64(mc.params)))
 			if st != nil && m.Request != nil {
 				if text, ok := m.Request.UnsafeString(AttrStatement); ok {
-					if old, ok := st.stmts[id]; !ok || old != text {
+					if old, ok := st.stmts.Lookup(id); !ok || old != text {
 						st.remember(id, strings.Clone(text))
 					}
 				}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"strings"
 
+	"github.com/wirekit/wirekit/internal/sqlop"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -117,15 +118,18 @@ type State struct {
 	n      int
 	// encrypted is set when the server accepted SSL/GSS encryption.
 	encrypted bool
-	stmts     map[string]string
-	stmtBytes int
+	stmts     sqlop.Statements[string]
 	stats     Stats
 	redactBuf []byte
 	opBuf     []byte // AttrOperation's value
 }
 
 // Stats returns the connection's counters.
-func (s *State) Stats() Stats { return s.stats }
+func (s *State) Stats() Stats {
+	st := s.stats
+	st.Evicted = s.stmts.Evicted
+	return st
+}
 
 // Encrypted reports whether the connection switched to TLS or GSS
 // encryption (and is no longer parsed).
@@ -157,46 +161,24 @@ func (s *State) pop() {
 	s.n--
 }
 
-// remember stores a prepared statement's text under its name.
+// remember stores a prepared statement's text under its name (both
+// copied when kept).
 func (s *State) remember(name, text []byte) {
-	if s.stmts == nil {
-		s.stmts = make(map[string]string)
+	if old, ok := s.stmts.Lookup(parser.UnsafeString(name)); ok && old == parser.UnsafeString(text) {
+		return // re-prepared with the same text: nothing to copy
 	}
-	if old, ok := s.stmts[parser.UnsafeString(name)]; ok {
-		if old == parser.UnsafeString(text) {
-			return // re-prepared with the same text: nothing to copy
-		}
-		s.stmtBytes -= len(old)
-		delete(s.stmts, parser.UnsafeString(name))
-	}
-	if len(text) > s.opts.MaxStatementBytes {
-		s.stats.Evicted++
-		return
-	}
-	for len(s.stmts) >= s.opts.MaxStatements || s.stmtBytes+len(text) > s.opts.MaxStatementBytes {
-		for k, v := range s.stmts { // forget any one
-			s.stmtBytes -= len(v)
-			delete(s.stmts, k)
-			s.stats.Evicted++
-			break
-		}
-	}
-	s.stmts[string(name)] = string(text)
-	s.stmtBytes += len(text)
+	s.stmts.Remember(parser.UnsafeString(name), parser.UnsafeString(text), s.opts.MaxStatements, s.opts.MaxStatementBytes, ownStatement)
 }
 
-func (s *State) forget(name []byte) {
-	if old, ok := s.stmts[parser.UnsafeString(name)]; ok {
-		s.stmtBytes -= len(old)
-		delete(s.stmts, parser.UnsafeString(name))
-	}
+// ownStatement copies a statement's name and text out of the message.
+func ownStatement(name, text string) (string, string) {
+	return strings.Clone(name), strings.Clone(text)
 }
+
+func (s *State) forget(name []byte) { s.stmts.Forget(parser.UnsafeString(name)) }
 
 // lookup returns a remembered statement's text.
-func (s *State) lookup(name []byte) (string, bool) {
-	t, ok := s.stmts[parser.UnsafeString(name)]
-	return t, ok
-}
+func (s *State) lookup(name []byte) (string, bool) { return s.stmts.Lookup(parser.UnsafeString(name)) }
 
 // Name is the protocol's name (parser.Protocol.Name, Exchange.Protocol).
 const Name = "postgres"
