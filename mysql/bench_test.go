@@ -143,33 +143,7 @@ func BenchmarkConnRows100(b *testing.B) {
 // chunks it was captured in, a new Conn per connection, as a user of the
 // library gets it.
 func BenchmarkConnCorpus(b *testing.B) {
-	streams, err := pcaptest.ReadFile(pcaptest.Corpus("mysql_godriver_mixed.pcap"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p := Protocol()
-	total := 0
-	for _, s := range streams {
-		total += len(s.Data[0]) + len(s.Data[1])
-	}
-	exchanges := 0
-	emit := func(e *parser.Exchange) {
-		if e.Kind != parser.Push {
-			exchanges++
-		}
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(total))
-	for b.Loop() {
-		exchanges = 0
-		for _, s := range streams {
-			pcaptest.Replay(s, parser.NewConn(p, parser.ConnOptions{}, emit))
-		}
-		if exchanges != 38 {
-			b.Fatal(exchanges)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*exchanges), "ns/exchange")
+	pcaptest.BenchReplay(b, Protocol(), pcaptest.Corpus("mysql_godriver_mixed.pcap"), 38)
 }
 
 // BenchmarkOperations: AttrOperation's scan of a 44-byte statement.

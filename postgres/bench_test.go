@@ -102,31 +102,5 @@ func BenchmarkConnRows100(b *testing.B) {
 // TLS request) through parser.Conn in the chunks it was captured in, a
 // new Conn per connection, as a user of the library gets it.
 func BenchmarkConnCorpus(b *testing.B) {
-	streams, err := pcaptest.ReadFile(pcaptest.Corpus("postgres_pgx_mixed.pcap"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p := Protocol()
-	total := 0
-	for _, s := range streams {
-		total += len(s.Data[0]) + len(s.Data[1])
-	}
-	exchanges := 0
-	emit := func(e *parser.Exchange) {
-		if e.Kind != parser.Push {
-			exchanges++
-		}
-	}
-	b.ReportAllocs()
-	b.SetBytes(int64(total))
-	for b.Loop() {
-		exchanges = 0
-		for _, s := range streams {
-			pcaptest.Replay(s, parser.NewConn(p, parser.ConnOptions{}, emit))
-		}
-		if exchanges != 43 {
-			b.Fatal(exchanges)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*exchanges), "ns/exchange")
+	pcaptest.BenchReplay(b, Protocol(), pcaptest.Corpus("postgres_pgx_mixed.pcap"), 43)
 }
