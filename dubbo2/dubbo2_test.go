@@ -214,7 +214,7 @@ func TestResponses(t *testing.T) {
 	att := map[string]any{"dubbo": "2.0.2", "token": "zzz"}
 	exc := java_exception.NewThrowable("boom")
 	iae := java_exception.NewIllegalArgumentException("bad arg")
-	tests := []struct {
+	type responseCase struct {
 		name    string
 		status  Status
 		body    []byte
@@ -223,7 +223,8 @@ func TestResponses(t *testing.T) {
 		message string
 		errText string
 		attach  string
-	}{
+	}
+	tests := []responseCase{
 		{name: "value", status: StatusOK, body: encode(t, int32(1), "hi"), typ: "value"},
 		{name: "value+att", status: StatusOK, body: encode(t, int32(4), &testUser{ID: "u"}, att), typ: "value_with_attachments", attach: `{"dubbo":"2.0.2","token":"***"}`},
 		{name: "null", status: StatusOK, body: encode(t, int32(2)), typ: "null"},
@@ -235,16 +236,7 @@ func TestResponses(t *testing.T) {
 	}
 	for _, st := range []Status{StatusClientTimeout, StatusServerTimeout, StatusBadRequest, StatusBadResponse, StatusServiceNotFound,
 		StatusServiceError, StatusServerError, StatusClientError, StatusServerThreadpoolExhaustedError} {
-		tests = append(tests, struct {
-			name    string
-			status  Status
-			body    []byte
-			typ     string
-			class   string
-			message string
-			errText string
-			attach  string
-		}{name: st.String(), status: st, body: encode(t, "failed: "+st.String()), errText: "failed: " + st.String()})
+		tests = append(tests, responseCase{name: st.String(), status: st, body: encode(t, "failed: "+st.String()), errText: "failed: " + st.String()})
 	}
 	p := NewProtocol(Options{DecodeAttachments: true})
 	for _, tt := range tests {

@@ -446,15 +446,21 @@ func (w *walker) listN(n int) {
 	w.depth--
 }
 
+// atEnd consumes the end marker 'Z' of a list or map without a length
+// when it comes next.
+func (w *walker) atEnd() bool {
+	if p := w.r.Peek(1); p != nil && p[0] == 'Z' {
+		w.r.Skip(1)
+		return true
+	}
+	return false
+}
+
 func (w *walker) listUntilEnd() {
 	if !w.enter() {
 		return
 	}
-	for w.r.Ok() {
-		if p := w.r.Peek(1); p != nil && p[0] == 'Z' {
-			w.r.Skip(1)
-			break
-		}
+	for w.r.Ok() && !w.atEnd() {
 		w.value()
 	}
 	w.depth--
@@ -464,11 +470,7 @@ func (w *walker) mapEntries() {
 	if !w.enter() {
 		return
 	}
-	for w.r.Ok() {
-		if p := w.r.Peek(1); p != nil && p[0] == 'Z' {
-			w.r.Skip(1)
-			break
-		}
+	for w.r.Ok() && !w.atEnd() {
 		w.value()
 		w.value()
 	}

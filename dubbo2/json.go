@@ -174,11 +174,8 @@ func (w *walker) jsonList(n int) {
 	w.refs++
 	w.out = append(w.out, '[')
 	for i := 0; (n < 0 || i < n) && w.r.Ok(); i++ {
-		if n < 0 {
-			if p := w.r.Peek(1); p != nil && p[0] == 'Z' {
-				w.r.Skip(1)
-				break
-			}
+		if n < 0 && w.atEnd() {
+			break
 		}
 		if i > 0 {
 			w.out = append(w.out, ',')
