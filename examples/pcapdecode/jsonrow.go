@@ -19,10 +19,39 @@ import (
 // reuse their second's text (clock), and numbers are written with a digit
 // pair table. What is left per row is the values themselves.
 type jsonFormat struct {
-	red  *redactor // nil: -redact off
-	clk  clock
-	keys keyTable
+	red    *redactor // nil: -redact off
+	stamps [2]stamp  // request_time, response_time
+	keys   keyTable
+	pairs  [512]pairSlot
 }
+
+// pairSlot holds the JSON text ("key":value) of an attribute whose value
+// is known by its identity: an int, a bool, or a stable string (a
+// protocol's interned names: see parser.Value, == on two stable Values is
+// the same text at the same address) under a key whose values the policy
+// leaves alone. Most of a row's attributes are such (a command name, an
+// argument count, a reply type), and are written with one copy.
+type pairSlot struct {
+	key  string // compared by address, as keyTable does
+	v    parser.Value
+	n    uint8 // length of text; 0: empty slot
+	text [55]byte
+}
+
+// pairSlotFor returns the slot for k and v. It hashes v's two words as
+// they are (the compile-time check below keeps the read within the
+// Value); whether v may be cached at all (an int, a bool, a stable
+// string) is decided when a slot is filled, since a Value == one that was
+// cached is that value.
+func (j *jsonFormat) pairSlotFor(k string, v parser.Value) *pairSlot {
+	w := (*[2]uintptr)(unsafe.Pointer(&v))
+	x := w[0]>>3 ^ w[1]*0x9e3779b97f4a7c15>>40
+	p := uintptr(unsafe.Pointer(unsafe.StringData(k)))
+	return &j.pairs[(x^x>>9^p>>3^p>>11)&uintptr(len(j.pairs)-1)]
+}
+
+// A parser.Value is two words (pairSlotFor reads them).
+var _ [unsafe.Sizeof(parser.Value{}) - 2*unsafe.Sizeof(uintptr(0))]struct{} = [0]struct{}{}
 
 // kindJSON is each exchange kind's name as the row writes it, with the
 // text that follows it.
@@ -44,14 +73,10 @@ func (j *jsonFormat) row(b []byte, r *Record) []byte {
 	b = append(b, `,"response":`...)
 	b = j.appendAttrs(b, r.Response)
 	if !r.RequestTime.IsZero() {
-		b = append(b, `,"request_time":"`...)
-		b = j.clk.appendRFC3339Nano(b, r.RequestTime)
-		b = append(b, '"')
+		b = append(j.stamps[0].append(b, `,"request_time":"`, r.RequestTime), '"')
 	}
 	if !r.ResponseTime.IsZero() {
-		b = append(b, `,"response_time":"`...)
-		b = j.clk.appendRFC3339Nano(b, r.ResponseTime)
-		b = append(b, '"')
+		b = append(j.stamps[1].append(b, `,"response_time":"`, r.ResponseTime), '"')
 	}
 	if r.Kind == parser.Complete {
 		b = append(b, `,"latency_us":`...)
@@ -117,25 +142,42 @@ func (j *jsonFormat) appendAttrs(b []byte, a *parser.Attributes) []byte {
 			b = append(b, ',')
 		}
 		first = false
+		sl := j.pairSlotFor(k, v)
+		if sl.n > 0 && sl.v == v && unsafe.StringData(sl.key) == unsafe.StringData(k) && len(sl.key) == len(k) {
+			b = append(b, sl.text[:sl.n]...)
+			continue
+		}
+		start := len(b)
 		ki := j.keys.lookup(k, j.red)
 		b = append(b, ki.json...)
 		switch v.Kind() {
 		case parser.KindString:
 			if ki.changes {
 				b = j.red.appendJSONValue(b, k, v)
+				sl = nil
 			} else {
 				b = appendJSONString(b, v.UnsafeStr())
+				if !v.Stable() {
+					sl = nil
+				}
 			}
 		case parser.KindInt:
 			b = appendInt(b, v.Int())
+		case parser.KindBool:
+			b = v.AppendJSON(b)
 		case parser.KindBytes:
 			if ki.changes {
 				b = j.red.appendJSONValue(b, k, v)
 			} else {
 				b = v.AppendJSON(b)
 			}
+			sl = nil
 		default:
 			b = v.AppendJSON(b)
+			sl = nil
+		}
+		if sl != nil && len(b)-start <= len(sl.text) {
+			sl.key, sl.v, sl.n = k, v, uint8(copy(sl.text[:], b[start:]))
 		}
 	}
 	return append(b, '}')

@@ -251,7 +251,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &session{sum: newSummary(), out: bufio.NewWriterSize(stdout, 64<<10), pushes: *pushes, hold: *hold,
 		started: time.Now(), stderr: stderr, exp: exp}
 	defer s.out.Flush()
-	s.dec = NewDecoder(protos, overrides, s.emit)
 	switch {
 	case *jsonOut:
 		s.format = &jsonFormat{red: newRedactor(level)}
@@ -259,6 +258,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		s.format = &tableFormat{red: newRedactor(level)}
 		s.out.Write(appendTableHeader(nil))
 	}
+	emit := s.emit
+	if s.format == nil && s.exp == nil {
+		emit = s.sum.add // -summary alone: nothing else to do per exchange
+	}
+	s.dec = NewDecoder(protos, overrides, emit)
 
 	// Modes: where the packets come from. Each feeds s.dec; finish then
 	// reports. Capture files and standard input:

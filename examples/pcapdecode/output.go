@@ -216,6 +216,7 @@ func (o *orderer) add(q *rowQueue, ts int64, line []byte) {
 	default:
 		o.seq++
 		r := heldRow{ts: ts, seq: o.seq, line: line}
+		first := true // whether q's first row (its key in the heap) may have changed
 		if !q.empty() && ts < q.rows[len(q.rows)-1].ts {
 			q = &o.stray
 			q.insert(r)
@@ -224,6 +225,7 @@ func (o *orderer) add(q *rowQueue, ts int64, line []byte) {
 				o.pop()
 			}
 		} else {
+			first = q.empty() // else the row goes behind the others
 			q.rows = append(q.rows, r)
 		}
 		o.held++
@@ -231,7 +233,9 @@ func (o *orderer) add(q *rowQueue, ts int64, line []byte) {
 			q.slot = len(o.heap)
 			o.heap = append(o.heap, q)
 		}
-		o.fix(q.slot)
+		if first {
+			o.fix(q.slot)
+		}
 	}
 	if latest := o.d.latest.UnixNano(); latest >= o.nextScan || o.held > maxHeld {
 		o.nextScan = latest + int64(scanEvery)

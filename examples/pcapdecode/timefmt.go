@@ -26,24 +26,58 @@ func (c *clock) second(t time.Time) {
 // (trailing zeros of the fraction removed).
 func (c *clock) appendRFC3339Nano(b []byte, t time.Time) []byte {
 	c.second(t)
-	b = append(b, c.full...)
-	if ns := uint32(t.Nanosecond()); ns != 0 {
-		// Capture times are mostly whole microseconds (pcap) or
-		// milliseconds: strip those zeros with one test each.
-		digits := 9
-		if ns%1000 == 0 {
-			ns, digits = ns/1000, 6
-			if ns%1000 == 0 {
-				ns, digits = ns/1000, 3
-			}
-		}
-		for ns%10 == 0 {
-			ns /= 10
-			digits--
-		}
-		b = appendFrac(b, ns, digits)
+	return appendNanoZ(append(b, c.full...), uint32(t.Nanosecond()))
+}
+
+// stamp writes one field of capture times, as -json does: the field's
+// name and the time to the second are one text made once per second of
+// capture time, the fraction written after it.
+type stamp struct {
+	sec   int64
+	valid bool
+	text  []byte // the key, then "2006-01-02T15:04:05"
+}
+
+// append appends key and t as time.RFC3339Nano formats it in UTC.
+func (s *stamp) append(b []byte, key string, t time.Time) []byte {
+	if sec := t.Unix(); !s.valid || sec != s.sec {
+		s.sec, s.valid = sec, true
+		s.text = t.UTC().AppendFormat(append(s.text[:0], key...), "2006-01-02T15:04:05")
 	}
-	return append(b, 'Z')
+	return appendNanoZ(append(b, s.text...), uint32(t.Nanosecond()))
+}
+
+// digitTriples holds "000" to "999".
+var digitTriples = func() string {
+	b := make([]byte, 0, 3000)
+	for i := range 1000 {
+		b = append(b, byte('0'+i/100), byte('0'+i/10%10), byte('0'+i%10))
+	}
+	return string(b)
+}()
+
+// appendNanoZ appends ns (< 1e9) as the fraction of a second RFC 3339
+// times carry, trailing zeros removed (nothing for 0), and 'Z': the nine
+// digits are written in place three at a time, then the zeros cut.
+func appendNanoZ(b []byte, ns uint32) []byte {
+	if ns == 0 {
+		return append(b, 'Z')
+	}
+	n := len(b)
+	b = slices.Grow(b, 11)[:n+11]
+	d := b[n : n+11]
+	d[0] = '.'
+	t := digitTriples
+	hi, mid, lo := ns/1e6%1000*3, ns/1e3%1000*3, ns%1000*3
+	d[1], d[2], d[3] = t[hi], t[hi+1], t[hi+2]
+	d[4], d[5], d[6] = t[mid], t[mid+1], t[mid+2]
+	d[7], d[8], d[9] = t[lo], t[lo+1], t[lo+2]
+	end := 10
+	for d[end-1] == '0' { // stops at a digit: ns is not 0
+		end--
+	}
+	d[end] = 'Z'
+	return b[:n+end+1]
 }
 
 // appendTimeOfDay appends t's UTC time of day to the microsecond,
