@@ -24,11 +24,7 @@ func TestAllocationBudgets(t *testing.T) {
 	c = r.d.Open(ConnInfo{ID: 2, Client: netip.MustParseAddrPort("10.0.0.1:1"), Server: netip.MustParseAddrPort("10.0.0.2:2")})
 	// Block the worker so the arena does not change hands while measuring;
 	// pre-grow it so the run measures steady state.
-	block := make(chan struct{})
-	entered := make(chan struct{}, 1)
-	r.sink.mu.Lock()
-	r.sink.block, r.sink.entered = block, entered
-	r.sink.mu.Unlock()
+	entered, release := r.sink.hold()
 	c.Append(parser.Request, data)
 	<-entered
 	sh := r.d.shards[c.shard]
@@ -38,7 +34,7 @@ func TestAllocationBudgets(t *testing.T) {
 	sh.mu.Unlock()
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { c.Append(parser.Request, data) }), "Flow 1 KiB, on")
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { r.d.Sampling(7) }), "gate check, on")
-	close(block)
+	release()
 
 	// Sink side: encoding a flow item into a reused buffer.
 	e := newPcapngEncoder()

@@ -60,22 +60,11 @@ func readCorpus(t testing.TB, name string, serverPort uint16) *corpusCapture {
 		if err != nil {
 			break
 		}
-		p := gopacket.NewPacket(data, r.LinkType(), gopacket.Default)
-		tl, _ := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		tl, client, server := tcpSegment(gopacket.NewPacket(data, r.LinkType(), gopacket.Default))
 		if tl == nil {
 			continue
 		}
-		var src, dst netip.Addr
-		switch ip := p.NetworkLayer().(type) {
-		case *layers.IPv4:
-			src, _ = netip.AddrFromSlice(ip.SrcIP.To4())
-			dst, _ = netip.AddrFromSlice(ip.DstIP.To4())
-		case *layers.IPv6:
-			src, _ = netip.AddrFromSlice(ip.SrcIP)
-			dst, _ = netip.AddrFromSlice(ip.DstIP)
-		}
 		dir := parser.Request
-		client, server := netip.AddrPortFrom(src, uint16(tl.SrcPort)), netip.AddrPortFrom(dst, uint16(tl.DstPort))
 		if uint16(tl.SrcPort) == serverPort {
 			dir = parser.Response
 			client, server = server, client
@@ -154,6 +143,25 @@ func dumpCorpus(t *testing.T, cc *corpusCapture) (pcapngFile, jsonlFile string, 
 	return pc.Files()[0], js.Files()[0], d
 }
 
+// tcpSegment is p's TCP layer (nil when it has none) and its source and
+// destination addresses, read with gopacket alone.
+func tcpSegment(p gopacket.Packet) (tl *layers.TCP, src, dst netip.AddrPort) {
+	tl, _ = p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	if tl == nil {
+		return nil, src, dst
+	}
+	var s, d netip.Addr
+	switch ip := p.NetworkLayer().(type) {
+	case *layers.IPv4:
+		s, _ = netip.AddrFromSlice(ip.SrcIP.To4())
+		d, _ = netip.AddrFromSlice(ip.DstIP.To4())
+	case *layers.IPv6:
+		s, _ = netip.AddrFromSlice(ip.SrcIP)
+		d, _ = netip.AddrFromSlice(ip.DstIP)
+	}
+	return tl, netip.AddrPortFrom(s, uint16(tl.SrcPort)), netip.AddrPortFrom(d, uint16(tl.DstPort))
+}
+
 // readDumpedPcapng reassembles the flow packets of a dumped pcapng file per
 // connection (client address) and direction, using only pcapgo and
 // gopacket layers, and checks the framing Wireshark relies on.
@@ -176,17 +184,8 @@ func readDumpedPcapng(t *testing.T, path string) (streams map[netip.AddrPort]*[2
 		}
 		p := gopacket.NewPacket(data, layers.LinkTypeEthernet, gopacket.Default)
 		require.Nil(t, p.ErrorLayer(), "synthesized packet decodes cleanly")
-		tl := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
-		var src, dst netip.Addr
-		switch ip := p.NetworkLayer().(type) {
-		case *layers.IPv4:
-			src, _ = netip.AddrFromSlice(ip.SrcIP.To4())
-			dst, _ = netip.AddrFromSlice(ip.DstIP.To4())
-		case *layers.IPv6:
-			src, _ = netip.AddrFromSlice(ip.SrcIP)
-			dst, _ = netip.AddrFromSlice(ip.DstIP)
-		}
-		a, b := netip.AddrPortFrom(src, uint16(tl.SrcPort)), netip.AddrPortFrom(dst, uint16(tl.DstPort))
+		tl, a, b := tcpSegment(p)
+		require.NotNil(t, tl, "a flow packet carries TCP")
 		// The client is the side with the SYN; corpus servers use low ports.
 		client, dir := a, parser.Request
 		if a.Port() < b.Port() {

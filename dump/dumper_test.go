@@ -294,13 +294,9 @@ func TestRecord(t *testing.T) {
 }
 
 func TestQueueFullDropsAndCounts(t *testing.T) {
-	block := make(chan struct{})
 	r := newRig(t, on, func(c *Config) { c.QueueSize = 4; c.BatchSize = 1 })
 	r.drain() // window + snapshot items through
-	entered := make(chan struct{}, 1)
-	r.sink.mu.Lock()
-	r.sink.block, r.sink.entered = block, entered
-	r.sink.mu.Unlock()
+	entered, release := r.sink.hold()
 	c := r.d.Open(ConnInfo{ID: 5})
 	verdicts := map[Verdict]int{}
 	verdicts[c.Append(parser.Request, []byte("00"))]++
@@ -314,7 +310,7 @@ func TestQueueFullDropsAndCounts(t *testing.T) {
 	st := r.d.Stats()
 	assert.Equal(t, uint64(verdicts[DroppedQueueFull]), st.DroppedQueueFull)
 	assert.Equal(t, uint64(2*verdicts[DroppedQueueFull]), st.DroppedQueueFullBytes)
-	close(block)
+	release()
 	require.NoError(t, r.d.Close())
 	st = r.d.Stats()
 	flows := r.sink.kinds(KindFlow)
@@ -330,13 +326,9 @@ func TestQueueFullDropsAndCounts(t *testing.T) {
 // Issue 14.7: with the queue full, a connection's close item is kept, so
 // the pcapng has the FIN of every connection it has data for.
 func TestCloseItemKeptWhenQueueFull(t *testing.T) {
-	block := make(chan struct{})
 	r := newRig(t, on, func(c *Config) { c.QueueSize = 4; c.BatchSize = 1 })
 	r.drain()
-	entered := make(chan struct{}, 1)
-	r.sink.mu.Lock()
-	r.sink.block, r.sink.entered = block, entered
-	r.sink.mu.Unlock()
+	entered, release := r.sink.hold()
 	var conns []*Conn
 	for i := range 6 {
 		conns = append(conns, r.d.Open(ConnInfo{ID: uint64(10 + i)}))
@@ -350,7 +342,7 @@ func TestCloseItemKeptWhenQueueFull(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	close(block)
+	release()
 	require.NoError(t, r.d.Close())
 	st := r.d.Stats()
 	assert.Equal(t, st.Accepted, st.Written)
@@ -367,13 +359,9 @@ func TestCloseItemKeptWhenQueueFull(t *testing.T) {
 }
 
 func TestByteCapDrops(t *testing.T) {
-	block := make(chan struct{})
 	r := newRig(t, on, func(c *Config) { c.MaxQueuedBytes = 1000; c.BatchSize = 1 })
 	r.drain()
-	entered := make(chan struct{}, 1)
-	r.sink.mu.Lock()
-	r.sink.block, r.sink.entered = block, entered
-	r.sink.mu.Unlock()
+	entered, release := r.sink.hold()
 	c := r.d.Open(ConnInfo{ID: 5})
 	assert.Equal(t, Accepted, c.Append(parser.Request, make([]byte, 600)))
 	<-entered // taken by the worker
@@ -381,7 +369,7 @@ func TestByteCapDrops(t *testing.T) {
 	assert.Equal(t, DroppedQueueFull, c.Append(parser.Request, make([]byte, 600)), "over the byte cap")
 	assert.Equal(t, Accepted, c.Append(parser.Request, make([]byte, 400)), "fits exactly")
 	assert.Equal(t, int64(1000), r.d.Stats().Queued)
-	close(block)
+	release()
 }
 
 func TestFailingSinkCountedAndRecovers(t *testing.T) {

@@ -108,6 +108,16 @@ type memSink struct {
 	flushes int
 }
 
+// hold makes every Write wait until release is called; entered receives
+// when a Write starts waiting (the worker then holds that item).
+func (s *memSink) hold() (entered <-chan struct{}, release func()) {
+	block, ent := make(chan struct{}), make(chan struct{}, 1)
+	s.mu.Lock()
+	s.block, s.entered = block, ent
+	s.mu.Unlock()
+	return ent, func() { close(block) }
+}
+
 func (s *memSink) Name() string { return "mem" }
 
 func (s *memSink) Write(it *Item) error {
