@@ -128,8 +128,10 @@ func (p *PkgParser) first(m *Message) int {
 // attributes, so the leaf shares its mark), the rest of its children
 // only if the leaf fails.
 func (p *PkgParser) parseChildrenFrom(m *Message, i int) bool {
+	cs := p.children
 	off, flags := m.Offset, m.Flags
-	for _, c := range p.children[i:] {
+	for ; i < len(cs); i++ {
+		c := cs[i]
 		// A child that fails fast has nothing to roll back.
 		if c.fastFail != nil && c.fastFail(m) {
 			continue
