@@ -103,6 +103,24 @@ func TestBlockIterCooked(t *testing.T) {
 	}
 }
 
+// walkBlock iterates block b as the ring reader does, calling each (when
+// not nil) on every frame, and returns the iterator (bad tells whether
+// the walk stopped early) and the frames seen.
+func walkBlock(b []byte, cooked bool, each func(*Packet)) (*blockIter, int) {
+	var it blockIter
+	var p Packet
+	n := 0
+	if it.reset(b, cooked) {
+		for it.next(&p) {
+			n++
+			if each != nil {
+				each(&p)
+			}
+		}
+	}
+	return &it, n
+}
+
 // TestBlockIterCorrupt: counts and offsets that point outside the block
 // end the walk as bad instead of reading outside it.
 // A raw (Ethernet) frame's snaplen counts from tp_mac: a last frame that
@@ -117,19 +135,13 @@ func TestBlockIterFrameAtBlockEnd(t *testing.T) {
 			mac = 96
 		}
 		b := makeBlock(blockDescLen+mac+len(data), []testFrame{{data: data, wire: 100, cooked: cooked}})
-		var it blockIter
-		var p Packet
-		n := 0
-		if it.reset(b, cooked) {
-			for it.next(&p) {
-				n++
-				if !bytes.Equal(p.Data[len(p.Data)-len(data):], data) {
-					t.Errorf("cooked=%v: data %x", cooked, p.Data)
-				}
+		it, n := walkBlock(b, cooked, func(p *Packet) {
+			if !bytes.Equal(p.Data[len(p.Data)-len(data):], data) {
+				t.Errorf("cooked=%v: data %x", cooked, p.Data)
 			}
-		}
+		})
 		if it.bad || n != 1 {
-			t.Errorf("cooked=%v: bad=%v after %d frames (%s)", cooked, it.bad, n, describeBadBlock(b, &it))
+			t.Errorf("cooked=%v: bad=%v after %d frames (%s)", cooked, it.bad, n, describeBadBlock(b, it))
 		}
 	}
 }
@@ -151,18 +163,11 @@ func TestBlockIterCorrupt(t *testing.T) {
 	for name, corrupt := range cases {
 		b := bytes.Clone(good)
 		corrupt(b)
-		var it blockIter
-		var p Packet
-		n := 0
-		if it.reset(b, false) {
-			for it.next(&p) {
-				n++
-			}
-		}
+		it, n := walkBlock(b, false, nil)
 		if !it.bad || n > 1 {
 			t.Errorf("%s: bad=%v after %d frames", name, it.bad, n)
 		}
-		if d := describeBadBlock(b, &it); !strings.HasPrefix(d, "block: ") {
+		if d := describeBadBlock(b, it); !strings.HasPrefix(d, "block: ") {
 			t.Errorf("%s: described as %q", name, d)
 		}
 	}
@@ -170,14 +175,9 @@ func TestBlockIterCorrupt(t *testing.T) {
 	b := bytes.Clone(good)
 	clear(b[blockDescLen+96 : blockDescLen+96+frameHdrLen+sllLen])
 	le.PutUint32(b[blockDescLen:], 96)
-	var it blockIter
-	var p Packet
-	if it.reset(b, false) {
-		for it.next(&p) {
-		}
-	}
+	it, _ := walkBlock(b, false, nil)
 	const want = "block: 2 frames, first at 48, length 240; walk at offset 144 with 1 frames left: next 0, snaplen 0, len 0, status 0x0, mac 0, net 0, sll family 0 ifindex 0 pkttype 0"
-	if d := describeBadBlock(b, &it); !it.bad || d != want {
+	if d := describeBadBlock(b, it); !it.bad || d != want {
 		t.Errorf("zero header: bad=%v, described as\n%q, want\n%q", it.bad, d, want)
 	}
 }
