@@ -3,6 +3,7 @@ package mysql
 import (
 	"bufio"
 
+	"github.com/wirekit/wirekit/internal/limit"
 	"github.com/wirekit/wirekit/internal/sqlop"
 	"github.com/wirekit/wirekit/parser"
 )
@@ -118,18 +119,10 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
-	if o.MaxMessageSize <= 0 {
-		o.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if o.MaxColumns <= 0 {
-		o.MaxColumns = DefaultMaxColumns
-	}
-	if o.MaxStatements <= 0 {
-		o.MaxStatements = DefaultMaxStatements
-	}
-	if o.MaxStatementBytes <= 0 {
-		o.MaxStatementBytes = DefaultMaxStatementBytes
-	}
+	o.MaxMessageSize = limit.Or(o.MaxMessageSize, DefaultMaxMessageSize)
+	o.MaxColumns = limit.Or(o.MaxColumns, DefaultMaxColumns)
+	o.MaxStatements = limit.Or(o.MaxStatements, DefaultMaxStatements)
+	o.MaxStatementBytes = limit.Or(o.MaxStatementBytes, DefaultMaxStatementBytes)
 }
 
 // Stats count what a connection's state saw that is not an exchange.
@@ -275,6 +268,18 @@ type framer struct {
 
 func (f *framer) reset() { f.off, f.started = 0, false }
 
+// notWhole is the framing result when the packet at off is whole but
+// takes the message over MaxMessageSize, or is not whole yet (the
+// message ends at end at the least): ErrMessageTooLarge, or need more.
+func (f *framer) notWhole(off, end int, whole, atEOF bool) (int, []byte, error) {
+	if whole || end > f.o.MaxMessageSize {
+		f.reset()
+		return 0, nil, ErrMessageTooLarge
+	}
+	f.off = off
+	return f.short(atEOF)
+}
+
 func (f *framer) short(atEOF bool) (int, []byte, error) {
 	if atEOF {
 		f.reset()
@@ -298,17 +303,8 @@ func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
 	off := f.off
 	for {
 		p, ok, need := readPacket(data[off:])
-		if !ok {
-			if off+need > f.o.MaxMessageSize {
-				f.reset()
-				return 0, nil, ErrMessageTooLarge
-			}
-			f.off = off
-			return f.short(atEOF)
-		}
-		if off+p.size > f.o.MaxMessageSize {
-			f.reset()
-			return 0, nil, ErrMessageTooLarge
+		if !ok || off+p.size > f.o.MaxMessageSize {
+			return f.notWhole(off, off+need, ok, atEOF)
 		}
 		firstPkt := off == 0
 		off += p.size
@@ -387,17 +383,8 @@ func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
 	off := f.off
 	for {
 		p, ok, need := readPacket(data[off:])
-		if !ok {
-			if off+need > f.o.MaxMessageSize {
-				f.reset()
-				return 0, nil, ErrMessageTooLarge
-			}
-			f.off = off
-			return f.short(atEOF)
-		}
-		if off+p.size > f.o.MaxMessageSize {
-			f.reset()
-			return 0, nil, ErrMessageTooLarge
+		if !ok || off+p.size > f.o.MaxMessageSize {
+			return f.notWhole(off, off+need, ok, atEOF)
 		}
 		done, err := f.m.step(p)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"strings"
 
+	"github.com/wirekit/wirekit/internal/limit"
 	"github.com/wirekit/wirekit/internal/sqlop"
 	"github.com/wirekit/wirekit/parser"
 )
@@ -77,15 +78,9 @@ type Options struct {
 }
 
 func (o *Options) setDefaults() {
-	if o.MaxMessageSize <= 0 {
-		o.MaxMessageSize = DefaultMaxMessageSize
-	}
-	if o.MaxStatements <= 0 {
-		o.MaxStatements = DefaultMaxStatements
-	}
-	if o.MaxStatementBytes <= 0 {
-		o.MaxStatementBytes = DefaultMaxStatementBytes
-	}
+	o.MaxMessageSize = limit.Or(o.MaxMessageSize, DefaultMaxMessageSize)
+	o.MaxStatements = limit.Or(o.MaxStatements, DefaultMaxStatements)
+	o.MaxStatementBytes = limit.Or(o.MaxStatementBytes, DefaultMaxStatementBytes)
 }
 
 // Stats count what a connection's state saw that is not an exchange:
@@ -307,23 +302,10 @@ func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
 	off := f.off
 	for {
 		typ, size, err := f.header(data, off, frontendType)
-		if err != nil {
-			f.off = 0
-			return 0, nil, err
-		}
-		if size == 0 || len(data)-off < size {
-			f.off = off
-			if off+size > f.max {
-				f.off = 0
-				return 0, nil, ErrMessageTooLarge
-			}
-			return f.short(atEOF)
+		if err != nil || size == 0 || len(data)-off < size || off+size > f.max {
+			return f.notWhole(off, size, err, atEOF)
 		}
 		off += size
-		if off > f.max {
-			f.off = 0
-			return 0, nil, ErrMessageTooLarge
-		}
 		end := false
 		switch first {
 		case 'Q', 'p', 'F':
@@ -345,6 +327,21 @@ func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
 }
 
 // short answers "need more", or ErrShort at EOF.
+// notWhole is the framing result when the message at off is bad (err),
+// takes the run over the bound (a whole message or its announced size),
+// or is not whole yet: the error, ErrMessageTooLarge, or need more.
+func (f *framer) notWhole(off, size int, err error, atEOF bool) (int, []byte, error) {
+	if err == nil && off+size > f.max {
+		err = ErrMessageTooLarge
+	}
+	if err != nil {
+		f.off = 0
+		return 0, nil, err
+	}
+	f.off = off
+	return f.short(atEOF)
+}
+
 func (f *framer) short(atEOF bool) (int, []byte, error) {
 	if atEOF {
 		f.off = 0
@@ -390,24 +387,11 @@ func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
 	off := f.off
 	for {
 		typ, size, err := f.header(data, off, backendType)
-		if err != nil {
-			f.off = 0
-			return 0, nil, err
-		}
-		if size == 0 || len(data)-off < size {
-			f.off = off
-			if off+size > f.max {
-				f.off = 0
-				return 0, nil, ErrMessageTooLarge
-			}
-			return f.short(atEOF)
+		if err != nil || size == 0 || len(data)-off < size || off+size > f.max {
+			return f.notWhole(off, size, err, atEOF)
 		}
 		start := off
 		off += size
-		if off > f.max {
-			f.off = 0
-			return 0, nil, ErrMessageTooLarge
-		}
 		if start == 0 && !awaited && (typ == 'A' || typ == 'N' || typ == 'S') {
 			f.off = 0
 			return off, data[:off], nil // pushed on its own
