@@ -87,8 +87,12 @@
 // Speed. Nothing is allocated per exchange: one Record per connection is
 // reused, endpoint strings are formatted once per connection, timestamps
 // once per second of capture time, and latencies go into fixed-size
-// histograms (package metrics) rather than stored samples. BENCHMARKS.md
-// compares it with the library alone and with tshark.
+// histograms (package metrics) rather than stored samples. -json writes
+// what repeats from row to row (a connection's endpoints, attribute keys,
+// interned values such as command names) from text made once; -summary
+// finds an exchange's operation by its interned name's address, not by
+// building and hashing the name. BENCHMARKS.md compares it with the
+// library alone and with tshark.
 //
 // A capture that ends in the middle of a record prints what it held and
 // a note that results are partial, and exits with status 1.
