@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"unicode/utf8"
 
+	"github.com/wirekit/wirekit/internal/ascii"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -548,17 +549,11 @@ func atoi(b []byte) (int64, bool) {
 			return 0, false
 		}
 	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
+	n, ok := ascii.ParseDigits(b)
 	if neg {
 		n = -n
 	}
-	return n, true
+	return n, ok
 }
 
 const detailMessage = "detailMessage"

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 
+	"github.com/wirekit/wirekit/internal/ascii"
 	"github.com/wirekit/wirekit/parser"
 )
 
@@ -550,7 +551,7 @@ func (p *Parser) field(h *Header, code uint8, value []byte, req *Request) error 
 			h.ContentType = value
 		}
 	case fieldContentLength:
-		n, ok := parseContentLength(value)
+		n, ok := ascii.ParseDigits(value) // 1*DIGIT, at most 18 digits
 		if !ok || (h.ContentLength >= 0 && n != h.ContentLength) {
 			return ErrBadContentLength
 		}
@@ -589,22 +590,6 @@ func (p *Parser) extraField(h *Header, name, value []byte, voff int) {
 			h.found |= 1 << i
 		}
 	}
-}
-
-// parseContentLength parses 1*DIGIT of at most 18 digits (so it cannot
-// overflow an int64).
-func parseContentLength(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 18 {
-		return 0, false
-	}
-	var n int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
 }
 
 // rootPath is what Path returns for an absolute-form target without a

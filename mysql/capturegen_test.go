@@ -28,21 +28,10 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/wirekit/wirekit/internal/sqltest"
-	"github.com/wirekit/wirekit/pcaptest"
 )
 
-const cliScript = `CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(8,2));
-INSERT INTO items VALUES (1, 'apple', 0.50);
-INSERT INTO items VALUES (2, 'pear', 0.75), (3, 'plum', 1.20);
-SELECT id, name, price FROM items ORDER BY id;
-UPDATE items SET price = price * 2 WHERE id > 1;
-INSERT INTO items VALUES (1, 'duplicate', 9.99);
-SELEC broken syntax;
-SELECT * FROM no_such_table;
-BEGIN;
-DELETE FROM items WHERE id = 3;
-ROLLBACK;
-LOAD DATA LOCAL INFILE '%s' INTO TABLE items FIELDS TERMINATED BY ',';
+const cliScript = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, price DECIMAL(8,2));\n" + sqltest.ItemsStatements +
+	`LOAD DATA LOCAL INFILE '%s' INTO TABLE items FIELDS TERMINATED BY ',';
 SELECT COUNT(*) FROM items WHERE id >= 10;
 SELECT * FROM items WHERE id > 100;
 USE mysql;
@@ -54,43 +43,28 @@ DROP TABLE IF EXISTS not_there;
 func TestCapture(t *testing.T) {
 	const port = 13306
 	s := sqltest.StartMariaDB(t, port)
-	corpus := pcaptest.Corpus("")
-
-	pcap := filepath.Join(corpus, "mysql_cli_session.pcap")
-	stop := sqltest.Tcpdump(t, pcap, port)
-	infile := filepath.Join(s.Dir, "items.csv")
-	os.WriteFile(infile, []byte("10,kiwi,0.30\n11,lime,0.40\n12,fig,2.10\n"), 0o644)
-	script := filepath.Join(s.Dir, "session.sql")
-	os.WriteFile(script, []byte(fmt.Sprintf(cliScript, infile)), 0o644)
-	var clientLog bytes.Buffer
-	cli := func(stdin string, args ...string) {
-		cmd := exec.Command("mariadb", append([]string{"--no-defaults", "-h", "127.0.0.1", "-P", fmt.Sprint(port),
-			"-u", sqltest.User, "-p" + sqltest.Password}, args...)...)
-		if stdin != "" {
-			f, _ := os.Open(stdin)
-			defer f.Close()
-			cmd.Stdin = f
+	settle := func() { time.Sleep(300 * time.Millisecond) }
+	sqltest.Record(t, s, "mysql_cli_session", settle, func(clientLog *bytes.Buffer) {
+		infile := filepath.Join(s.Dir, "items.csv")
+		os.WriteFile(infile, []byte("10,kiwi,0.30\n11,lime,0.40\n12,fig,2.10\n"), 0o644)
+		script := filepath.Join(s.Dir, "session.sql")
+		os.WriteFile(script, []byte(fmt.Sprintf(cliScript, infile)), 0o644)
+		cli := func(stdin string, args ...string) {
+			cmd := exec.Command("mariadb", append([]string{"--no-defaults", "-h", "127.0.0.1", "-P", fmt.Sprint(port),
+				"-u", sqltest.User, "-p" + sqltest.Password}, args...)...)
+			if stdin != "" {
+				f, _ := os.Open(stdin)
+				defer f.Close()
+				cmd.Stdin = f
+			}
+			out, err := cmd.CombinedOutput()
+			shown := strings.ReplaceAll(strings.Join(args, " "), sqltest.Password, "***")
+			fmt.Fprintf(clientLog, "$ mariadb -h 127.0.0.1 -P %d -u %s -p*** %s\n%s(exit: %v)\n", port, sqltest.User, shown, out, err)
 		}
-		out, err := cmd.CombinedOutput()
-		shown := strings.ReplaceAll(strings.Join(args, " "), sqltest.Password, "***")
-		fmt.Fprintf(&clientLog, "$ mariadb -h 127.0.0.1 -P %d -u %s -p*** %s\n%s(exit: %v)\n", port, sqltest.User, shown, out, err)
-	}
-	cli(script, "--skip-ssl", "--local-infile=1", "-v", "-v", "-v", "--force", sqltest.Database)
-	cli("", "--ssl", "--ssl-verify-server-cert=0", "-e", "SELECT CURRENT_USER()", sqltest.Database)
-	stop()
-	os.WriteFile(filepath.Join(corpus, "mysql_cli_session.client.log"), clientLog.Bytes(), 0o644)
-	time.Sleep(300 * time.Millisecond)
-	os.WriteFile(filepath.Join(corpus, "mysql_cli_session.server.log"), s.Log(), 0o644)
-	mark := len(s.Log())
-
-	pcap = filepath.Join(corpus, "mysql_godriver_mixed.pcap")
-	stop = sqltest.Tcpdump(t, pcap, port)
-	clientLog.Reset()
-	goWorkload(t, &clientLog, port)
-	stop()
-	os.WriteFile(filepath.Join(corpus, "mysql_godriver_mixed.client.log"), clientLog.Bytes(), 0o644)
-	time.Sleep(300 * time.Millisecond)
-	os.WriteFile(filepath.Join(corpus, "mysql_godriver_mixed.server.log"), s.Log()[mark:], 0o644)
+		cli(script, "--skip-ssl", "--local-infile=1", "-v", "-v", "-v", "--force", sqltest.Database)
+		cli("", "--ssl", "--ssl-verify-server-cert=0", "-e", "SELECT CURRENT_USER()", sqltest.Database)
+	})
+	sqltest.Record(t, s, "mysql_godriver_mixed", settle, func(clientLog *bytes.Buffer) { goWorkload(t, clientLog, port) })
 }
 
 func goWorkload(t *testing.T, log *bytes.Buffer, port int) {

@@ -174,12 +174,11 @@ func parseText(m *parser.Message, o *Options) (bool, bool) {
 // operationValue is AttrOperation's value for text, in the connection's
 // buffer.
 func operationValue(m *parser.Message, text string) parser.Value {
-	st, ok := m.State.(*State)
-	if !ok {
-		st = &State{}
+	var buf *[]byte // without a State, a new buffer
+	if st, ok := m.State.(*State); ok {
+		buf = &st.opBuf
 	}
-	st.opBuf = appendOperations(st.opBuf[:0], text)
-	return parser.UnsafeStringValue(st.opBuf)
+	return operations.Value(buf, text)
 }
 
 // statementValue is a statement's value: as sent, with its literals

@@ -29,22 +29,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wirekit/wirekit/internal/sqltest"
-	"github.com/wirekit/wirekit/pcaptest"
 )
 
-const psqlScript = `\set ON_ERROR_STOP 0
-CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2));
-INSERT INTO items VALUES (1, 'apple', 0.50);
-INSERT INTO items VALUES (2, 'pear', 0.75), (3, 'plum', 1.20);
-SELECT id, name, price FROM items ORDER BY id;
-UPDATE items SET price = price * 2 WHERE id > 1;
-INSERT INTO items VALUES (1, 'duplicate', 9.99);
-SELEC broken syntax;
-SELECT * FROM no_such_table;
-BEGIN;
-DELETE FROM items WHERE id = 3;
-ROLLBACK;
-COPY items (id, name, price) FROM STDIN;
+const psqlScript = "\\set ON_ERROR_STOP 0\nCREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2));\n" + sqltest.ItemsStatements +
+	`COPY items (id, name, price) FROM STDIN;
 10	kiwi	0.30
 11	lime	0.40
 12	fig	2.10
@@ -60,42 +48,31 @@ SELECT g, md5(g::text) FROM generate_series(1, 200) g;
 func TestCapture(t *testing.T) {
 	const port = 15432
 	s := sqltest.StartPostgres(t, port)
-	corpus := pcaptest.Corpus("")
 
 	// psql: one plain session running the script, then one TLS session.
-	pcap := filepath.Join(corpus, "postgres_psql_session.pcap")
-	stop := sqltest.Tcpdump(t, pcap, port)
-	script := filepath.Join(s.Dir, "session.sql")
-	os.WriteFile(script, []byte(psqlScript), 0o644)
-	var clientLog bytes.Buffer
-	env := append(os.Environ(), "PGPASSWORD="+sqltest.Password)
-	psql := func(conninfo string, args ...string) {
-		cmd := exec.Command("psql", append([]string{conninfo, "-X", "-e"}, args...)...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		fmt.Fprintf(&clientLog, "$ psql %q %s\n%s(exit: %v)\n", conninfo, strings.Join(args, " "), out, err)
-	}
-	base := fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=%s", port, sqltest.User, sqltest.Database)
-	psql(base+" sslmode=disable gssencmode=disable application_name=psql-corpus", "-f", script)
-	psql(base+" sslmode=require gssencmode=disable application_name=psql-tls", "-c", "SELECT current_user")
-	stop()
-	os.WriteFile(filepath.Join(corpus, "postgres_psql_session.client.log"), clientLog.Bytes(), 0o644)
-	s.WaitLog("SELECT current_user")
-	os.WriteFile(filepath.Join(corpus, "postgres_psql_session.server.log"), s.Log(), 0o644)
-	mark := len(s.Log())
+	sqltest.Record(t, s, "postgres_psql_session", func() { s.WaitLog("SELECT current_user") }, func(clientLog *bytes.Buffer) {
+		script := filepath.Join(s.Dir, "session.sql")
+		os.WriteFile(script, []byte(psqlScript), 0o644)
+		env := append(os.Environ(), "PGPASSWORD="+sqltest.Password)
+		psql := func(conninfo string, args ...string) {
+			cmd := exec.Command("psql", append([]string{conninfo, "-X", "-e"}, args...)...)
+			cmd.Env = env
+			out, err := cmd.CombinedOutput()
+			fmt.Fprintf(clientLog, "$ psql %q %s\n%s(exit: %v)\n", conninfo, strings.Join(args, " "), out, err)
+		}
+		base := fmt.Sprintf("host=127.0.0.1 port=%d user=%s dbname=%s", port, sqltest.User, sqltest.Database)
+		psql(base+" sslmode=disable gssencmode=disable application_name=psql-corpus", "-f", script)
+		psql(base+" sslmode=require gssencmode=disable application_name=psql-tls", "-c", "SELECT current_user")
+	})
 
 	// pgx: prepared statements, errors, transactions, a large result set,
 	// a batch, COPY, a cancelled query, LISTEN/NOTIFY between two
 	// connections, and a TLS connection.
-	pcap = filepath.Join(corpus, "postgres_pgx_mixed.pcap")
-	stop = sqltest.Tcpdump(t, pcap, port)
-	clientLog.Reset()
-	pgxWorkload(t, &clientLog, port)
-	stop()
-	os.WriteFile(filepath.Join(corpus, "postgres_pgx_mixed.client.log"), clientLog.Bytes(), 0o644)
-	s.WaitLog("disconnection")
-	time.Sleep(300 * time.Millisecond)
-	os.WriteFile(filepath.Join(corpus, "postgres_pgx_mixed.server.log"), s.Log()[mark:], 0o644)
+	settle := func() {
+		s.WaitLog("disconnection")
+		time.Sleep(300 * time.Millisecond)
+	}
+	sqltest.Record(t, s, "postgres_pgx_mixed", settle, func(clientLog *bytes.Buffer) { pgxWorkload(t, clientLog, port) })
 }
 
 func pgxWorkload(t *testing.T, log *bytes.Buffer, port int) {

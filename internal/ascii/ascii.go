@@ -18,3 +18,19 @@ func Unhex(c byte) byte {
 	}
 	return c - 'A' + 10
 }
+
+// ParseDigits parses b as 1 to 18 decimal digits (so the value cannot
+// overflow an int64), reporting whether it is that.
+func ParseDigits(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}

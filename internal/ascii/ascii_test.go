@@ -17,3 +17,15 @@ func TestHex(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDigits: digits only, 1 to 18 of them, as strconv reads them.
+func TestParseDigits(t *testing.T) {
+	for _, s := range []string{"0", "7", "00012", "999999999999999999", "1234567890123456789", "", "-1", "+1", "1 ", "12a", "٣"} {
+		got, ok := ParseDigits([]byte(s))
+		want, err := strconv.ParseInt(s, 10, 64)
+		wantOK := err == nil && len(s) >= 1 && len(s) <= 18 && s[0] != '-' && s[0] != '+'
+		if ok != wantOK || ok && got != want {
+			t.Errorf("ParseDigits(%q) = %d, %v; want %d, %v", s, got, ok, want, wantOK)
+		}
+	}
+}

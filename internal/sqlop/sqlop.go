@@ -351,3 +351,14 @@ func (s *Scrub) Value(buf *[]byte, redact bool, text string) parser.Value {
 	}
 	return parser.UnsafeStringValue(*buf)
 }
+
+// Value returns the keyword list of sql (Append) as an attribute value,
+// built in *buf (a connection's scratch buffer, reused; when buf is nil,
+// a new one) and aliasing it until the next call with the same buffer.
+func (d *Dialect) Value(buf *[]byte, sql string) parser.Value {
+	if buf == nil {
+		buf = new([]byte)
+	}
+	*buf = d.Append((*buf)[:0], sql)
+	return parser.UnsafeStringValue(*buf)
+}

@@ -175,3 +175,41 @@ func WriteTruth(t *testing.T, base string, rows []pcaptest.TruthRow, xcheck []by
 	}
 	t.Logf("%s:\n%s", filepath.Base(base), strings.TrimSpace(string(xcheck)))
 }
+
+// ItemsStatements are the statements both capture scripts run on their
+// items table (id, name, price) after creating it: inserts, a select, an
+// update, a duplicate key, a syntax error, a missing table, a rolled back
+// delete.
+const ItemsStatements = `INSERT INTO items VALUES (1, 'apple', 0.50);
+INSERT INTO items VALUES (2, 'pear', 0.75), (3, 'plum', 1.20);
+SELECT id, name, price FROM items ORDER BY id;
+UPDATE items SET price = price * 2 WHERE id > 1;
+INSERT INTO items VALUES (1, 'duplicate', 9.99);
+SELEC broken syntax;
+SELECT * FROM no_such_table;
+BEGIN;
+DELETE FROM items WHERE id = 3;
+ROLLBACK;
+`
+
+// Record captures one corpus session with tcpdump on the server's port:
+// it writes testdata/corpus/name.pcap while run drives the clients, then
+// name.client.log (what run wrote to its log) and, once settle has let
+// the server's log catch up, name.server.log (the server's log since the
+// previous Record of s, or since it started).
+func Record(t *testing.T, s *Server, name string, settle func(), run func(clientLog *bytes.Buffer)) {
+	base := pcaptest.Corpus(name)
+	stop := Tcpdump(t, base+".pcap", s.Port)
+	var clientLog bytes.Buffer
+	run(&clientLog)
+	stop()
+	if err := os.WriteFile(base+".client.log", clientLog.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	settle()
+	log := s.Log()
+	if err := os.WriteFile(base+".server.log", log[min(s.recorded, len(log)):], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.recorded = len(log)
+}

@@ -22,6 +22,7 @@ type Server struct {
 	sock, logFile string
 	cmd           *exec.Cmd // mariadbd (PostgreSQL runs under pg_ctl)
 	bin           string    // PostgreSQL's binaries
+	recorded      int       // the length of the log Record has written out
 }
 
 // The user and database the servers are given, and the MariaDB user
