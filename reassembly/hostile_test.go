@@ -74,6 +74,24 @@ func accountingError(st Stats, c *accountant) string {
 	return ""
 }
 
+// liveFlow is a client stream that keeps moving from seq on: 100 chunks
+// ("chunk000 " ...), one every 100 ms from start, then a FIN each way at
+// 11 s. It returns the packets and the client bytes they carry.
+func liveFlow(seq uint32, start time.Duration) ([]pkt, string) {
+	var pkts []pkt
+	var want strings.Builder
+	for i := range 100 {
+		d := fmt.Sprintf("chunk%03d ", i)
+		pkts = append(pkts, pkt{dir: c2s, seq: seq, data: d, at: start + time.Duration(i)*100*time.Millisecond})
+		want.WriteString(d)
+		seq += uint32(len(d))
+	}
+	pkts = append(pkts,
+		pkt{dir: c2s, seq: seq, flags: fin, at: 11 * time.Second},
+		pkt{dir: s2c, seq: sisn + 1, flags: fin, at: 11 * time.Second})
+	return pkts, want.String()
+}
+
 // Issue 14.3: a segment 2^30 (and 2^31-1) bytes ahead of the stream made a
 // phantom gap after the hole timeout, and every real byte after it was
 // then counted as Retransmitted and delivered nowhere.
@@ -82,22 +100,13 @@ func TestSpoofedSegmentFarAheadDoesNotDesync(t *testing.T) {
 		t.Run(fmt.Sprint(ahead), func(t *testing.T) {
 			pkts := with(handshake, pkt{dir: c2s, seq: cisn + 1, data: "GET /a "})
 			pkts = append(pkts, pkt{dir: c2s, seq: cisn + 1 + 7 + ahead, data: "EVIL", at: time.Millisecond})
-			var want strings.Builder
-			want.WriteString("GET /a ")
-			seq := uint32(cisn + 1 + 7)
 			// Real data keeps flowing for twice the hole timeout.
-			for i := range 100 {
-				d := fmt.Sprintf("chunk%03d ", i)
-				pkts = append(pkts, pkt{dir: c2s, seq: seq, data: d, at: time.Duration(i+2) * 100 * time.Millisecond})
-				want.WriteString(d)
-				seq += uint32(len(d))
-			}
-			pkts = append(pkts,
-				pkt{dir: c2s, seq: seq, flags: fin, at: 11 * time.Second},
-				pkt{dir: s2c, seq: sisn + 1, flags: fin, at: 11 * time.Second})
+			flow, want := liveFlow(cisn+1+7, 200*time.Millisecond)
+			pkts = append(pkts, flow...)
+			want = "GET /a " + want
 			r, a := run(Options{}, pkts...)
 			a.FlushAll()
-			assert.Equal(t, want.String(), r.text(1, c2s))
+			assert.Equal(t, want, r.text(1, c2s))
 			st := a.Stats()
 			assert.Zero(t, st.Gaps)
 			assert.Zero(t, st.Retransmitted)
@@ -115,19 +124,10 @@ func TestSpoofedSegmentFarAheadDoesNotDesync(t *testing.T) {
 // behind it are dropped as AfterFINBytes instead of becoming a gap.
 func TestSegmentAheadInWindowWithLiveStream(t *testing.T) {
 	pkts := with(handshake, pkt{dir: c2s, seq: cisn + 1 + 1<<20, data: "EVIL"})
-	seq := uint32(cisn + 1)
-	var want strings.Builder
-	for i := range 100 {
-		d := fmt.Sprintf("chunk%03d ", i)
-		pkts = append(pkts, pkt{dir: c2s, seq: seq, data: d, at: time.Duration(i+1) * 100 * time.Millisecond})
-		want.WriteString(d)
-		seq += uint32(len(d))
-	}
-	pkts = append(pkts,
-		pkt{dir: c2s, seq: seq, flags: fin, at: 11 * time.Second},
-		pkt{dir: s2c, seq: sisn + 1, flags: fin, at: 11 * time.Second})
+	flow, want := liveFlow(cisn+1, 100*time.Millisecond)
+	pkts = append(pkts, flow...)
 	r, a := run(Options{}, pkts...)
-	assert.Equal(t, want.String(), r.text(1, c2s))
+	assert.Equal(t, want, r.text(1, c2s))
 	assert.Equal(t, CloseFIN, r.closed[1])
 	st := a.Stats()
 	assert.Zero(t, st.Gaps)
