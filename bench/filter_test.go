@@ -306,42 +306,48 @@ func proxyThroughput(b *testing.B, impl proxyImpl) {
 	value := bytes.Repeat([]byte("x"), 16<<10)
 	req := []byte(fmt.Sprintf("*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$%d\r\n%s\r\n", len(value), value))
 	reply := []byte("+OK\r\n")
-	{
-		{
-			server := fixedServer(b, len(req), reply)
-			addr, report := impl.setup(b, server)
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				b.Fatal(err)
+	b.SetBytes(int64(len(req)))
+	c, finish := startProxyRun(b, impl, len(req), reply)
+	errc := make(chan error, 1)
+	go func() {
+		for i := 0; i < b.N; i++ {
+			if _, err := c.Write(req); err != nil {
+				errc <- err
+				return
 			}
-			defer c.Close()
-			b.SetBytes(int64(len(req)))
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := procCPU()
-			errc := make(chan error, 1)
-			go func() {
-				for i := 0; i < b.N; i++ {
-					if _, err := c.Write(req); err != nil {
-						errc <- err
-						return
-					}
-				}
-				errc <- nil
-			}()
-			if _, err := io.CopyN(io.Discard, c, int64(b.N*len(reply))); err != nil {
-				b.Fatal(err)
-			}
-			if err := <-errc; err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			reportCPU(b, cpu)
-			c.Close()
-			if report != nil {
-				time.Sleep(20 * time.Millisecond) // let the proxy see the close
-				report()
-			}
+		}
+		errc <- nil
+	}()
+	if _, err := io.CopyN(io.Discard, c, int64(b.N*len(reply))); err != nil {
+		b.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+	finish()
+}
+
+// startProxyRun starts a server answering reply to every request of
+// reqLen bytes, impl in front of it, and a client connection through impl,
+// then starts the timer and the CPU count. finish stops them, reports the
+// CPU time per op, closes the client and lets impl report.
+func startProxyRun(b *testing.B, impl proxyImpl, reqLen int, reply []byte) (c net.Conn, finish func()) {
+	addr, report := impl.setup(b, fixedServer(b, reqLen, reply))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := procCPU()
+	return c, func() {
+		b.StopTimer()
+		reportCPU(b, cpu)
+		c.Close()
+		if report != nil {
+			time.Sleep(20 * time.Millisecond) // let the proxy see the close
+			report()
 		}
 	}
 }
@@ -365,34 +371,15 @@ func BenchmarkFilterProxyLatency_wirekitTcpcopy(b *testing.B) {
 func proxyLatency(b *testing.B, impl proxyImpl) {
 	req := []byte("*1\r\n$4\r\nPING\r\n")
 	reply := []byte("+PONG\r\n")
-	{
-		{
-			server := fixedServer(b, len(req), reply)
-			addr, report := impl.setup(b, server)
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer c.Close()
-			buf := make([]byte, len(reply))
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := procCPU()
-			for i := 0; i < b.N; i++ {
-				if _, err := c.Write(req); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := io.ReadFull(c, buf); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			reportCPU(b, cpu)
-			c.Close()
-			if report != nil {
-				time.Sleep(20 * time.Millisecond)
-				report()
-			}
+	c, finish := startProxyRun(b, impl, len(req), reply)
+	buf := make([]byte, len(reply))
+	for i := 0; i < b.N; i++ {
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
 		}
 	}
+	finish()
 }
