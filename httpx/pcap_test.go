@@ -5,15 +5,10 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"net/netip"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/gopacket"
-	"github.com/google/gopacket/layers"
-	"github.com/google/gopacket/pcapgo"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wirekit/wirekit/parser"
@@ -45,75 +40,25 @@ func (c *tcpConn) stream(dir parser.Direction) []byte {
 	return b
 }
 
-// readConns reads a pcap of loopback traffic into connections, in the
-// order their SYNs appear. The client is the side that sent the SYN.
+// readConns reads a capture's connections, in the order they opened, as
+// pcaptest reassembles them (retransmitted bytes removed); each segment
+// is one delivery of in-order bytes. A capture with lost bytes fails t.
 func readConns(t testing.TB, path string) []*tcpConn {
 	t.Helper()
-	f, err := os.Open(path)
+	streams, err := pcaptest.ReadFile(path)
 	require.NoError(t, err)
-	defer f.Close()
-	r, err := pcapgo.NewReader(f)
-	require.NoError(t, err)
-	type dirKey struct{ src, dst string }
-	conns := map[dirKey]*tcpConn{}
-	next := map[dirKey]uint32{}
-	var order []*tcpConn
-	for {
-		data, ci, err := r.ReadPacketData()
-		if err != nil {
-			break
-		}
-		pkt := gopacket.NewPacket(data, r.LinkType(), gopacket.Default)
-		tcpL, _ := pkt.Layer(layers.LayerTypeTCP).(*layers.TCP)
-		if tcpL == nil {
-			continue
-		}
-		var srcIP, dstIP netip.Addr
-		if ip4, ok := pkt.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok {
-			srcIP, _ = netip.AddrFromSlice(ip4.SrcIP.To4())
-			dstIP, _ = netip.AddrFromSlice(ip4.DstIP.To4())
-		} else if ip6, ok := pkt.Layer(layers.LayerTypeIPv6).(*layers.IPv6); ok {
-			srcIP, _ = netip.AddrFromSlice(ip6.SrcIP)
-			dstIP, _ = netip.AddrFromSlice(ip6.DstIP)
-		}
-		src := netip.AddrPortFrom(srcIP, uint16(tcpL.SrcPort)).String()
-		dst := netip.AddrPortFrom(dstIP, uint16(tcpL.DstPort)).String()
-		k := dirKey{src, dst}
-		if tcpL.SYN && !tcpL.ACK {
-			c := &tcpConn{client: src, server: dst}
-			conns[k], conns[dirKey{dst, src}] = c, c
-			order = append(order, c)
-		}
-		c := conns[k]
-		if c == nil {
-			continue
-		}
-		seq := tcpL.Seq
-		if tcpL.SYN {
-			next[k] = seq + 1
-			continue
-		}
-		payload := tcpL.Payload
-		if n, ok := next[k]; ok && len(payload) > 0 {
-			if d := int32(n - seq); d > 0 { // retransmitted bytes
-				if int(d) >= len(payload) {
-					continue
-				}
-				payload = payload[d:]
-				seq = n
+	conns := make([]*tcpConn, len(streams))
+	for i, s := range streams {
+		require.Zero(t, s.Gaps, "%s: connection %d lost bytes", path, i)
+		c := &tcpConn{client: s.Client.String(), server: s.Server.String()}
+		for _, ch := range s.Chunks {
+			if ch.Len > 0 {
+				c.segs = append(c.segs, segment{dir: ch.Dir, data: ch.Bytes(s), ts: ch.Time})
 			}
-			next[k] = seq + uint32(len(payload))
 		}
-		if len(payload) == 0 {
-			continue
-		}
-		dir := parser.Request
-		if src == c.server {
-			dir = parser.Response
-		}
-		c.segs = append(c.segs, segment{dir: dir, data: append([]byte(nil), payload...), ts: ci.Timestamp})
+		conns[i] = c
 	}
-	return order
+	return conns
 }
 
 // payload reads a hex bench payload from testdata.
