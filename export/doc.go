@@ -3,7 +3,8 @@
 // JSON Lines compatible; see Encoder.AppendJSON for the members) and a
 // Kafka producer for it (Kafka) with kafkasink's bounds, watchdog and
 // per-reason drop counters, so a fleet of agents ships exchanges into one
-// topic without ever blocking the traffic path.
+// topic without ever blocking the traffic path. Each exchange is encoded
+// once, into its pooled record, and not copied.
 //
 // Use it from a filter/sniff Handler (export.MetaFromAddrs(c.ID(),
 // info.RemoteAddr, info.LocalAddr) gives the Meta), from a parser.Conn

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,6 +189,30 @@ func TestBenchBroker(t *testing.T) {
 	}
 }
 
+// profile starts a CPU profile of a measured pass when
+// KAFKASINK_BENCH_PROFILE names a file prefix (PREFIX-side-N.prof, N
+// counting the passes) and returns what stops it.
+func profile(tb testing.TB, side string) (stop func()) {
+	prefix := os.Getenv("KAFKASINK_BENCH_PROFILE")
+	if prefix == "" {
+		return func() {}
+	}
+	profiles++
+	f, err := os.Create(fmt.Sprintf("%s-%s-%d.prof", prefix, side, profiles))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+var profiles int
+
 // run is one measured side: it produces every item once and returns when
 // all are acknowledged.
 type run struct {
@@ -220,6 +245,7 @@ func sinkRun(tb testing.TB, br *broker, items []dump.Item) run {
 		time.Sleep(100 * time.Microsecond)
 	}
 	bc0 := br.cpu(tb)
+	stop := profile(tb, "sink")
 	w0, c0 := time.Now(), cpuTime()
 	for i := range items {
 		_ = s.Write(&items[i])
@@ -228,6 +254,7 @@ func sinkRun(tb testing.TB, br *broker, items []dump.Item) run {
 		tb.Fatal(err)
 	}
 	r := run{wall: time.Since(w0), cpu: cpuTime() - c0, records: len(items)}
+	stop()
 	r.brokerCPU = br.cpu(tb) - bc0
 	for s.Stats().Pending > 0 { // the last promises run after Flush returns
 		time.Sleep(100 * time.Microsecond)
@@ -240,8 +267,17 @@ func sinkRun(tb testing.TB, br *broker, items []dump.Item) run {
 	return r
 }
 
-// kgoRun produces the same records with a bare kgo client.
-func kgoRun(tb testing.TB, br *broker, items []dump.Item) run {
+// kgoRun produces the same records with a bare kgo client, all sharing
+// one header slice.
+func kgoRun(tb testing.TB, br *broker, items []dump.Item) run { return kgoLoop(tb, br, items, false) }
+
+// kgoHeadersRun is kgoRun building each record's header slice anew, as
+// the bare loop of the first measurements did.
+func kgoHeadersRun(tb testing.TB, br *broker, items []dump.Item) run {
+	return kgoLoop(tb, br, items, true)
+}
+
+func kgoLoop(tb testing.TB, br *broker, items []dump.Item, headersPerRecord bool) run {
 	tb.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(br.addr), kgo.DefaultProduceTopic(benchTopic),
 		kgo.ProducerBatchCompression(kgo.Lz4Compression()), kgo.ProducerLinger(5*time.Millisecond),
@@ -272,6 +308,9 @@ func kgoRun(tb testing.TB, br *broker, items []dump.Item) run {
 	produce := func(it *dump.Item) {
 		r := &kgo.Record{Key: keys[it.Conn.ID-1000], Timestamp: it.Time, Headers: headers,
 			Value: kafkasink.AppendItem(make([]byte, 0, 64+len(it.Data)), it)}
+		if headersPerRecord {
+			r.Headers = []kgo.RecordHeader{{Key: kafkasink.HeaderAgent, Value: agent}, {Key: kafkasink.HeaderFormat, Value: format}, {Key: kafkasink.HeaderWindow, Value: window}}
+		}
 		cl.TryProduce(context.Background(), r, promise)
 	}
 	for i := range items { // the same warm-up
@@ -286,6 +325,7 @@ func kgoRun(tb testing.TB, br *broker, items []dump.Item) run {
 	acked.Store(0)
 	bytes.Store(0)
 	bc0 := br.cpu(tb)
+	stop := profile(tb, "kgo")
 	w0, c0 := time.Now(), cpuTime()
 	for i := range items {
 		produce(&items[i])
@@ -294,6 +334,7 @@ func kgoRun(tb testing.TB, br *broker, items []dump.Item) run {
 		tb.Fatal(err)
 	}
 	r := run{wall: time.Since(w0), cpu: cpuTime() - c0, records: len(items)}
+	stop()
 	r.brokerCPU = br.cpu(tb) - bc0
 	for acked.Load()+failed.Load() < int64(len(items)) {
 		time.Sleep(100 * time.Microsecond)
@@ -413,6 +454,12 @@ func fmtRatios(xs []float64) string {
 // sink/kgo per round.
 func BenchmarkSinkVsKgo(b *testing.B) {
 	paired(b, [2]string{"sink", "kgo"}, [2]func(testing.TB, *broker, []dump.Item) run{sinkRun, kgoRun})
+}
+
+// BenchmarkSinkVsKgoHeadersPerRecord is BenchmarkSinkVsKgo against the
+// bare loop that builds every record's header slice (kgoHeadersRun).
+func BenchmarkSinkVsKgoHeadersPerRecord(b *testing.B) {
+	paired(b, [2]string{"sink", "kgo"}, [2]func(testing.TB, *broker, []dump.Item) run{sinkRun, kgoHeadersRun})
 }
 
 // dumpResult is one side of a dump-path round.

@@ -19,10 +19,11 @@
 //
 // # Bounds and what happens at each
 //
-//   - Sink.Write never blocks and never fails. It copies the item into a
-//     pooled record and calls kgo's TryProduce. Acknowledgements arrive
-//     asynchronously, so the Dumper's Written counts items handed to the
-//     producer; Sink.Stats (Stats) is the delivery account.
+//   - Sink.Write never blocks and never fails. It encodes the item into a
+//     pooled record's buffer and calls kgo's TryProduce.
+//     Acknowledgements arrive asynchronously, so the Dumper's Written
+//     counts items handed to the producer; Sink.Stats (Stats) is the
+//     delivery account.
 //   - Buffer: at most Options.MaxBufferedRecords records (default 100,000)
 //     and Options.MaxBufferedBytes key+value bytes (default 64 MiB) are
 //     unacknowledged at once. A record over a bound is dropped at once:
@@ -60,5 +61,7 @@
 // and tcpcopy filters' configurations.
 //
 // Producer is the bounded, counted, non-blocking producer under the Sink,
-// exported for other records (package export uses it for exchanges).
+// exported for other records: Produce copies a value, ProduceFunc has the
+// caller append it straight into the pooled record (package export
+// encodes exchanges that way).
 package kafkasink

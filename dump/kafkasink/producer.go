@@ -104,9 +104,15 @@ func (s Stats) Dropped() uint64 {
 // own, clears the offer time and gives the record back on a list that the
 // producing side swaps for its own empty one; the producing side reads
 // the settled counts only when its cached ones say a bound is reached.
-// Headers are built once per window and shared by its records. Nothing is
-// allocated in steady state (records and their buffers are reused after
-// their promise; a buffer grown past 64 KiB is let go then).
+// Headers are built once per window and shared by its records.
+//
+// Nothing is allocated in steady state: records and their buffers are
+// reused after their promise, up to 4,096 given back between two refills
+// of the producing side's list (a buffer grown past 64 KiB is let go).
+// Records of a larger burst are allocated (a record and its buffer) and
+// left to the garbage collector after their promise: reusing tens of
+// thousands of records, all out of the cache by their turn, measured
+// slower than fresh memory (see BENCHMARKS.md, "Kafka sink").
 type Producer struct {
 	o      Options
 	cl     *kgo.Client
@@ -181,6 +187,10 @@ type pooled struct {
 	r   *rec
 	buf []byte
 }
+
+// maxPooled bounds the records given back between two refills of the
+// producing side's list; the rest are left to the garbage collector.
+const maxPooled = 4096
 
 // maxKeptBuf is the largest record buffer kept for reuse.
 const maxKeptBuf = 64 << 10
@@ -418,7 +428,9 @@ func (p *Producer) settle(kr *kgo.Record, err error) {
 		buf = nil
 	}
 	p.retMu.Lock()
-	p.returned = append(p.returned, pooled{r, buf})
+	if len(p.returned) < maxPooled {
+		p.returned = append(p.returned, pooled{r, buf})
+	}
 	p.retMu.Unlock()
 }
 
