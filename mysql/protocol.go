@@ -268,6 +268,19 @@ type framer struct {
 
 func (f *framer) reset() { f.off, f.started = 0, false }
 
+// resume starts a call of a Split: ErrUpgraded once the connection
+// switched to TLS or compression, and a saved offset past the data
+// dropped (the data is not what it was measured on).
+func (f *framer) resume(data []byte) error {
+	if f.st.encrypted || f.st.compressed {
+		return parser.ErrUpgraded
+	}
+	if f.off > len(data) {
+		f.reset()
+	}
+	return nil
+}
+
 // notWhole is the framing result when the packet at off is whole but
 // takes the message over MaxMessageSize, or is not whole yet (the
 // message ends at end at the least): ErrMessageTooLarge, or need more.
@@ -293,13 +306,10 @@ func (f *framer) short(atEOF bool) (int, []byte, error) {
 // authentication packet, or the file LOAD DATA LOCAL INFILE sends (up to
 // its empty packet).
 func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
+	if err := f.resume(data); err != nil {
+		return 0, nil, err
+	}
 	st := f.st
-	if st.encrypted || st.compressed {
-		return 0, nil, parser.ErrUpgraded
-	}
-	if f.off > len(data) {
-		f.reset()
-	}
 	off := f.off
 	for {
 		p, ok, need := readPacket(data[off:])
@@ -364,13 +374,10 @@ func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
 // everything answering one request, walked by the response machine for
 // what the request awaits.
 func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
+	if err := f.resume(data); err != nil {
+		return 0, nil, err
+	}
 	st := f.st
-	if st.encrypted || st.compressed {
-		return 0, nil, parser.ErrUpgraded
-	}
-	if f.off > len(data) {
-		f.reset()
-	}
 	e, awaited := st.peek()
 	if !f.started {
 		f.started = true

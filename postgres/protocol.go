@@ -258,16 +258,10 @@ func (f *framer) header(data []byte, off int, valid func(byte) bool) (typ byte, 
 // FunctionCall), an extended-query run up to Sync, or a COPY data run up
 // to CopyDone/CopyFail.
 func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
+	if ok, err := f.resume(data); !ok {
+		return 0, nil, err
+	}
 	st := f.st
-	if st.encrypted {
-		return 0, nil, parser.ErrUpgraded
-	}
-	if len(data) == 0 {
-		return 0, nil, nil
-	}
-	if f.off > len(data) {
-		f.off = 0
-	}
 	r := parser.NewReader(data)
 	first := r.Uint8()
 	if first == 0 { // an untyped packet: its length's high byte is 0
@@ -327,6 +321,23 @@ func (f *framer) splitRequest(data []byte, atEOF bool) (int, []byte, error) {
 }
 
 // short answers "need more", or ErrShort at EOF.
+// resume starts a call of a Split: ErrUpgraded once the connection is
+// encrypted, nothing to do without data, and a saved offset past the
+// data dropped (the data is not what it was measured on); ok when the
+// framing goes on.
+func (f *framer) resume(data []byte) (ok bool, err error) {
+	if f.st.encrypted {
+		return false, parser.ErrUpgraded
+	}
+	if len(data) == 0 {
+		return false, nil
+	}
+	if f.off > len(data) {
+		f.off = 0
+	}
+	return true, nil
+}
+
 // notWhole is the framing result when the message at off is bad (err),
 // takes the run over the bound (a whole message or its announced size),
 // or is not whole yet: the error, ErrMessageTooLarge, or need more.
@@ -357,16 +368,10 @@ func (f *framer) short(atEOF bool) (int, []byte, error) {
 // CopyInResponse/CopyBothResponse or Authentication request that hands
 // the turn to the client (or an ErrorResponse during startup).
 func (f *framer) splitResponse(data []byte, atEOF bool) (int, []byte, error) {
+	if ok, err := f.resume(data); !ok {
+		return 0, nil, err
+	}
 	st := f.st
-	if st.encrypted {
-		return 0, nil, parser.ErrUpgraded
-	}
-	if len(data) == 0 {
-		return 0, nil, nil
-	}
-	if f.off > len(data) {
-		f.off = 0
-	}
 	e, awaited := st.peek()
 	if e == expSSL {
 		r := parser.NewReader(data)

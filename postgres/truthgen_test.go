@@ -93,6 +93,21 @@ func deriveTruth(t *testing.T, name string) {
 		tls            bool
 		stmts          map[string]string
 	}
+	// group adds a client message to the connection's open run of kind
+	// open, or starts one; last closes the run, as kind done.
+	group := func(c *conn, m tsMsg, open, done string, last bool) {
+		n := len(c.reqs)
+		if n > 0 && c.reqKinds[n-1] == open {
+			c.reqs[n-1] = append(c.reqs[n-1], m)
+		} else {
+			c.reqs = append(c.reqs, []tsMsg{m})
+			c.reqKinds = append(c.reqKinds, open)
+			n++
+		}
+		if last {
+			c.reqKinds[n-1] = done
+		}
+	}
 	conns := map[int]*conn{}
 	var order []int
 	for _, s := range segs {
@@ -132,29 +147,9 @@ func deriveTruth(t *testing.T, name string) {
 						c.pendingSSL++
 					}
 				case "Copy data", "Copy completion", "Copy failure":
-					n := len(c.reqs)
-					if n > 0 && c.reqKinds[n-1] == "copy-open" {
-						c.reqs[n-1] = append(c.reqs[n-1], m)
-					} else {
-						c.reqs = append(c.reqs, []tsMsg{m})
-						c.reqKinds = append(c.reqKinds, "copy-open")
-						n++
-					}
-					if m.typ != "Copy data" {
-						c.reqKinds[n-1] = "copy"
-					}
+					group(c, m, "copy-open", "copy", m.typ != "Copy data")
 				default: // extended query messages up to Sync
-					n := len(c.reqs)
-					if n > 0 && c.reqKinds[n-1] == "ext-open" {
-						c.reqs[n-1] = append(c.reqs[n-1], m)
-					} else {
-						c.reqs = append(c.reqs, []tsMsg{m})
-						c.reqKinds = append(c.reqKinds, "ext-open")
-						n++
-					}
-					if m.typ == "Sync" {
-						c.reqKinds[n-1] = "ext"
-					}
+					group(c, m, "ext-open", "ext", m.typ == "Sync")
 				}
 				continue
 			}
