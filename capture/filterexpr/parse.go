@@ -1,6 +1,8 @@
 package filterexpr
 
 import (
+	"slices"
+
 	"golang.org/x/net/bpf"
 )
 
@@ -128,29 +130,9 @@ func (p *parser) syntax(t token) error {
 	return p.errAt(t, ErrSyntax, "syntax error near %q", t.text)
 }
 
-func isOp(t token, ops ...string) bool {
-	if t.kind != tOp {
-		return false
-	}
-	for _, o := range ops {
-		if t.text == o {
-			return true
-		}
-	}
-	return false
-}
+func isOp(t token, ops ...string) bool { return t.kind == tOp && slices.Contains(ops, t.text) }
 
-func isKey(t token, keys ...string) bool {
-	if t.kind != tKey {
-		return false
-	}
-	for _, k := range keys {
-		if t.text == k {
-			return true
-		}
-	}
-	return false
-}
+func isKey(t token, keys ...string) bool { return t.kind == tKey && slices.Contains(keys, t.text) }
 
 func isAnd(t token) bool { return isKey(t, "and") || isOp(t, "&&") }
 func isOr(t token) bool  { return isKey(t, "or") || isOp(t, "||") }
