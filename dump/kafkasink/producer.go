@@ -266,7 +266,7 @@ func (p *Producer) Produce(key, value []byte, window uint64, ts time.Time) Resul
 // blocks.
 func (p *Producer) ProduceFunc(key []byte, window uint64, ts time.Time, appendValue func(dst []byte) []byte) Result {
 	p.mu.Lock()
-	e := p.take()
+	e := p.take(256)
 	p.mu.Unlock()
 	klen := len(key)
 	buf := append(e.buf[:0], key...)
@@ -300,7 +300,7 @@ func (p *Producer) reserve(size int64) (*rec, Result) {
 		p.mu.Unlock()
 		return nil, res
 	}
-	e := p.take()
+	e := p.take(int(size))
 	seq := p.enter(size)
 	p.mu.Unlock()
 	// The record's own memory is written only now, with no lock held: it
@@ -343,9 +343,9 @@ func (p *Producer) fits(size int64) bool {
 	return p.admN-p.setN < int64(p.o.MaxBufferedRecords) && p.admB-p.setB+size <= p.o.MaxBufferedBytes && p.head-p.tail <= p.mask
 }
 
-// take returns a pooled record (or a new one) and its buffer, without
-// touching the record. Called with mu held.
-func (p *Producer) take() pooled {
+// take returns a pooled record (or a new one, with room for size bytes)
+// and its buffer, without touching the record. Called with mu held.
+func (p *Producer) take(size int) pooled {
 	if len(p.free) == 0 {
 		p.retMu.Lock()
 		p.free, p.returned = p.returned, p.free
@@ -355,7 +355,7 @@ func (p *Producer) take() pooled {
 	if n == 0 {
 		r := new(rec)
 		r.ctx.rec = r
-		return pooled{r, make([]byte, 0, 256)}
+		return pooled{r, make([]byte, 0, max(size, 64))}
 	}
 	e := p.free[n-1]
 	p.free = p.free[:n-1]
