@@ -35,7 +35,7 @@ type pairSlot struct {
 	key  string // compared by address, as keyTable does
 	v    parser.Value
 	n    uint8 // length of text; 0: empty slot
-	text [55]byte
+	text [56]byte
 }
 
 // pairSlotFor returns the slot for k and v. It hashes v's two words as
@@ -144,7 +144,14 @@ func (j *jsonFormat) appendAttrs(b []byte, a *parser.Attributes) []byte {
 		first = false
 		sl := j.pairSlotFor(k, v)
 		if sl.n > 0 && sl.v == v && unsafe.StringData(sl.key) == unsafe.StringData(k) && len(sl.key) == len(k) {
-			b = append(b, sl.text[:sl.n]...)
+			// One fixed-size copy (inline moves, no call) into the
+			// spare capacity, then the length.
+			l := len(b)
+			if cap(b)-l < len(sl.text) {
+				b = slices.Grow(b, len(sl.text))
+			}
+			*(*[len(sl.text)]byte)(b[l : l+len(sl.text)]) = sl.text
+			b = b[:l+int(sl.n)]
 			continue
 		}
 		start := len(b)

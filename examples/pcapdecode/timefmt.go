@@ -48,31 +48,38 @@ func (s *stamp) append(b []byte, key string, t time.Time) []byte {
 }
 
 // digitTriples holds "000" to "999".
-var digitTriples = func() string {
-	b := make([]byte, 0, 3000)
+var digitTriples = func() (t [3000]byte) {
 	for i := range 1000 {
-		b = append(b, byte('0'+i/100), byte('0'+i/10%10), byte('0'+i%10))
+		t[3*i], t[3*i+1], t[3*i+2] = byte('0'+i/100), byte('0'+i/10%10), byte('0'+i%10)
 	}
-	return string(b)
+	return t
 }()
 
 // appendNanoZ appends ns (< 1e9) as the fraction of a second RFC 3339
-// times carry, trailing zeros removed (nothing for 0), and 'Z': the nine
-// digits are written in place three at a time, then the zeros cut.
+// times carry, trailing zeros removed (nothing for 0), and 'Z': the
+// digits are written in place three at a time (six for a whole number of
+// microseconds, as pcap times are), then the zeros cut.
 func appendNanoZ(b []byte, ns uint32) []byte {
 	if ns == 0 {
 		return append(b, 'Z')
 	}
 	n := len(b)
 	b = slices.Grow(b, 11)[:n+11]
-	d := b[n : n+11]
+	d := (*[11]byte)(b[n:])
 	d[0] = '.'
-	t := digitTriples
-	hi, mid, lo := ns/1e6%1000*3, ns/1e3%1000*3, ns%1000*3
-	d[1], d[2], d[3] = t[hi], t[hi+1], t[hi+2]
-	d[4], d[5], d[6] = t[mid], t[mid+1], t[mid+2]
-	d[7], d[8], d[9] = t[lo], t[lo+1], t[lo+2]
-	end := 10
+	t := &digitTriples
+	end := 7
+	if us := ns / 1000; us*1000 == ns {
+		hi, lo := us/1000%1000*3, us%1000*3
+		d[1], d[2], d[3] = t[hi], t[hi+1], t[hi+2]
+		d[4], d[5], d[6] = t[lo], t[lo+1], t[lo+2]
+	} else {
+		hi, mid, lo := ns/1e6%1000*3, us%1000*3, ns%1000*3
+		d[1], d[2], d[3] = t[hi], t[hi+1], t[hi+2]
+		d[4], d[5], d[6] = t[mid], t[mid+1], t[mid+2]
+		d[7], d[8], d[9] = t[lo], t[lo+1], t[lo+2]
+		end = 10
+	}
 	for d[end-1] == '0' { // stops at a digit: ns is not 0
 		end--
 	}
