@@ -171,8 +171,7 @@ type State struct {
 	head, n                int
 	stmts                  sqlop.Statements[uint32]
 	stats                  Stats
-	redactBuf              []byte
-	opBuf                  []byte // AttrOperation's value
+	bufs                   sqlop.Buffers // AttrStatement and AttrOperation values
 }
 
 // Stats returns the connection's counters.

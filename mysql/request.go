@@ -166,34 +166,25 @@ func parseText(m *parser.Message, o *Options) (bool, bool) {
 	r := parser.NewReader(payload(m))
 	r.Skip(1)
 	text := parser.UnsafeString(r.Rest())
-	m.Attrs.Add(AttrStatement, statementValue(m, o, text))
-	m.Attrs.Add(AttrOperation, operationValue(m, text))
+	addStatement(m, o, text, false)
 	return true, true
 }
 
-// operationValue is AttrOperation's value for text, in the connection's
-// buffer.
-func operationValue(m *parser.Message, text string) parser.Value {
-	var buf *[]byte // without a State, a new buffer
+// addStatement adds AttrStatement (as sent, with its literals redacted
+// (Options.RedactLiterals), or with password literals masked: always, see
+// maskPasswords) and AttrOperation of text, into the connection's
+// buffers; owned: a remembered statement's text, not the message's.
+func addStatement(m *parser.Message, o *Options, text string, owned bool) {
+	var bufs *sqlop.Buffers // without a State, new ones
 	if st, ok := m.State.(*State); ok {
-		buf = &st.opBuf
+		bufs = &st.bufs
 	}
-	return operations.Value(buf, text)
+	reporter.Add(&m.Attrs, bufs, o != nil && o.RedactLiterals, text, owned)
 }
 
-// statementValue is a statement's value: as sent, with its literals
-// redacted (Options.RedactLiterals), or with password literals masked
-// (always: see maskPasswords), into the connection's scratch buffer.
-func statementValue(m *parser.Message, o *Options, text string) parser.Value {
-	var buf *[]byte // without a State, a new buffer when one is needed
-	if st, ok := m.State.(*State); ok {
-		buf = &st.redactBuf
-	}
-	return scrub.Value(buf, o != nil && o.RedactLiterals, text)
-}
-
-// scrub is statementValue's treatment of the text.
-var scrub = sqlop.Scrub{Redact: Redact, Mask: maskPasswords, MayHoldPassword: mayHoldPassword}
+// reporter is addStatement's treatment of the text.
+var reporter = sqlop.Reporter{Statement: AttrStatement, Operation: AttrOperation, Ops: &operations,
+	Scrub: sqlop.Scrub{Redact: Redact, Mask: maskPasswords, MayHoldPassword: mayHoldPassword}}
 
 // parseExecute reads COM_STMT_EXECUTE: the statement id, and the
 // statement's text when this connection's STMT_PREPARE of it was seen.
@@ -208,12 +199,7 @@ func parseExecute(m *parser.Message) (bool, bool) {
 	st, _ := m.State.(*State)
 	if st != nil {
 		if text, ok := st.stmts.Lookup(id); ok {
-			if st.opts != nil && st.opts.RedactLiterals || mayHoldPassword(text) {
-				m.Attrs.Add(AttrStatement, statementValue(m, st.opts, text))
-			} else {
-				m.Attrs.Add(AttrStatement, parser.StringValue(text))
-			}
-			m.Attrs.Add(AttrOperation, operationValue(m, text))
+			addStatement(m, st.opts, text, true)
 			return true, true
 		}
 		st.stats.UnknownStatements++

@@ -115,8 +115,7 @@ type State struct {
 	encrypted bool
 	stmts     sqlop.Statements[string]
 	stats     Stats
-	redactBuf []byte
-	opBuf     []byte // AttrOperation's value
+	bufs      sqlop.Buffers // AttrStatement and AttrOperation values
 }
 
 // Stats returns the connection's counters.

@@ -173,20 +173,21 @@ func parseStartup(m *parser.Message) (bool, bool) {
 	return true, true
 }
 
-// statementValue is the value of a statement's text: as sent, with its
-// literals redacted (Options.RedactLiterals), or with password literals
-// masked (always: see maskPasswords), into the connection's scratch
-// buffer.
-func statementValue(m *parser.Message, o *Options, text string) parser.Value {
-	var buf *[]byte // without a State, a new buffer when one is needed
+// addStatement adds AttrStatement (as sent, with its literals redacted
+// (Options.RedactLiterals), or with password literals masked: always, see
+// maskPasswords) and AttrOperation of text, into the connection's
+// buffers; owned: a remembered statement's text, not the message's.
+func addStatement(m *parser.Message, o *Options, text string, owned bool) {
+	var bufs *sqlop.Buffers // without a State, new ones
 	if st, ok := m.State.(*State); ok {
-		buf = &st.redactBuf
+		bufs = &st.bufs
 	}
-	return scrub.Value(buf, o != nil && o.RedactLiterals, text)
+	reporter.Add(&m.Attrs, bufs, o != nil && o.RedactLiterals, text, owned)
 }
 
-// scrub is statementValue's treatment of the text.
-var scrub = sqlop.Scrub{Redact: Redact, Mask: maskPasswords, MayHoldPassword: mayHoldPassword}
+// reporter is addStatement's treatment of the text.
+var reporter = sqlop.Reporter{Statement: AttrStatement, Operation: AttrOperation, Ops: &operations,
+	Scrub: sqlop.Scrub{Redact: Redact, Mask: maskPasswords, MayHoldPassword: mayHoldPassword}}
 
 // parseQuery reads a simple Query.
 func parseQuery(m *parser.Message, o *Options) (bool, bool) {
@@ -197,19 +198,8 @@ func parseQuery(m *parser.Message, o *Options) (bool, bool) {
 		return m.Fail(ErrMalformedBody)
 	}
 	m.Attrs.Add(AttrCommand, parser.StringValue(CommandQuery))
-	m.Attrs.Add(AttrStatement, statementValue(m, o, parser.UnsafeString(q)))
-	m.Attrs.Add(AttrOperation, operationValue(m, parser.UnsafeString(q)))
+	addStatement(m, o, parser.UnsafeString(q), false)
 	return true, true
-}
-
-// operationValue is AttrOperation's value for text, in the connection's
-// buffer.
-func operationValue(m *parser.Message, text string) parser.Value {
-	var buf *[]byte // without a State, a new buffer
-	if st, ok := m.State.(*State); ok {
-		buf = &st.opBuf
-	}
-	return operations.Value(buf, text)
 }
 
 // parseExtended reads an extended-query run (Parse, Bind, Describe,
@@ -242,8 +232,7 @@ func parseExtended(m *parser.Message, o *Options) (bool, bool) {
 			if first {
 				first = false
 				a.Add(AttrStatementName, parser.UnsafeStringValue(name))
-				a.Add(AttrStatement, statementValue(m, o, parser.UnsafeString(text)))
-				a.Add(AttrOperation, operationValue(m, parser.UnsafeString(text)))
+				addStatement(m, o, parser.UnsafeString(text), false)
 			}
 			if st != nil {
 				st.remember(name, text)
@@ -258,12 +247,7 @@ func parseExtended(m *parser.Message, o *Options) (bool, bool) {
 				first = false
 				a.Add(AttrStatementName, parser.UnsafeStringValue(name))
 				if text, ok := st.lookupOK(name); ok {
-					if o.RedactLiterals || mayHoldPassword(text) {
-						a.Add(AttrStatement, statementValue(m, o, text))
-					} else {
-						a.Add(AttrStatement, parser.StringValue(text))
-					}
-					a.Add(AttrOperation, operationValue(m, text))
+					addStatement(m, o, text, true)
 				} else {
 					a.Add(AttrStatementKnown, parser.BoolValue(false))
 					if st != nil {

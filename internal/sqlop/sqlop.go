@@ -362,3 +362,32 @@ func (d *Dialect) Value(buf *[]byte, sql string) parser.Value {
 	*buf = d.Append((*buf)[:0], sql)
 	return parser.UnsafeStringValue(*buf)
 }
+
+// Buffers are a connection's scratch space for the values Reporter
+// builds.
+type Buffers struct{ stmt, op []byte }
+
+// Reporter adds a dialect's statement attributes: the text (Scrub) and
+// its keywords (Ops).
+type Reporter struct {
+	Statement, Operation string // the attribute keys
+	Scrub                Scrub
+	Ops                  *Dialect
+}
+
+// Add adds text's Statement value (Scrub.Value; a text the connection
+// owns, a remembered statement's, as an owned string when it needs no
+// change) and its Operation keywords to a, built in bufs (a connection's,
+// reused; when nil, new ones) and aliasing them until the next Add with
+// the same buffers.
+func (r *Reporter) Add(a *parser.Attributes, bufs *Buffers, redact bool, text string, owned bool) {
+	if bufs == nil {
+		bufs = new(Buffers)
+	}
+	if owned && !redact && !r.Scrub.MayHoldPassword(text) {
+		a.Add(r.Statement, parser.StringValue(text))
+	} else {
+		a.Add(r.Statement, r.Scrub.Value(&bufs.stmt, redact, text))
+	}
+	a.Add(r.Operation, r.Ops.Value(&bufs.op, text))
+}
