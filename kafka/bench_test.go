@@ -1,8 +1,6 @@
 package kafka
 
 import (
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,20 +8,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/parser"
+	"github.com/wirekit/wirekit/pcaptest"
 )
 
 // payload reads a hex file from testdata (copied from shared/bench-payloads).
 func payload(tb testing.TB, name string) []byte {
-	tb.Helper()
-	h, err := os.ReadFile(filepath.Join("testdata", name+".hex"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	b, err := hex.DecodeString(strings.TrimSpace(string(h)))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return pcaptest.HexFile(tb, filepath.Join("testdata", name+".hex"))
 }
 
 // fetchV13Response is a Fetch v13 response (topics by id) with one topic,

@@ -10,14 +10,4 @@ import (
 // to the real Protocol through parser.Conn and parser.Sniffer, whole and
 // cut in 1-byte, 7-byte and random pieces, and checks every cutting
 // reports the same exchanges and counters as the whole one (issue 14.4).
-func FuzzChunking(f *testing.F) {
-	if err := pcaptest.SeedChunking(f, "kafka", 1024); err != nil {
-		f.Fatal(err)
-	}
-	p := Protocol()
-	f.Fuzz(func(t *testing.T, conv []byte, cuts uint64) {
-		if err := pcaptest.CheckChunking(p, pcaptest.DecodeConversation(conv), cuts); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
+func FuzzChunking(f *testing.F) { pcaptest.FuzzChunking(f, Protocol(), "kafka", 1024) }
