@@ -8,34 +8,21 @@ import "github.com/wirekit/wirekit/internal/sqlop"
 // are not part of an identifier. `Quoted identifiers`, keywords and
 // comments are kept. It is what Options.RedactLiterals applies to
 // reported statements; its work is one pass over sql.
-func Redact(dst []byte, sql string) []byte {
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		switch {
-		case c == '\'' || c == '"':
-			j := sqlop.QuoteEnd(sql, i, true)
-			if n := len(dst); n > 0 && (dst[n-1]|0x20 == 'x' || dst[n-1]|0x20 == 'b' || dst[n-1]|0x20 == 'n') && (n == 1 || !identByte(dst[n-2])) {
-				dst = dst[:n-1] // X'..', B'..', N'..'
-			}
-			dst = append(dst, '?')
-			i = j
-		case c == '`':
-			j := min(sqlop.IdentEnd(sql, i)+1, len(sql))
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c >= '0' && c <= '9' && (len(dst) == 0 || !identByte(dst[len(dst)-1])):
-			j := i
-			for j < len(sql) && (identByte(sql[j]) || sql[j] == '.') {
-				j++
-			}
-			dst = append(dst, '?')
-			i = j
-		default:
-			dst = append(dst, c)
-			i++
+func Redact(dst []byte, sql string) []byte { return redactor.Append(dst, sql) }
+
+// redactor is Redact's reading of MySQL.
+var redactor = sqlop.Redactor{
+	Special: sqlop.Bytes("'\"`"),
+	Literal: func(sql string, i int) (int, bool) {
+		if sql[i] == '`' {
+			return i, false
 		}
-	}
-	return dst
+		return sqlop.QuoteEnd(sql, i, true), true
+	},
+	Keep:   func(sql string, i int) int { return min(sqlop.IdentEnd(sql, i)+1, len(sql)) },            // `quoted identifier`
+	Prefix: sqlop.Table(func(c byte) bool { return c|0x20 == 'x' || c|0x20 == 'b' || c|0x20 == 'n' }), // X'..', B'..', N'..'
+	Word:   sqlop.Table(identByte),
+	Number: sqlop.Table(func(c byte) bool { return identByte(c) || c == '.' }),
 }
 
 func identByte(c byte) bool {

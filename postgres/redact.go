@@ -8,51 +8,40 @@ import "github.com/wirekit/wirekit/internal/sqlop"
 // identifier or a $n parameter. Identifiers, keywords, comments and
 // "quoted identifiers" are kept. It is what Options.RedactLiterals
 // applies to reported statements; its work is one pass over sql.
-func Redact(dst []byte, sql string) []byte {
-	for i := 0; i < len(sql); {
-		c := sql[i]
-		switch {
-		case c == '\'':
-			j := sqlop.QuoteEnd(sql, i, true)
-			if len(dst) > 0 && (dst[len(dst)-1] == 'E' || dst[len(dst)-1] == 'e') && (len(dst) == 1 || !identByte(dst[len(dst)-2])) {
-				dst = dst[:len(dst)-1]
-			}
-			dst = append(dst, '?')
-			i = j
-		case c == '"':
-			j := min(sqlop.IdentEnd(sql, i)+1, len(sql))
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
-			j := sqlop.LineEnd(sql, i)
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c == '$':
-			// $n parameter, or a dollar quote $tag$ ... $tag$.
+func Redact(dst []byte, sql string) []byte { return redactor.Append(dst, sql) }
+
+// redactor is Redact's reading of PostgreSQL.
+var redactor = sqlop.Redactor{
+	Special: sqlop.Bytes("'\"-$"),
+	Literal: func(sql string, i int) (int, bool) {
+		switch sql[i] {
+		case '\'':
+			return sqlop.QuoteEnd(sql, i, true), true // E'..' too
+		case '$':
 			if end, ok := dollarQuote(sql, i); ok {
-				dst = append(dst, '?')
-				i = end
-				continue
+				return end, false
 			}
+		}
+		return i, false
+	},
+	Keep: func(sql string, i int) int {
+		switch c := sql[i]; {
+		case c == '"':
+			return min(sqlop.IdentEnd(sql, i)+1, len(sql))
+		case c == '-' && i+1 < len(sql) && sql[i+1] == '-':
+			return sqlop.LineEnd(sql, i)
+		case c == '$': // a $n parameter
 			j := i + 1
 			for j < len(sql) && sql[j] >= '0' && sql[j] <= '9' {
 				j++
 			}
-			dst = append(dst, sql[i:j]...)
-			i = j
-		case c >= '0' && c <= '9' && (len(dst) == 0 || !identByte(dst[len(dst)-1])):
-			j := i
-			for j < len(sql) && (sql[j] >= '0' && sql[j] <= '9' || sql[j] == '.' || sql[j] == 'e' || sql[j] == 'E') {
-				j++
-			}
-			dst = append(dst, '?')
-			i = j
-		default:
-			dst = append(dst, c)
-			i++
+			return j
 		}
-	}
-	return dst
+		return i
+	},
+	Prefix: sqlop.Table(func(c byte) bool { return c == 'E' || c == 'e' }),
+	Word:   sqlop.Table(identByte),
+	Number: sqlop.Table(func(c byte) bool { return c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' }),
 }
 
 func identByte(c byte) bool {

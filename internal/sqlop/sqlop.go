@@ -391,3 +391,65 @@ func (r *Reporter) Add(a *parser.Attributes, bufs *Buffers, redact bool, text st
 	}
 	a.Add(r.Operation, r.Ops.Value(&bufs.op, text))
 }
+
+// Redactor replaces a dialect's literals in SQL text by '?': string
+// literals (with the letter that prefixes one, X'..', E'..'), numbers
+// that do not continue a word; it keeps the rest as it is.
+type Redactor struct {
+	// Special marks the bytes that may start what Literal or Keep
+	// steps over: the rest are stepped over with one table look-up.
+	Special [256]bool
+	// Literal returns the index after the string literal at sql[i], or
+	// i when none starts there; prefixed when a letter before it may be
+	// its prefix.
+	Literal func(sql string, i int) (end int, prefixed bool)
+	// Keep returns the index after what starts at sql[i] and is kept as
+	// it is (quoted identifiers, comments, parameters), or i.
+	Keep func(sql string, i int) int
+	// Prefix marks the letters that prefix a literal; Word the bytes of
+	// an identifier (a digit after one continues it); Number the bytes
+	// that continue a number.
+	Prefix, Word, Number [256]bool
+}
+
+// Table is the byte set of the bytes for which in is true.
+func Table(in func(c byte) bool) (t [256]bool) {
+	for c := range 256 {
+		t[c] = in(byte(c))
+	}
+	return t
+}
+
+// Append appends sql to dst with its literals redacted.
+func (r *Redactor) Append(dst []byte, sql string) []byte {
+	for i := 0; i < len(sql); {
+		c := sql[i]
+		if r.Special[c] {
+			if j, prefixed := r.Literal(sql, i); j > i {
+				if n := len(dst); prefixed && n > 0 && r.Prefix[dst[n-1]] && (n == 1 || !r.Word[dst[n-2]]) {
+					dst = dst[:n-1]
+				}
+				dst = append(dst, '?')
+				i = j
+				continue
+			}
+			if j := r.Keep(sql, i); j > i {
+				dst = append(dst, sql[i:j]...)
+				i = j
+				continue
+			}
+		}
+		if c >= '0' && c <= '9' && (len(dst) == 0 || !r.Word[dst[len(dst)-1]]) {
+			j := i + 1
+			for j < len(sql) && r.Number[sql[j]] {
+				j++
+			}
+			dst = append(dst, '?')
+			i = j
+			continue
+		}
+		dst = append(dst, c)
+		i++
+	}
+	return dst
+}
