@@ -130,10 +130,7 @@ func BenchmarkParseStmtExecute100(b *testing.B) {
 // query and its response per iteration (buffering, framing, parsing,
 // pairing, the exchange emitted).
 func BenchmarkConnRows100(b *testing.B) {
-	sqltest.BenchConn(b, Protocol(), nil, benchRowsReq, benchRowsResp, func(e *parser.Exchange) bool {
-		rows, _ := e.Response.Int(AttrRows)
-		return rows == 100
-	})
+	sqltest.BenchConn(b, Protocol(), nil, benchRowsReq, benchRowsResp, sqltest.ResponseInt(AttrRows, 100))
 }
 
 // BenchmarkConnCorpus runs the go-sql-driver capture (38 exchanges over 5

@@ -237,6 +237,14 @@ func first(m tsMsg, f string) (string, bool) {
 	return v[0], true
 }
 
+// tgCommands are the commands of the one-message requests, by tshark's
+// message type.
+var tgCommands = map[string]string{
+	"SSL request": "SSL_REQUEST", "GSS encrypt request": "GSSENC_REQUEST", "Cancel request": "CANCEL",
+	"Termination": "TERMINATE", "Function call": "FUNCTION_CALL",
+	"SASLInitialResponse message": "AUTH", "SASLResponse message": "AUTH", "Password message": "AUTH", "GSSResponse message": "AUTH",
+}
+
 // request names a request group the way the truth files name it.
 func request(g []tsMsg, kind string, stmts map[string]string) map[string]any {
 	r := map[string]any{}
@@ -251,18 +259,9 @@ func request(g []tsMsg, kind string, stmts map[string]string) map[string]any {
 				r["postgres."+names[i]] = values[i]
 			}
 		}
-	case "SSL request":
-		r["postgres.command"] = "SSL_REQUEST"
-	case "GSS encrypt request":
-		r["postgres.command"] = "GSSENC_REQUEST"
-	case "Cancel request":
-		r["postgres.command"] = "CANCEL"
-	case "SASLInitialResponse message", "SASLResponse message", "Password message", "GSSResponse message":
-		r["postgres.command"] = "AUTH"
-	case "Termination":
-		r["postgres.command"] = "TERMINATE"
-	case "Function call":
-		r["postgres.command"] = "FUNCTION_CALL"
+	case "SSL request", "GSS encrypt request", "Cancel request", "Termination", "Function call",
+		"SASLInitialResponse message", "SASLResponse message", "Password message", "GSSResponse message":
+		r["postgres.command"] = tgCommands[kind]
 	case "Simple query":
 		r["postgres.command"] = "QUERY"
 		r["postgres.statement"], _ = first(m, "pgsql.query")

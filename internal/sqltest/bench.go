@@ -62,6 +62,15 @@ func BenchConn(b *testing.B, p *parser.Protocol, setup [][]byte, req, resp []byt
 	}
 }
 
+// ResponseInt is a BenchConn check: the exchange's response has the
+// integer attribute key equal to want.
+func ResponseInt(key string, want int64) func(*parser.Exchange) bool {
+	return func(e *parser.Exchange) bool {
+		v, _ := e.Response.Int(key)
+		return v == want
+	}
+}
+
 // FirstMessages returns the framed requests and responses of the first
 // connection of the corpus capture named capture.
 func FirstMessages(tb testing.TB, p *parser.Protocol, capture string) (reqs, resps [][]byte) {
