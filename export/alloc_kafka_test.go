@@ -4,7 +4,6 @@ package export_test
 
 import (
 	"context"
-	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -13,50 +12,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/dump/kafkasink"
 	"github.com/wirekit/wirekit/export"
+	"github.com/wirekit/wirekit/internal/kafkatest"
 )
-
-// allocsPerRecord is the process's heap allocations per record over
-// rounds of n records (produce, then flush), after one unmeasured round
-// that the broker holds until all n are pending (so that the producer's
-// pool has all it will need).
-func allocsPerRecord(c *kfake.Cluster, n int, produce func(), flush func()) float64 {
-	release := holdProduce(c)
-	for range n {
-		produce()
-	}
-	release()
-	flush()
-	const rounds = 5
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	for range rounds {
-		for range n {
-			produce()
-		}
-		flush()
-	}
-	runtime.ReadMemStats(&m1)
-	return float64(m1.Mallocs-m0.Mallocs) / float64(rounds*n)
-}
-
-// holdProduce makes c hold produce requests until release is called.
-func holdProduce(c *kfake.Cluster) (release func()) {
-	ch := make(chan struct{})
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		select {
-		case <-ch:
-		default:
-			c.SleepControl(func() { <-ch })
-		}
-		return nil, nil, false
-	})
-	return func() { close(ch) }
-}
 
 // TestKafkaExportAllocs: in steady state Kafka.Export allocates nothing
 // of its own per exchange (it encodes into the pooled record): the
@@ -84,7 +44,7 @@ func TestKafkaExportAllocs(t *testing.T) {
 	i := 0
 	var done atomic.Int64
 	promise := func(*kgo.Record, error) { done.Add(1) }
-	base := allocsPerRecord(c, n, func() {
+	base := kafkatest.AllocsPerRecord(c, n, func(int) {
 		values[i%n] = enc.AppendJSON(values[i%n][:0], meta, x) // the same work, into buffers of its own
 		recs[i%n] = kgo.Record{Key: key, Value: values[i%n], Headers: hdrs, Timestamp: x.RequestTime}
 		cl.TryProduce(context.Background(), &recs[i%n], promise)
@@ -98,7 +58,7 @@ func TestKafkaExportAllocs(t *testing.T) {
 	k, err := export.NewKafka(kafkasink.Options{Brokers: c.ListenAddrs(), Topic: "exchanges", Agent: "a", Compression: "lz4"}, export.Options{})
 	require.NoError(t, err)
 	defer k.Close()
-	exp := allocsPerRecord(c, n, func() { k.Export(meta, x) }, func() {
+	exp := kafkatest.AllocsPerRecord(c, n, func(int) { k.Export(meta, x) }, func() {
 		for k.Stats().Pending > 0 {
 			time.Sleep(50 * time.Microsecond)
 		}

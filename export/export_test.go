@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/dump/kafkasink"
 	"github.com/wirekit/wirekit/export"
+	"github.com/wirekit/wirekit/internal/kafkatest"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/pcaptest"
 	"github.com/wirekit/wirekit/protocols"
@@ -159,17 +159,8 @@ func TestKafkaCorpus(t *testing.T) {
 func TestKafkaDropsCounted(t *testing.T) {
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "exchanges"))
 	require.NoError(t, err)
-	release := make(chan struct{})
-	defer func() { close(release); c.Close() }()
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		select {
-		case <-release:
-		default:
-			c.SleepControl(func() { <-release })
-		}
-		return nil, nil, false
-	})
+	release := kafkatest.HoldProduce(c)
+	defer func() { release(); c.Close() }()
 	k, err := export.NewKafka(kafkasink.Options{Brokers: c.ListenAddrs(), Topic: "exchanges", MaxBufferedRecords: 8,
 		MaxAge: time.Minute, CloseTimeout: 100 * time.Millisecond}, export.Options{})
 	require.NoError(t, err)

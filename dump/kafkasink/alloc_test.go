@@ -5,44 +5,18 @@ package kafkasink_test
 import (
 	"context"
 	"encoding/binary"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/dump/kafkasink"
+	"github.com/wirekit/wirekit/internal/kafkatest"
 )
 
-// allocsPerRecord is the heap allocations per record of rounds of n
-// records (produce(i) each, then flush), after one round unmeasured
-// that the broker holds until all n are pending (so that the producer's
-// pool has all it will need). It counts the whole process: the client's
-// and the in-process broker's allocations too.
-func allocsPerRecord(c *kfake.Cluster, n int, produce func(i int), flush func()) float64 {
-	release := holdProduce(c)
-	for i := range n {
-		produce(i)
-	}
-	release()
-	flush()
-	const rounds = 5
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	for range rounds {
-		for i := range n {
-			produce(i)
-		}
-		flush()
-	}
-	runtime.ReadMemStats(&m1)
-	return float64(m1.Mallocs-m0.Mallocs) / float64(rounds*n)
-}
-
-// bareKgoAllocs is allocsPerRecord of a bare kgo client producing n
+// bareKgoAllocs is kafkatest.AllocsPerRecord of a bare kgo client producing n
 // prebuilt records (reused each round, so the loop itself allocates
 // nothing): what kgo and the broker allocate per record by themselves.
 func bareKgoAllocs(t *testing.T, c *kfake.Cluster, n int) float64 {
@@ -60,7 +34,7 @@ func bareKgoAllocs(t *testing.T, c *kfake.Cluster, n int) float64 {
 	}
 	recs := make([]kgo.Record, n)
 	promise := func(*kgo.Record, error) {}
-	return allocsPerRecord(c, n, func(i int) {
+	return kafkatest.AllocsPerRecord(c, n, func(i int) {
 		recs[i] = kgo.Record{Key: keys[i], Value: values[i], Headers: hdrs, Timestamp: items[i].Time}
 		cl.TryProduce(context.Background(), &recs[i], promise)
 	}, func() { require.NoError(t, cl.Flush(context.Background())) })
@@ -74,21 +48,6 @@ func sinkFlush(t *testing.T, p *kafkasink.Producer) func() {
 			time.Sleep(50 * time.Microsecond)
 		}
 	}
-}
-
-// holdProduce makes c hold produce requests until release is called.
-func holdProduce(c *kfake.Cluster) (release func()) {
-	ch := make(chan struct{})
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		select {
-		case <-ch:
-		default:
-			c.SleepControl(func() { <-ch })
-		}
-		return nil, nil, false
-	})
-	return func() { close(ch) }
 }
 
 // TestWriteAllocs: in steady state Sink.Write and Producer.ProduceFunc
@@ -105,13 +64,13 @@ func TestWriteAllocs(t *testing.T) {
 	require.NoError(t, err)
 	defer s.Close()
 	items := benchItems(n)
-	sink := allocsPerRecord(c, n, func(i int) { _ = s.Write(&items[i]) }, sinkFlush(t, s.Producer()))
+	sink := kafkatest.AllocsPerRecord(c, n, func(i int) { _ = s.Write(&items[i]) }, sinkFlush(t, s.Producer()))
 
 	p, err := kafkasink.NewProducer(kafkasink.Options{Brokers: c.ListenAddrs(), Topic: topic, Compression: "lz4"}, "test/1")
 	require.NoError(t, err)
 	defer p.Close()
 	var key [8]byte
-	fn := allocsPerRecord(c, n, func(i int) {
+	fn := kafkatest.AllocsPerRecord(c, n, func(i int) {
 		binary.BigEndian.PutUint64(key[:], items[i].Conn.ID)
 		p.ProduceFunc(key[:], items[i].Window, items[i].Time, func(dst []byte) []byte { return kafkasink.AppendItem(dst, &items[i]) })
 	}, sinkFlush(t, p))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wirekit/wirekit/dump"
 	"github.com/wirekit/wirekit/dump/kafkasink"
+	"github.com/wirekit/wirekit/internal/kafkatest"
 	"github.com/wirekit/wirekit/parser"
 	"github.com/wirekit/wirekit/playback"
 )
@@ -292,24 +293,14 @@ func TestInjectedProduceErrors(t *testing.T) {
 func TestFullBuffer(t *testing.T) {
 	c := cluster(t)
 	defer c.Close()
-	release := make(chan struct{})
-	var once sync.Once
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		select {
-		case <-release:
-		default:
-			c.SleepControl(func() { <-release })
-		}
-		return nil, nil, false
-	})
+	release := kafkatest.HoldProduce(c)
 	h := newHarness(t, kafkasink.Options{Brokers: c.ListenAddrs(), MaxBufferedRecords: 256, MaxAge: 10 * time.Second})
 	h.submitFor(500 * time.Millisecond)
 	held := h.sink.Stats()
 	require.Zero(t, held.Acked)
 	require.EqualValues(t, 256, held.Pending, "the bound holds")
 	require.Positive(t, held.DroppedBufferFull)
-	once.Do(func() { close(release) })
+	release()
 	require.Eventually(t, func() bool { return h.sink.Stats().Acked >= 256 }, 5*time.Second, 10*time.Millisecond)
 	h.submitFor(100 * time.Millisecond)
 	ks := h.finish(c.ListenAddrs())
@@ -320,17 +311,8 @@ func TestFullBuffer(t *testing.T) {
 // CloseTimeout, aborts what is pending and says how much.
 func TestCloseDeadline(t *testing.T) {
 	c := cluster(t)
-	release := make(chan struct{})
-	defer func() { close(release); c.Close() }()
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		select {
-		case <-release:
-		default:
-			c.SleepControl(func() { <-release })
-		}
-		return nil, nil, false
-	})
+	release := kafkatest.HoldProduce(c)
+	defer func() { release(); c.Close() }()
 	h := newHarness(t, kafkasink.Options{Brokers: c.ListenAddrs(), MaxAge: time.Minute, CloseTimeout: 300 * time.Millisecond})
 	h.submit(100)
 	t0 := time.Now()

@@ -9,9 +9,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/wirekit/wirekit/dump/kafkasink"
+	"github.com/wirekit/wirekit/internal/kafkatest"
 )
 
 func header(r *kgo.Record, key string) string {
@@ -92,17 +92,8 @@ func TestProduceFunc(t *testing.T) {
 // closing; every record is counted once with its encoded size.
 func TestProduceFuncRefused(t *testing.T) {
 	c := cluster(t)
-	release := make(chan struct{})
-	defer func() { close(release); c.Close() }()
-	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		select {
-		case <-release:
-		default:
-			c.SleepControl(func() { <-release })
-		}
-		return nil, nil, false
-	})
+	release := kafkatest.HoldProduce(c)
+	defer func() { release(); c.Close() }()
 	p, err := kafkasink.NewProducer(kafkasink.Options{Brokers: c.ListenAddrs(), Topic: topic, MaxBufferedRecords: 64,
 		MaxAge: time.Minute, CloseTimeout: 200 * time.Millisecond}, "test/1")
 	require.NoError(t, err)
