@@ -104,7 +104,9 @@ func (s Stats) Dropped() uint64 {
 // own, clears the offer time and gives the record back on a list that the
 // producing side swaps for its own empty one; the producing side reads
 // the settled counts only when its cached ones say a bound is reached.
-// Headers are built once per window and shared by its records.
+// The headers are built when a record's window differs from the previous
+// record's (once per window for the Sink and export) and shared by the
+// records that follow; kgo only reads them.
 //
 // Nothing is allocated in steady state: records and their buffers are
 // reused after their promise, up to 4,096 given back between two refills
