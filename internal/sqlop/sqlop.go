@@ -1,9 +1,25 @@
-// Package sqlop lists the leading keyword of each statement of SQL text
-// (the mysql.operation and postgres.operation attributes): the part the
-// dialects share. Each dialect supplies how to skip what may come before
-// a keyword and how to find the next statement; this package walks the
-// statements, upper-cases the keywords and keeps each once, in order,
-// within fixed bounds, without allocating beyond dst.
+// Package sqlop is the SQL text handling the mysql and postgres packages
+// share; each dialect plugs in what is its own (comments, quotes,
+// literals, the bytes of a word) and this package does the walking:
+//
+//   - Dialect lists the leading keyword of each statement (the
+//     mysql.operation and postgres.operation attributes), upper-cased,
+//     each once, in order, at most MaxOperations keywords of at most
+//     MaxKeyword bytes (a longer word is no keyword, later statements
+//     are not listed);
+//   - Redactor replaces literals by '?' (Options.RedactLiterals);
+//   - Masker replaces the string literals after a password word by
+//     '***' (always);
+//   - Scrub and Reporter add the statement attributes from these into a
+//     connection's Buffers, reused (new ones for a message parsed without
+//     a connection State);
+//   - Statements is the bounded prepared-statement cache: past its count
+//     or byte bound a statement is forgotten and counted, never grown.
+//
+// Every walk is one pass over the text (the keyword list: two when the
+// text has a backslash, whose reading depends on a session setting the
+// traffic does not show) and allocates nothing beyond the buffer it
+// appends to.
 package sqlop
 
 import (
