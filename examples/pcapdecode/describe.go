@@ -98,23 +98,13 @@ const (
 	protoPostgres
 )
 
-func kindOf(proto string) protoKind {
-	switch proto {
-	case redis.Name:
-		return protoRedis
-	case httpx.Name:
-		return protoHTTP
-	case kafka.Name:
-		return protoKafka
-	case dubbo2.Name:
-		return protoDubbo2
-	case mysql.Name:
-		return protoMySQL
-	case postgres.Name:
-		return protoPostgres
-	}
-	return protoOther
-}
+// protoKinds maps the built-in protocols' names to their protoKind.
+var protoKinds = map[string]protoKind{redis.Name: protoRedis, httpx.Name: protoHTTP, kafka.Name: protoKafka,
+	dubbo2.Name: protoDubbo2, mysql.Name: protoMySQL, postgres.Name: protoPostgres}
+
+// kindOf returns the protoKind of the protocol named proto (protoOther
+// for one not built in).
+func kindOf(proto string) protoKind { return protoKinds[proto] }
 
 // The two parts of a Dubbo2 heartbeat's operation name (see opParts).
 var heartbeatParts = [2]parser.Value{parser.StringValue("heartbeat"), parser.StringValue("\x00")}
@@ -153,9 +143,10 @@ func opParts(k protoKind, proto string, req *parser.Attributes) (a, b parser.Val
 	return parser.StringValue(proto), parser.Value{}, true
 }
 
-// appendRequest appends the request column of the table, with values
-// redacted by red (nil: as they are).
-func appendRequest(b []byte, proto string, req *parser.Attributes, red *redactor) []byte {
+// appendRequest appends the request column of the table t, with values
+// redacted by t.red (nil: as they are).
+func appendRequest(b []byte, proto string, req *parser.Attributes, t *tableFormat) []byte {
+	red := t.red
 	if req == nil {
 		return append(b, '-')
 	}
@@ -183,12 +174,13 @@ func appendRequest(b []byte, proto string, req *parser.Attributes, red *redactor
 		}
 		return appendAttr(append(b, " id="...), req, dubbo2.AttrRequestID)
 	}
-	return appendAttrsJSON(b, req, red)
+	return t.js.appendAttrs(b, req)
 }
 
-// appendResponse appends the response column of the table, with values
-// redacted by red (nil: as they are).
-func appendResponse(b []byte, proto string, resp *parser.Attributes, red *redactor) []byte {
+// appendResponse appends the response column of the table t, with values
+// redacted by t.red (nil: as they are).
+func appendResponse(b []byte, proto string, resp *parser.Attributes, t *tableFormat) []byte {
+	red := t.red
 	if resp == nil {
 		return append(b, '-')
 	}
@@ -226,7 +218,7 @@ func appendResponse(b []byte, proto string, resp *parser.Attributes, red *redact
 		}
 		return b
 	}
-	return appendAttrsJSON(b, resp, red)
+	return t.js.appendAttrs(b, resp)
 }
 
 // isError reports whether the response is an error by the protocol's own

@@ -25,21 +25,15 @@ func refJSONRow(r *Record, p *redact.Policy) []byte {
 			b = append(b, "null"...)
 			return
 		}
-		b = append(b, '{')
-		first := true
+		var members []string
 		for k, v := range a.All() {
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(parser.AppendJSONString(b, k), ':')
 			if p != nil {
 				var scratch []byte
 				v = p.Value(k, v, &scratch)
 			}
-			b = v.AppendJSON(b)
+			members = append(members, string(parser.AppendJSONString(nil, k))+":"+string(v.AppendJSON(nil)))
 		}
-		b = append(b, '}')
+		b = append(b, "{"+strings.Join(members, ",")+"}"...)
 	}
 	attrs(r.Request)
 	b = append(b, `,"response":`...)

@@ -36,6 +36,7 @@ type tableFormat struct {
 	clk  clock
 	day  [10]byte
 	seen bool
+	js   jsonFormat // attributes printed as JSON (protocols without a column layout)
 }
 
 func appendTableHeader(b []byte) []byte {
@@ -75,9 +76,10 @@ func (t *tableFormat) row(b []byte, r *Record) []byte {
 	s = len(b)
 	b = pad(append(b, r.Kind.String()...), s, tableColumns[4].width, false)
 	s = len(b)
-	b = pad(clip(appendRequest(b, r.Protocol, r.Request, t.red), s, tableColumns[colRequest].width), s, tableColumns[colRequest].width, false)
+	t.js.red = t.red
+	b = pad(clip(appendRequest(b, r.Protocol, r.Request, t), s, tableColumns[colRequest].width), s, tableColumns[colRequest].width, false)
 	s = len(b)
-	b = pad(clip(appendResponse(b, r.Protocol, r.Response, t.red), s, tableColumns[colResponse].width), s, tableColumns[colResponse].width, false)
+	b = pad(clip(appendResponse(b, r.Protocol, r.Response, t), s, tableColumns[colResponse].width), s, tableColumns[colResponse].width, false)
 	if r.Kind == parser.Complete {
 		b = appendLatency(b, r.latency())
 	} else {
@@ -378,27 +380,3 @@ var jsonEscape = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// appendAttrsJSON appends a as parser.Attributes.AppendJSON does, with
-// appendJSONString, and values redacted by red (nil: as they are).
-func appendAttrsJSON(b []byte, a *parser.Attributes, red *redactor) []byte {
-	b = append(b, '{')
-	first := true
-	for k, v := range a.All() {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = appendJSONString(b, k)
-		b = append(b, ':')
-		switch {
-		case red != nil:
-			b = red.appendJSONValue(b, k, v)
-		case v.Kind() == parser.KindString:
-			b = appendJSONString(b, v.UnsafeStr())
-		default:
-			b = v.AppendJSON(b)
-		}
-	}
-	return append(b, '}')
-}
