@@ -259,8 +259,16 @@ func appendUint(b []byte, v uint64) []byte {
 	if v < 100 {
 		return append(b, digitPairs[v*2], digitPairs[v*2+1])
 	}
-	n := 3
-	for t := uint64(1000); n < 20 && v >= t; t *= 10 {
+	if v < 1000 {
+		t := &digitTriples
+		return append(b, t[v*3], t[v*3+1], t[v*3+2])
+	}
+	if v < 1000000 {
+		t, lo := &digitTriples, v%1000*3
+		return append(appendUint(b, v/1000), t[lo], t[lo+1], t[lo+2])
+	}
+	n := 7
+	for t := uint64(10000000); n < 20 && v >= t; t *= 10 {
 		n++
 	}
 	l := len(b)

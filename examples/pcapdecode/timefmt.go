@@ -165,5 +165,16 @@ func appendMicros(b []byte, d time.Duration) []byte {
 		b = append(b, '-')
 		d = -d
 	}
-	return appendDecimal(b, int64(d), 3)
+	us, ns := uint64(d)/1000, uint64(d)%1000 // uint64: -MinInt64 stays negative as an int64
+	b = appendUint(b, us)
+	if ns == 0 {
+		return b
+	}
+	t := &digitTriples
+	ns *= 3
+	b = append(b, '.', t[ns], t[ns+1], t[ns+2])
+	for b[len(b)-1] == '0' { // stops at a digit: ns is not 0
+		b = b[:len(b)-1]
+	}
+	return b
 }
