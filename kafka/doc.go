@@ -13,8 +13,9 @@
 // so a response is parsed with those of its request, from Message.Request).
 //
 // The parser is a tree of parser.PkgParser nodes, as Kindling's is: a
-// header node, then a branch per API key, then a child per version, each
-// level reached by a jump (PkgParser.Skip) rather than by trying every
+// header node, then a branch per API key, then a child per version; the
+// header node, having read the key and version, routes the message down
+// both levels (parser.Message.Route) rather than having the walk try every
 // branch; every message, Produce and Fetch included, goes through it:
 //
 //	kafka.request ── request.Produce ── request.Produce.v0 … .v13, undecoded

@@ -186,15 +186,8 @@ const Name = "kafka"
 // for the text form of topic ids, one per direction, so that formatting an
 // id does not allocate. A topic id attribute aliases it and stays valid
 // until the next message of the same direction is parsed.
-//
-// It also holds the API key and version of the response being parsed (its
-// header node sets them from the paired request), so that the tree's
-// branch tests read two fields instead of looking attributes up.
 type connState struct {
 	idText [2][22]byte
-
-	respKey, respVer int16
-	respKV           bool // respKey/respVer are those of the response being parsed
 }
 
 // NewProtocol returns the Kafka protocol: framing by the 4-byte size prefix,

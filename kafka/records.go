@@ -84,7 +84,7 @@ func (s *recordStats) scan(b []byte) {
 				s.partial += int64(len(b))
 				return
 			}
-			if n > maxRecords(codec, len(batch)-61) {
+			if n*minRecordSize > int64(len(batch)-61) && n > maxRecords(codec, len(batch)-61) {
 				// A count the bytes cannot hold (2^31-1 records in a few
 				// bytes): the batch is counted as bad, its bytes as not
 				// forming a batch, and its count is not believed.

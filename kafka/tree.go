@@ -43,30 +43,13 @@ func DecodedAPIs() []int16 {
 }
 
 // requestKeyVersion reads the API key and version of a framed request
-// (size prefix included) for the tree's branch tests.
+// (size prefix included).
 func requestKeyVersion(m *parser.Message) (key, version int16, ok bool) {
 	if len(m.Data) < 8 {
 		return 0, 0, false
 	}
 	kv := binary.BigEndian.Uint32(m.Data[4:])
 	return int16(kv >> 16), int16(kv), true
-}
-
-// responseKeyVersion returns the API key and version a response is parsed
-// with: those of the request it answers (Message.Request), which the
-// response root node also leaves in the connection state for the branch
-// tests to read cheaply.
-func responseKeyVersion(m *parser.Message) (key, version int16, ok bool) {
-	if st, _ := m.State.(*connState); st != nil && st.respKV {
-		return st.respKey, st.respVer, true
-	}
-	return requestAPIOf(m)
-}
-
-// requestAPIOf is responseKeyVersion's slow path, out of line so that the
-// fast one inlines.
-func requestAPIOf(m *parser.Message) (key, version int16, ok bool) {
-	return requestAPI(m.Request)
 }
 
 // requestAPI looks the API key and version up in a request's attributes.
@@ -94,8 +77,9 @@ func requestAPI(req *parser.Attributes) (key, version int16, ok bool) {
 //	├── ...             (every API key of the table, a child per version)
 //	└── kafka.request.undecoded: a key the table does not know
 //
-// The root jumps straight to the API key's branch, and the branch to the
-// version's child (PkgParser.Skip), so a message costs two tree levels
+// The header node, having read the API key and version, routes the
+// message (parser.Message.Route) to the key's branch and in it to the
+// version's child, so a message costs two tree levels and no branch test
 // whatever the number of keys and versions. A branch ends with the
 // undecoded node (one node, shared by every branch), which completes a
 // message of a version newer than the table or whose body failed to
@@ -106,8 +90,8 @@ func (c *config) requestTree() *parser.PkgParser { return c.tree(parser.Request)
 
 // responseTree builds the response parser tree: a header node (size,
 // correlation id, tagged fields for flexible versions except ApiVersions),
-// which takes the API key and version from the paired request, then the
-// same per-API branches as the request tree.
+// which takes the API key and version from the paired request and routes
+// by them, then the same per-API branches as the request tree.
 func (c *config) responseTree() *parser.PkgParser { return c.tree(parser.Response) }
 
 // tree builds the tree of one direction: its header node, a branch per
@@ -122,52 +106,46 @@ func (c *config) tree(dir parser.Direction) *parser.PkgParser {
 	for i := range apis {
 		root.Add(c.apiBranch(&apis[i], dir, undec))
 	}
-	if dir == parser.Response {
-		return root.Add(undec).Skip(func(m *parser.Message) int {
-			if st, _ := m.State.(*connState); st != nil && st.respKV {
-				return apiBranchOf(st.respKey) // responseKeyVersion's fast path, written out
-			}
-			k, _, ok := requestAPIOf(m)
-			if !ok {
-				return len(apis)
-			}
-			return apiBranchOf(k)
-		})
+	return root.Add(undec)
+}
+
+// route sends a message of an API key and version down the tree
+// (parser.Message.Route): to the key's branch and its version's child; to
+// the undecoded node of the branch for a version newer than the table, or
+// of the root for a key the table does not know. The header nodes write
+// out its common case (routeMax's test), so that they call nothing more.
+//
+//go:noinline
+func route(m *parser.Message, key, ver int16) {
+	switch {
+	case !known(key):
+		m.Route(len(apis))
+	case ver >= 0 && ver <= apis[key].maxVersion:
+		m.Route(int(key), int(ver))
+	default:
+		m.Route(int(key), int(apis[key].maxVersion)+1) // the branch's undecoded node
 	}
-	return root.Add(undec).Skip(func(m *parser.Message) int {
-		k, _, ok := requestKeyVersion(m)
-		if !ok {
-			return len(apis)
+}
+
+// routeMax is the table's newest version of each key, -1 for a key it
+// does not have: the headers' test for route's common case.
+var routeMax = func() (max [len(apis)]int16) {
+	for i := range apis {
+		max[i] = -1
+		if apis[i].name != "" {
+			max[i] = apis[i].maxVersion
 		}
-		return apiBranchOf(k)
-	})
-}
-
-// apiBranchOf is the root child a key's message goes to: its own branch,
-// or the undecoded fallback for a key the table does not know.
-func apiBranchOf(k int16) int {
-	if !known(k) {
-		return len(apis)
 	}
-	return int(k)
-}
-
-// versionChild is the branch child a version goes to: its own, or the
-// undecoded node (the last child) for one newer than the table.
-func versionChild(v, maxV int16) int {
-	if v < 0 || v > maxV {
-		return int(maxV) + 1
-	}
-	return int(v)
-}
+	return max
+}()
 
 // apiBranch is the branch of one API key in one direction: one child per
-// version, reached by a Skip jump, which decodes the body of that version,
-// then the undecoded node. The jump lands on the message's version (a
-// response's is that of the request it answers), so a version child is
-// only ever reached by a message of another version after that version's
-// child failed, saying why (m.Err): then it fails at once, and the walk
-// goes on to the undecoded node, which reports why.
+// version, which decodes the body of that version, then the undecoded
+// node. The header's route lands on the message's version (a response's
+// is that of the request it answers), so a version child is only ever
+// reached by a message of another version after that version's child
+// failed, saying why (m.Err): then it fails at once, and the walk goes on
+// to the undecoded node, which reports why.
 func (c *config) apiBranch(a *api, dir parser.Direction, undec *parser.PkgParser) *parser.PkgParser {
 	key, maxV := a.key, a.maxVersion
 	name := "request." + a.name
@@ -189,21 +167,7 @@ func (c *config) apiBranch(a *api, dir parser.Direction, undec *parser.PkgParser
 			return true, true
 		}))
 	}
-	// The jumps read the key and version per direction (not through
-	// keyVersion): they run for every message.
-	if dir == parser.Response {
-		return node.Add(undec).Skip(func(m *parser.Message) int {
-			if st, _ := m.State.(*connState); st != nil && st.respKV {
-				return versionChild(st.respVer, maxV) // responseKeyVersion's fast path, written out
-			}
-			_, v, _ := requestAPIOf(m)
-			return versionChild(v, maxV)
-		})
-	}
-	return node.Add(undec).Skip(func(m *parser.Message) int {
-		_, v, _ := requestKeyVersion(m)
-		return versionChild(v, maxV)
-	})
+	return node.Add(undec)
 }
 
 // requestFastFail rules out bytes that cannot start a Kafka request: a
@@ -299,6 +263,11 @@ func parseRequestHeader(m *parser.Message) (bool, bool) {
 		off += n
 	}
 	m.Offset = off
+	if uint(key) < uint(len(routeMax)) && ver >= 0 && ver <= routeMax[key] {
+		m.Route(int(key), int(ver)) // route's common case, written out
+	} else {
+		route(m, key, ver)
+	}
 	return true, false
 }
 
@@ -335,10 +304,6 @@ func parseResponseHeader(m *parser.Message) (bool, bool) {
 	}
 	size := int32(binary.BigEndian.Uint32(m.Data))
 	corr := int32(binary.BigEndian.Uint32(m.Data[4:]))
-	st, _ := m.State.(*connState)
-	if st != nil {
-		st.respKV = false
-	}
 	a := &m.Attrs
 	addInt(a, AttrMessageSize, int64(size))
 	addInt(a, AttrCorrelationID, int64(corr))
@@ -349,9 +314,6 @@ func parseResponseHeader(m *parser.Message) (bool, bool) {
 		addConst(a, AttrBodyError, ErrUnknownRequest.Error())
 		return true, true
 	}
-	if st != nil {
-		st.respKey, st.respVer, st.respKV = key, ver, true
-	}
 	off := 8
 	if ResponseHeaderVersion(key, ver) >= 1 {
 		n := headerTags(m.Data[off:end])
@@ -361,6 +323,11 @@ func parseResponseHeader(m *parser.Message) (bool, bool) {
 		off += n
 	}
 	m.Offset = off
+	if uint(key) < uint(len(routeMax)) && ver >= 0 && ver <= routeMax[key] {
+		m.Route(int(key), int(ver)) // route's common case, written out
+	} else {
+		route(m, key, ver)
+	}
 	return true, false
 }
 
@@ -406,9 +373,11 @@ func undecoded(m *parser.Message) (bool, bool) {
 	return true, true
 }
 
+// keyVersion is the API key and version of m: a request's own, a
+// response's those of the request it answers.
 func keyVersion(m *parser.Message) (int16, int16, bool) {
 	if m.Dir == parser.Response {
-		return responseKeyVersion(m)
+		return requestAPI(m.Request)
 	}
 	return requestKeyVersion(m)
 }

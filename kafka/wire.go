@@ -120,11 +120,10 @@ func (d *decoder) errorCode() {
 // errorCodeIn skips a run of n fixed-size fields with an int16 error
 // code at offset at, with one bounds check when the run is all there.
 func (d *decoder) errorCodeIn(n, at int) {
-	if p := d.Peek(n); p != nil {
+	if p := d.Take(n); p != nil {
 		if c := int16(binary.BigEndian.Uint16(p[at:])); c != 0 && d.errCode == 0 {
 			d.errCode = c
 		}
-		d.Skip(n)
 		return
 	}
 	d.Skip(at)
@@ -134,9 +133,8 @@ func (d *decoder) errorCodeIn(n, at int) {
 
 // throttleTime reads the throttle time of a response.
 func (d *decoder) throttleTime() {
-	t := d.Int32()
-	if d.ok() {
-		d.throttle = t
+	if p := d.Bytes(4); p != nil {
+		d.throttle = int32(binary.BigEndian.Uint32(p))
 		d.have |= haveThrottle
 	}
 }

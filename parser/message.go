@@ -76,6 +76,12 @@ type Message struct {
 	// Err is why the last node that failed did so, when it said (nil
 	// otherwise). Walk leaves it set on failure.
 	Err error
+
+	// route is the path a node's parse function set with Route: the child
+	// index the walk starts at on each level below it, routePos the next
+	// level's, routeLen how many there are.
+	route              [MaxRoute]int
+	routeLen, routePos uint8
 }
 
 // Start prepares m for parsing data in direction dir with the

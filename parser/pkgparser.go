@@ -32,14 +32,39 @@ type PkgParser struct {
 	name     string
 	fastFail FastFailFunc
 	parse    ParseFunc
-	skip     func(m *Message) int
 	children []*PkgParser
+	kind     nodeKind // what the walk may run in place, from the fields above
+}
+
+// nodeKind says which nodes the walk runs in place (see parseChildren).
+type nodeKind uint8
+
+const (
+	otherNode  nodeKind = iota
+	leafNode            // a parse function, no fast-fail test, no children
+	branchNode          // no parse function, no fast-fail test
+)
+
+// setKind sets p.kind from its fields.
+func (p *PkgParser) setKind() {
+	switch {
+	case p.fastFail != nil:
+		p.kind = otherNode
+	case p.parse == nil:
+		p.kind = branchNode
+	case len(p.children) == 0:
+		p.kind = leafNode
+	default:
+		p.kind = otherNode
+	}
 }
 
 // NewPkgParser makes a node. fastFail may be nil (never fails fast); parse
 // may be nil (always ok and incomplete: a pure branching node).
 func NewPkgParser(name string, fastFail FastFailFunc, parse ParseFunc) *PkgParser {
-	return &PkgParser{name: name, fastFail: fastFail, parse: parse}
+	p := &PkgParser{name: name, fastFail: fastFail, parse: parse}
+	p.setKind()
+	return p
 }
 
 // Name is the node's name, for diagnostics.
@@ -48,18 +73,7 @@ func (p *PkgParser) Name() string { return p.name }
 // Add appends children, tried in the order added, and returns p for chaining.
 func (p *PkgParser) Add(children ...*PkgParser) *PkgParser {
 	p.children = append(p.children, children...)
-	return p
-}
-
-// Skip gives p a function that says how many of its leading children
-// cannot match m, so the walk starts at the first one that can. It turns a
-// long list of branches keyed by a field the node has read (Kafka's API
-// key, then its version) into a jump instead of a fastFail per branch.
-// It is an optimisation only: it must never skip a child that could
-// match, so the first-match-wins order is kept. A result below zero starts
-// at the first child; one at or past the end tries none.
-func (p *PkgParser) Skip(f func(m *Message) int) *PkgParser {
-	p.skip = f
+	p.setKind()
 	return p
 }
 
@@ -80,6 +94,7 @@ func (p *PkgParser) Parse(m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
 		return m.noMatch()
 	}
+	m.routeLen = 0
 	// parseNode, written out: the root is where every message starts.
 	if p.parse != nil {
 		ok, complete := p.parse(m)
@@ -90,7 +105,7 @@ func (p *PkgParser) Parse(m *Message) bool {
 			return true
 		}
 	}
-	return p.parseChildrenFrom(m, p.first(m))
+	return p.parseChildren(m)
 }
 
 // parseNode is Parse once fastFail has passed.
@@ -104,16 +119,90 @@ func (p *PkgParser) parseNode(m *Message) bool {
 			return true
 		}
 	}
-	return p.parseChildrenFrom(m, p.first(m))
+	return p.parseChildren(m)
 }
 
-// first is the index of the first child that can match m: Skip's answer
-// clamped to [0, len(children)], or 0 without Skip.
-func (p *PkgParser) first(m *Message) int {
-	if p.skip == nil {
+// Route tells the walk which way m goes below the node whose parse function
+// calls it, when that node has read the fields its branches are keyed by
+// (Kafka's header node reads the API key and the version): the node's
+// children are tried from index path[0] on, the children of that child
+// from path[1] on, and so on down the tree, instead of each from the first.
+// It turns a long list of branches into one jump per level, with no test
+// or call per branch.
+//
+// It is an optimisation only: a route must never pass over a child that
+// could match, so the first-match-wins order is kept. An index below zero
+// starts at the first child; one at or past the last child tries none. A
+// level the path does not reach, and every level below a child that failed
+// (the walk has left the path), starts at the first child. Only the first
+// MaxRoute levels are taken. A node below that calls Route replaces the
+// route from its own children down.
+func (m *Message) Route(path ...int) {
+	m.routeLen, m.routePos = uint8(copy(m.route[:], path)), 0
+}
+
+// MaxRoute is the number of tree levels a Route covers.
+const MaxRoute = 4
+
+// nextRoute is the index the walk starts the next level's children at:
+// the route's next step, or 0 off the route.
+func (m *Message) nextRoute() int {
+	if m.routePos >= m.routeLen {
 		return 0
 	}
-	return min(max(p.skip(m), 0), len(p.children))
+	i := m.route[m.routePos]
+	m.routePos++
+	return max(i, 0)
+}
+
+// parseChildren tries p's children, first match wins, from where the
+// route says. Its common path, on its own so that it stays short, is a
+// route onto a pure branching node and from it onto a leaf (Kafka: the
+// header routes to the API key's branch and its version's leaf): the leaf
+// runs with the branching node's mark (the node sets no attributes), and
+// only when it fails does the walk go on as parseChildrenFrom would have
+// after that leaf.
+func (p *PkgParser) parseChildren(m *Message) bool {
+	if m.routePos == 0 && m.routeLen >= 2 { // a route set by this node
+		i, j := m.route[0], m.route[1]
+		if uint(i) < uint(len(p.children)) {
+			c := p.children[i]
+			if c.kind == branchNode && uint(j) < uint(len(c.children)) {
+				if l := c.children[j]; l.kind == leafNode {
+					m.routePos = 2
+					n, floor, mask := m.Attrs.mark()
+					off, flags := m.Offset, m.Flags
+					if ok, complete := l.parse(m); ok && complete {
+						m.Attrs.rollback(n, floor, mask, false)
+						if m.Err != nil { // most walks never fail: skip the store and its write barrier check
+							m.Err = nil
+						}
+						return true
+					}
+					return p.afterRoutedLeaf(m, i, j, n, floor, mask, off, flags)
+				}
+			}
+		}
+	}
+	return p.parseChildrenFrom(m, m.nextRoute())
+}
+
+// afterRoutedLeaf goes on after the leaf j of p's pure branching child i
+// failed: with the rest of that child's children, under its mark, then
+// with p's children after it.
+func (p *PkgParser) afterRoutedLeaf(m *Message, i, j, n, floor int, mask uint64, off int, flags Flags) bool {
+	c := p.children[i]
+	m.noMatch()
+	m.Attrs.rollback(n, n, 0, true)
+	m.Offset, m.Flags, m.routeLen = off, flags, 0
+	matched := c.parseChildrenFrom(m, j+1)
+	m.Attrs.rollback(n, floor, mask, !matched)
+	if matched {
+		m.Err = nil
+		return true
+	}
+	m.Offset, m.Flags = off, flags
+	return p.parseChildrenFrom(m, i+1)
 }
 
 // parseChildrenFrom tries p's children from index i on, first match wins.
@@ -123,10 +212,11 @@ func (p *PkgParser) first(m *Message) int {
 // child are run here in place instead of through a call of their own,
 // each deciding as parseNode would: a leaf (a parse function and no
 // children) matches only when its parse completes; a pure branching node
-// (no parse function) goes straight to its children, and when its jump
+// (no parse function) goes straight to its children, and when its route
 // lands on a leaf, that leaf is run here too (the branching node sets no
 // attributes, so the leaf shares its mark), the rest of its children
-// only if the leaf fails.
+// only if the leaf fails. Any child that fails takes the walk off the
+// route.
 func (p *PkgParser) parseChildrenFrom(m *Message, i int) bool {
 	cs := p.children
 	off, flags := m.Offset, m.Flags
@@ -134,19 +224,20 @@ func (p *PkgParser) parseChildrenFrom(m *Message, i int) bool {
 		c := cs[i]
 		// A child that fails fast has nothing to roll back.
 		if c.fastFail != nil && c.fastFail(m) {
+			m.routeLen = 0
 			continue
 		}
 		n, floor, mask := m.Attrs.mark()
 		var matched bool
 		switch {
 		case c.parse == nil:
-			j := c.first(m)
-			if j < len(c.children) && c.children[j].isLeaf() {
+			j := m.nextRoute()
+			if j < len(c.children) && c.children[j].kind == leafNode {
 				ok, complete := c.children[j].parse(m)
 				if matched = ok && complete; !matched {
 					m.noMatch()
 					m.Attrs.rollback(n, n, 0, true)
-					m.Offset, m.Flags = off, flags
+					m.Offset, m.Flags, m.routeLen = off, flags, 0
 					matched = c.parseChildrenFrom(m, j+1)
 				}
 			} else {
@@ -167,16 +258,9 @@ func (p *PkgParser) parseChildrenFrom(m *Message, i int) bool {
 			}
 			return true
 		}
-		m.Offset = off
-		m.Flags = flags
+		m.Offset, m.Flags, m.routeLen = off, flags, 0
 	}
 	return m.noMatch()
-}
-
-// isLeaf reports whether p is a leaf the walk runs in place: a parse
-// function, no fast-fail test and no children.
-func (p *PkgParser) isLeaf() bool {
-	return p.parse != nil && p.fastFail == nil && len(p.children) == 0
 }
 
 // noMatch makes sure a failed walk says why, and returns false.

@@ -151,6 +151,22 @@ func TestReaderSticky(t *testing.T) {
 	assert.ErrorIs(t, r.Err(), ErrShort)
 }
 
+func TestReaderTake(t *testing.T) {
+	r := NewReader([]byte{1, 2, 3, 4, 5})
+	assert.Equal(t, []byte{1, 2}, r.Take(2))
+	assert.Nil(t, r.Take(4)) // 3 left: nothing taken, no error
+	assert.NoError(t, r.Err())
+	assert.Nil(t, r.Take(-1))
+	assert.Equal(t, 3, r.Len())
+	p := r.Take(3)
+	assert.Equal(t, []byte{3, 4, 5}, p)
+	assert.Equal(t, 3, cap(p)) // appending to it cannot write past the run
+	assert.Equal(t, 0, r.Len())
+	r.Reset([]byte{1})
+	r.Bytes(2) // fails: a failed reader takes nothing
+	assert.Nil(t, r.Take(0))
+}
+
 func TestAttributesAdd(t *testing.T) {
 	var a Attributes
 	a.Add("k", IntValue(1))
@@ -186,7 +202,7 @@ func TestValueKindsAndEmptyStrings(t *testing.T) {
 	assert.Equal(t, `{"empty":"","lit":"","b":"YWJj","t":true}`, string(dst.AppendJSON(nil)))
 }
 
-func TestPkgParserSkip(t *testing.T) {
+func TestRoute(t *testing.T) {
 	var tried []string
 	child := func(name string, match bool) *PkgParser {
 		return NewPkgParser(name, nil, func(m *Message) (bool, bool) {
@@ -195,8 +211,10 @@ func TestPkgParserSkip(t *testing.T) {
 		})
 	}
 	skip := 0
-	root := NewPkgParser("root", nil, nil).Add(child("a", false), child("b", false), child("c", true), child("d", true)).
-		Skip(func(*Message) int { return skip })
+	root := NewPkgParser("root", nil, func(m *Message) (bool, bool) {
+		m.Route(skip)
+		return true, false
+	}).Add(child("a", false), child("b", false), child("c", true), child("d", true))
 	var m Message
 	for _, tc := range []struct {
 		skip  int
@@ -214,5 +232,34 @@ func TestPkgParserSkip(t *testing.T) {
 		m.Reset([]byte("x"), Request)
 		assert.Equal(t, tc.ok, root.Parse(&m), "skip %d", tc.skip)
 		assert.Equal(t, tc.tried, tried, "skip %d", tc.skip)
+	}
+
+	// Two levels through pure branching nodes, as Kafka's header routes to
+	// an API key's branch, then to a version: a branch that fails takes
+	// the walk off the route, and the next branch starts at its first child.
+	var path []int
+	two := NewPkgParser("root", nil, func(m *Message) (bool, bool) {
+		m.Route(path...)
+		return true, false
+	}).Add(
+		NewPkgParser("x", nil, nil).Add(child("x0", false), child("x1", true)),
+		NewPkgParser("y", nil, nil).Add(child("y0", true), child("y1", true), child("y2", true)),
+	)
+	for _, tc := range []struct {
+		path  []int
+		tried []string
+	}{
+		{[]int{1, 2}, []string{"y2"}},
+		{[]int{0, 0}, []string{"x0", "x1"}},
+		{[]int{0, 1}, []string{"x1"}},
+		{[]int{0, 5}, []string{"y0"}},
+		{[]int{1}, []string{"y0"}},
+		{nil, []string{"x0", "x1"}},
+		{[]int{1, 1, 7, 7, 7, 7}, []string{"y1"}},
+	} {
+		tried, path = nil, tc.path
+		m.Reset([]byte("x"), Request)
+		assert.True(t, two.Parse(&m), "route %v", tc.path)
+		assert.Equal(t, tc.tried, tried, "route %v", tc.path)
 	}
 }

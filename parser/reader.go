@@ -19,7 +19,12 @@ type Reader struct {
 func NewReader(b []byte) Reader { return Reader{b: b} }
 
 // Reset makes r read b from the start, clearing the error.
-func (r *Reader) Reset(b []byte) { *r = Reader{b: b} }
+func (r *Reader) Reset(b []byte) {
+	r.b, r.off = b, 0
+	if r.err != nil { // most readers never fail: skip the store and its write barrier check
+		r.err = nil
+	}
+}
 
 // Err is the sticky error: nil, ErrShort, or whatever Fail set.
 func (r *Reader) Err() error { return r.err }
@@ -173,6 +178,19 @@ func (r *Reader) Skip(n int) {
 	if r.need(n) {
 		r.off += n
 	}
+}
+
+// Take consumes and returns the next n bytes (aliasing the input) when
+// that many remain; otherwise it returns nil and leaves r as it was, error
+// included, so that the caller can read the run field by field instead: a
+// run of fixed-size fields read with one bounds check.
+func (r *Reader) Take(n int) []byte {
+	if r.err != nil || uint(n) > uint(len(r.b)-r.off) {
+		return nil
+	}
+	v := r.b[r.off : r.off+n : r.off+n]
+	r.off += n
+	return v
 }
 
 // Peek returns the next n bytes without consuming them (nil if fewer remain;

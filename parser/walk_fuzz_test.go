@@ -7,22 +7,29 @@ import (
 	"testing"
 )
 
-// refParse is the walk as PkgParser's documentation states it, written
-// the plain recursive way (the walk before its in-place fast paths for
-// leaves and pure branching nodes): FuzzWalk checks PkgParser.Parse
-// against it.
+// refParse is the walk as PkgParser's and Route's documentation state it,
+// written the plain recursive way (the walk before its in-place fast paths
+// for leaves and pure branching nodes), with the route handed down as an
+// argument: FuzzWalk checks PkgParser.Parse against it.
 func refParse(p *PkgParser, m *Message) bool {
 	if p.fastFail != nil && p.fastFail(m) {
 		return m.noMatch()
 	}
-	return refNode(p, m)
+	return refNode(p, m, nil)
 }
 
-func refNode(p *PkgParser, m *Message) bool {
+// refNode walks p, whose children take the route path unless p's parse
+// function sets its own.
+func refNode(p *PkgParser, m *Message, path []int) bool {
 	complete := false
 	if p.parse != nil {
 		var ok bool
+		m.routePos = 255 // Route sets it to 0
 		ok, complete = p.parse(m)
+		if m.routePos == 0 {
+			path = nil
+			path = append(path, m.route[:m.routeLen]...)
+		}
 		if !ok {
 			return m.noMatch()
 		}
@@ -30,18 +37,23 @@ func refNode(p *PkgParser, m *Message) bool {
 	if complete {
 		return true
 	}
-	off := m.Offset
-	children := p.children
-	if p.skip != nil {
-		children = children[min(max(p.skip(m), 0), len(children)):]
+	start, below := 0, []int(nil)
+	if len(path) > 0 {
+		start, below = max(path[0], 0), path[1:]
 	}
-	for _, c := range children {
+	off := m.Offset
+	for i := start; i < len(p.children); i++ {
+		c := p.children[i]
+		var childPath []int
+		if i == start { // the first child tried is on the route, the rest are not
+			childPath = below
+		}
 		if c.fastFail != nil && c.fastFail(m) {
 			continue
 		}
 		n, floor, mask := m.Attrs.mark()
 		flags := m.Flags
-		matched := refNode(c, m)
+		matched := refNode(c, m, childPath)
 		m.Attrs.rollback(n, floor, mask, !matched)
 		if matched {
 			m.Err = nil
@@ -55,12 +67,13 @@ func refNode(p *PkgParser, m *Message) bool {
 
 // fuzzTree builds a tree from shape bytes: each node is, by its byte, a
 // leaf, a node with a parse function and children, or a pure branching
-// node, with or without a fast-fail test and a Skip jump. What a node does
+// node, with or without a fast-fail test and a Route. What a node does
 // depends on the message bytes, so one tree meets many messages: parse
 // reads the byte at Offset (failing, with or without an error, when there
 // is none), sets an attribute of its own and overwrites a shared one
 // (rollback must restore it), sets a flag, and says ok and complete from
-// the byte; fast-fail and Skip look at the first and last bytes.
+// the byte; fast-fail and Route look at the first and last bytes (Route
+// from a parse function, of 0 to 5 levels, some of them out of range).
 func fuzzTree(shape []byte) *PkgParser {
 	id := 0
 	var build func(depth int) *PkgParser
@@ -84,7 +97,19 @@ func fuzzTree(shape []byte) *PkgParser {
 		}
 		var parse ParseFunc
 		if kind != 2 {
+			route := b&0x40 != 0
 			parse = func(m *Message) (bool, bool) {
+				if route && len(m.Data) > 0 {
+					last := int(m.Data[len(m.Data)-1]) + me
+					path := make([]int, last%6)
+					for i := range path {
+						path[i] = (last+i*7)%6 - 1
+						if i == 2 {
+							path[i] += 1 << 40 // past any child
+						}
+					}
+					m.Route(path...)
+				}
 				if m.Offset >= len(m.Data) {
 					if me%2 == 0 {
 						return m.Fail(ErrShort)
@@ -108,14 +133,6 @@ func fuzzTree(shape []byte) *PkgParser {
 			for range 1 + int(b>>3)%4 {
 				p.Add(build(depth + 1))
 			}
-		}
-		if b&0x40 != 0 {
-			p.Skip(func(m *Message) int {
-				if len(m.Data) == 0 {
-					return -1
-				}
-				return (int(m.Data[len(m.Data)-1])+me)%(len(p.children)+3) - 1
-			})
 		}
 		return p
 	}
