@@ -97,9 +97,9 @@ func (c *config) responseTree() *parser.PkgParser { return c.tree(parser.Respons
 // tree builds the tree of one direction: its header node, a branch per
 // API key of the table, then the undecoded fallback.
 func (c *config) tree(dir parser.Direction) *parser.PkgParser {
-	name, fastFail, header := "kafka.request", c.requestFastFail, parseRequestHeader
+	name, fastFail, header := "kafka.request", requestFastFail(c.maxSize), parseRequestHeader
 	if dir == parser.Response {
-		name, fastFail, header = "kafka.response", c.responseFastFail, parseResponseHeader
+		name, fastFail, header = "kafka.response", responseFastFail(c.maxSize), parseResponseHeader
 	}
 	undec := parser.NewPkgParser(name+".undecoded", nil, undecoded)
 	root := parser.NewPkgParser(name, fastFail, header)
@@ -157,40 +157,38 @@ func (c *config) apiBranch(a *api, dir parser.Direction, undec *parser.PkgParser
 		return node.Add(undec)
 	}
 	for v := int16(0); v <= maxV; v++ {
-		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, func(m *parser.Message) (bool, bool) {
-			if m.Err != nil { // an earlier version's child failed: not ours
-				return false, false
-			}
-			if err := c.decodeBody(m, dir, key, v); err != nil {
-				return m.Fail(err)
-			}
-			return true, true
-		}))
+		node.Add(parser.NewPkgParser(name+".v"+strconv.Itoa(int(v)), nil, c.decodeBody(dir, key, v)))
 	}
 	return node.Add(undec)
 }
 
 // requestFastFail rules out bytes that cannot start a Kafka request: a
-// size prefix below a header's size or above the limit, a negative or
+// size prefix below a header's size or above maxSize, a negative or
 // implausibly large API key or version, or a client id longer than the
-// message.
-func (c *config) requestFastFail(m *parser.Message) bool {
-	d := m.Data
-	if len(d) < 8 {
-		return true
+// message. (A function literal, not a method value: that would be a call
+// through a wrapper, for every message and every detection. Not inlined:
+// inlined into tree, the literal's own calls would not be.)
+//
+//go:noinline
+func requestFastFail(maxSize int) parser.FastFailFunc {
+	return func(m *parser.Message) bool {
+		d := m.Data
+		if len(d) < 8 {
+			return true
+		}
+		size := int32(binary.BigEndian.Uint32(d))
+		key := int16(binary.BigEndian.Uint16(d[4:]))
+		ver := int16(binary.BigEndian.Uint16(d[6:]))
+		if size < minRequestSize || int(size) > maxSize || key < 0 || key > maxPlausibleKey || ver < 0 || ver > maxPlausibleVersion {
+			return true
+		}
+		// The client id length (header v1/v2) must fit the message.
+		if len(d) >= 14 && RequestHeaderVersion(key, ver) >= 1 {
+			n := int16(binary.BigEndian.Uint16(d[12:]))
+			return n < -1 || int(n) > int(size)-10
+		}
+		return false
 	}
-	size := int32(binary.BigEndian.Uint32(d))
-	key := int16(binary.BigEndian.Uint16(d[4:]))
-	ver := int16(binary.BigEndian.Uint16(d[6:]))
-	if size < minRequestSize || int(size) > c.maxSize || key < 0 || key > maxPlausibleKey || ver < 0 || ver > maxPlausibleVersion {
-		return true
-	}
-	// The client id length (header v1/v2) must fit the message.
-	if len(d) >= 14 && RequestHeaderVersion(key, ver) >= 1 {
-		n := int16(binary.BigEndian.Uint16(d[12:]))
-		return n < -1 || int(n) > int(size)-10
-	}
-	return false
 }
 
 // Bounds of the request fast-fail test: far above today's API keys and
@@ -202,14 +200,19 @@ const (
 	maxPlausibleVersion = 255
 )
 
-// responseFastFail rules out a size prefix that cannot be a response.
-func (c *config) responseFastFail(m *parser.Message) bool {
-	d := m.Data
-	if len(d) < 8 {
-		return true
+// responseFastFail rules out a size prefix that cannot be a response (not
+// inlined, as requestFastFail).
+//
+//go:noinline
+func responseFastFail(maxSize int) parser.FastFailFunc {
+	return func(m *parser.Message) bool {
+		d := m.Data
+		if len(d) < 8 {
+			return true
+		}
+		size := int32(binary.BigEndian.Uint32(d))
+		return size < minResponseSize || int(size) > maxSize
 	}
-	size := int32(binary.BigEndian.Uint32(d))
-	return size < minResponseSize || int(size) > c.maxSize
 }
 
 // frameEnd is where the message ends: 4 + size prefix, or the end of Data
@@ -382,50 +385,64 @@ func keyVersion(m *parser.Message) (int16, int16, bool) {
 	return requestKeyVersion(m)
 }
 
-// decodeBody decodes the body of one API key and version, from m.Offset
-// to the end of the frame, and sets the attributes. On a short or
-// malformed body, or bytes left over, it returns why and leaves m as it
-// was, except for attributes a decoder of an API other than Produce and
-// Fetch set on its way (which the tree's rollback removes).
-func (c *config) decodeBody(m *parser.Message, dir parser.Direction, key, v int16) error {
-	size := int32(binary.BigEndian.Uint32(m.Data))
-	end := frameEnd(m, size)
-	if m.Offset > end {
-		return ErrShort
-	}
-	// Fields are assigned one by one: a composite literal of this size is
-	// built in a temporary and copied, which stalls on the narrow stores.
-	var d decoder
-	d.Reset(m.Data[m.Offset:end])
-	d.m = m
-	d.c = c
-	d.v = v
-	d.flex = isFlexible(key, v, dir)
-	d.resp = dir == parser.Response
-	if d.resp {
-		d.response(key)
-	} else {
-		d.request(key)
-	}
-	if err := d.Err(); err != nil {
-		if (err == parser.ErrShort || err == parser.ErrTooLarge) && m.Flags&parser.Truncated != 0 {
-			// The message was cut short (a gap, or the capture ended): keep
-			// what could be read, and say the body is incomplete.
-			d.finish()
-			addConst(&m.Attrs, AttrBodyError, ErrTruncated.Error())
-			setAPI(m, key, v)
-			m.Offset = end
-			return nil
+// decodeBody is the parse function of the version child of an API key:
+// it decodes the body of that key and version, from m.Offset to the end of
+// the frame, and sets the attributes. On a short or malformed body, or
+// bytes left over, it fails saying why and leaves m as it was, except for
+// attributes a decoder of an API other than Produce and Fetch set on its
+// way (which the tree's rollback removes). A message that another version's
+// child failed (m.Err set) is not this child's: it fails at once.
+//
+// The function literal is the whole step (it runs for every message); it
+// is built out of line, as the fast-fail tests are.
+//
+//go:noinline
+func (c *config) decodeBody(dir parser.Direction, key, v int16) parser.ParseFunc {
+	flex, resp := isFlexible(key, v, dir), dir == parser.Response
+	return func(m *parser.Message) (bool, bool) {
+		if m.Err != nil { // an earlier version's child failed: not ours
+			return false, false
 		}
-		return bodyError(err)
+		size := int32(binary.BigEndian.Uint32(m.Data))
+		end := frameEnd(m, size)
+		if m.Offset > end {
+			return m.Fail(ErrShort)
+		}
+		// Fields are assigned one by one: a composite literal of this size
+		// is built in a temporary and copied, which stalls on the narrow
+		// stores.
+		var d decoder
+		d.Reset(m.Data[m.Offset:end])
+		d.m = m
+		d.c = c
+		d.v = v
+		d.flex = flex
+		d.resp = resp
+		if resp {
+			d.response(key)
+		} else {
+			d.request(key)
+		}
+		if err := d.Err(); err != nil {
+			if (err == parser.ErrShort || err == parser.ErrTooLarge) && m.Flags&parser.Truncated != 0 {
+				// The message was cut short (a gap, or the capture ended):
+				// keep what could be read, and say the body is incomplete.
+				d.finish()
+				addConst(&m.Attrs, AttrBodyError, ErrTruncated.Error())
+				setAPI(m, key, v)
+				m.Offset = end
+				return true, true
+			}
+			return m.Fail(bodyError(err))
+		}
+		if d.Len() != 0 {
+			return m.Fail(ErrTrailing)
+		}
+		d.finish()
+		setAPI(m, key, v)
+		m.Offset = end
+		return true, true
 	}
-	if d.Len() != 0 {
-		return ErrTrailing
-	}
-	d.finish()
-	setAPI(m, key, v)
-	m.Offset = end
-	return nil
 }
 
 // bodyError is the package's error for a reader error: a length past the

@@ -458,7 +458,9 @@ func (a *Attributes) Get(key string) (Value, bool) {
 		return Value{}, false
 	}
 	for i := len(a.list) - 1; i >= 0; i-- {
-		if a.list[i].Key == key {
+		// Keys are mostly the packages' constants: the same string data
+		// is a match without comparing bytes.
+		if k := a.list[i].Key; len(k) == len(key) && (unsafe.StringData(k) == unsafe.StringData(key) || k == key) {
 			return a.list[i].Value, true
 		}
 	}
@@ -497,20 +499,17 @@ func (a *Attributes) UnsafeString(key string) (string, bool) {
 
 // Int returns the integer value of key (0 and false when absent or not an int).
 func (a *Attributes) Int(key string) (int64, bool) {
-	v, ok := a.Get(key)
-	if !ok || v.p != unsafe.Pointer(&intMarker) {
-		return 0, false
+	if v, _ := a.Get(key); v.p == unsafe.Pointer(&intMarker) { // an absent key's p is nil
+		return v.n, true
 	}
-	return v.n, true
+	return 0, false
 }
 
 // Bool returns the boolean value of key (false and false when absent or not a bool).
 func (a *Attributes) Bool(key string) (bool, bool) {
-	v, ok := a.Get(key)
-	if !ok || v.p != unsafe.Pointer(&boolMarker) {
-		return false, false
-	}
-	return v.n != 0, true
+	v, _ := a.Get(key)
+	ok := v.p == unsafe.Pointer(&boolMarker) // an absent key's p is nil
+	return ok && v.n != 0, ok
 }
 
 // All iterates over the attributes in the order their keys were first set,
