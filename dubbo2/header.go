@@ -190,6 +190,11 @@ func (s Status) name() string {
 // splitFunc frames Dubbo2 messages: a 16-byte header, then the body length
 // it announces. It is direction-agnostic (Dubbo callbacks send requests
 // server to client on the same connection).
+//
+// Not inlined: a function literal in a function inlined into its caller
+// is compiled without inlining its own calls, and this one runs per message.
+//
+//go:noinline
 func splitFunc(maxBody int) bufio.SplitFunc {
 	return func(data []byte, atEOF bool) (advance int, token []byte, err error) {
 		if len(data) == 0 {

@@ -349,8 +349,8 @@ func headerCut(m *parser.Message) (bool, bool) {
 // setAPI sets the API name, key and version: for a request, last, so
 // that a response finds the key and version at once (see requestAPI); for
 // a response, which does not carry them, from the request it answers.
-func setAPI(m *parser.Message, key, version int16) {
-	addConst(&m.Attrs, AttrAPIName, APIName(key))
+func setAPI(m *parser.Message, name string, key, version int16) {
+	addConst(&m.Attrs, AttrAPIName, name)
 	addInt(&m.Attrs, AttrAPIKey, int64(key))
 	addInt(&m.Attrs, AttrAPIVersion, int64(version))
 }
@@ -371,7 +371,7 @@ func undecoded(m *parser.Message) (bool, bool) {
 		addConst(&m.Attrs, AttrBodyError, parser.ErrNoMatch.Error())
 	}
 	if ok {
-		setAPI(m, k, v)
+		setAPI(m, APIName(k), k, v)
 	}
 	return true, true
 }
@@ -398,7 +398,7 @@ func keyVersion(m *parser.Message) (int16, int16, bool) {
 //
 //go:noinline
 func (c *config) decodeBody(dir parser.Direction, key, v int16) parser.ParseFunc {
-	flex, resp := isFlexible(key, v, dir), dir == parser.Response
+	flex, resp, name := isFlexible(key, v, dir), dir == parser.Response, APIName(key)
 	return func(m *parser.Message) (bool, bool) {
 		if m.Err != nil { // an earlier version's child failed: not ours
 			return false, false
@@ -429,7 +429,7 @@ func (c *config) decodeBody(dir parser.Direction, key, v int16) parser.ParseFunc
 				// keep what could be read, and say the body is incomplete.
 				d.finish()
 				addConst(&m.Attrs, AttrBodyError, ErrTruncated.Error())
-				setAPI(m, key, v)
+				setAPI(m, name, key, v)
 				m.Offset = end
 				return true, true
 			}
@@ -439,7 +439,7 @@ func (c *config) decodeBody(dir parser.Direction, key, v int16) parser.ParseFunc
 			return m.Fail(ErrTrailing)
 		}
 		d.finish()
-		setAPI(m, key, v)
+		setAPI(m, name, key, v)
 		m.Offset = end
 		return true, true
 	}

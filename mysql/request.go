@@ -49,6 +49,11 @@ func requestTree(o *Options) *parser.PkgParser {
 // (sequence 0, a known command) passes; with state, any packet within the
 // limit does (authentication packets and LOCAL INFILE data have other
 // sequence ids).
+//
+// Not inlined: a function literal in a function inlined into its caller
+// is compiled without inlining its own calls, and this one runs per message.
+//
+//go:noinline
 func requestFastFail(o *Options) parser.FastFailFunc {
 	return func(m *parser.Message) bool {
 		r := m.Reader()
@@ -129,6 +134,11 @@ func notSeq0(m *parser.Message) bool {
 	return seqOf(m) != 0
 }
 
+// notCommand fails fast a packet whose command is none of cmds. Not inlined:
+// a function literal in a function inlined into its caller is compiled
+// without inlining its own calls, and this one runs per message.
+//
+//go:noinline
 func notCommand(cmds ...uint8) parser.FastFailFunc {
 	return func(m *parser.Message) bool {
 		r := parser.NewReader(payload(m))

@@ -23,6 +23,11 @@ func responseTree(o *Options) *parser.PkgParser {
 // new stream (no connection state: detection) only a v10 greeting
 // passes: sequence 0, protocol 10, a version starting with a digit; with
 // state, any packet within the limit does.
+//
+// Not inlined: a function literal in a function inlined into its caller
+// is compiled without inlining its own calls, and this one runs per message.
+//
+//go:noinline
 func responseFastFail(o *Options) parser.FastFailFunc {
 	return func(m *parser.Message) bool {
 		r := m.Reader()

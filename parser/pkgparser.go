@@ -95,7 +95,8 @@ func (p *PkgParser) Parse(m *Message) bool {
 		return m.noMatch()
 	}
 	m.routeLen = 0
-	// parseNode, written out: the root is where every message starts.
+	// parseNode and parseChildren, written out: the root is where every
+	// message starts, and a call less is a tenth of a small message's walk.
 	if p.parse != nil {
 		ok, complete := p.parse(m)
 		if !ok {
@@ -105,7 +106,19 @@ func (p *PkgParser) Parse(m *Message) bool {
 			return true
 		}
 	}
-	return p.parseChildren(m)
+	if l, i, j := p.routedLeaf(m); l != nil {
+		n, floor, mask := m.Attrs.mark()
+		off, flags := m.Offset, m.Flags
+		if ok, complete := l.parse(m); ok && complete {
+			m.Attrs.rollback(n, floor, mask, false)
+			if m.Err != nil { // most walks never fail: skip the store and its write barrier check
+				m.Err = nil
+			}
+			return true
+		}
+		return p.afterRoutedLeaf(m, i, j, n, floor, mask, off, flags)
+	}
+	return p.parseChildrenFrom(m, m.nextRoute())
 }
 
 // parseNode is Parse once fastFail has passed.
@@ -163,28 +176,37 @@ func (m *Message) nextRoute() int {
 // only when it fails does the walk go on as parseChildrenFrom would have
 // after that leaf.
 func (p *PkgParser) parseChildren(m *Message) bool {
-	if m.routePos == 0 && m.routeLen >= 2 { // a route set by this node
+	if l, i, j := p.routedLeaf(m); l != nil {
+		n, floor, mask := m.Attrs.mark()
+		off, flags := m.Offset, m.Flags
+		if ok, complete := l.parse(m); ok && complete {
+			m.Attrs.rollback(n, floor, mask, false)
+			if m.Err != nil { // most walks never fail: skip the store and its write barrier check
+				m.Err = nil
+			}
+			return true
+		}
+		return p.afterRoutedLeaf(m, i, j, n, floor, mask, off, flags)
+	}
+	return p.parseChildrenFrom(m, m.nextRoute())
+}
+
+// routedLeaf is, when the node p has just set a route of two levels or
+// more onto a pure branching child and from it onto a leaf, that leaf and
+// the two indexes, having taken them from the route; nil otherwise.
+func (p *PkgParser) routedLeaf(m *Message) (*PkgParser, int, int) {
+	if m.routePos == 0 && m.routeLen >= 2 { // a route set by p
 		i, j := m.route[0], m.route[1]
 		if uint(i) < uint(len(p.children)) {
-			c := p.children[i]
-			if c.kind == branchNode && uint(j) < uint(len(c.children)) {
+			if c := p.children[i]; c.kind == branchNode && uint(j) < uint(len(c.children)) {
 				if l := c.children[j]; l.kind == leafNode {
 					m.routePos = 2
-					n, floor, mask := m.Attrs.mark()
-					off, flags := m.Offset, m.Flags
-					if ok, complete := l.parse(m); ok && complete {
-						m.Attrs.rollback(n, floor, mask, false)
-						if m.Err != nil { // most walks never fail: skip the store and its write barrier check
-							m.Err = nil
-						}
-						return true
-					}
-					return p.afterRoutedLeaf(m, i, j, n, floor, mask, off, flags)
+					return l, i, j
 				}
 			}
 		}
 	}
-	return p.parseChildrenFrom(m, m.nextRoute())
+	return nil, 0, 0
 }
 
 // afterRoutedLeaf goes on after the leaf j of p's pure branching child i

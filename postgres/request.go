@@ -40,6 +40,11 @@ func requestTree(o *Options) *parser.PkgParser {
 // untyped packet must carry a known protocol code (and a startup packet
 // a parameter name), a typed message a frontend type and a length within
 // the limit. Prefixes too short to tell pass.
+//
+// Not inlined: a function literal in a function inlined into its caller
+// is compiled without inlining its own calls, and this one runs per message.
+//
+//go:noinline
 func requestFastFail(o *Options) parser.FastFailFunc {
 	return func(m *parser.Message) bool {
 		r := parser.NewReader(m.Rest())
