@@ -123,7 +123,9 @@ func firstByte(m *parser.Message) (byte, bool) {
 
 // single completes a one-message request of a kind with no attributes
 // beyond its command (authentication messages carry secrets: nothing of
-// them is reported).
+// them is reported). Not inlined, as requestFastFail.
+//
+//go:noinline
 func single(cmd string, flags parser.Flags) parser.ParseFunc {
 	return func(m *parser.Message) (bool, bool) {
 		m.Attrs.Add(AttrCommand, parser.StringValue(cmd))
