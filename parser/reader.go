@@ -19,12 +19,7 @@ type Reader struct {
 func NewReader(b []byte) Reader { return Reader{b: b} }
 
 // Reset makes r read b from the start, clearing the error.
-func (r *Reader) Reset(b []byte) {
-	r.b, r.off = b, 0
-	if r.err != nil { // most readers never fail: skip the store and its write barrier check
-		r.err = nil
-	}
-}
+func (r *Reader) Reset(b []byte) { *r = Reader{b: b} }
 
 // Err is the sticky error: nil, ErrShort, or whatever Fail set.
 func (r *Reader) Err() error { return r.err }
