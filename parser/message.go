@@ -78,10 +78,11 @@ type Message struct {
 	Err error
 
 	// route is the path a node's parse function set with Route: the child
-	// index the walk starts at on each level below it, routePos the next
-	// level's, routeLen how many there are.
-	route              [MaxRoute]int
-	routeLen, routePos uint8
+	// index the walk starts at on each level below it; routeAt holds how
+	// many there are (low byte) and the next level's (high byte), in one
+	// field so that the walk reads what Route wrote with one load.
+	route   [MaxRoute]int
+	routeAt uint16
 }
 
 // Start prepares m for parsing data in direction dir with the

@@ -24,11 +24,11 @@ func refNode(p *PkgParser, m *Message, path []int) bool {
 	complete := false
 	if p.parse != nil {
 		var ok bool
-		m.routePos = 255 // Route sets it to 0
+		m.routeAt = 0xffff // Route sets the high byte to 0
 		ok, complete = p.parse(m)
-		if m.routePos == 0 {
+		if m.routeAt>>8 == 0 {
 			path = nil
-			path = append(path, m.route[:m.routeLen]...)
+			path = append(path, m.route[:m.routeAt&0xff]...)
 		}
 		if !ok {
 			return m.noMatch()
