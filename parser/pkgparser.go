@@ -108,6 +108,7 @@ func (p *PkgParser) Parse(m *Message) bool {
 		}
 	}
 	if l, i, j := p.routedLeaf(m); l != nil {
+		m.routeAt += 2 << 8 // the route's two levels taken
 		n, floor, mask := m.Attrs.mark()
 		off, flags := m.Offset, m.Flags
 		if ok, complete := l.parse(m); ok && complete {
@@ -191,6 +192,7 @@ func (m *Message) nextRoute() int {
 // leaf.
 func (p *PkgParser) parseChildren(m *Message) bool {
 	if l, i, j := p.routedLeaf(m); l != nil {
+		m.routeAt += 2 << 8 // the route's two levels taken
 		n, floor, mask := m.Attrs.mark()
 		off, flags := m.Offset, m.Flags
 		if ok, complete := l.parse(m); ok && complete {
@@ -207,14 +209,14 @@ func (p *PkgParser) parseChildren(m *Message) bool {
 
 // routedLeaf is, when the node p has just set a route of two levels or
 // more onto a pure branching child and from it onto a leaf, that leaf and
-// the two indexes, having taken them from the route; nil otherwise.
+// the two indexes (the caller takes the two levels from the route); nil
+// otherwise.
 func (p *PkgParser) routedLeaf(m *Message) (*PkgParser, int, int) {
-	if at := m.routeAt; at >= 2 && at < 1<<8 { // a route of 2 levels or more set by p
+	if at := m.routeAt; at-2 < 1<<8-2 { // a route of 2 levels or more set by p (at level 0: at < 1<<8)
 		i, j := m.route[0], m.route[1]
 		if uint(i) < uint(len(p.children)) {
 			if c := p.children[i]; c.kind == branchNode && uint(j) < uint(len(c.children)) {
 				if l := c.children[j]; l.kind == leafNode {
-					m.routeAt = at | 2<<8
 					return l, i, j
 				}
 			}
