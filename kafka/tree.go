@@ -109,26 +109,24 @@ func (c *config) tree(dir parser.Direction) *parser.PkgParser {
 	return root.Add(undec)
 }
 
-// route sends a message of an API key and version down the tree
-// (parser.Message.Route): to the key's branch and its version's child; to
-// the undecoded node of the branch for a version newer than the table, or
-// of the root for a key the table does not know. The header nodes write
-// out its common case (routeMax's test), so that they call nothing more.
+// route sends a message of an API key and version the table does not
+// have down the tree (parser.Message.Route): to the undecoded node of the
+// key's branch for a version newer than the table, or of the root for a
+// key the table does not know. The header nodes route the table's keys
+// and versions themselves (routeMax's test), so that they call nothing
+// more.
 //
 //go:noinline
 func route(m *parser.Message, key, ver int16) {
-	switch {
-	case !known(key):
+	if !known(key) {
 		m.Route(len(apis))
-	case ver >= 0 && ver <= apis[key].maxVersion:
-		m.Route(int(key), int(ver))
-	default:
-		m.Route(int(key), int(apis[key].maxVersion)+1) // the branch's undecoded node
+		return
 	}
+	m.Route(int(key), int(apis[key].maxVersion)+1) // the branch's undecoded node
 }
 
 // routeMax is the table's newest version of each key, -1 for a key it
-// does not have: the headers' test for route's common case.
+// does not have: the headers' test for a key and version the table has.
 var routeMax = func() (max [len(apis)]int16) {
 	for i := range apis {
 		max[i] = -1
@@ -267,7 +265,7 @@ func parseRequestHeader(m *parser.Message) (bool, bool) {
 	}
 	m.Offset = off
 	if uint(key) < uint(len(routeMax)) && ver >= 0 && ver <= routeMax[key] {
-		m.Route(int(key), int(ver)) // route's common case, written out
+		m.Route(int(key), int(ver)) // a key and version of the table
 	} else {
 		route(m, key, ver)
 	}
@@ -327,7 +325,7 @@ func parseResponseHeader(m *parser.Message) (bool, bool) {
 	}
 	m.Offset = off
 	if uint(key) < uint(len(routeMax)) && ver >= 0 && ver <= routeMax[key] {
-		m.Route(int(key), int(ver)) // route's common case, written out
+		m.Route(int(key), int(ver)) // a key and version of the table
 	} else {
 		route(m, key, ver)
 	}

@@ -97,7 +97,7 @@ func (p *PkgParser) Parse(m *Message) bool {
 	}
 	m.routeAt = 0
 	// parseNode and parseChildren, written out: the root is where every
-	// message starts, and a call less is a tenth of a small message's walk.
+	// message starts, and this saves a call per message.
 	if p.parse != nil {
 		ok, complete := p.parse(m)
 		if !ok {
